@@ -1,0 +1,13 @@
+// Patron's recommender: pure algorithms, arrays and numbers in and out, no I/O.
+export { CooccurrenceMatrix, SIMILARITIES, score, type Similarity, type Scored } from './cooccurrence';
+export { IdIndex } from './ids';
+export {
+  InteractionModel,
+  DEFAULT_INTERACTION_OPTIONS,
+  type Interaction,
+  type InteractionOptions,
+  type Recommendation,
+  type QueryOptions,
+} from './interactions';
+export { CustomerLedger, FEATURES, type CustomerActivity, type FeatureTable } from './customers';
+export { fitSegments, seedCentroids, silhouette, random, slugify, SegmentInputError, type Segment, type SegmentModel, type SegmentOptions } from './segments';

@@ -1,0 +1,210 @@
+// The recommendation model fed one interaction at a time: co-occurrence within orders (also bought), within
+// visits (also viewed) and within each shopper's history (for you, as SAR), plus decayed popularity.
+// Every update touches only the rows of the items involved: nothing is rebuilt per event.
+
+import { CooccurrenceMatrix, byScore, type Scored, type Similarity } from './cooccurrence';
+import { IdIndex } from './ids';
+
+export type Interaction = 'view' | 'cartAdd' | 'purchase';
+
+export interface InteractionOptions {
+  /** How much each kind of interaction says about a shopper's taste (a purchase says more than a view). */
+  weights: Record<Interaction, number>;
+  /** Interest halves every this many days (SAR's time_decay_coefficient). */
+  halfLifeDays: number;
+  /** A visit ends after this long without activity. */
+  visitGapMinutes: number;
+}
+
+export const DEFAULT_INTERACTION_OPTIONS: InteractionOptions = {
+  weights: { view: 1, cartAdd: 3, purchase: 5 },
+  halfLifeDays: 30,
+  visitGapMinutes: 30,
+};
+
+export interface Recommendation {
+  id: string;
+  score: number;
+}
+
+export interface QueryOptions {
+  limit: number;
+  measure?: Similarity;
+  /** Items the caller cannot serve (not in the catalog, out of stock, already shown). */
+  accept?: (id: string) => boolean;
+}
+
+interface Decayed {
+  score: number;
+  at: number;
+}
+
+interface Visit {
+  key: string | undefined;
+  lastAt: number;
+  items: Set<number>;
+}
+
+const DAY_MS = 86_400_000;
+
+export class InteractionModel {
+  readonly options: InteractionOptions;
+  private readonly _items = new IdIndex();
+  private readonly _users = new IdIndex();
+  /** Items in the same order. */
+  private readonly _bought = new CooccurrenceMatrix();
+  /** Items viewed in the same visit. */
+  private readonly _viewed = new CooccurrenceMatrix();
+  /** Items in the same shopper's history: SAR's item-item co-occurrence. */
+  private readonly _shared = new CooccurrenceMatrix();
+  private readonly _affinity = new Map<number, Map<number, Decayed>>();
+  private readonly _visits = new Map<number, Visit>();
+  private readonly _popularity: Decayed[] = [];
+  private _popularRanking: number[] | null = null;
+  private _latestAt = 0;
+  private _interactions = 0;
+
+  constructor(options: Partial<InteractionOptions> = {}) {
+    this.options = { ...DEFAULT_INTERACTION_OPTIONS, ...options, weights: { ...DEFAULT_INTERACTION_OPTIONS.weights, ...options.weights } };
+  }
+
+  get interactions(): number {
+    return this._interactions;
+  }
+
+  get itemCount(): number {
+    return this._items.size;
+  }
+
+  view(userId: string, itemId: string, at: number, visitKey?: string): void {
+    const user = this._users.intern(userId);
+    const item = this._items.intern(itemId);
+    const visit = this._visitOf(user, at, visitKey);
+    if (!visit.items.has(item)) {
+      this._viewed.join(visit.items, item);
+      visit.items.add(item);
+    }
+    this._interact(user, item, 'view', at);
+  }
+
+  cartAdd(userId: string, itemId: string, at: number): void {
+    this._interact(this._users.intern(userId), this._items.intern(itemId), 'cartAdd', at);
+  }
+
+  purchase(userId: string, itemIds: readonly string[], at: number): void {
+    const user = this._users.intern(userId);
+    const items = itemIds.map((id) => this._items.intern(id));
+    this._bought.addGroup(items);
+    for (const item of new Set(items)) this._interact(user, item, 'purchase', at);
+  }
+
+  /** Items most often in the same order as `itemId`. */
+  alsoBought(itemId: string, query: QueryOptions): Recommendation[] {
+    return this._similar(this._bought, itemId, query);
+  }
+
+  /** Items most often viewed in the same visit as `itemId`. */
+  alsoViewed(itemId: string, query: QueryOptions): Recommendation[] {
+    return this._similar(this._viewed, itemId, query);
+  }
+
+  /**
+   * SAR: the shopper's decayed affinity to each item they touched, times the item-item similarity, summed;
+   * items they already interacted with are left out.
+   */
+  forYou(userId: string, query: QueryOptions): Recommendation[] {
+    const user = this._users.get(userId);
+    const affinity = user === undefined ? undefined : this._affinity.get(user);
+    if (!affinity) return [];
+    const measure = query.measure ?? 'jaccard';
+    const latest = Math.max(...[...affinity.values()].map((a) => a.at));
+    const scores = new Map<number, number>();
+    for (const [item, decayed] of affinity) {
+      const weight = this._decay(decayed, latest);
+      for (const [other] of this._shared.row(item) ?? []) {
+        if (affinity.has(other)) continue;
+        const s = weight * this._shared.similarity(item, other, measure);
+        scores.set(other, (scores.get(other) ?? 0) + s);
+      }
+    }
+    const ranked: Scored[] = [];
+    for (const [item, s] of scores) ranked.push({ item, score: s });
+    return this._take(ranked.sort(byScore), query);
+  }
+
+  /** Items with the most decayed, weighted interactions. */
+  popular(query: QueryOptions): Recommendation[] {
+    const now = this._latestAt;
+    if (!this._popularRanking) {
+      const ranked: Scored[] = [];
+      this._popularity.forEach((p, item) => p && ranked.push({ item, score: this._decay(p, now) }));
+      this._popularRanking = ranked.sort(byScore).map((s) => s.item);
+    }
+    const out: Recommendation[] = [];
+    for (const item of this._popularRanking) {
+      if (out.length >= query.limit) break;
+      const id = this._items.id(item);
+      if (!query.accept || query.accept(id)) out.push({ id, score: this._decay(this._popularity[item], now) });
+    }
+    return out;
+  }
+
+  /** The items a shopper has interacted with, most recent first. */
+  history(userId: string): string[] {
+    const user = this._users.get(userId);
+    const affinity = user === undefined ? undefined : this._affinity.get(user);
+    if (!affinity) return [];
+    return [...affinity.entries()].sort((a, b) => b[1].at - a[1].at).map(([item]) => this._items.id(item));
+  }
+
+  private _interact(user: number, item: number, kind: Interaction, at: number): void {
+    this._interactions++;
+    const weight = this.options.weights[kind];
+    let affinity = this._affinity.get(user);
+    if (!affinity) this._affinity.set(user, (affinity = new Map()));
+    const previous = affinity.get(item);
+    if (!previous) this._shared.join(affinity.keys(), item);
+    affinity.set(item, this._accumulate(previous, weight, at));
+    this._popularity[item] = this._accumulate(this._popularity[item], weight, at);
+    this._latestAt = Math.max(this._latestAt, at);
+    this._popularRanking = null;
+  }
+
+  private _visitOf(user: number, at: number, key: string | undefined): Visit {
+    const gap = this.options.visitGapMinutes * 60_000;
+    let visit = this._visits.get(user);
+    const sameVisit = visit && (key !== undefined && visit.key !== undefined ? key === visit.key : Math.abs(at - visit.lastAt) <= gap);
+    if (!visit || !sameVisit) this._visits.set(user, (visit = { key, lastAt: at, items: new Set() }));
+    visit.lastAt = Math.max(visit.lastAt, at);
+    return visit;
+  }
+
+  private _similar(matrix: CooccurrenceMatrix, itemId: string, query: QueryOptions): Recommendation[] {
+    const item = this._items.get(itemId);
+    if (item === undefined) return [];
+    return this._take(matrix.neighbours(item, query.measure ?? 'jaccard'), query);
+  }
+
+  private _take(ranked: Scored[], query: QueryOptions): Recommendation[] {
+    const out: Recommendation[] = [];
+    for (const { item, score } of ranked) {
+      if (out.length >= query.limit) break;
+      const id = this._items.id(item);
+      if (!query.accept || query.accept(id)) out.push({ id, score });
+    }
+    return out;
+  }
+
+  /** Adds `weight` at time `at` to a score that decays with the configured half-life. */
+  private _accumulate(previous: Decayed | undefined, weight: number, at: number): Decayed {
+    if (!previous) return { score: weight, at };
+    if (at >= previous.at) return { score: this._decay(previous, at) + weight, at };
+    // An event older than the latest one (replayed or late): decay it to the latest time instead.
+    return { score: previous.score + this._decay({ score: weight, at }, previous.at), at: previous.at };
+  }
+
+  private _decay(value: Decayed, now: number): number {
+    const days = (now - value.at) / DAY_MS;
+    return value.score * Math.pow(2, -days / this.options.halfLifeDays);
+  }
+}

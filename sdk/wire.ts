@@ -1,0 +1,131 @@
+// The wire format shared by the SDK and the collector: Segment's spec (page, track, identify) with the
+// e-commerce v2 event names. Types only, plus the list of event names; the SDK bundle carries no validator.
+
+export type EventType = 'page' | 'track' | 'identify';
+
+/** Segment e-commerce spec v2 events Patron understands, plus Patron's own recommendation events. */
+export const ECOMMERCE_EVENTS = [
+  'Product Viewed',
+  'Product Added',
+  'Product Removed',
+  'Product Clicked',
+  'Cart Viewed',
+  'Checkout Started',
+  'Order Completed',
+  'Recommendation Viewed',
+  'Recommendation Clicked',
+] as const;
+export type EcommerceEvent = (typeof ECOMMERCE_EVENTS)[number];
+
+export interface ProductProperties {
+  product_id?: string;
+  sku?: string;
+  name?: string;
+  category?: string;
+  price?: number;
+  quantity?: number;
+  currency?: string;
+  position?: number;
+  url?: string;
+  image_url?: string;
+  [key: string]: unknown;
+}
+
+export interface EventProperties extends ProductProperties {
+  order_id?: string;
+  revenue?: number;
+  total?: number;
+  products?: ProductProperties[];
+  /** Recommendation events: the slot that showed the items and the id the collector gave the answer. */
+  slot?: string;
+  recommendation_id?: string;
+}
+
+export interface EventContext {
+  page?: { url?: string; referrer?: string; title?: string; path?: string; search?: string };
+  userAgent?: string;
+  locale?: string;
+  library?: { name: string; version: string };
+  /** Patron's visit id: a new one after 30 minutes without activity. */
+  sessionId?: string;
+  [key: string]: unknown;
+}
+
+export interface WireEvent {
+  type: EventType;
+  /** track: the event name, for example 'Product Viewed'. */
+  event?: string;
+  /** page: the page's name. */
+  name?: string;
+  messageId: string;
+  anonymousId?: string;
+  userId?: string;
+  /** ISO 8601, when the event happened on the client. */
+  timestamp: string;
+  properties?: EventProperties;
+  /** identify: what is known about the user. */
+  traits?: Record<string, unknown>;
+  context?: EventContext;
+}
+
+export interface BatchRequest {
+  batch: WireEvent[];
+  /** For sendBeacon, which cannot set an Authorization header. */
+  writeKey?: string;
+  sentAt?: string;
+}
+
+export interface Issue {
+  path: string;
+  message: string;
+}
+
+export interface RejectedEvent {
+  index: number;
+  messageId?: string;
+  issues: Issue[];
+}
+
+export interface BatchResponse {
+  success: true;
+  accepted: number;
+  duplicates: number;
+  rejected: RejectedEvent[];
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; issues?: Issue[] };
+}
+
+export type Strategy = 'also-bought' | 'also-viewed' | 'for-you' | 'popular';
+export const STRATEGIES: readonly Strategy[] = ['also-bought', 'also-viewed', 'for-you', 'popular'];
+
+export interface RecommendedItem {
+  id: string;
+  name: string;
+  url?: string;
+  image?: string;
+  price?: number;
+  currency?: string;
+  category?: string;
+  score: number;
+  position: number;
+}
+
+export interface RecommendationResponse {
+  recommendationId: string;
+  strategy: Strategy;
+  /** Which strategy actually produced each item, when a fallback filled the list. */
+  items: (RecommendedItem & { source: Strategy })[];
+}
+
+export interface SegmentInfo {
+  id: number;
+  slug: string;
+  label: string;
+}
+
+export interface SegmentResponse {
+  anonymousId: string;
+  segment: SegmentInfo | null;
+}

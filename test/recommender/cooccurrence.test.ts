@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { CooccurrenceMatrix, score } from '../../recommender';
+
+// Orders: {0,1,2}, {0,1}, {0,3}, {1,2}. By hand:
+//   occurrences: 0→3, 1→3, 2→2, 3→1
+//   co-occurrence: (0,1)=2, (0,2)=1, (0,3)=1, (1,2)=2
+function orders(): CooccurrenceMatrix {
+  const m = new CooccurrenceMatrix();
+  m.addGroup([0, 1, 2]);
+  m.addGroup([0, 1]);
+  m.addGroup([0, 3]);
+  m.addGroup([1, 2, 2]); // a repeated item in one order counts once
+  return m;
+}
+
+describe('CooccurrenceMatrix', () => {
+  it('counts occurrences and pairs once per group', () => {
+    const m = orders();
+    expect([0, 1, 2, 3].map((i) => m.occurrences(i))).toEqual([3, 3, 2, 1]);
+    expect(m.count(0, 1)).toBe(2);
+    expect(m.count(1, 0)).toBe(2);
+    expect(m.count(0, 2)).toBe(1);
+    expect(m.count(1, 2)).toBe(2);
+    expect(m.count(2, 3)).toBe(0);
+    expect(m.count(2, 2)).toBe(2);
+  });
+
+  it('computes SAR similarity measures', () => {
+    const m = orders();
+    expect(m.similarity(0, 1, 'count')).toBe(2);
+    expect(m.similarity(0, 1, 'jaccard')).toBeCloseTo(2 / (3 + 3 - 2));
+    expect(m.similarity(0, 1, 'lift')).toBeCloseTo(2 / 9);
+    expect(m.similarity(0, 1, 'cosine')).toBeCloseTo(2 / 3);
+    expect(m.similarity(0, 3, 'jaccard')).toBeCloseTo(1 / 3);
+    expect(m.similarity(0, 3, 'lift')).toBeCloseTo(1 / 3);
+    expect(score(0, 3, 3, 'jaccard')).toBe(0);
+  });
+
+  it('ranks neighbours best first, measure by measure', () => {
+    const m = orders();
+    // jaccard from 0: 1→0.5, 3→1/3, 2→1/4
+    expect(m.neighbours(0, 'jaccard').map((s) => s.item)).toEqual([1, 3, 2]);
+    // lift from 0: 3→1/3, 1→2/9, 2→1/6: lift favours the rare item
+    expect(m.neighbours(0, 'lift').map((s) => s.item)).toEqual([3, 1, 2]);
+    // count from 0: 1→2, then 2 and 3 tie at 1, smaller index first
+    expect(m.neighbours(0, 'count').map((s) => s.item)).toEqual([1, 2, 3]);
+    expect(m.neighbours(9, 'count')).toEqual([]);
+  });
+
+  it('join adds one item to an existing group incrementally', () => {
+    const a = new CooccurrenceMatrix();
+    a.addGroup([5, 6, 7]);
+    const b = new CooccurrenceMatrix();
+    b.addGroup([5]);
+    b.join([5], 6);
+    b.join([5, 6], 7);
+    for (const [x, y] of [[5, 6], [5, 7], [6, 7], [5, 5]]) expect(b.count(x, y)).toBe(a.count(x, y));
+  });
+});

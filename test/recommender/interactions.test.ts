@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { InteractionModel } from '../../recommender';
+
+const T0 = Date.UTC(2026, 0, 1);
+const MIN = 60_000;
+const DAY = 86_400_000;
+
+describe('InteractionModel', () => {
+  it('also-bought ranks items from the same orders by Jaccard', () => {
+    const m = new InteractionModel();
+    m.purchase('u1', ['camera', 'card', 'bag'], T0);
+    m.purchase('u2', ['camera', 'card'], T0);
+    m.purchase('u3', ['camera', 'tripod'], T0);
+    m.purchase('u4', ['card'], T0);
+    // camera: 3 orders, card: 3 orders, together 2 → 2/(3+3-2)=0.5; bag: 1/(3+1-1)=1/3; tripod: 1/3
+    const recs = m.alsoBought('camera', { limit: 3 });
+    expect(recs.map((r) => r.id)).toEqual(['card', 'bag', 'tripod']);
+    expect(recs[0].score).toBeCloseTo(0.5);
+    expect(recs[1].score).toBeCloseTo(1 / 3);
+    expect(m.alsoBought('camera', { limit: 1, measure: 'count' })).toEqual([{ id: 'card', score: 2 }]);
+    expect(m.alsoBought('unknown', { limit: 3 })).toEqual([]);
+  });
+
+  it('also-viewed only pairs views within one visit (30 minutes of inactivity ends it)', () => {
+    const m = new InteractionModel();
+    m.view('u1', 'a', T0);
+    m.view('u1', 'b', T0 + 10 * MIN);
+    m.view('u1', 'c', T0 + 50 * MIN); // 40 minutes later: a new visit
+    expect(m.alsoViewed('a', { limit: 5 }).map((r) => r.id)).toEqual(['b']);
+    expect(m.alsoViewed('c', { limit: 5 })).toEqual([]);
+    // an explicit visit key wins over the clock
+    m.view('u2', 'x', T0, 's1');
+    m.view('u2', 'y', T0 + 5 * MIN, 's2');
+    expect(m.alsoViewed('x', { limit: 5 })).toEqual([]);
+  });
+
+  it('for-you sums affinity times similarity and leaves out what the shopper has seen (SAR)', () => {
+    const m = new InteractionModel({ weights: { view: 1, cartAdd: 3, purchase: 5 } });
+    // Item-item co-occurrence over users: a,b by u1,u2; a,c by u3; b,d by u4.
+    m.view('u1', 'a', T0);
+    m.view('u1', 'b', T0);
+    m.view('u2', 'a', T0);
+    m.view('u2', 'b', T0);
+    m.view('u3', 'a', T0);
+    m.view('u3', 'c', T0);
+    m.view('u4', 'b', T0);
+    m.view('u4', 'd', T0);
+    // Shopper s viewed a (weight 1) and bought nothing else.
+    m.view('s', 'a', T0);
+    // occurrences now: a=4 (u1,u2,u3,s), b=3, c=1, d=1.
+    // score(b) = 1 * jaccard(a,b) = 2/(4+3-2) = 0.4; score(c) = 1/(4+1-1) = 0.25; d not reachable from a.
+    const recs = m.forYou('s', { limit: 5 });
+    expect(recs.map((r) => r.id)).toEqual(['b', 'c']);
+    expect(recs[0].score).toBeCloseTo(0.4);
+    expect(recs[1].score).toBeCloseTo(0.25);
+    expect(m.forYou('nobody', { limit: 5 })).toEqual([]);
+  });
+
+  it('for-you weighs recent and stronger interactions more (half-life decay)', () => {
+    const m = new InteractionModel({ halfLifeDays: 10 });
+    m.view('u1', 'old', T0);
+    m.view('u1', 'old-mate', T0);
+    m.view('u2', 'new', T0);
+    m.view('u2', 'new-mate', T0);
+    m.view('s', 'old', T0);
+    m.view('s', 'new', T0 + 10 * DAY); // one half-life later: 'old' now weighs 0.5
+    const recs = m.forYou('s', { limit: 2 });
+    expect(recs.map((r) => r.id)).toEqual(['new-mate', 'old-mate']);
+    expect(recs[1].score / recs[0].score).toBeCloseTo(0.5);
+  });
+
+  it('popular ranks by weighted interactions and respects accept()', () => {
+    const m = new InteractionModel({ weights: { view: 1, cartAdd: 3, purchase: 5 } });
+    m.view('u1', 'a', T0);
+    m.view('u2', 'a', T0);
+    m.cartAdd('u1', 'b', T0);
+    m.purchase('u1', ['c'], T0);
+    expect(m.popular({ limit: 3 })).toEqual([
+      { id: 'c', score: 5 },
+      { id: 'b', score: 3 },
+      { id: 'a', score: 2 },
+    ]);
+    expect(m.popular({ limit: 3, accept: (id) => id !== 'b' }).map((r) => r.id)).toEqual(['c', 'a']);
+    m.view('u3', 'a', T0);
+    m.view('u4', 'a', T0);
+    m.view('u5', 'a', T0);
+    expect(m.popular({ limit: 1 })[0]).toEqual({ id: 'a', score: 5 });
+  });
+
+  it('history lists a shopper’s items, most recent first', () => {
+    const m = new InteractionModel();
+    m.view('u', 'a', T0);
+    m.cartAdd('u', 'b', T0 + 1000);
+    m.view('u', 'a', T0 + 2000);
+    expect(m.history('u')).toEqual(['a', 'b']);
+  });
+});
