@@ -18,14 +18,14 @@ export class CooccurrenceMatrix {
     const distinct = [...new Set(items)];
     for (const item of distinct) this._occurrences[item] = (this._occurrences[item] ?? 0) + 1;
     for (let a = 0; a < distinct.length; a++) {
-      for (let b = a + 1; b < distinct.length; b++) this._bump(distinct[a], distinct[b]);
+      for (let b = a + 1; b < distinct.length; b++) this.pair(distinct[a], distinct[b]);
     }
   }
 
   /** `item` joins a group that already holds `group` (a further view in the same visit). */
   join(group: Iterable<number>, item: number): void {
     this._occurrences[item] = (this._occurrences[item] ?? 0) + 1;
-    for (const other of group) if (other !== item) this._bump(other, item);
+    for (const other of group) if (other !== item) this.pair(other, item);
   }
 
   occurrences(item: number): number {
@@ -58,7 +58,8 @@ export class CooccurrenceMatrix {
     return this._rows.get(item);
   }
 
-  private _bump(a: number, b: number): void {
+  /** Counts one more co-occurrence of a and b, leaving their occurrences as they are. */
+  pair(a: number, b: number): void {
     this._rowOf(a).set(b, (this._rows.get(a)!.get(b) ?? 0) + 1);
     this._rowOf(b).set(a, (this._rows.get(b)!.get(a) ?? 0) + 1);
   }

@@ -98,6 +98,35 @@ export class InteractionModel {
     for (const item of new Set(items)) this._interact(user, item, 'purchase', at);
   }
 
+  /**
+   * Moves one shopper's history into another's: an anonymous visitor who logged in. Items only one side had
+   * now co-occur; an item both sides had keeps the occurrence each counted (a small over-count).
+   */
+  alias(fromId: string, intoId: string): void {
+    const from = this._users.get(fromId);
+    const fromAffinity = from === undefined ? undefined : this._affinity.get(from);
+    if (from === undefined || !fromAffinity) return;
+    const into = this._users.intern(intoId);
+    if (into === from) return;
+    const intoAffinity = this._affinity.get(into) ?? new Map<number, Decayed>();
+    const intoOnly = [...intoAffinity.keys()].filter((item) => !fromAffinity.has(item));
+    for (const [item, decayed] of fromAffinity) {
+      const existing = intoAffinity.get(item);
+      if (existing) {
+        const at = Math.max(existing.at, decayed.at);
+        intoAffinity.set(item, { score: this._decay(existing, at) + this._decay(decayed, at), at });
+      } else {
+        for (const other of intoOnly) this._shared.pair(item, other);
+        intoAffinity.set(item, decayed);
+      }
+    }
+    this._affinity.set(into, intoAffinity);
+    this._affinity.delete(from);
+    const visit = this._visits.get(from);
+    if (visit && !this._visits.has(into)) this._visits.set(into, visit);
+    this._visits.delete(from);
+  }
+
   /** Items most often in the same order as `itemId`. */
   alsoBought(itemId: string, query: QueryOptions): Recommendation[] {
     return this._similar(this._bought, itemId, query);

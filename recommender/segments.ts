@@ -240,7 +240,7 @@ export function name(c: Record<string, number>, buyer: Record<string, number>): 
     return 'passers-by';
   }
   const lapsed = c.recencyDays > Math.max(30, 1.5 * buyer.recencyDays);
-  const frequent = c.orders >= Math.max(2, 1.2 * buyer.orders);
+  const frequent = c.orders >= 3 || c.orders >= Math.max(2, 1.2 * buyer.orders);
   const bigSpender = c.revenue >= 1.2 * buyer.revenue;
   if (lapsed) return c.orders >= 1.5 ? 'lapsed regulars' : 'lapsed one-time buyers';
   if (frequent && bigSpender) return 'loyal high spenders';

@@ -95,3 +95,19 @@ describe('InteractionModel', () => {
     expect(m.history('u')).toEqual(['a', 'b']);
   });
 });
+
+describe('InteractionModel.alias', () => {
+  it('moves an anonymous history into the logged-in shopper, so for-you follows them', () => {
+    const m = new InteractionModel();
+    m.view('u1', 'a', T0);
+    m.view('u1', 'b', T0);
+    m.view('u2', 'c', T0);
+    m.view('u2', 'd', T0);
+    m.view('anon', 'a', T0); // browsing anonymously on one device
+    m.view('user', 'c', T0); // logged in on another
+    m.alias('anon', 'user');
+    expect(m.history('user').sort()).toEqual(['a', 'c']);
+    expect(m.history('anon')).toEqual([]);
+    expect(m.forYou('user', { limit: 5 }).map((r) => r.id).sort()).toEqual(['b', 'd']);
+  });
+});

@@ -1,0 +1,56 @@
+// Per-role keys. The write key is public (it ships in the shop's page); admin and analyst keys are secret.
+// Keys are compared as SHA-256 digests, so a lookup leaks nothing about a key's prefix through timing.
+
+import { createHash } from 'node:crypto';
+import type { Request, RequestHandler } from 'express';
+import { HttpError } from './errors';
+
+export type Role = 'write' | 'admin' | 'analyst';
+
+export interface Keys {
+  write: string[];
+  admin: string[];
+  analyst: string[];
+}
+
+const digest = (key: string) => createHash('sha256').update(key).digest('hex');
+
+/** The key a request presents: Basic (Segment's `writeKey:`), Bearer, or `writeKey` in the body or query. */
+export function presentedKey(req: Request, allowInBody: boolean): string | undefined {
+  const header = req.get('authorization');
+  if (header) {
+    const [scheme, value = ''] = header.split(' ', 2);
+    if (/^basic$/i.test(scheme)) {
+      const decoded = Buffer.from(value, 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      return colon === -1 ? decoded : decoded.slice(0, colon);
+    }
+    if (/^bearer$/i.test(scheme)) return value.trim();
+  }
+  if (!allowInBody) return undefined;
+  const fromBody = req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as { writeKey?: unknown }).writeKey : undefined;
+  const fromQuery = req.query.writeKey;
+  const key = fromBody ?? fromQuery;
+  return typeof key === 'string' ? key : undefined;
+}
+
+export function createAuth(keys: Keys) {
+  const digests: Record<Role, Set<string>> = {
+    write: new Set(keys.write.map(digest)),
+    admin: new Set(keys.admin.map(digest)),
+    analyst: new Set(keys.analyst.map(digest)),
+  };
+  /** Admin keys open every door; analyst keys also open analyst doors; write keys only write doors. */
+  const opens: Record<Role, Role[]> = { write: ['write', 'admin'], analyst: ['analyst', 'admin'], admin: ['admin'] };
+
+  return function require(role: Role): RequestHandler {
+    return (req, _res, next) => {
+      // Write keys are public and beacons cannot set headers, so they may travel in the body or query.
+      const key = presentedKey(req, role === 'write');
+      if (key === undefined) return next(new HttpError(401, 'unauthorized', `Missing ${role} key`));
+      const d = digest(key);
+      if (!opens[role].some((r) => digests[r].has(d))) return next(new HttpError(401, 'unauthorized', `Unknown ${role} key`));
+      next();
+    };
+  };
+}

@@ -1,0 +1,272 @@
+// Keeps Patron's models fresh from the event stream: interactions and customer features are updated as each
+// event arrives; segments are refitted in a worker thread on a schedule or after enough new events.
+
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import {
+  CustomerLedger,
+  fitSegments,
+  InteractionModel,
+  type InteractionOptions,
+  type Recommendation,
+  type Segment,
+  type SegmentModel,
+  type SegmentOptions,
+  type Similarity,
+} from '../recommender';
+import type { RecommendationResponse, SegmentInfo, Strategy } from '../sdk/wire';
+import type { CatalogItem } from './schemas';
+import type { Store, StoredEvent } from './store/types';
+
+export interface PersonalizerOptions {
+  interactions?: Partial<InteractionOptions>;
+  segments?: SegmentOptions & {
+    /** Refit at most this often (ms); 0 turns scheduled refits off. */
+    refreshIntervalMs?: number;
+    /** Refit after this many new events. */
+    refreshAfterEvents?: number;
+  };
+  /** The built worker script that fits segments off the main thread (made by `npm run build`). */
+  segmentWorker?: string;
+  log?: (message: string) => void;
+}
+
+export interface RecommendQuery {
+  strategy: Strategy;
+  item?: string;
+  anonymousId?: string;
+  userId?: string;
+  limit: number;
+  similarity?: Similarity;
+}
+
+export class Personalizer {
+  readonly interactions: InteractionModel;
+  readonly customers: CustomerLedger;
+  private readonly _catalog = new Map<string, CatalogItem>();
+  private readonly _identities = new Map<string, string>();
+  private _segments: Segment[] = [];
+  private _assignments = new Map<string, number>();
+  private _eventsSinceRefit = 0;
+  private _refit: Promise<void> | null = null;
+  private _timer: NodeJS.Timeout | null = null;
+  private _worker: Worker | null = null;
+  private _jobs = 0;
+  private _closed = false;
+  private readonly _options: PersonalizerOptions;
+  private readonly _log: (message: string) => void;
+
+  constructor(
+    private readonly _store: Store,
+    options: PersonalizerOptions = {},
+  ) {
+    this._options = options;
+    this._log = options.log ?? (() => {});
+    this.interactions = new InteractionModel(options.interactions);
+    this.customers = new CustomerLedger(this.interactions.options.visitGapMinutes);
+  }
+
+  /** Loads the catalog, identities, segments and every stored event, then starts the refit schedule. */
+  async start(): Promise<void> {
+    for (const item of await this._store.listItems()) this._catalog.set(item.id, item);
+    for (const [anonymousId, userId] of await this._store.listIdentities()) this._identities.set(anonymousId, userId);
+    const saved = await this._store.loadSegments();
+    if (saved) {
+      this._segments = saved.segments;
+      this._assignments = saved.assignments;
+    }
+    for await (const page of this._store.scanEvents()) for (const e of page) this._learnOne(e);
+    const interval = this._options.segments?.refreshIntervalMs ?? 10 * 60_000;
+    if (interval > 0) {
+      this._timer = setInterval(() => void this.refitSegments(), interval);
+      this._timer.unref();
+    }
+    if (!saved && this.customers.size > 0) void this.refitSegments();
+  }
+
+  /** Feeds newly stored events to the models, in the order given. */
+  learn(events: readonly StoredEvent[]): void {
+    for (const e of events) this._learnOne(e);
+    this._eventsSinceRefit += events.length;
+    if (this._eventsSinceRefit >= (this._options.segments?.refreshAfterEvents ?? 1000)) void this.refitSegments();
+  }
+
+  setItems(items: readonly CatalogItem[]): void {
+    for (const item of items) this._catalog.set(item.id, item);
+  }
+
+  item(id: string): CatalogItem | undefined {
+    return this._catalog.get(id);
+  }
+
+  get catalogSize(): number {
+    return this._catalog.size;
+  }
+
+  /** Whose history an event or a request belongs to: the user once known, the anonymous visitor until then. */
+  customerOf(anonymousId?: string | null, userId?: string | null): string | undefined {
+    return userId ?? (anonymousId ? (this._identities.get(anonymousId) ?? anonymousId) : undefined);
+  }
+
+  recommend(query: RecommendQuery): RecommendationResponse['items'] {
+    const chosen = new Set<string>();
+    const accept = (id: string) => {
+      if (id === query.item || chosen.has(id)) return false;
+      const item = this._catalog.get(id);
+      return item !== undefined && item.in_stock;
+    };
+    const customer = this.customerOf(query.anonymousId, query.userId);
+    const out: RecommendationResponse['items'] = [];
+    const take = (source: Strategy, recs: Recommendation[]) => {
+      for (const r of recs) {
+        if (out.length >= query.limit || !accept(r.id)) continue;
+        chosen.add(r.id);
+        const item = this._catalog.get(r.id)!;
+        out.push({
+          id: item.id,
+          name: item.name,
+          ...(item.url !== undefined ? { url: item.url } : {}),
+          ...(item.image !== undefined ? { image: item.image } : {}),
+          ...(item.price !== undefined ? { price: item.price } : {}),
+          ...(item.currency !== undefined ? { currency: item.currency } : {}),
+          ...(item.category !== undefined ? { category: item.category } : {}),
+          score: r.score,
+          position: out.length,
+          source,
+        });
+      }
+    };
+    const q = { limit: query.limit, measure: query.similarity, accept };
+    const m = this.interactions;
+    if (query.strategy === 'also-bought' && query.item) take('also-bought', m.alsoBought(query.item, q));
+    if (query.strategy === 'also-viewed' && query.item) take('also-viewed', m.alsoViewed(query.item, q));
+    if (query.strategy === 'for-you' && customer) take('for-you', m.forYou(customer, q));
+    // A cold item or a new visitor still gets a full slot: the best sellers fill what is left.
+    if (out.length < query.limit) take('popular', m.popular({ limit: query.limit - out.length, accept }));
+    return out;
+  }
+
+  segmentOf(anonymousId?: string, userId?: string): SegmentInfo | null {
+    const customer = this.customerOf(anonymousId, userId);
+    const id = customer === undefined ? undefined : this._assignments.get(customer);
+    const segment = id === undefined ? undefined : this._segments.find((s) => s.id === id);
+    return segment ? { id: segment.id, slug: segment.slug, label: segment.label } : null;
+  }
+
+  get segments(): readonly Segment[] {
+    return this._segments;
+  }
+
+  /** Refits segments in a worker thread; concurrent calls share one refit. */
+  refitSegments(): Promise<void> {
+    if (this._closed) return Promise.resolve();
+    this._refit ??= this._doRefit().finally(() => (this._refit = null));
+    return this._refit;
+  }
+
+  async close(): Promise<void> {
+    this._closed = true;
+    if (this._timer) clearInterval(this._timer);
+    await this._refit?.catch(() => {});
+    await this._worker?.terminate();
+    this._worker = null;
+  }
+
+  private async _doRefit(): Promise<void> {
+    this._eventsSinceRefit = 0;
+    const now = Date.now();
+    const table = this.customers.table(now);
+    if (table.rows.length === 0) return;
+    const { refreshIntervalMs: _i, refreshAfterEvents: _e, ...fitOptions } = this._options.segments ?? {};
+    const started = performance.now();
+    try {
+      const model = await this._fitInWorker(table, { ...fitOptions, previous: this._segments });
+      if (this._closed) return;
+      const assignments = new Map(table.customerIds.map((id, i) => [id, model.assignments[i]]));
+      this._segments = model.segments;
+      this._assignments = assignments;
+      await this._store.saveSegments({ segments: model.segments, assignments, updatedAt: now });
+      this._log(`segments: ${model.k} from ${table.rows.length} customers in ${Math.round(performance.now() - started)} ms`);
+    } catch (error) {
+      if (!this._closed) this._log(`segments: refit failed: ${error instanceof Error ? error.message : error}`);
+    }
+  }
+
+  private _fitInWorker(table: ReturnType<CustomerLedger['table']>, options: SegmentOptions): Promise<SegmentModel> {
+    const script = this._options.segmentWorker ?? DEFAULT_SEGMENT_WORKER;
+    if (!this._worker && !fs.existsSync(script)) {
+      this._log(`segments: ${script} is not built (npm run build); fitting on the main thread`);
+      return Promise.resolve(fitSegments(table, options));
+    }
+    const worker = (this._worker ??= spawnSegmentWorker(script));
+    const id = ++this._jobs;
+    return new Promise((resolve, reject) => {
+      const onMessage = (reply: { id: number; model?: SegmentModel; error?: string }) => {
+        if (reply.id !== id) return;
+        cleanup();
+        if (reply.model) resolve(reply.model);
+        else reject(new Error(reply.error));
+      };
+      const onError = (error: Error) => {
+        cleanup();
+        this._worker = null;
+        reject(error);
+      };
+      const onExit = () => onError(new Error('segment worker exited'));
+      const cleanup = () => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      worker.postMessage({ id, table, options });
+    });
+  }
+
+  private _learnOne(e: StoredEvent): void {
+    if (e.anonymousId && e.userId && this._identities.get(e.anonymousId) !== e.userId) {
+      // The first event that names both ties the anonymous history to the user.
+      this._identities.set(e.anonymousId, e.userId);
+      this.interactions.alias(e.anonymousId, e.userId);
+      this.customers.merge(e.anonymousId, e.userId);
+    }
+    const customer = this.customerOf(e.anonymousId, e.userId)!;
+    const p = e.properties;
+    const at = e.timestamp;
+    const productId = p.product_id ?? p.sku;
+    const categoryOf = (id: string | undefined, fallback?: string) => fallback ?? (id ? this._catalog.get(id)?.category : undefined);
+    switch (e.type === 'track' ? e.event : null) {
+      case 'Product Viewed':
+        this.interactions.view(customer, productId!, at, e.sessionId ?? undefined);
+        this.customers.view(customer, at, categoryOf(productId, p.category));
+        return;
+      case 'Product Added':
+        this.interactions.cartAdd(customer, productId!, at);
+        this.customers.cartAdd(customer, at, categoryOf(productId, p.category));
+        return;
+      case 'Order Completed': {
+        const products = p.products ?? [];
+        const ids = products.map((x) => (x.product_id ?? x.sku)!);
+        const revenue = p.revenue ?? p.total ?? products.reduce((sum, x) => sum + (x.price ?? 0) * (x.quantity ?? 1), 0);
+        this.interactions.purchase(customer, ids, at);
+        const categories = products.map((x, i) => categoryOf(ids[i], x.category)).filter((c): c is string => c !== undefined);
+        this.customers.order(customer, at, revenue, categories);
+        return;
+      }
+      default:
+        this.customers.seen(customer, at);
+    }
+  }
+}
+
+// Built from segment-worker.ts by rollup: Node 20 cannot apply tsx's loader inside a worker thread.
+export const DEFAULT_SEGMENT_WORKER = fileURLToPath(new URL('../dist/segment-worker.mjs', import.meta.url));
+
+function spawnSegmentWorker(script: string): Worker {
+  const worker = new Worker(script);
+  worker.unref();
+  return worker;
+}

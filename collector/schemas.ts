@@ -1,0 +1,158 @@
+// Every HTTP input the collector takes, validated once at the boundary with zod.
+
+import { z } from 'zod';
+import { STRATEGIES, type Issue, type WireEvent } from '../sdk/wire';
+import { SIMILARITIES } from '../recommender';
+
+/** Segment's documented limits: 32 KB per event, 500 KB per batch. */
+export const LIMITS = {
+  eventBytes: 32 * 1024,
+  batchBytes: 500 * 1024,
+  batchEvents: 2500,
+  idLength: 200,
+  stringLength: 8192,
+  /** Events dated before this or more than a day ahead of the collector's clock are rejected. */
+  earliestTimestamp: Date.UTC(2000, 0, 1),
+  futureToleranceMs: 86_400_000,
+};
+
+const id = z.string().trim().min(1).max(LIMITS.idLength);
+const text = z.string().max(LIMITS.stringLength);
+const money = z.number().finite().min(0).max(1e12);
+
+const timestamp = z
+  .string()
+  .max(64)
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 date-time')
+  .refine((s) => {
+    const t = Date.parse(s);
+    return t >= LIMITS.earliestTimestamp && t <= Date.now() + LIMITS.futureToleranceMs;
+  }, 'must lie between 2000-01-01 and one day from now');
+
+const product = z.looseObject({
+  product_id: id.optional(),
+  sku: id.optional(),
+  name: text.optional(),
+  category: text.optional(),
+  price: money.optional(),
+  quantity: z.number().int().min(0).max(1e6).optional(),
+  currency: z.string().max(8).optional(),
+  position: z.number().int().min(0).optional(),
+  url: text.optional(),
+  image_url: text.optional(),
+});
+
+const identifiedProduct = product.refine((p) => p.product_id !== undefined || p.sku !== undefined, {
+  message: 'needs product_id or sku',
+  path: ['product_id'],
+});
+
+const properties = product.extend({
+  order_id: id.optional(),
+  revenue: money.optional(),
+  total: money.optional(),
+  products: z.array(product).max(500).optional(),
+  slot: text.optional(),
+  recommendation_id: text.optional(),
+});
+
+const context = z.looseObject({
+  page: z.looseObject({ url: text.optional(), referrer: text.optional(), title: text.optional(), path: text.optional(), search: text.optional() }).optional(),
+  userAgent: text.optional(),
+  locale: z.string().max(64).optional(),
+  library: z.looseObject({ name: z.string().max(100), version: z.string().max(100) }).optional(),
+  sessionId: id.optional(),
+});
+
+const common = {
+  messageId: id,
+  anonymousId: id.optional(),
+  userId: id.optional(),
+  timestamp,
+  context: context.optional(),
+};
+
+/** Properties each e-commerce event must carry to be useful; any other track event is free-form. */
+const requiredByEvent: Partial<Record<string, z.ZodType>> = {
+  'Product Viewed': identifiedProduct,
+  'Product Added': identifiedProduct,
+  'Product Removed': identifiedProduct,
+  'Product Clicked': identifiedProduct,
+  'Order Completed': properties.extend({ products: z.array(identifiedProduct).min(1).max(500) }),
+  'Recommendation Clicked': identifiedProduct,
+};
+
+export const eventSchema = z
+  .discriminatedUnion('type', [
+    z.looseObject({ ...common, type: z.literal('track'), event: z.string().trim().min(1).max(200), properties: properties.optional() }),
+    z.looseObject({ ...common, type: z.literal('page'), name: text.optional(), properties: properties.optional() }),
+    z.looseObject({ ...common, type: z.literal('identify'), traits: z.record(z.string(), z.unknown()).optional() }),
+  ])
+  .refine((e) => e.anonymousId !== undefined || e.userId !== undefined, { message: 'needs anonymousId or userId', path: ['anonymousId'] })
+  .superRefine((e, ctx) => {
+    if (e.type !== 'track') return;
+    const required = requiredByEvent[e.event];
+    if (!required) return;
+    const result = required.safeParse(e.properties ?? {});
+    if (!result.success) for (const issue of result.error.issues) ctx.addIssue({ ...issue, path: ['properties', ...issue.path] } as never);
+  });
+
+export type ValidEvent = z.infer<typeof eventSchema>;
+// The zod schema and the shared wire type must describe the same thing.
+export type _WireCompatible = ValidEvent extends WireEvent ? true : never;
+const _wireCompatible: _WireCompatible = true;
+void _wireCompatible;
+
+export const batchSchema = z.object({
+  batch: z.array(z.unknown()).min(1, 'must hold at least 1 event').max(LIMITS.batchEvents),
+  writeKey: z.string().optional(),
+  sentAt: z.string().optional(),
+  context: z.unknown().optional(),
+});
+
+export const catalogItemSchema = z.object({
+  id,
+  name: z.string().trim().min(1).max(500),
+  url: z.string().max(2048).optional(),
+  image: z.string().max(2048).optional(),
+  price: money.optional(),
+  currency: z.string().trim().length(3).toUpperCase().optional(),
+  category: z.string().max(200).optional(),
+  in_stock: z.boolean().default(true),
+  attributes: z.record(z.string(), z.union([z.string().max(1000), z.number(), z.boolean()])).default({}),
+});
+export type CatalogItem = z.output<typeof catalogItemSchema>;
+
+/** `{ items: [...] }`, or the bare array. */
+export const catalogUpsertSchema = z.preprocess(
+  (body) => (Array.isArray(body) ? { items: body } : body),
+  z.object({ items: z.array(catalogItemSchema).min(1).max(10_000) }),
+);
+
+export const recommendationQuerySchema = z
+  .object({
+    strategy: z.enum(STRATEGIES as [string, ...string[]]),
+    item: id.optional(),
+    anonymousId: id.optional(),
+    userId: id.optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(10),
+    similarity: z.enum(SIMILARITIES as [string, ...string[]]).optional(),
+    writeKey: z.string().optional(),
+  })
+  .refine((q) => !(q.strategy === 'also-bought' || q.strategy === 'also-viewed') || q.item !== undefined, {
+    message: 'is required for this strategy',
+    path: ['item'],
+  });
+
+export const segmentQuerySchema = z
+  .object({ anonymousId: id.optional(), userId: id.optional(), writeKey: z.string().optional() })
+  .refine((q) => q.anonymousId !== undefined || q.userId !== undefined, { message: 'needs anonymousId or userId', path: ['anonymousId'] });
+
+export const quarantineQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  before: z.coerce.number().int().optional(),
+});
+
+export function issuesOf(error: z.ZodError): Issue[] {
+  return error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
+}

@@ -1,0 +1,87 @@
+// Starts the collector: `tsx collector/server.ts --port 3000 --database ./data/patron.db`.
+// Every flag has an environment variable; see the README's "Options".
+
+import type { Server } from 'node:http';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { createApp, DEFAULT_DATABASE, type CollectorOptions, type PatronApp } from './app';
+import type { Keys } from './auth';
+import { loadOrCreateKeys } from './keys';
+
+export interface ServerConfig {
+  port: number;
+  host: string;
+  database: string;
+  keys: Keys;
+  keysFile?: string;
+  corsOrigins: string[];
+}
+
+const list = (value: string | undefined) => (value ? value.split(',').map((s) => s.trim()).filter(Boolean) : []);
+
+export function configFrom(argv: string[], env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      database: { type: 'string' },
+      'write-key': { type: 'string', multiple: true },
+      'admin-key': { type: 'string', multiple: true },
+      'analyst-key': { type: 'string', multiple: true },
+      'keys-file': { type: 'string' },
+      cors: { type: 'string' },
+    },
+    strict: true,
+  });
+  const port = Number(values.port ?? env.PATRON_PORT ?? env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got ${values.port ?? env.PATRON_PORT}`);
+  const database = path.resolve(values.database ?? env.PATRON_DATABASE ?? DEFAULT_DATABASE);
+  const given: Keys = {
+    write: values['write-key'] ?? list(env.PATRON_WRITE_KEYS),
+    admin: values['admin-key'] ?? list(env.PATRON_ADMIN_KEYS),
+    analyst: values['analyst-key'] ?? list(env.PATRON_ANALYST_KEYS),
+  };
+  const keysFile = path.resolve(values['keys-file'] ?? env.PATRON_KEYS_FILE ?? path.join(path.dirname(database), 'keys.json'));
+  const configured = given.write.length > 0;
+  const keys = configured ? given : loadOrCreateKeys(keysFile);
+  return {
+    port,
+    host: values.host ?? env.PATRON_HOST ?? '0.0.0.0',
+    database,
+    keys,
+    ...(configured ? {} : { keysFile }),
+    corsOrigins: list(values.cors ?? env.PATRON_CORS_ORIGINS),
+  };
+}
+
+export async function startServer(config: ServerConfig, extra: Partial<CollectorOptions> = {}): Promise<{ app: PatronApp; server: Server; url: string }> {
+  const app = await createApp({ keys: config.keys, database: config.database, corsOrigins: config.corsOrigins, ...extra });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(s)));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  return { app, server, url: `http://localhost:${port}` };
+}
+
+async function main() {
+  const config = configFrom(process.argv.slice(2));
+  const { app, server, url } = await startServer(config);
+  console.log(`[patron] collector listening on ${url} (database ${config.database})`);
+  if (config.keysFile) console.log(`[patron] keys in ${config.keysFile}; write key: ${config.keys.write[0]}`);
+  const stop = () => {
+    server.close();
+    void app.patron.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error) => {
+    console.error(`[patron] ${error instanceof Error ? error.message : error}`);
+    process.exit(1);
+  });
+}

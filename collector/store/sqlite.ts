@@ -1,0 +1,260 @@
+// The embedded store: SQLite through better-sqlite3, WAL, statements prepared once, writes batched in one
+// transaction. synchronous=FULL, so an acknowledged event survives a crash of the process or the machine.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { CatalogItem } from '../schemas';
+import type { QuarantinedEvent, Store, StoredEvent, StoredSegments } from './types';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  id           INTEGER PRIMARY KEY,
+  message_id   TEXT    NOT NULL UNIQUE,
+  type         TEXT    NOT NULL,
+  event        TEXT,
+  anonymous_id TEXT,
+  user_id      TEXT,
+  session_id   TEXT,
+  timestamp    INTEGER NOT NULL,
+  received_at  INTEGER NOT NULL,
+  product_id   TEXT,
+  order_id     TEXT,
+  revenue      REAL,
+  properties   TEXT    NOT NULL,
+  context      TEXT    NOT NULL,
+  traits       TEXT
+);
+CREATE INDEX IF NOT EXISTS events_by_time ON events (timestamp, id);
+CREATE INDEX IF NOT EXISTS events_by_anonymous_id ON events (anonymous_id);
+CREATE INDEX IF NOT EXISTS events_by_user_id ON events (user_id);
+CREATE TABLE IF NOT EXISTS quarantine (
+  id          INTEGER PRIMARY KEY,
+  received_at INTEGER NOT NULL,
+  message_id  TEXT,
+  reasons     TEXT    NOT NULL,
+  raw         TEXT    NOT NULL
+);
+CREATE TABLE IF NOT EXISTS items (
+  id         TEXT PRIMARY KEY,
+  name       TEXT NOT NULL,
+  url        TEXT,
+  image      TEXT,
+  price      REAL,
+  currency   TEXT,
+  category   TEXT,
+  in_stock   INTEGER NOT NULL,
+  attributes TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS identities (
+  anonymous_id TEXT PRIMARY KEY,
+  user_id      TEXT NOT NULL,
+  linked_at    INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS segments (
+  id            INTEGER PRIMARY KEY,
+  slug          TEXT NOT NULL,
+  label         TEXT NOT NULL,
+  size          INTEGER NOT NULL,
+  revenue_share REAL NOT NULL,
+  centroid      TEXT NOT NULL,
+  updated_at    INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS customer_segments (
+  customer_id TEXT PRIMARY KEY,
+  segment_id  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+`;
+
+interface EventRow {
+  message_id: string;
+  type: StoredEvent['type'];
+  event: string | null;
+  anonymous_id: string | null;
+  user_id: string | null;
+  session_id: string | null;
+  timestamp: number;
+  received_at: number;
+  properties: string;
+  context: string;
+  traits: string | null;
+  id: number;
+}
+
+function toEvent(row: EventRow): StoredEvent {
+  return {
+    messageId: row.message_id,
+    type: row.type,
+    event: row.event,
+    anonymousId: row.anonymous_id,
+    userId: row.user_id,
+    sessionId: row.session_id,
+    timestamp: row.timestamp,
+    receivedAt: row.received_at,
+    properties: JSON.parse(row.properties),
+    context: JSON.parse(row.context),
+    traits: row.traits === null ? null : JSON.parse(row.traits),
+  };
+}
+
+export interface SqliteStoreOptions {
+  /** Path of the database file, or ':memory:'. Parent folders are created. */
+  file: string;
+}
+
+export function openSqliteStore({ file }: SqliteStoreOptions): Store {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  db.exec(SCHEMA);
+
+  const insertEvent = db.prepare(`
+    INSERT INTO events (message_id, type, event, anonymous_id, user_id, session_id, timestamp, received_at,
+                        product_id, order_id, revenue, properties, context, traits)
+    VALUES (@messageId, @type, @event, @anonymousId, @userId, @sessionId, @timestamp, @receivedAt,
+            @productId, @orderId, @revenue, @properties, @context, @traits)
+    ON CONFLICT (message_id) DO NOTHING`);
+  const insertQuarantine = db.prepare('INSERT INTO quarantine (received_at, message_id, reasons, raw) VALUES (?, ?, ?, ?)');
+  const upsertItem = db.prepare(`
+    INSERT INTO items (id, name, url, image, price, currency, category, in_stock, attributes, updated_at)
+    VALUES (@id, @name, @url, @image, @price, @currency, @category, @in_stock, @attributes, @updated_at)
+    ON CONFLICT (id) DO UPDATE SET name = excluded.name, url = excluded.url, image = excluded.image,
+      price = excluded.price, currency = excluded.currency, category = excluded.category,
+      in_stock = excluded.in_stock, attributes = excluded.attributes, updated_at = excluded.updated_at`);
+  const linkIdentity = db.prepare(`
+    INSERT INTO identities (anonymous_id, user_id, linked_at) VALUES (?, ?, ?)
+    ON CONFLICT (anonymous_id) DO UPDATE SET user_id = excluded.user_id, linked_at = excluded.linked_at`);
+  const pageOfEvents = db.prepare(`
+    SELECT * FROM events WHERE timestamp > ? OR (timestamp = ? AND id > ?) ORDER BY timestamp, id LIMIT ?`);
+
+  const insertEvents = db.transaction((events: StoredEvent[]) => {
+    const inserted: StoredEvent[] = [];
+    for (const e of events) {
+      const p = e.properties;
+      const info = insertEvent.run({
+        messageId: e.messageId,
+        type: e.type,
+        event: e.event,
+        anonymousId: e.anonymousId,
+        userId: e.userId,
+        sessionId: e.sessionId,
+        timestamp: e.timestamp,
+        receivedAt: e.receivedAt,
+        productId: p.product_id ?? p.sku ?? null,
+        orderId: p.order_id ?? null,
+        revenue: p.revenue ?? p.total ?? null,
+        properties: JSON.stringify(p),
+        context: JSON.stringify(e.context),
+        traits: e.traits === null ? null : JSON.stringify(e.traits),
+      });
+      if (info.changes === 1) inserted.push(e);
+    }
+    return inserted;
+  });
+
+  const quarantine = db.transaction((rows: QuarantinedEvent[]) => {
+    for (const q of rows) insertQuarantine.run(q.receivedAt, q.messageId, JSON.stringify(q.reasons), q.raw);
+  });
+
+  const upsertItems = db.transaction((items: CatalogItem[]) => {
+    const now = Date.now();
+    for (const item of items) {
+      upsertItem.run({
+        id: item.id,
+        name: item.name,
+        url: item.url ?? null,
+        image: item.image ?? null,
+        price: item.price ?? null,
+        currency: item.currency ?? null,
+        category: item.category ?? null,
+        in_stock: item.in_stock ? 1 : 0,
+        attributes: JSON.stringify(item.attributes),
+        updated_at: now,
+      });
+    }
+    return items.length;
+  });
+
+  const saveSegments = db.transaction((s: StoredSegments) => {
+    db.prepare('DELETE FROM segments').run();
+    db.prepare('DELETE FROM customer_segments').run();
+    const segment = db.prepare('INSERT INTO segments (id, slug, label, size, revenue_share, centroid, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    for (const x of s.segments) segment.run(x.id, x.slug, x.label, x.size, x.revenueShare, JSON.stringify(x.centroid), s.updatedAt);
+    const assign = db.prepare('INSERT INTO customer_segments (customer_id, segment_id, updated_at) VALUES (?, ?, ?)');
+    for (const [customer, id] of s.assignments) assign.run(customer, id, s.updatedAt);
+  });
+
+  return {
+    async insertEvents(events) {
+      if (events.length === 0) return { inserted: [], duplicates: 0 };
+      const inserted = insertEvents(events);
+      return { inserted, duplicates: events.length - inserted.length };
+    },
+    async quarantine(rows) {
+      if (rows.length) quarantine(rows);
+    },
+    async listQuarantine(limit, beforeId) {
+      const rows = db
+        .prepare('SELECT * FROM quarantine WHERE id < ? ORDER BY id DESC LIMIT ?')
+        .all(beforeId ?? Number.MAX_SAFE_INTEGER, limit) as { id: number; received_at: number; message_id: string | null; reasons: string; raw: string }[];
+      return rows.map((r) => ({ id: r.id, receivedAt: r.received_at, messageId: r.message_id, reasons: JSON.parse(r.reasons), raw: r.raw }));
+    },
+    async countEvents() {
+      return (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+    },
+    async *scanEvents(pageSize = 5000) {
+      let after = { timestamp: -Infinity, id: 0 };
+      for (;;) {
+        const rows = pageOfEvents.all(after.timestamp, after.timestamp, after.id, pageSize) as EventRow[];
+        if (rows.length === 0) return;
+        const last = rows[rows.length - 1];
+        after = { timestamp: last.timestamp, id: last.id };
+        yield rows.map(toEvent);
+      }
+    },
+    async upsertItems(items) {
+      return upsertItems(items);
+    },
+    async listItems() {
+      const rows = db.prepare('SELECT * FROM items ORDER BY id').all() as Record<string, unknown>[];
+      return rows.map((r) => ({
+        id: r.id as string,
+        name: r.name as string,
+        ...(r.url !== null ? { url: r.url as string } : {}),
+        ...(r.image !== null ? { image: r.image as string } : {}),
+        ...(r.price !== null ? { price: r.price as number } : {}),
+        ...(r.currency !== null ? { currency: r.currency as string } : {}),
+        ...(r.category !== null ? { category: r.category as string } : {}),
+        in_stock: r.in_stock === 1,
+        attributes: JSON.parse(r.attributes as string),
+      }));
+    },
+    async linkIdentity(anonymousId, userId, at) {
+      linkIdentity.run(anonymousId, userId, at);
+    },
+    async listIdentities() {
+      const rows = db.prepare('SELECT anonymous_id, user_id FROM identities').all() as { anonymous_id: string; user_id: string }[];
+      return new Map(rows.map((r) => [r.anonymous_id, r.user_id]));
+    },
+    async saveSegments(s) {
+      saveSegments(s);
+    },
+    async loadSegments() {
+      const rows = db.prepare('SELECT * FROM segments ORDER BY id').all() as { id: number; slug: string; label: string; size: number; revenue_share: number; centroid: string; updated_at: number }[];
+      if (rows.length === 0) return null;
+      const assignments = db.prepare('SELECT customer_id, segment_id FROM customer_segments').all() as { customer_id: string; segment_id: number }[];
+      return {
+        segments: rows.map((r) => ({ id: r.id, slug: r.slug, label: r.label, size: r.size, revenueShare: r.revenue_share, centroid: JSON.parse(r.centroid) })),
+        assignments: new Map(assignments.map((a) => [a.customer_id, a.segment_id])),
+        updatedAt: rows[0].updated_at,
+      };
+    },
+    async close() {
+      if (db.open) db.close();
+    },
+  };
+}

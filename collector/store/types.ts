@@ -1,0 +1,53 @@
+// The storage interface. Async from day one so that a PostgreSQL store can sit behind the same calls.
+
+import type { EventContext, EventProperties, EventType, Issue } from '../../sdk/wire';
+import type { CatalogItem } from '../schemas';
+import type { Segment } from '../../recommender';
+
+/** A validated event as stored: times in milliseconds since the epoch. */
+export interface StoredEvent {
+  messageId: string;
+  type: EventType;
+  /** track: the event name; page: the page name. */
+  event: string | null;
+  anonymousId: string | null;
+  userId: string | null;
+  sessionId: string | null;
+  timestamp: number;
+  receivedAt: number;
+  properties: EventProperties;
+  context: EventContext;
+  traits: Record<string, unknown> | null;
+}
+
+export interface QuarantinedEvent {
+  receivedAt: number;
+  messageId: string | null;
+  reasons: Issue[];
+  /** The event as it arrived, serialised. */
+  raw: string;
+}
+
+export interface StoredSegments {
+  segments: Segment[];
+  assignments: Map<string, number>;
+  updatedAt: number;
+}
+
+export interface Store {
+  /** Stores new events durably; an event whose messageId is already stored is skipped. Returns the new ones. */
+  insertEvents(events: StoredEvent[]): Promise<{ inserted: StoredEvent[]; duplicates: number }>;
+  quarantine(events: QuarantinedEvent[]): Promise<void>;
+  listQuarantine(limit: number, beforeId?: number): Promise<(QuarantinedEvent & { id: number })[]>;
+  countEvents(): Promise<number>;
+  /** Every stored event in time order, page by page, for rebuilding the models at start-up. */
+  scanEvents(pageSize?: number): AsyncIterable<StoredEvent[]>;
+  upsertItems(items: CatalogItem[]): Promise<number>;
+  listItems(): Promise<CatalogItem[]>;
+  /** anonymousId → userId, as learnt from identify calls. */
+  linkIdentity(anonymousId: string, userId: string, at: number): Promise<void>;
+  listIdentities(): Promise<Map<string, string>>;
+  saveSegments(segments: StoredSegments): Promise<void>;
+  loadSegments(): Promise<StoredSegments | null>;
+  close(): Promise<void>;
+}

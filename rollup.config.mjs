@@ -1,0 +1,28 @@
+// Builds the SDK twice from one source (an IIFE for the script tag, an ESM build with types for bundlers)
+// and the collector's segment worker, which Node 20 can only run as JavaScript.
+import resolve from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+import typescript from '@rollup/plugin-typescript';
+
+const ts = (compilerOptions = {}, include = ['sdk/**/*.ts', 'recommender/**/*.ts', 'collector/**/*.ts']) =>
+  typescript({ tsconfig: './tsconfig.json', include, compilerOptions: { noEmit: false, ...compilerOptions } });
+
+export default [
+  {
+    input: 'sdk/standalone.ts',
+    output: { file: 'dist/patron.js', format: 'iife', sourcemap: true },
+    plugins: [resolve({ browser: true }), ts(), terser({ mangle: { properties: { regex: /^_/ } }, format: { comments: false } })],
+  },
+  {
+    input: 'sdk/index.ts',
+    output: { dir: 'dist/esm', format: 'es', sourcemap: true },
+    external: ['idb-keyval'],
+    plugins: [ts({}, ['sdk/**/*.ts'])],
+  },
+  {
+    input: 'collector/segment-worker.ts',
+    output: { file: 'dist/segment-worker.mjs', format: 'es' },
+    external: [/^node:/, 'ml-kmeans'],
+    plugins: [ts()],
+  },
+];

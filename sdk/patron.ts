@@ -1,0 +1,260 @@
+// createPatron(options): the SDK's one factory. Every dependency on the browser (fetch, sendBeacon,
+// IndexedDB, storage, the document) is passed in with a default, which is what makes it testable.
+
+import { createStore, type UseStore } from 'idb-keyval';
+import { safeStorage, sessionId, uuid } from './ids';
+import { EventQueue, type SendResult } from './queue';
+import { renderSlot } from './slots';
+import type {
+  EventProperties,
+  EventType,
+  ProductProperties,
+  RecommendationResponse,
+  SegmentInfo,
+  SegmentResponse,
+  Strategy,
+  WireEvent,
+} from './wire';
+
+export const VERSION = '0.1.0';
+
+export interface PatronOptions {
+  writeKey: string;
+  /** The collector's base URL, for example https://patron.example.com. */
+  endpoint: string;
+  /** Send when this many events are waiting... */
+  flushAt?: number;
+  /** ...or this many milliseconds after the first one. */
+  flushInterval?: number;
+  /** First retry delay; doubles on each failure up to maxRetryDelay, with jitter. */
+  baseRetryDelay?: number;
+  maxRetryDelay?: number;
+  /** A visit ends after this long without activity. */
+  sessionTimeout?: number;
+  /** How long recommendation and segment requests may take before the page gives up on them. */
+  requestTimeout?: number;
+  /** Track Recommendation Viewed / Clicked for rendered slots. */
+  trackRecommendations?: boolean;
+  debug?: boolean;
+  // Dependencies, with the browser's as defaults.
+  fetch?: typeof fetch;
+  sendBeacon?: (url: string, data: Blob) => boolean;
+  idbStore?: UseStore;
+  storage?: Storage | null;
+  window?: Window;
+  random?: () => number;
+}
+
+export interface RecommendationRequest {
+  strategy: Strategy | string;
+  item?: string;
+  limit?: number;
+}
+
+export interface Patron {
+  page(name?: string, properties?: EventProperties): void;
+  track(event: string, properties?: EventProperties): void;
+  productViewed(product: ProductProperties): void;
+  productAdded(product: ProductProperties): void;
+  orderCompleted(order: EventProperties): void;
+  identify(userId: string, traits?: Record<string, unknown>): void;
+  /** null when the collector cannot be reached in time: the page goes on without. */
+  recommendations(request: RecommendationRequest): Promise<RecommendationResponse | null>;
+  segment(): Promise<SegmentInfo | null>;
+  /** Fills every [data-patron-slot] under root not filled yet. */
+  renderSlots(root?: ParentNode): Promise<void>;
+  flush(): Promise<void>;
+  anonymousId(): string;
+  userId(): string | null;
+  /** Forgets the user and starts a new anonymous id (on logout). */
+  reset(): void;
+  /** Resolves once events left by earlier pages are loaded from IndexedDB. */
+  ready: Promise<void>;
+  /** Stops listening to the page (tests, single-page apps tearing down). */
+  destroy(): void;
+}
+
+const AID = 'patron.aid';
+const UID = 'patron.uid';
+
+export function createPatron(options: PatronOptions): Patron {
+  if (!options || !options.writeKey || !options.endpoint) throw new Error('patron: writeKey and endpoint are required');
+  const win = options.window ?? (typeof window !== 'undefined' ? window : undefined);
+  const doc = win?.document;
+  const nav = win?.navigator;
+  const doFetch = options.fetch ?? (win?.fetch ? win.fetch.bind(win) : fetch);
+  const beacon = options.sendBeacon ?? (nav?.sendBeacon ? nav.sendBeacon.bind(nav) : undefined);
+  const storage = safeStorage(options.storage !== undefined ? options.storage : (() => {
+    try {
+      return win?.localStorage ?? null;
+    } catch {
+      return null;
+    }
+  })());
+  const endpoint = options.endpoint.replace(/\/+$/, '');
+  const debug = (...args: unknown[]) => options.debug && console.log('[patron]', ...args);
+  const timeout = options.requestTimeout ?? 1500;
+
+  let anonymousId = storage.get(AID) ?? '';
+  if (!anonymousId) storage.set(AID, (anonymousId = uuid()));
+  let userId = storage.get(UID);
+
+  const body = (batch: WireEvent[]) => JSON.stringify({ batch, writeKey: options.writeKey, sentAt: new Date().toISOString() });
+
+  // text/plain with the write key in the body is a "simple" CORS request: no preflight on every send.
+  async function send(batch: WireEvent[]): Promise<SendResult> {
+    const res = await doFetch(`${endpoint}/v1/batch`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: body(batch), keepalive: false });
+    if (res.ok) return 'ok';
+    if (res.status === 429 || res.status === 408 || res.status >= 500) return 'retry';
+    debug('collector refused a batch', res.status);
+    return 'drop';
+  }
+
+  function sendByBeacon(batch: WireEvent[]): boolean {
+    const data = body(batch);
+    const url = `${endpoint}/v1/batch`;
+    try {
+      if (beacon) return beacon(url, new Blob([data], { type: 'text/plain' }));
+      void doFetch(url, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: data, keepalive: true }).catch(() => {});
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  const queue = new EventQueue({
+    store: options.idbStore ?? createStore('patron', 'queue'),
+    send,
+    beacon: sendByBeacon,
+    flushAt: options.flushAt ?? 20,
+    flushInterval: options.flushInterval ?? 1000,
+    baseRetryDelay: options.baseRetryDelay ?? 1000,
+    maxRetryDelay: options.maxRetryDelay ?? 60_000,
+    random: options.random ?? Math.random,
+  });
+
+  function enqueue(type: EventType, fields: Partial<WireEvent>): void {
+    try {
+      const loc = win?.location;
+      const now = Date.now();
+      const event: WireEvent = {
+        type,
+        messageId: uuid(),
+        anonymousId,
+        ...(userId ? { userId } : {}),
+        timestamp: new Date(now).toISOString(),
+        ...fields,
+        context: {
+          ...(loc && doc ? { page: { url: loc.href, path: loc.pathname, search: loc.search, referrer: doc.referrer, title: doc.title } } : {}),
+          ...(nav ? { userAgent: nav.userAgent, locale: nav.language } : {}),
+          library: { name: 'patron.js', version: VERSION },
+          sessionId: sessionId(storage, now, options.sessionTimeout ?? 30 * 60_000),
+        },
+      };
+      void queue.push(event);
+    } catch (error) {
+      debug('could not queue an event', error);
+    }
+  }
+
+  async function getJson<T>(path: string, params: Record<string, string | number | undefined>): Promise<T | null> {
+    const query = new URLSearchParams({ writeKey: options.writeKey });
+    for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== '') query.set(k, String(v));
+    const controller = typeof AbortController !== 'undefined' ? new AbortController() : undefined;
+    const timer = setTimeout(() => controller?.abort(), timeout);
+    try {
+      const res = await doFetch(`${endpoint}${path}?${query}`, { signal: controller?.signal });
+      return res.ok ? ((await res.json()) as T) : null;
+    } catch (error) {
+      debug('request failed', path, error);
+      return null;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  const who = () => (userId ? { anonymousId, userId } : { anonymousId });
+
+  async function renderSlots(root: ParentNode | undefined = doc): Promise<void> {
+    if (!root) return;
+    const slots = Array.from(root.querySelectorAll<HTMLElement>('[data-patron-slot]:not([data-patron-state])'));
+    await Promise.all(
+      slots.map(async (slot) => {
+        slot.setAttribute('data-patron-state', 'loading');
+        const name = slot.dataset.patronSlot!;
+        const response = await api.recommendations({ strategy: slot.dataset.patronStrategy ?? name, item: slot.dataset.patronItem, limit: Number(slot.dataset.patronLimit) || 4 });
+        if (!response) return slot.setAttribute('data-patron-state', 'error'); // the slot keeps its own fallback markup
+        renderSlot(slot, response);
+        if (options.trackRecommendations === false || !response.items.length) return;
+        const common = { slot: name, recommendation_id: response.recommendationId };
+        enqueue('track', {
+          event: 'Recommendation Viewed',
+          properties: { ...common, ...(slot.dataset.patronItem ? { product_id: slot.dataset.patronItem } : {}), products: response.items.map((i) => ({ product_id: i.id, position: i.position })) },
+        });
+        slot.addEventListener('click', (e) => {
+          const hit = (e.target as Element | null)?.closest?.('[data-patron-position]');
+          if (!hit || !slot.contains(hit)) return;
+          enqueue('track', { event: 'Recommendation Clicked', properties: { ...common, product_id: hit.getAttribute('data-patron-id')!, position: Number(hit.getAttribute('data-patron-position')) } });
+          void queue.flush(); // the click usually navigates away
+        });
+      }),
+    );
+  }
+
+  const onHide = () => {
+    if (doc?.visibilityState === 'hidden') queue.unload();
+  };
+  const onPageHide = () => queue.unload();
+  const onOnline = () => void queue.flush();
+  win?.addEventListener('pagehide', onPageHide);
+  win?.addEventListener('online', onOnline);
+  doc?.addEventListener('visibilitychange', onHide);
+
+  const api: Patron = {
+    page(name, properties) {
+      enqueue('page', { ...(name ? { name } : {}), properties: properties ?? {} });
+    },
+    track(event, properties) {
+      if (typeof event !== 'string' || !event) throw new Error('patron.track: an event name is required');
+      enqueue('track', { event, properties: properties ?? {} });
+    },
+    productViewed(product) {
+      api.track('Product Viewed', product);
+    },
+    productAdded(product) {
+      api.track('Product Added', product);
+    },
+    orderCompleted(order) {
+      api.track('Order Completed', order);
+      void queue.flush(); // an order is the event a shop can least afford to lose
+    },
+    identify(id, traits) {
+      if (typeof id !== 'string' || !id) throw new Error('patron.identify: a userId is required');
+      storage.set(UID, (userId = id));
+      enqueue('identify', { traits: traits ?? {} });
+    },
+    recommendations(request) {
+      return getJson<RecommendationResponse>('/v1/recommendations', { strategy: request.strategy, item: request.item, limit: request.limit, ...who() });
+    },
+    async segment() {
+      const res = await getJson<SegmentResponse>('/v1/segment', who());
+      return res ? res.segment : null;
+    },
+    renderSlots,
+    flush: () => queue.flush(),
+    anonymousId: () => anonymousId,
+    userId: () => userId,
+    reset() {
+      storage.remove(UID);
+      userId = null;
+      storage.set(AID, (anonymousId = uuid()));
+    },
+    ready: queue._loaded,
+    destroy() {
+      win?.removeEventListener('pagehide', onPageHide);
+      win?.removeEventListener('online', onOnline);
+      doc?.removeEventListener('visibilitychange', onHide);
+    },
+  };
+  return api;
+}

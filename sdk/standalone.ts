@@ -1,0 +1,41 @@
+// The script-tag build: <script async src=".../patron.js" data-write-key="..." data-endpoint="...">.
+// Reads its options from the tag, replays calls queued by the stub snippet, tracks the page view and
+// fills recommendation slots. Never throws into the host page.
+
+import { createPatron, type Patron } from './patron';
+
+type Call = [keyof Patron | 'ready', ...unknown[]];
+
+declare global {
+  interface Window {
+    patron?: Patron | (Call[] & { q?: Call[] });
+  }
+}
+
+(() => {
+  try {
+    const script = document.currentScript as HTMLScriptElement | null;
+    const data = script ? script.dataset : ({} as DOMStringMap);
+    const writeKey = data.writeKey;
+    const endpoint = data.endpoint ?? (script?.src ? new URL(script.src).origin : '');
+    const stub = window.patron as (Call[] & { q?: Call[] }) | undefined;
+    if (!writeKey || !endpoint) return console.warn('[patron] the script tag needs data-write-key and data-endpoint');
+    const patron = createPatron({ writeKey, endpoint, debug: data.debug === 'true' });
+    window.patron = patron;
+    const calls: Call[] = stub ? (Array.isArray(stub.q) ? stub.q : Array.isArray(stub) ? stub : []) : [];
+    if (data.page !== 'false') patron.page();
+    for (const [method, ...args] of calls) {
+      try {
+        if (method === 'ready') (args[0] as (p: Patron) => void)(patron);
+        else (patron[method] as (...a: unknown[]) => unknown)(...args);
+      } catch (error) {
+        console.warn('[patron]', error);
+      }
+    }
+    const slots = () => void patron.renderSlots();
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', slots);
+    else slots();
+  } catch (error) {
+    console.warn('[patron]', error);
+  }
+})();

@@ -1,0 +1,82 @@
+// A real collector on an ephemeral port with a temporary SQLite file, and small helpers to talk to it.
+
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { createApp, type CollectorOptions, type PatronApp } from '../../collector';
+import type { WireEvent } from '../../sdk/wire';
+
+export const KEYS = { write: ['pk_test'], admin: ['sk_admin_test'], analyst: ['sk_analyst_test'] };
+
+export interface Running {
+  app: PatronApp;
+  url: string;
+  dir: string;
+  database: string;
+  stop(): Promise<void>;
+}
+
+export async function startCollector(options: Partial<CollectorOptions> = {}, dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patron-'))): Promise<Running> {
+  const database = path.join(dir, 'patron.db');
+  const app = await createApp({ keys: KEYS, database, log: () => {}, sdkDir: false, ...options });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const address = server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  return {
+    app,
+    url,
+    dir,
+    database,
+    async stop() {
+      await new Promise((resolve) => server.close(resolve));
+      await app.patron.close();
+    },
+  };
+}
+
+export const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`;
+
+export async function post(url: string, body: unknown, init: { key?: string | null; contentType?: string; raw?: boolean } = {}) {
+  const headers: Record<string, string> = { 'content-type': init.contentType ?? 'application/json' };
+  if (init.key !== null) headers.authorization = basic(init.key ?? KEYS.write[0]);
+  const res = await fetch(url, { method: 'POST', headers, body: init.raw ? (body as string) : JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as any, headers: res.headers };
+}
+
+export async function get(url: string, key: string | null = KEYS.write[0], bearer = false) {
+  const headers: Record<string, string> = {};
+  if (key) headers.authorization = bearer ? `Bearer ${key}` : basic(key);
+  const res = await fetch(url, { headers });
+  return { status: res.status, body: (await res.json()) as any, headers: res.headers };
+}
+
+export async function put(url: string, body: unknown, key = KEYS.admin[0]) {
+  const res = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as any };
+}
+
+let clock = Date.parse('2026-06-01T10:00:00Z');
+export function event(partial: Partial<WireEvent> & Pick<WireEvent, 'type'>): WireEvent {
+  clock += 1000;
+  return { messageId: randomUUID(), anonymousId: 'anon-1', timestamp: new Date(clock).toISOString(), ...partial };
+}
+
+export const viewed = (product: string, anonymousId = 'anon-1', extra: Partial<WireEvent> = {}) =>
+  event({ type: 'track', event: 'Product Viewed', anonymousId, properties: { product_id: product }, ...extra });
+
+export const ordered = (products: string[], anonymousId = 'anon-1', extra: Partial<WireEvent> = {}) =>
+  event({
+    type: 'track',
+    event: 'Order Completed',
+    anonymousId,
+    properties: { order_id: randomUUID(), revenue: 10 * products.length, products: products.map((product_id) => ({ product_id, price: 10, quantity: 1 })) },
+    ...extra,
+  });
+
+export function catalog(ids: string[], overrides: Record<string, object> = {}) {
+  return { items: ids.map((id) => ({ id, name: `Product ${id}`, url: `/p/${id}`, price: 10, currency: 'EUR', category: 'misc', in_stock: true, ...overrides[id] })) };
+}
