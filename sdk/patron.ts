@@ -251,6 +251,7 @@ export function createPatron(options: PatronOptions): Patron {
     },
     ready: queue._loaded,
     destroy() {
+      queue.stop();
       win?.removeEventListener('pagehide', onPageHide);
       win?.removeEventListener('online', onOnline);
       doc?.removeEventListener('visibilitychange', onHide);

@@ -1,0 +1,52 @@
+// A fake collector for the SDK: records what the SDK sends and answers as told.
+
+import { createStore } from 'idb-keyval';
+import { createPatron, type PatronOptions } from '../../sdk';
+import type { WireEvent } from '../../sdk/wire';
+
+export type Reply = number | 'network-error' | { status: number; body: unknown };
+
+export function fakeCollector(replies: Reply[] = []) {
+  const batches: WireEvent[][] = [];
+  const requests: { url: string; init?: RequestInit; at: number }[] = [];
+  let recommendations: unknown = { recommendationId: 'rec-1', strategy: 'also-bought', items: [] };
+  const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
+    const url = String(input);
+    requests.push({ url, init, at: Date.now() });
+    if (url.includes('/v1/recommendations')) return new Response(JSON.stringify(recommendations), { status: 200 });
+    if (url.includes('/v1/segment')) return new Response(JSON.stringify({ anonymousId: 'x', segment: { id: 1, slug: 'loyal-regulars', label: 'loyal regulars' } }));
+    const reply = replies.length ? replies.shift()! : 200;
+    if (reply === 'network-error') throw new TypeError('Failed to fetch');
+    const status = typeof reply === 'number' ? reply : reply.status;
+    if (status === 200) batches.push(JSON.parse(String(init!.body)).batch);
+    return new Response(JSON.stringify(typeof reply === 'object' ? reply.body : { success: true }), { status });
+  }) as typeof globalThis.fetch;
+  return {
+    fetch,
+    batches,
+    requests,
+    sent: () => batches.flat(),
+    setRecommendations(body: unknown) {
+      recommendations = body;
+    },
+  };
+}
+
+let n = 0;
+export const freshStore = () => createStore(`patron-test-${++n}`, 'queue');
+
+export function patron(options: Partial<PatronOptions> & Pick<PatronOptions, 'fetch'>) {
+  return createPatron({
+    writeKey: 'pk_test',
+    endpoint: 'http://collector.test/',
+    flushAt: 20,
+    flushInterval: 20,
+    baseRetryDelay: 10,
+    maxRetryDelay: 1000,
+    random: () => 1,
+    storage: window.localStorage,
+    ...options,
+  });
+}
+
+export const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
