@@ -109,6 +109,15 @@ export class Personalizer {
     return userId ?? (anonymousId ? (this._identities.get(anonymousId) ?? anonymousId) : undefined);
   }
 
+  /**
+   * Whose history a request is about. A userId the models have not seen yet (the identify call is still on
+   * its way) must not hide the visitor's anonymous history.
+   */
+  viewerOf(anonymousId?: string, userId?: string): string | undefined {
+    if (userId && (this.customers.get(userId) || !anonymousId)) return userId;
+    return this.customerOf(anonymousId, null) ?? userId;
+  }
+
   recommend(query: RecommendQuery): RecommendationResponse['items'] {
     const chosen = new Set<string>();
     const accept = (id: string) => {
@@ -116,7 +125,7 @@ export class Personalizer {
       const item = this._catalog.get(id);
       return item !== undefined && item.in_stock;
     };
-    const customer = this.customerOf(query.anonymousId, query.userId);
+    const customer = this.viewerOf(query.anonymousId, query.userId);
     const out: RecommendationResponse['items'] = [];
     const take = (source: Strategy, recs: Recommendation[]) => {
       for (const r of recs) {
@@ -148,7 +157,7 @@ export class Personalizer {
   }
 
   segmentOf(anonymousId?: string, userId?: string): SegmentInfo | null {
-    const customer = this.customerOf(anonymousId, userId);
+    const customer = this.viewerOf(anonymousId, userId);
     const id = customer === undefined ? undefined : this._assignments.get(customer);
     const segment = id === undefined ? undefined : this._segments.find((s) => s.id === id);
     return segment ? { id: segment.id, slug: segment.slug, label: segment.label } : null;
@@ -184,10 +193,11 @@ export class Personalizer {
       const model = await this._fitInWorker(table, { ...fitOptions, previous: this._segments });
       if (this._closed) return;
       const assignments = new Map(table.customerIds.map((id, i) => [id, model.assignments[i]]));
+      const changed = model.segments.map((s) => s.label).join() !== this._segments.map((s) => s.label).join();
       this._segments = model.segments;
       this._assignments = assignments;
       await this._store.saveSegments({ segments: model.segments, assignments, updatedAt: now });
-      this._log(`segments: ${model.k} from ${table.rows.length} customers in ${Math.round(performance.now() - started)} ms`);
+      if (changed) this._log(`segments: ${model.segments.map((s) => `${s.label} (${s.size})`).join(', ')}; fitted on ${table.rows.length} customers in ${Math.round(performance.now() - started)} ms`);
     } catch (error) {
       if (!this._closed) this._log(`segments: refit failed: ${error instanceof Error ? error.message : error}`);
     }

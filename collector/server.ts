@@ -63,7 +63,8 @@ export async function startServer(config: ServerConfig, extra: Partial<Collector
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  return { app, server, url: `http://localhost:${port}` };
+  const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  return { app, server, url: `http://${host}:${port}` };
 }
 
 async function main() {

@@ -68,8 +68,8 @@ export interface Patron {
   userId(): string | null;
   /** Forgets the user and starts a new anonymous id (on logout). */
   reset(): void;
-  /** Resolves once events left by earlier pages are loaded from IndexedDB. */
-  ready: Promise<void>;
+  /** Calls back (and resolves) once events left by earlier pages are loaded; the stub snippet queues it too. */
+  ready(callback?: (patron: Patron) => void): Promise<Patron>;
   /** Stops listening to the page (tests, single-page apps tearing down). */
   destroy(): void;
 }
@@ -249,7 +249,16 @@ export function createPatron(options: PatronOptions): Patron {
       userId = null;
       storage.set(AID, (anonymousId = uuid()));
     },
-    ready: queue._loaded,
+    ready(callback) {
+      return queue._loaded.then(() => {
+        try {
+          callback?.(api);
+        } catch (error) {
+          debug('ready callback failed', error);
+        }
+        return api;
+      });
+    },
     destroy() {
       queue.stop();
       win?.removeEventListener('pagehide', onPageHide);

@@ -45,7 +45,7 @@ export function fieldsOf(item: RecommendedItem): Record<string, string> {
 const fill = (text: string, fields: Record<string, string>) => text.replace(PLACEHOLDER, (_, key: string) => fields[key] ?? '');
 
 /** Clones the template for one item, substituting {{field}} placeholders in text and attributes only. */
-export function renderItem(template: HTMLTemplateElement, item: RecommendedItem): DocumentFragment {
+export function renderItem(template: HTMLTemplateElement, item: RecommendedItem & { source?: string }): DocumentFragment {
   const fragment = template.content.cloneNode(true) as DocumentFragment;
   const fields = fieldsOf(item);
   const doc = template.ownerDocument;
@@ -67,6 +67,7 @@ export function renderItem(template: HTMLTemplateElement, item: RecommendedItem)
   for (const child of Array.from(fragment.children)) {
     child.setAttribute('data-patron-position', String(item.position));
     child.setAttribute('data-patron-id', item.id);
+    if (item.source) child.setAttribute('data-patron-source', item.source);
   }
   return fragment;
 }

@@ -4,7 +4,7 @@
 
 import { createPatron, type Patron } from './patron';
 
-type Call = [keyof Patron | 'ready', ...unknown[]];
+type Call = [keyof Patron, ...unknown[]];
 
 declare global {
   interface Window {
@@ -26,8 +26,7 @@ declare global {
     if (data.page !== 'false') patron.page();
     for (const [method, ...args] of calls) {
       try {
-        if (method === 'ready') (args[0] as (p: Patron) => void)(patron);
-        else (patron[method] as (...a: unknown[]) => unknown)(...args);
+        (patron[method] as (...a: unknown[]) => unknown)(...args);
       } catch (error) {
         console.warn('[patron]', error);
       }

@@ -117,6 +117,14 @@ describe('identity', () => {
   });
 });
 
+describe('a userId not seen yet', () => {
+  it('does not hide the visitor’s anonymous history (identify still on its way)', async () => {
+    await post(`${c.url}/v1/batch`, { batch: [viewed('lens', 'racing-anon')] });
+    const res = await recs('strategy=for-you&anonymousId=racing-anon&userId=not-yet-known&limit=1');
+    expect(res.body.items[0]).toMatchObject({ id: 'strap', source: 'for-you' });
+  });
+});
+
 describe('restart', () => {
   it('rebuilds the models from the stored events', async () => {
     const before = (await recs('strategy=also-bought&item=camera&limit=3')).body.items.map((i: any) => i.id);

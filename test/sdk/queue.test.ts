@@ -13,7 +13,7 @@ describe('the durable queue', () => {
     const store = freshStore();
     const down = fakeCollector(Array(50).fill('network-error'));
     const first = patron({ fetch: down.fetch, idbStore: store });
-    await first.ready;
+    await first.ready();
     first.productViewed({ product_id: 'SKU-1' });
     first.productAdded({ product_id: 'SKU-1' });
     first.track('Checkout Started');
@@ -24,7 +24,7 @@ describe('the durable queue', () => {
 
     const up = fakeCollector();
     const second = patron({ fetch: up.fetch, idbStore: store });
-    await second.ready;
+    await second.ready();
     await second.flush();
     expect(up.sent().map((e) => e.event)).toEqual(['Product Viewed', 'Product Added', 'Checkout Started']);
     expect(await keys(store)).toHaveLength(0);
@@ -34,7 +34,7 @@ describe('the durable queue', () => {
   it('batches by size and by time', async () => {
     const c = fakeCollector();
     const p = patron({ fetch: c.fetch, idbStore: freshStore(), flushAt: 3, flushInterval: 60_000 });
-    await p.ready;
+    await p.ready();
     p.track('A');
     p.track('B');
     await wait(30);
@@ -46,7 +46,7 @@ describe('the durable queue', () => {
 
     const timed = fakeCollector();
     const q = patron({ fetch: timed.fetch, idbStore: freshStore(), flushAt: 100, flushInterval: 30 });
-    await q.ready;
+    await q.ready();
     q.track('D');
     await vi.waitFor(() => expect(timed.batches).toHaveLength(1));
     q.destroy();
@@ -55,7 +55,7 @@ describe('the durable queue', () => {
   it('retries network errors, 5xx and 429 with growing delays, and delivers once', async () => {
     const c = fakeCollector(['network-error', 503, 429, 200]);
     const p = patron({ fetch: c.fetch, idbStore: freshStore(), baseRetryDelay: 20 });
-    await p.ready;
+    await p.ready();
     p.track('Order Completed', { order_id: 'o1', products: [{ product_id: 'SKU-1' }] });
     await vi.waitFor(() => expect(c.batches).toHaveLength(1), { timeout: 2000 });
     const posts = c.requests.filter((r) => r.url.endsWith('/v1/batch'));
@@ -73,7 +73,7 @@ describe('the durable queue', () => {
     const store = freshStore();
     const c = fakeCollector([400, 200]);
     const p = patron({ fetch: c.fetch, idbStore: store });
-    await p.ready;
+    await p.ready();
     p.track('Broken');
     await p.flush();
     await wait(60);
@@ -85,7 +85,7 @@ describe('the durable queue', () => {
   it('sends with the write key in a text/plain body, so the browser needs no CORS preflight', async () => {
     const c = fakeCollector();
     const p = patron({ fetch: c.fetch, idbStore: freshStore() });
-    await p.ready;
+    await p.ready();
     p.page('Home');
     await p.flush();
     const { url, init } = c.requests[0];
@@ -110,7 +110,7 @@ describe('leaving the page', () => {
     };
     const c = fakeCollector();
     const p = patron({ fetch: c.fetch, idbStore: store, sendBeacon, flushInterval: 60_000 });
-    await p.ready;
+    await p.ready();
     p.productViewed({ product_id: 'SKU-9' });
     p.track('Product Clicked', { product_id: 'SKU-10' });
     window.dispatchEvent(new Event('pagehide'));
@@ -135,7 +135,7 @@ describe('leaving the page', () => {
       return true;
     };
     const p = patron({ fetch: fakeCollector().fetch, idbStore: store, sendBeacon, flushAt: 1000, flushInterval: 60_000 });
-    await p.ready;
+    await p.ready();
     for (let i = 0; i < 40; i++) p.track('Note', { text: 'z'.repeat(4000) });
     document.dispatchEvent(new Event('visibilitychange')); // still visible: nothing happens
     expect(sizes).toHaveLength(0);

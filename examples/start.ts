@@ -1,0 +1,88 @@
+// `npm start`: the collector on SQLite (./data/patron.db), the demo storefront on http://localhost:8080, the
+// demo catalog uploaded and, on a fresh database, simulated history so recommendations show at once.
+
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { configFrom, startServer } from '../collector/server';
+import { catalogItems, demoCatalog } from './catalog';
+import { simulate } from './simulate';
+import { createStorefront } from './storefront/server';
+
+export interface DemoOptions {
+  collectorPort?: number;
+  storePort?: number;
+  database?: string;
+  shoppers?: number;
+  host?: string;
+  log?: (message: string) => void;
+}
+
+export async function startDemo(options: DemoOptions = {}) {
+  const log = options.log ?? ((m: string) => console.log(m));
+  const args = ['--port', String(options.collectorPort ?? process.env.PATRON_PORT ?? 3000)];
+  if (options.database) args.push('--database', options.database);
+  const config = configFrom(args);
+  config.host = options.host ?? config.host;
+
+  // The store first: the collector must know its origin (CORS), and its pages the collector's URL.
+  let endpoint = '';
+  const store = createStorefront({ endpoint: () => endpoint, writeKey: config.keys.write[0] });
+  const storeServer = await new Promise<Server>((resolve, reject) => {
+    const s = store.listen(options.storePort ?? Number(process.env.STORE_PORT ?? 8080), config.host, (error?: Error) => (error ? reject(error) : resolve(s)));
+  });
+  const storePort = (storeServer.address() as AddressInfo).port;
+  const storeHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const storeUrl = `http://${storeHost}:${storePort}`;
+  config.corsOrigins = [...new Set([...config.corsOrigins, `http://localhost:${storePort}`, `http://127.0.0.1:${storePort}`])];
+  const collector = await startServer(config, { log: (m) => log(`[patron] ${m}`) });
+  endpoint = collector.url;
+
+  const admin = { 'content-type': 'application/json', authorization: `Bearer ${config.keys.admin[0]}` };
+  const catalog = await fetch(`${endpoint}/v1/catalog/items`, { method: 'PUT', headers: admin, body: JSON.stringify({ items: catalogItems(demoCatalog()) }) });
+  if (!catalog.ok) throw new Error(`catalog upload failed: ${catalog.status} ${await catalog.text()}`);
+
+  if ((await collector.app.patron.store.countEvents()) === 0) {
+    log('[demo] fresh database: simulating 90 days of shoppers…');
+    const started = performance.now();
+    const accepted = await simulate({ endpoint, writeKey: config.keys.write[0], shoppers: options.shoppers ?? 400, days: 90, seed: 1 });
+    await collector.app.patron.personalizer.refitSegments();
+    log(`[demo] ${accepted} events in ${((performance.now() - started) / 1000).toFixed(1)} s; ${collector.app.patron.personalizer.segments.length} segments`);
+  }
+
+  return {
+    collector,
+    config,
+    storeUrl,
+    async stop() {
+      await new Promise((r) => storeServer.close(r));
+      await new Promise((r) => collector.server.close(r));
+      await collector.app.patron.close();
+    },
+  };
+}
+
+async function main() {
+  const demo = await startDemo();
+  console.log(`
+  Patron is running.
+    Demo store:   ${demo.storeUrl}
+    Collector:    ${demo.collector.url}   (database ${demo.config.database})
+    Write key:    ${demo.config.keys.write[0]}   (public: it goes in the script tag)
+    Admin key:    ${demo.config.keys.admin[0]}
+    Analyst key:  ${demo.config.keys.analyst[0]}
+    Keys file:    ${demo.config.keysFile ?? '(from flags or environment)'}
+  Ctrl+C stops both.
+`);
+  const stop = () => void demo.stop().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error) => {
+    console.error(`[demo] ${error instanceof Error ? error.message : error}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,125 @@
+// End to end in real Chromium: the demo store, the script tag, the collector and SQLite, all for real.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemo } from '../../examples/start';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const SHOTS = path.resolve(import.meta.dirname, '../../test-results');
+
+let demo: Awaited<ReturnType<typeof startDemo>>;
+let browser: Browser;
+let page: Page;
+let database: string;
+
+beforeAll(async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patron-e2e-'));
+  database = path.join(dir, 'patron.db');
+  demo = await startDemo({ collectorPort: 0, storePort: 0, host: '127.0.0.1', database, shoppers: 120, log: () => {} });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+  page.on('pageerror', (error) => console.error('page error:', error.message));
+  fs.mkdirSync(SHOTS, { recursive: true });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await demo?.stop();
+});
+
+function events(anonymousId: string, event?: string) {
+  const db = new Database(database, { readonly: true });
+  try {
+    const sql = `SELECT * FROM events WHERE anonymous_id = ?${event ? ' AND event = ?' : ''} ORDER BY id`;
+    return db.prepare(sql).all(...(event ? [anonymousId, event] : [anonymousId])) as any[];
+  } finally {
+    db.close();
+  }
+}
+
+async function eventually<T>(read: () => T, ok: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = read();
+    if (ok(value) || Date.now() > until) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const ready = (slot: string) => `${slot}[data-patron-state="ready"] .card`;
+
+describe('the demo store in Chromium', () => {
+  it('renders recommendation slots from the collector on the home page', async () => {
+    await page.goto(demo.storeUrl);
+    await page.waitForSelector(ready('[data-patron-slot="popular"]'));
+    const names = await page.$$eval('[data-patron-slot="popular"] .card-name', (els) => els.map((e) => e.textContent));
+    expect(names).toHaveLength(4);
+    expect(names.every((n) => n && n.length > 3)).toBe(true);
+  });
+
+  it('tracks a product view, renders also-bought, and stores an order from cart to checkout', async () => {
+    await page.click('#products .card >> nth=3');
+    await page.waitForSelector('#add-to-cart');
+    const anonymousId = await page.evaluate(() => (window as any).patron.anonymousId());
+    const productId = new URL(page.url()).searchParams.get('id')!;
+    await page.waitForSelector(ready('#also-bought'));
+    expect(await page.$$eval('#also-bought .card', (els) => els.length)).toBeGreaterThan(0);
+    expect(await page.$$eval('#also-bought [data-patron-id]', (els, id) => els.some((e) => e.getAttribute('data-patron-id') === id), productId)).toBe(false);
+
+    await page.click('#add-to-cart');
+    await page.goto(`${demo.storeUrl}/cart.html`);
+    await page.click('#to-checkout');
+    await page.click('#place-order');
+    await page.waitForSelector('#thanks:not([hidden])');
+    await page.waitForSelector(ready('#thanks-slot'));
+    // the order was sent before asking: recommendations follow this shopper's own history
+    expect(await page.getAttribute('#thanks-slot .card >> nth=0', 'data-patron-source')).toBe('for-you');
+
+    const viewed = await eventually(() => events(anonymousId, 'Product Viewed'), (rows) => rows.some((r) => r.product_id === productId));
+    expect(viewed.map((r) => r.product_id)).toContain(productId);
+    const orders = await eventually(() => events(anonymousId, 'Order Completed'), (rows) => rows.length > 0);
+    expect(orders).toHaveLength(1);
+    const order = JSON.parse(orders[0].properties);
+    expect(order.products.map((p: any) => p.product_id)).toEqual([productId]);
+    expect(orders[0].user_id).toBe('shopper:shopper@example.com');
+    const all = await eventually(() => events(anonymousId), (rows) => rows.some((r) => r.event === 'Recommendation Viewed'));
+    const names = new Set(all.map((r) => r.event ?? r.type));
+    for (const name of ['page', 'Product Viewed', 'Product Added', 'Cart Viewed', 'Checkout Started', 'identify', 'Order Completed', 'Recommendation Viewed']) expect(names).toContain(name);
+    expect(new Set(all.map((r) => r.session_id)).size).toBe(1); // one visit
+    await page.screenshot({ path: path.join(SHOTS, 'checkout.png'), fullPage: true });
+  });
+
+  it('tracks a click on a recommendation with its slot and position', async () => {
+    await page.goto(demo.storeUrl);
+    await page.waitForSelector(ready('[data-patron-slot="popular"]'));
+    const anonymousId = await page.evaluate(() => (window as any).patron.anonymousId());
+    await page.click('[data-patron-slot="popular"] .card >> nth=1');
+    await page.waitForSelector('#add-to-cart');
+    const clicks = await eventually(() => events(anonymousId, 'Recommendation Clicked'), (rows) => rows.length > 0);
+    expect(JSON.parse(clicks[0].properties)).toMatchObject({ slot: 'popular', position: 1 });
+  });
+
+  it('shows a hostile product name as text in a real browser', async () => {
+    const admin = { 'content-type': 'application/json', authorization: `Bearer ${demo.config.keys.admin[0]}` };
+    const top = (await (await fetch(`${demo.collector.url}/v1/recommendations?strategy=popular&limit=1&writeKey=${demo.config.keys.write[0]}`)).json()) as any;
+    const evil = '<img src=x onerror="window.__xss=1">';
+    const res = await fetch(`${demo.collector.url}/v1/catalog/items`, {
+      method: 'PUT',
+      headers: admin,
+      body: JSON.stringify({ items: [{ id: top.items[0].id, name: evil, url: 'javascript:window.__xss=2', image: '/img/SKU-001.svg', price: 1, currency: 'EUR', in_stock: true }] }),
+    });
+    expect(res.status).toBe(200);
+    await page.goto(demo.storeUrl);
+    await page.waitForSelector(ready('[data-patron-slot="popular"]'));
+    await page.waitForTimeout(300);
+    expect(await page.evaluate(() => (window as any).__xss)).toBeUndefined();
+    const first = page.locator('[data-patron-slot="popular"] .card').first();
+    expect(await first.locator('.card-name').textContent()).toBe(evil);
+    expect(await first.getAttribute('href')).toBeNull();
+    await page.screenshot({ path: path.join(SHOTS, 'home.png') });
+  });
+});
