@@ -32,16 +32,24 @@ export function createStorefront({ endpoint, writeKey }: StorefrontOptions): Exp
     if (!product) return res.status(404).end();
     res.set('Cache-Control', 'public, max-age=86400').type('image/svg+xml').send(productSvg(product));
   });
+  // Every page is its own body in the one layout that carries the Patron snippet and script tag.
+  const layout = fs.readFileSync(path.join(PUBLIC, 'layout.html'), 'utf8');
   app.get(['/', '/:page.html'], (req, res, next) => {
-    const page = (req.params as { page?: string }).page ?? 'index';
-    const file = path.join(PUBLIC, `${path.basename(page)}.html`);
-    if (!fs.existsSync(file)) return next();
-    const html = fs
-      .readFileSync(file, 'utf8')
+    const page = path.basename((req.params as { page?: string }).page ?? 'index');
+    const file = path.join(PUBLIC, `${page}.html`);
+    if (page === 'layout' || !fs.existsSync(file)) return next();
+    const body = fs.readFileSync(file, 'utf8');
+    const title = /<!-- title: (.*?) -->/.exec(body)?.[1] ?? 'Shop';
+    const html = layout
+      .replace('%TITLE%', escapeAttribute(title))
+      .replace('%PAGE%', page)
+      .replace('%CONTENT%', () => body)
       .replaceAll('%PATRON_ENDPOINT%', escapeAttribute((typeof endpoint === 'function' ? endpoint() : endpoint).replace(/\/+$/, '')))
       .replaceAll('%PATRON_WRITE_KEY%', escapeAttribute(writeKey));
     res.type('html').send(html);
   });
-  app.use(express.static(PUBLIC, { index: false }));
+  app.get(['/shop.js', '/shop.css'], (req, res) => {
+    res.sendFile(path.join(PUBLIC, path.basename(req.path)));
+  });
   return app;
 }
