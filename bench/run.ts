@@ -1,0 +1,154 @@
+// `npm run bench`: prints Patron's figures, each beside a baseline measured in the same run.
+//   1. gzip size of dist/patron.js (budget 8 KB)
+//   2. POST /v1/batch, 20 events a request: events/s and p99, beside a bare Express route and bare node:http
+//   3. POST /v1/track, one event a request (what a beacon sends)
+//   4. GET /v1/recommendations with the simulated demo history loaded: p50/p99 at 1,000 req/s, and max req/s
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import autocannon from 'autocannon';
+import { demoCatalog } from '../examples/catalog';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
+const AUTH = `Basic ${Buffer.from('pk_bench:').toString('base64')}`;
+
+interface Server {
+  url: string;
+  child: ChildProcess;
+}
+
+async function start(kind: string, ...flags: string[]): Promise<Server> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/servers.ts'), kind, ...flags], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d;
+      const m = /READY (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`${kind} server exited with ${code}`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
+function stop(server: Server) {
+  server.child.kill('SIGKILL');
+}
+
+/** One event as the SDK sends it; `@@` is replaced by a unique messageId. */
+const EVENT = JSON.stringify({
+  type: 'track',
+  event: 'Product Viewed',
+  messageId: '@@',
+  anonymousId: 'bench-visitor-0001',
+  timestamp: new Date().toISOString(),
+  properties: { product_id: 'SKU-042', name: 'Studio Burr Grinder', category: 'Kitchen', price: 129.99, currency: 'EUR' },
+  context: { page: { url: 'https://shop.test/product.html?id=SKU-042', path: '/product.html', referrer: '', title: 'Studio Burr Grinder' }, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) bench', locale: 'en-GB', library: { name: 'patron.js', version: '0.1.0' }, sessionId: '7d1e0c38-6c1f-4d7e-9d51-1f2c4f0b9a11' },
+}).split('@@');
+
+let counter = 0;
+const run = `${process.pid}-${Date.now().toString(36)}`;
+function batchBody(events: number): string {
+  const parts: string[] = [];
+  for (let i = 0; i < events; i++) parts.push(`${EVENT[0]}${run}-${counter++}${EVENT[1]}`);
+  return `{"batch":[${parts.join(',')}]}`;
+}
+function singleBody(): string {
+  return `${EVENT[0]}${run}-${counter++}${EVENT[1]}`;
+}
+
+async function load(url: string, opts: { path: string; body: () => string; connections?: number }) {
+  const result = await autocannon({
+    url,
+    connections: opts.connections ?? 50,
+    duration: DURATION,
+    requests: [
+      {
+        method: 'POST',
+        path: opts.path,
+        headers: { 'content-type': 'application/json', authorization: AUTH },
+        setupRequest: (req) => ({ ...req, body: opts.body() }),
+      },
+    ],
+  });
+  const ok = result['2xx'];
+  return { requestsPerSecond: ok / DURATION, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+async function ingest() {
+  const rows: [string, Awaited<ReturnType<typeof load>>, number][] = [];
+  for (const [label, kind] of [['Patron /v1/batch (durable, dedup)', 'patron'], ['bare Express + express.json()', 'express'], ['bare node:http + JSON.parse', 'http']] as const) {
+    const server = await start(kind);
+    try {
+      await load(server.url, { path: '/v1/batch', body: () => batchBody(20), connections: 20 }); // warm-up
+      const r = await load(server.url, { path: '/v1/batch', body: () => batchBody(20) });
+      rows.push([label, r, r.requestsPerSecond * 20]);
+    } finally {
+      stop(server);
+    }
+  }
+  console.log(`\nIngest, batches of 20 events (${DURATION} s each, 50 connections):`);
+  for (const [label, r, eps] of rows) console.log(`  ${label.padEnd(36)} ${fmt(eps).padStart(9)} events/s   p50 ${r.p50} ms   p99 ${r.p99} ms   errors ${r.errors}`);
+  const [patron, bareExpress, bareHttp] = rows.map((r) => r[2]);
+  console.log(`  Patron / Express: ${(patron / bareExpress).toFixed(2)}x   Patron / node:http: ${(patron / bareHttp).toFixed(2)}x`);
+
+  const server = await start('patron');
+  try {
+    const r = await load(server.url, { path: '/v1/track', body: singleBody });
+    console.log(`\nSingle-event requests (a beacon), Patron /v1/track: ${fmt(r.requestsPerSecond)} events/s   p50 ${r.p50} ms   p99 ${r.p99} ms   errors ${r.errors}`);
+  } finally {
+    stop(server);
+  }
+}
+
+async function recommendations() {
+  const server = await start('patron', '--simulate');
+  const ids = demoCatalog().map((p) => p.id);
+  let i = 0;
+  const next = () => {
+    i++;
+    const strategy = ['also-bought', 'also-viewed', 'for-you', 'popular'][i % 4];
+    return `/v1/recommendations?strategy=${strategy}&item=${ids[(i * 7) % ids.length]}&anonymousId=sim-1-${i % 400}&limit=8&writeKey=pk_bench`;
+  };
+  const measure = (overallRate?: number) =>
+    autocannon({
+      url: server.url,
+      connections: 20,
+      duration: DURATION,
+      ...(overallRate ? { overallRate } : {}),
+      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: next() }) }],
+    });
+  try {
+    await measure(); // warm-up
+    const paced = await measure(1000);
+    const flat = await measure();
+    console.log('\nGET /v1/recommendations, demo history loaded (200 products, ~30,000 events), 4 strategies in turn:');
+    console.log(`  at 1,000 req/s: p50 ${paced.latency.p50} ms   p99 ${paced.latency.p99} ms   errors ${paced.errors + paced.non2xx}`);
+    console.log(`  flat out:       ${fmt(flat['2xx'] / DURATION)} req/s   p50 ${flat.latency.p50} ms   p99 ${flat.latency.p99} ms`);
+  } finally {
+    stop(server);
+  }
+}
+
+function bundle() {
+  const code = fs.readFileSync(path.join(ROOT, 'dist/patron.js'));
+  const gz = gzipSync(code, { level: 9 }).length;
+  console.log(`dist/patron.js: ${fmt(code.length)} bytes, ${fmt(gz)} bytes gzip (budget 8,192: ${((gz / 8192) * 100).toFixed(0)}% used)`);
+}
+
+async function main() {
+  console.log(`Patron bench on ${process.version}, ${(await import('node:os')).cpus().length} cores`);
+  bundle();
+  await ingest();
+  await recommendations();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,62 @@
+// A server under load, started in its own process by bench/run.ts so the load generator does not share its
+// event loop: `tsx bench/servers.ts patron|express|http [--simulate]`. Prints "READY <port>".
+
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import express from 'express';
+import { createApp } from '../collector';
+import { catalogItems, demoCatalog } from '../examples/catalog';
+import { simulate } from '../examples/simulate';
+
+export const BENCH_KEYS = { write: ['pk_bench'], admin: ['sk_admin_bench'], analyst: ['sk_analyst_bench'] };
+
+async function listen(server: http.Server): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as { port: number }).port;
+}
+
+async function main() {
+  const [kind, flag] = process.argv.slice(2);
+  let port: number;
+  if (kind === 'patron') {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patron-bench-'));
+    const app = await createApp({ keys: BENCH_KEYS, database: path.join(dir, 'patron.db'), log: () => {}, sdkDir: false });
+    port = await listen(http.createServer(app));
+    if (flag === '--simulate') {
+      const url = `http://127.0.0.1:${port}`;
+      await fetch(`${url}/v1/catalog/items`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEYS.admin[0]}` },
+        body: JSON.stringify({ items: catalogItems(demoCatalog()) }),
+      });
+      await simulate({ endpoint: url, writeKey: BENCH_KEYS.write[0], shoppers: 400, days: 90, seed: 1 });
+      await app.patron.personalizer.refitSegments();
+    }
+  } else if (kind === 'express') {
+    // The baseline: an Express route that only parses the same JSON body.
+    const app = express();
+    app.post(['/v1/batch', '/v1/track'], express.json({ limit: '500kb', type: ['application/json', 'text/plain'] }), (_req, res) => {
+      res.json({ success: true });
+    });
+    port = await listen(http.createServer(app));
+  } else if (kind === 'http') {
+    // The floor: Node's http module running JSON.parse and nothing else.
+    port = await listen(
+      http.createServer((req, res) => {
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => {
+          JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          res.writeHead(200, { 'content-type': 'application/json' }).end('{"success":true}');
+        });
+      }),
+    );
+  } else {
+    throw new Error(`unknown server kind ${kind}`);
+  }
+  console.log(`READY ${port}`);
+}
+
+void main();
