@@ -38,26 +38,32 @@ function stop(server: Server) {
   server.child.kill('SIGKILL');
 }
 
-/** One event as the SDK sends it; `@@` is replaced by a unique messageId. */
+/** One event as the SDK sends it; `@@` becomes a unique messageId, `##` the time it was made. */
 const EVENT = JSON.stringify({
   type: 'track',
   event: 'Product Viewed',
   messageId: '@@',
   anonymousId: 'bench-visitor-0001',
-  timestamp: new Date().toISOString(),
+  timestamp: '##',
   properties: { product_id: 'SKU-042', name: 'Studio Burr Grinder', category: 'Kitchen', price: 129.99, currency: 'EUR' },
   context: { page: { url: 'https://shop.test/product.html?id=SKU-042', path: '/product.html', referrer: '', title: 'Studio Burr Grinder' }, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) bench', locale: 'en-GB', library: { name: 'patron.js', version: '0.1.0' }, sessionId: '7d1e0c38-6c1f-4d7e-9d51-1f2c4f0b9a11' },
-}).split('@@');
+}).split(/@@|##/);
 
 let counter = 0;
 const run = `${process.pid}-${Date.now().toString(36)}`;
+// A random-looking messageId, as real clients send (a UUID v4), so dedup is measured at its real cost.
+const messageId = () => `${run}-${((counter++ * 2654435761) >>> 0).toString(16)}-${counter}`;
+function event(now: string): string {
+  return `${EVENT[0]}${messageId()}${EVENT[1]}${now}${EVENT[2]}`;
+}
 function batchBody(events: number): string {
+  const now = new Date().toISOString();
   const parts: string[] = [];
-  for (let i = 0; i < events; i++) parts.push(`${EVENT[0]}${run}-${counter++}${EVENT[1]}`);
+  for (let i = 0; i < events; i++) parts.push(event(now));
   return `{"batch":[${parts.join(',')}]}`;
 }
 function singleBody(): string {
-  return `${EVENT[0]}${run}-${counter++}${EVENT[1]}`;
+  return event(new Date().toISOString());
 }
 
 async function load(url: string, opts: { path: string; body: () => string; connections?: number }) {

@@ -23,7 +23,7 @@ async function main() {
   if (kind === 'patron') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patron-bench-'));
     const app = await createApp({ keys: BENCH_KEYS, database: path.join(dir, 'patron.db'), log: () => {}, sdkDir: false });
-    port = await listen(http.createServer(app));
+    port = await listen(http.createServer(app.patron.handler));
     if (flag === '--simulate') {
       const url = `http://127.0.0.1:${port}`;
       await fetch(`${url}/v1/catalog/items`, {
@@ -59,4 +59,5 @@ async function main() {
   console.log(`READY ${port}`);
 }
 
+process.on('SIGTERM', () => process.exit(0)); // lets --cpu-prof write its profile
 void main();

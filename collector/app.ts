@@ -2,26 +2,18 @@
 
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import http, { type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express, { type Express, type RequestHandler } from 'express';
-import type { BatchResponse, EventType, RecommendationResponse, RejectedEvent, SegmentResponse, Strategy } from '../sdk/wire';
+import express, { type Express } from 'express';
+import type { RecommendationResponse, SegmentResponse, Strategy } from '../sdk/wire';
 import { createAuth, type Keys } from './auth';
-import { errorHandler, HttpError, invalid, notFound } from './errors';
+import { errorHandler, invalid, notFound } from './errors';
+import { INGEST_PATHS, createIngestHandler } from './ingest';
 import { Personalizer, type PersonalizerOptions } from './personalizer';
-import {
-  LIMITS,
-  batchSchema,
-  catalogUpsertSchema,
-  eventSchema,
-  issuesOf,
-  quarantineQuerySchema,
-  recommendationQuerySchema,
-  segmentQuerySchema,
-  type ValidEvent,
-} from './schemas';
+import { LIMITS, catalogUpsertSchema, quarantineQuerySchema, recommendationQuerySchema, segmentQuerySchema } from './schemas';
 import { openSqliteStore } from './store/sqlite';
-import type { QuarantinedEvent, Store, StoredEvent } from './store/types';
+import type { Store } from './store/types';
 
 export interface CollectorOptions {
   keys: Keys;
@@ -42,6 +34,8 @@ export interface PatronApp extends Express {
     personalizer: Personalizer;
     /** Stops background work and closes the store. */
     close(): Promise<void>;
+    /** A node:http request handler: ingest on its fast path, the rest through Express (what listen() serves). */
+    handler: (req: IncomingMessage, res: ServerResponse) => void;
   };
 }
 
@@ -65,9 +59,16 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
       await personalizer.close();
       await store.close();
     },
+    handler: app,
   };
 
-  app.use(cors(options.corsOrigins ?? []));
+  const cors = createCors(options.corsOrigins ?? []);
+  const handleIngest = createIngestHandler({ store, personalizer, authorize: (req, body) => auth.check('write', req, body), cors, log });
+  // Ingest reads its own body: registered before the JSON parser, and served ahead of Express by listen().
+  for (const [route, type] of Object.entries(INGEST_PATHS)) {
+    app.post(route, (req, res, next) => void handleIngest(req, res, type).catch(next));
+  }
+  app.use((req, res, next) => (cors(req, res) ? undefined : next()));
   // Beacons send text/plain to avoid a CORS preflight; both carry JSON.
   app.use(express.json({ limit: LIMITS.batchBytes, type: ['application/json', 'text/plain'] }));
 
@@ -84,61 +85,7 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
     res.json({ ok: true, events: await store.countEvents(), catalog: personalizer.catalogSize, segments: personalizer.segments.length });
   });
 
-  async function ingest(rawEvents: unknown[], impliedType?: EventType) {
-    const receivedAt = Date.now();
-    const valid: StoredEvent[] = [];
-    const rejected: RejectedEvent[] = [];
-    const quarantined: QuarantinedEvent[] = [];
-    rawEvents.forEach((raw, index) => {
-      const candidate = impliedType && isRecord(raw) && raw.type === undefined ? { ...raw, type: impliedType } : raw;
-      const serialised = JSON.stringify(raw) ?? 'null';
-      const messageId = isRecord(raw) && typeof raw.messageId === 'string' ? raw.messageId.slice(0, LIMITS.idLength) : undefined;
-      let issues;
-      if (Buffer.byteLength(serialised) > LIMITS.eventBytes) {
-        issues = [{ path: '(event)', message: `exceeds the limit of ${LIMITS.eventBytes} bytes per event` }];
-      } else if (impliedType && isRecord(candidate) && candidate.type !== impliedType) {
-        issues = [{ path: 'type', message: `must be '${impliedType}' on this endpoint` }];
-      } else {
-        const parsed = eventSchema.safeParse(candidate);
-        if (parsed.success) valid.push(toStored(parsed.data, receivedAt));
-        else issues = issuesOf(parsed.error);
-      }
-      if (issues) {
-        rejected.push({ index, ...(messageId ? { messageId } : {}), issues });
-        quarantined.push({ receivedAt, messageId: messageId ?? null, reasons: issues, raw: serialised });
-      }
-    });
-    const { inserted, duplicates } = await store.insertEvents(valid);
-    await store.quarantine(quarantined);
-    for (const e of inserted) if (e.anonymousId && e.userId) await store.linkIdentity(e.anonymousId, e.userId, e.timestamp);
-    personalizer.learn(inserted);
-    return { success: true, accepted: inserted.length, duplicates, rejected } satisfies BatchResponse;
-  }
-
-  /** 200 when anything was stored (or was already); 400 when every event was rejected. */
-  function answer(res: express.Response, result: BatchResponse) {
-    if (result.accepted + result.duplicates > 0) return res.json(result);
-    const first = result.rejected[0];
-    res.status(400).json({
-      ...result,
-      error: { code: 'invalid_event', message: `No valid event: ${first.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, issues: first.issues },
-    });
-  }
-
-  const write = auth('write');
-  app.post('/v1/batch', write, async (req, res) => {
-    const body = batchSchema.safeParse(req.body);
-    if (!body.success) throw invalid(body.error, 'batch');
-    answer(res, await ingest(body.data.batch));
-  });
-  for (const type of ['track', 'page', 'identify'] as const) {
-    app.post(`/v1/${type}`, write, async (req, res) => {
-      if (!isRecord(req.body)) throw new HttpError(400, 'invalid_request', 'Body must be a JSON object', [{ path: '(body)', message: 'must be an object' }]);
-      const { writeKey: _key, ...event } = req.body;
-      answer(res, await ingest([event], type));
-    });
-  }
-
+  const write = auth.require('write');
   app.get('/v1/recommendations', write, (req, res) => {
     const query = recommendationQuerySchema.safeParse(req.query);
     if (!query.success) throw invalid(query.error, 'query');
@@ -156,7 +103,7 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
     res.json({ anonymousId: anonymousId ?? userId!, segment: personalizer.segmentOf(anonymousId, userId) } satisfies SegmentResponse);
   });
 
-  const admin = auth('admin');
+  const admin = auth.require('admin');
   app.put('/v1/catalog/items', admin, async (req, res) => {
     const body = catalogUpsertSchema.safeParse(req.body);
     if (!body.success) throw invalid(body.error, 'catalog');
@@ -172,7 +119,7 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
     res.json({ segments: personalizer.segments });
   });
 
-  const analyst = auth('analyst');
+  const analyst = auth.require('analyst');
   app.get('/v1/segments', analyst, (_req, res) => {
     res.json({ segments: personalizer.segments });
   });
@@ -184,44 +131,37 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
 
   app.use(notFound);
   app.use(errorHandler(log));
+
+  // The hot path: ingest requests go straight to their handler, everything else through Express.
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method === 'POST') {
+      const q = req.url!.indexOf('?');
+      const route = q === -1 ? req.url! : req.url!.slice(0, q);
+      if (route in INGEST_PATHS) return void handleIngest(req, res, INGEST_PATHS[route]);
+    }
+    app(req, res);
+  };
+  app.patron.handler = handler;
+  app.listen = ((...args: unknown[]) => http.createServer(handler).listen(...(args as Parameters<Server['listen']>))) as unknown as PatronApp['listen'];
   return app;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function toStored(e: ValidEvent, receivedAt: number): StoredEvent {
-  return {
-    messageId: e.messageId,
-    type: e.type,
-    event: e.type === 'track' ? e.event : e.type === 'page' ? (e.name ?? null) : null,
-    anonymousId: e.anonymousId ?? null,
-    userId: e.userId ?? null,
-    sessionId: e.context?.sessionId ?? null,
-    timestamp: Date.parse(e.timestamp),
-    receivedAt,
-    properties: e.type === 'identify' ? {} : (e.properties ?? {}),
-    context: e.context ?? {},
-    traits: e.type === 'identify' ? (e.traits ?? {}) : null,
-  };
-}
-
-function cors(origins: string[]): RequestHandler {
+/** CORS for the configured origins; true when it answered a preflight itself. */
+function createCors(origins: string[]) {
   const any = origins.includes('*');
   const allowed = new Set(origins);
-  return (req, res, next) => {
-    const origin = req.get('origin');
-    if (origin && (any || allowed.has(origin))) {
-      res.set('Access-Control-Allow-Origin', any ? '*' : origin);
-      res.vary('Origin');
-      if (req.method === 'OPTIONS') {
-        res.set('Access-Control-Allow-Methods', 'GET, POST, PUT, OPTIONS');
-        res.set('Access-Control-Allow-Headers', 'Authorization, Content-Type');
-        res.set('Access-Control-Max-Age', '86400');
-        return res.status(204).end();
-      }
-    }
-    next();
+  return (req: IncomingMessage, res: ServerResponse): boolean => {
+    const origin = req.headers.origin;
+    if (!origin || !(any || allowed.has(origin))) return false;
+    res.setHeader('Access-Control-Allow-Origin', any ? '*' : origin);
+    res.setHeader('Vary', 'Origin');
+    if (req.method !== 'OPTIONS') return false;
+    res.writeHead(204, {
+      'Access-Control-Allow-Methods': 'GET, POST, PUT, OPTIONS',
+      'Access-Control-Allow-Headers': 'Authorization, Content-Type',
+      'Access-Control-Max-Age': '86400',
+    });
+    res.end();
+    return true;
   };
 }

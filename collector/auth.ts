@@ -2,7 +2,8 @@
 // Keys are compared as SHA-256 digests, so a lookup leaks nothing about a key's prefix through timing.
 
 import { createHash } from 'node:crypto';
-import type { Request, RequestHandler } from 'express';
+import type { IncomingMessage } from 'node:http';
+import type { RequestHandler } from 'express';
 import { HttpError } from './errors';
 
 export type Role = 'write' | 'admin' | 'analyst';
@@ -16,8 +17,8 @@ export interface Keys {
 const digest = (key: string) => createHash('sha256').update(key).digest('hex');
 
 /** The key a request presents: Basic (Segment's `writeKey:`), Bearer, or `writeKey` in the body or query. */
-export function presentedKey(req: Request, allowInBody: boolean): string | undefined {
-  const header = req.get('authorization');
+export function presentedKey(req: IncomingMessage, body: unknown, allowInBody: boolean): string | undefined {
+  const header = req.headers.authorization;
   if (header) {
     const [scheme, value = ''] = header.split(' ', 2);
     if (/^basic$/i.test(scheme)) {
@@ -28,8 +29,8 @@ export function presentedKey(req: Request, allowInBody: boolean): string | undef
     if (/^bearer$/i.test(scheme)) return value.trim();
   }
   if (!allowInBody) return undefined;
-  const fromBody = req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as { writeKey?: unknown }).writeKey : undefined;
-  const fromQuery = req.query.writeKey;
+  const fromBody = body && typeof body === 'object' && !Array.isArray(body) ? (body as { writeKey?: unknown }).writeKey : undefined;
+  const fromQuery = new URL(req.url ?? '/', 'http://x').searchParams.get('writeKey') ?? undefined;
   const key = fromBody ?? fromQuery;
   return typeof key === 'string' ? key : undefined;
 }
@@ -43,14 +44,25 @@ export function createAuth(keys: Keys) {
   /** Admin keys open every door; analyst keys also open analyst doors; write keys only write doors. */
   const opens: Record<Role, Role[]> = { write: ['write', 'admin'], analyst: ['analyst', 'admin'], admin: ['admin'] };
 
-  return function require(role: Role): RequestHandler {
+  /** Throws a 401 HttpError unless the request presents a key that opens `role`'s doors. */
+  function check(role: Role, req: IncomingMessage, body?: unknown): void {
+    // Write keys are public and beacons cannot set headers, so they may travel in the body or query.
+    const key = presentedKey(req, body, role === 'write');
+    if (key === undefined) throw new HttpError(401, 'unauthorized', `Missing ${role} key`);
+    const d = digest(key);
+    if (!opens[role].some((r) => digests[r].has(d))) throw new HttpError(401, 'unauthorized', `Unknown ${role} key`);
+  }
+
+  function require(role: Role): RequestHandler {
     return (req, _res, next) => {
-      // Write keys are public and beacons cannot set headers, so they may travel in the body or query.
-      const key = presentedKey(req, role === 'write');
-      if (key === undefined) return next(new HttpError(401, 'unauthorized', `Missing ${role} key`));
-      const d = digest(key);
-      if (!opens[role].some((r) => digests[r].has(d))) return next(new HttpError(401, 'unauthorized', `Unknown ${role} key`));
-      next();
+      try {
+        check(role, req, req.body);
+        next();
+      } catch (error) {
+        next(error);
+      }
     };
-  };
+  }
+
+  return { check, require };
 }

@@ -12,6 +12,8 @@ export class HttpError extends Error {
     readonly code: string,
     message: string,
     readonly issues?: Issue[],
+    /** Extra response headers, such as Retry-After on a 429. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -26,12 +28,15 @@ export const notFound: RequestHandler = (req, _res, next) => {
   next(new HttpError(404, 'not_found', `No route for ${req.method} ${req.path}`));
 };
 
-export function errorHandler(log: (message: string) => void): ErrorRequestHandler {
-  return (err, _req, res, _next) => {
-    let status = 500;
-    let body: { code: string; message: string; issues?: Issue[] } = { code: 'internal', message: 'Internal error' };
+/** Maps any error to a status, the one error body and headers. */
+export function toErrorResponse(err: any, log: (message: string) => void): { status: number; body: { error: object }; headers: Record<string, string> } {
+  let status = 500;
+  let headers: Record<string, string> = {};
+  let body: { code: string; message: string; issues?: Issue[] } = { code: 'internal', message: 'Internal error' };
+  {
     if (err instanceof HttpError) {
       status = err.status;
+      headers = err.headers;
       body = { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) };
     } else if (err?.type === 'entity.too.large') {
       status = 413;
@@ -45,6 +50,13 @@ export function errorHandler(log: (message: string) => void): ErrorRequestHandle
     } else {
       log(`internal error: ${err?.stack ?? err}`);
     }
-    res.status(status).json({ error: body });
+  }
+  return { status, body: { error: body }, headers };
+}
+
+export function errorHandler(log: (message: string) => void): ErrorRequestHandler {
+  return (err, _req, res, _next) => {
+    const { status, body, headers } = toErrorResponse(err, log);
+    res.status(status).set(headers).json(body);
   };
 }

@@ -104,6 +104,11 @@ export class Personalizer {
     return this._catalog.size;
   }
 
+  /** The user an anonymous id has been tied to, if any. */
+  linkedUser(anonymousId: string): string | undefined {
+    return this._identities.get(anonymousId);
+  }
+
   /** Whose history an event or a request belongs to: the user once known, the anonymous visitor until then. */
   customerOf(anonymousId?: string | null, userId?: string | null): string | undefined {
     return userId ?? (anonymousId ? (this._identities.get(anonymousId) ?? anonymousId) : undefined);

@@ -1,5 +1,10 @@
-// The embedded store: SQLite through better-sqlite3, WAL, statements prepared once, writes batched in one
-// transaction. synchronous=FULL, so an acknowledged event survives a crash of the process or the machine.
+// The embedded store: SQLite through better-sqlite3, WAL, statements prepared once. synchronous=FULL, so an
+// acknowledged event survives a crash of the process or the machine; requests that arrive together share
+// one transaction (group commit), so the cost of that fsync is shared too.
+//
+// The dedup key is (timestamp, message_id): a retry, a beacon or a second tab re-sends the same event with
+// the same timestamp, and live events arrive in roughly time order, so the unique index grows at its end.
+// Keyed by a random messageId alone, every insert would dirty a random index page (5x slower here).
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,7 +15,7 @@ import type { QuarantinedEvent, Store, StoredEvent, StoredSegments } from './typ
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
   id           INTEGER PRIMARY KEY,
-  message_id   TEXT    NOT NULL UNIQUE,
+  message_id   TEXT    NOT NULL,
   type         TEXT    NOT NULL,
   event        TEXT,
   anonymous_id TEXT,
@@ -25,9 +30,7 @@ CREATE TABLE IF NOT EXISTS events (
   context      TEXT    NOT NULL,
   traits       TEXT
 );
-CREATE INDEX IF NOT EXISTS events_by_time ON events (timestamp, id);
-CREATE INDEX IF NOT EXISTS events_by_anonymous_id ON events (anonymous_id);
-CREATE INDEX IF NOT EXISTS events_by_user_id ON events (user_id);
+CREATE UNIQUE INDEX IF NOT EXISTS events_dedup ON events (timestamp, message_id);
 CREATE TABLE IF NOT EXISTS quarantine (
   id          INTEGER PRIMARY KEY,
   received_at INTEGER NOT NULL,
@@ -110,14 +113,14 @@ export function openSqliteStore({ file }: SqliteStoreOptions): Store {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
+  db.pragma('cache_size = -65536');
   db.exec(SCHEMA);
 
   const insertEvent = db.prepare(`
     INSERT INTO events (message_id, type, event, anonymous_id, user_id, session_id, timestamp, received_at,
                         product_id, order_id, revenue, properties, context, traits)
-    VALUES (@messageId, @type, @event, @anonymousId, @userId, @sessionId, @timestamp, @receivedAt,
-            @productId, @orderId, @revenue, @properties, @context, @traits)
-    ON CONFLICT (message_id) DO NOTHING`);
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (timestamp, message_id) DO NOTHING`);
   const insertQuarantine = db.prepare('INSERT INTO quarantine (received_at, message_id, reasons, raw) VALUES (?, ?, ?, ?)');
   const upsertItem = db.prepare(`
     INSERT INTO items (id, name, url, image, price, currency, category, in_stock, attributes, updated_at)
@@ -129,32 +132,46 @@ export function openSqliteStore({ file }: SqliteStoreOptions): Store {
     INSERT INTO identities (anonymous_id, user_id, linked_at) VALUES (?, ?, ?)
     ON CONFLICT (anonymous_id) DO UPDATE SET user_id = excluded.user_id, linked_at = excluded.linked_at`);
   const pageOfEvents = db.prepare(`
-    SELECT * FROM events WHERE timestamp > ? OR (timestamp = ? AND id > ?) ORDER BY timestamp, id LIMIT ?`);
+    SELECT * FROM events WHERE (timestamp, message_id) > (?, ?) ORDER BY timestamp, message_id LIMIT ?`);
 
-  const insertEvents = db.transaction((events: StoredEvent[]) => {
+  const insertEvents = db.transaction((groups: StoredEvent[][]) => groups.map((events) => {
     const inserted: StoredEvent[] = [];
     for (const e of events) {
       const p = e.properties;
-      const info = insertEvent.run({
-        messageId: e.messageId,
-        type: e.type,
-        event: e.event,
-        anonymousId: e.anonymousId,
-        userId: e.userId,
-        sessionId: e.sessionId,
-        timestamp: e.timestamp,
-        receivedAt: e.receivedAt,
-        productId: p.product_id ?? p.sku ?? null,
-        orderId: p.order_id ?? null,
-        revenue: p.revenue ?? p.total ?? null,
-        properties: JSON.stringify(p),
-        context: JSON.stringify(e.context),
-        traits: e.traits === null ? null : JSON.stringify(e.traits),
-      });
+      // Positional parameters: binding from an array is measurably faster than from named fields.
+      const info = insertEvent.run(
+        e.messageId,
+        e.type,
+        e.event,
+        e.anonymousId,
+        e.userId,
+        e.sessionId,
+        e.timestamp,
+        e.receivedAt,
+        p.product_id ?? p.sku ?? null,
+        p.order_id ?? null,
+        p.revenue ?? p.total ?? null,
+        JSON.stringify(p),
+        JSON.stringify(e.context),
+        e.traits === null ? null : JSON.stringify(e.traits),
+      );
       if (info.changes === 1) inserted.push(e);
     }
     return inserted;
-  });
+  }));
+
+  // Group commit: every insertEvents call made before the next turn of the event loop joins one transaction.
+  let waiting: { events: StoredEvent[]; resolve: (inserted: StoredEvent[]) => void; reject: (error: unknown) => void }[] = [];
+  const commit = () => {
+    const jobs = waiting;
+    waiting = [];
+    try {
+      const results = insertEvents(jobs.map((j) => j.events));
+      jobs.forEach((j, i) => j.resolve(results[i]));
+    } catch (error) {
+      for (const j of jobs) j.reject(error);
+    }
+  };
 
   const quarantine = db.transaction((rows: QuarantinedEvent[]) => {
     for (const q of rows) insertQuarantine.run(q.receivedAt, q.messageId, JSON.stringify(q.reasons), q.raw);
@@ -191,7 +208,9 @@ export function openSqliteStore({ file }: SqliteStoreOptions): Store {
   return {
     async insertEvents(events) {
       if (events.length === 0) return { inserted: [], duplicates: 0 };
-      const inserted = insertEvents(events);
+      const inserted = await new Promise<StoredEvent[]>((resolve, reject) => {
+        if (waiting.push({ events, resolve, reject }) === 1) setImmediate(commit);
+      });
       return { inserted, duplicates: events.length - inserted.length };
     },
     async quarantine(rows) {
@@ -207,12 +226,12 @@ export function openSqliteStore({ file }: SqliteStoreOptions): Store {
       return (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
     },
     async *scanEvents(pageSize = 5000) {
-      let after = { timestamp: -Infinity, id: 0 };
+      let after: [number, string] = [-Infinity, ''];
       for (;;) {
-        const rows = pageOfEvents.all(after.timestamp, after.timestamp, after.id, pageSize) as EventRow[];
+        const rows = pageOfEvents.all(after[0], after[1], pageSize) as EventRow[];
         if (rows.length === 0) return;
         const last = rows[rows.length - 1];
-        after = { timestamp: last.timestamp, id: last.id };
+        after = [last.timestamp, last.message_id];
         yield rows.map(toEvent);
       }
     },
@@ -254,6 +273,7 @@ export function openSqliteStore({ file }: SqliteStoreOptions): Store {
       };
     },
     async close() {
+      if (waiting.length) commit();
       if (db.open) db.close();
     },
   };

@@ -35,7 +35,10 @@ export interface StoredSegments {
 }
 
 export interface Store {
-  /** Stores new events durably; an event whose messageId is already stored is skipped. Returns the new ones. */
+  /**
+   * Stores new events durably before resolving; an event already stored (same messageId and timestamp) is
+   * skipped. Returns the new ones.
+   */
   insertEvents(events: StoredEvent[]): Promise<{ inserted: StoredEvent[]; duplicates: number }>;
   quarantine(events: QuarantinedEvent[]): Promise<void>;
   listQuarantine(limit: number, beforeId?: number): Promise<(QuarantinedEvent & { id: number })[]>;

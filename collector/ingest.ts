@@ -1,0 +1,173 @@
+// Event ingest: the one handler behind POST /v1/batch, /v1/track, /v1/page and /v1/identify. It is written
+// against node:http's request and response, so app.listen can serve it ahead of Express (the hot path skips
+// Express's per-request work) while the Express routes call the very same function.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { BatchResponse, EventType, Issue, RejectedEvent } from '../sdk/wire';
+import { HttpError, invalid, toErrorResponse } from './errors';
+import { fastValid } from './fast-validate';
+import type { Personalizer } from './personalizer';
+import { LIMITS, batchSchema, eventSchema, issuesOf, type ValidEvent } from './schemas';
+import type { QuarantinedEvent, Store, StoredEvent } from './store/types';
+
+export const INGEST_PATHS: Record<string, EventType | undefined> = {
+  '/v1/batch': undefined,
+  '/v1/track': 'track',
+  '/v1/page': 'page',
+  '/v1/identify': 'identify',
+};
+
+export interface IngestDeps {
+  store: Store;
+  personalizer: Personalizer;
+  /** Checks the write key (from the header or the body); throws an HttpError when it is wrong. */
+  authorize: (req: IncomingMessage, body: unknown) => void;
+  /** Applies CORS headers; true when it answered a preflight itself. */
+  cors: (req: IncomingMessage, res: ServerResponse) => boolean;
+  /** Throws an HttpError (429) when the caller is over its rate. */
+  limit?: (req: IncomingMessage, body: unknown, events: number) => void;
+  log: (message: string) => void;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function toStored(e: ValidEvent, receivedAt: number): StoredEvent {
+  return {
+    messageId: e.messageId,
+    type: e.type,
+    event: e.type === 'track' ? e.event : e.type === 'page' ? (e.name ?? null) : null,
+    anonymousId: e.anonymousId ?? null,
+    userId: e.userId ?? null,
+    sessionId: e.context?.sessionId ?? null,
+    timestamp: Date.parse(e.timestamp),
+    receivedAt,
+    properties: e.type === 'identify' ? {} : (e.properties ?? {}),
+    context: e.context ?? {},
+    traits: e.type === 'identify' ? (e.traits ?? {}) : null,
+  };
+}
+
+/** Validates, stores and learns from a list of raw events; what is invalid is quarantined with its reasons. */
+export function createIngest({ store, personalizer }: Pick<IngestDeps, 'store' | 'personalizer'>) {
+  /** `bodyBytes`: the size of the body the events came in; a body under the per-event limit needs no check. */
+  return async function ingest(rawEvents: unknown[], impliedType?: EventType, bodyBytes = Infinity): Promise<BatchResponse> {
+    const receivedAt = Date.now();
+    const small = bodyBytes <= LIMITS.eventBytes;
+    const valid: StoredEvent[] = [];
+    const rejected: RejectedEvent[] = [];
+    const quarantined: QuarantinedEvent[] = [];
+    for (let index = 0; index < rawEvents.length; index++) {
+      const raw = rawEvents[index];
+      const candidate = impliedType && isRecord(raw) && raw.type === undefined ? { ...raw, type: impliedType } : raw;
+      let issues: Issue[] | undefined;
+      if (impliedType && isRecord(candidate) && candidate.type !== impliedType) {
+        issues = [{ path: 'type', message: `must be '${impliedType}' on this endpoint` }];
+      } else if (!small && Buffer.byteLength(JSON.stringify(raw) ?? '') > LIMITS.eventBytes) {
+        issues = [{ path: '(event)', message: `exceeds the limit of ${LIMITS.eventBytes} bytes per event` }];
+      } else if (fastValid(candidate, receivedAt)) {
+        // Accepted by the fast check, so zod would accept it unchanged (test/collector/fast-validate.test.ts).
+        valid.push(toStored(candidate as ValidEvent, receivedAt));
+      } else {
+        const parsed = eventSchema.safeParse(candidate);
+        if (parsed.success) valid.push(toStored(parsed.data, receivedAt));
+        else issues = issuesOf(parsed.error);
+      }
+      if (issues) {
+        const messageId = isRecord(raw) && typeof raw.messageId === 'string' ? raw.messageId.slice(0, LIMITS.idLength) : undefined;
+        rejected.push({ index, ...(messageId ? { messageId } : {}), issues });
+        quarantined.push({ receivedAt, messageId: messageId ?? null, reasons: issues, raw: (JSON.stringify(raw) ?? 'undefined').slice(0, LIMITS.batchBytes) });
+      }
+    }
+    const { inserted, duplicates } = await store.insertEvents(valid);
+    if (quarantined.length) await store.quarantine(quarantined);
+    const links = new Map<string, StoredEvent>();
+    for (const e of inserted) if (e.anonymousId && e.userId && personalizer.linkedUser(e.anonymousId) !== e.userId) links.set(e.anonymousId, e);
+    for (const e of links.values()) await store.linkIdentity(e.anonymousId!, e.userId!, e.timestamp);
+    personalizer.learn(inserted);
+    return { success: true, accepted: inserted.length, duplicates, rejected };
+  };
+}
+
+/** The request body as JSON, and its size; 413 past `limit` bytes, 415 for a type other than JSON or text, 400 if malformed. */
+export function readJson(req: IncomingMessage, limit: number): Promise<{ body: unknown; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const type = (req.headers['content-type'] ?? 'application/json').split(';')[0].trim().toLowerCase();
+    if (type !== 'application/json' && type !== 'text/plain') {
+      req.resume();
+      return reject(new HttpError(415, 'unsupported_media_type', `Content-Type must be application/json or text/plain, not ${type}`));
+    }
+    const declared = Number(req.headers['content-length']);
+    if (declared > limit) {
+      req.resume();
+      return reject(new HttpError(413, 'payload_too_large', `Body exceeds the limit of ${limit} bytes`));
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > limit) {
+        failed = true;
+        chunks.length = 0;
+        reject(new HttpError(413, 'payload_too_large', `Body exceeds the limit of ${limit} bytes`));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('error', (error) => {
+      if (!failed) reject(new HttpError(400, 'bad_request', `Could not read the body: ${error.message}`));
+      failed = true;
+    });
+    req.on('end', () => {
+      if (failed) return;
+      const text = Buffer.concat(chunks, size).toString('utf8');
+      try {
+        resolve({ body: JSON.parse(text), bytes: size });
+      } catch (error) {
+        reject(new HttpError(400, 'invalid_json', 'Body is not valid JSON', [{ path: '(body)', message: (error as Error).message }]));
+      }
+    });
+  });
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) return void res.end();
+  const payload = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(payload) });
+  res.end(payload);
+}
+
+export function createIngestHandler(deps: IngestDeps) {
+  const ingest = createIngest(deps);
+  return async function handleIngest(req: IncomingMessage, res: ServerResponse, impliedType?: EventType): Promise<void> {
+    try {
+      if (deps.cors(req, res)) return;
+      const { body, bytes } = await readJson(req, LIMITS.batchBytes);
+      deps.authorize(req, body);
+      let events: unknown[];
+      if (impliedType) {
+        if (!isRecord(body)) throw new HttpError(400, 'invalid_request', 'Body must be a JSON object', [{ path: '(body)', message: 'must be an object' }]);
+        const { writeKey: _key, ...event } = body;
+        events = [event];
+      } else {
+        const envelope = batchSchema.safeParse(body);
+        if (!envelope.success) throw invalid(envelope.error, 'batch');
+        events = envelope.data.batch;
+      }
+      deps.limit?.(req, body, events.length);
+      const result = await ingest(events, impliedType, bytes);
+      if (result.accepted + result.duplicates > 0) return sendJson(res, 200, result);
+      // Every event was rejected: a client error, with the same body.
+      const first = result.rejected[0];
+      sendJson(res, 400, {
+        ...result,
+        error: { code: 'invalid_event', message: `No valid event: ${first.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, issues: first.issues },
+      });
+    } catch (error) {
+      const { status, body, headers } = toErrorResponse(error, deps.log);
+      for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+      sendJson(res, status, body);
+    }
+  };
+}
