@@ -22,7 +22,9 @@ async function main() {
   let port: number;
   if (kind === 'patron') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patron-bench-'));
-    const app = await createApp({ keys: BENCH_KEYS, database: path.join(dir, 'patron.db'), log: () => {}, sdkDir: false });
+    // One load generator on one address: limits far above the load, so the limiter's cost is measured, not its effect.
+    const rateLimits = { perKey: { rate: 1e9, burst: 1e9 }, perAddress: { rate: 1e9, burst: 1e9 } };
+    const app = await createApp({ keys: BENCH_KEYS, database: path.join(dir, 'patron.db'), log: () => {}, sdkDir: false, rateLimits });
     port = await listen(http.createServer(app.patron.handler));
     if (flag === '--simulate') {
       const url = `http://127.0.0.1:${port}`;
@@ -31,7 +33,7 @@ async function main() {
         headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_KEYS.admin[0]}` },
         body: JSON.stringify({ items: catalogItems(demoCatalog()) }),
       });
-      await simulate({ endpoint: url, writeKey: BENCH_KEYS.write[0], shoppers: 400, days: 90, seed: 1 });
+      await simulate({ endpoint: url, writeKey: BENCH_KEYS.admin[0], shoppers: 400, days: 90, seed: 1 });
       await app.patron.personalizer.refitSegments();
     }
   } else if (kind === 'express') {

@@ -10,6 +10,7 @@ import type { RecommendationResponse, SegmentResponse, Strategy } from '../sdk/w
 import { createAuth, type Keys } from './auth';
 import { errorHandler, invalid, notFound } from './errors';
 import { INGEST_PATHS, createIngestHandler } from './ingest';
+import { DEFAULT_RATE_LIMITS, createRateLimiter, type RateLimits } from './rate-limit';
 import { Personalizer, type PersonalizerOptions } from './personalizer';
 import { LIMITS, catalogUpsertSchema, quarantineQuerySchema, recommendationQuerySchema, segmentQuerySchema } from './schemas';
 import { openSqliteStore } from './store/sqlite';
@@ -23,6 +24,8 @@ export interface CollectorOptions {
   /** Origins allowed to call the collector from a browser; '*' allows any. */
   corsOrigins?: string[];
   personalizer?: PersonalizerOptions;
+  /** Token buckets per write key and per client address; false turns rate limiting off. */
+  rateLimits?: RateLimits | false;
   /** Folder holding the built SDK (patron.js), served at /patron.js; false to not serve it. */
   sdkDir?: string | false;
   log?: (message: string) => void;
@@ -63,7 +66,8 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
   };
 
   const cors = createCors(options.corsOrigins ?? []);
-  const handleIngest = createIngestHandler({ store, personalizer, authorize: (req, body) => auth.check('write', req, body), cors, log });
+  const limit = options.rateLimits === false ? undefined : createRateLimiter(options.rateLimits ?? DEFAULT_RATE_LIMITS, auth.isAdmin);
+  const handleIngest = createIngestHandler({ store, personalizer, authorize: (req, body) => auth.check('write', req, body), cors, limit, log });
   // Ingest reads its own body: registered before the JSON parser, and served ahead of Express by listen().
   for (const [route, type] of Object.entries(INGEST_PATHS)) {
     app.post(route, (req, res, next) => void handleIngest(req, res, type).catch(next));
@@ -85,7 +89,16 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
     res.json({ ok: true, events: await store.countEvents(), catalog: personalizer.catalogSize, segments: personalizer.segments.length });
   });
 
-  const write = auth.require('write');
+  // Reads by the public write key cost one token per request.
+  const write: express.RequestHandler = (req, _res, next) => {
+    try {
+      auth.check('write', req, req.body);
+      limit?.(req, req.body, 1);
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
   app.get('/v1/recommendations', write, (req, res) => {
     const query = recommendationQuerySchema.safeParse(req.query);
     if (!query.success) throw invalid(query.error, 'query');

@@ -64,5 +64,8 @@ export function createAuth(keys: Keys) {
     };
   }
 
-  return { check, require };
+  /** Whether `key` is an admin key (trusted back ends: not rate limited). */
+  const isAdmin = (key: string | undefined) => key !== undefined && digests.admin.has(digest(key));
+
+  return { check, require, isAdmin };
 }

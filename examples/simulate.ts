@@ -13,6 +13,7 @@ import { demoCatalog, type DemoProduct } from './catalog';
 
 export interface SimulationOptions {
   endpoint: string;
+  /** A write key; an admin key (a back end importing history) is not rate limited. */
   writeKey: string;
   shoppers?: number;
   days?: number;
@@ -132,11 +133,18 @@ export async function simulate(options: SimulationOptions): Promise<number> {
   const auth = `Basic ${Buffer.from(`${options.writeKey}:`).toString('base64')}`;
   let accepted = 0;
   for (let i = 0; i < events.length; i += size) {
-    const res = await fetch(`${options.endpoint.replace(/\/+$/, '')}/v1/batch`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: auth },
-      body: JSON.stringify({ batch: events.slice(i, i + size) }),
-    });
+    const send = () =>
+      fetch(`${options.endpoint.replace(/\/+$/, '')}/v1/batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: auth },
+        body: JSON.stringify({ batch: events.slice(i, i + size) }),
+      });
+    let res = await send();
+    while (res.status === 429) {
+      // A good client waits as long as the collector asks.
+      await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 1) * 1000));
+      res = await send();
+    }
     const body = (await res.json()) as { accepted?: number; error?: { message: string } };
     if (!res.ok) throw new Error(`collector answered ${res.status}: ${body.error?.message}`);
     accepted += body.accepted ?? 0;

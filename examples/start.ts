@@ -46,7 +46,8 @@ export async function startDemo(options: DemoOptions = {}) {
   if ((await collector.app.patron.store.countEvents()) === 0) {
     log('[demo] fresh database: simulating 90 days of shoppers…');
     const started = performance.now();
-    const accepted = await simulate({ endpoint, writeKey: config.keys.write[0], shoppers: options.shoppers ?? 400, days: 90, seed: 1 });
+    // Bulk history is a back-end import: sent with the admin key, which is not rate limited.
+    const accepted = await simulate({ endpoint, writeKey: config.keys.admin[0], shoppers: options.shoppers ?? 400, days: 90, seed: 1 });
     await collector.app.patron.personalizer.refitSegments();
     log(`[demo] ${accepted} events in ${((performance.now() - started) / 1000).toFixed(1)} s; ${collector.app.patron.personalizer.segments.length} segments`);
   }

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TokenBuckets } from '../../collector/rate-limit';
+import { KEYS, get, post, startCollector, viewed, type Running } from './helpers';
+
+describe('TokenBuckets', () => {
+  it('lets a burst through, then refills at its rate', () => {
+    const b = new TokenBuckets({ rate: 10, burst: 20 });
+    expect(b.take('k', 20, 0)).toBe(0);
+    expect(b.take('k', 5, 0)).toBe(1); // 5 tokens at 10/s: wait 1 s (rounded up)
+    expect(b.take('k', 5, 500)).toBe(0); // half a second later 5 tokens are back
+    expect(b.take('other', 20, 500)).toBe(0); // keys have their own buckets
+    expect(b.take('k', 1000, 100_000)).toBe(0); // a request bigger than the burst costs a full bucket
+  });
+
+  it('stays bounded in memory', () => {
+    const b = new TokenBuckets({ rate: 1, burst: 1 }, 100);
+    for (let i = 0; i < 1000; i++) b.take(`client-${i}`, 1, i * 10_000);
+    expect(b.size).toBeLessThanOrEqual(100);
+  });
+});
+
+describe('rate limiting over HTTP', () => {
+  let c: Running;
+  beforeAll(async () => {
+    c = await startCollector({ rateLimits: { perKey: { rate: 1000, burst: 1000 }, perAddress: { rate: 5, burst: 10 } } });
+  });
+  afterAll(() => c.stop());
+
+  it('answers 429 with Retry-After once a client address is over its rate', async () => {
+    const ok = await post(`${c.url}/v1/batch`, { batch: Array.from({ length: 10 }, () => viewed('SKU-1')) });
+    expect(ok.status).toBe(200);
+    const limited = await post(`${c.url}/v1/batch`, { batch: Array.from({ length: 6 }, () => viewed('SKU-1')) });
+    expect(limited.status).toBe(429);
+    expect(limited.body.error.code).toBe('rate_limited');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    const read = await get(`${c.url}/v1/recommendations?strategy=popular&writeKey=${KEYS.write[0]}`, null);
+    expect(read.status).toBe(429);
+  });
+});
+
+describe('trusted back ends', () => {
+  it('does not limit requests made with the admin key', async () => {
+    const c = await startCollector({ rateLimits: { perKey: { rate: 1, burst: 1 }, perAddress: { rate: 1, burst: 1 } } });
+    try {
+      for (let i = 0; i < 3; i++) expect((await post(`${c.url}/v1/batch`, { batch: [viewed('SKU-1'), viewed('SKU-2')] }, { key: KEYS.admin[0] })).status).toBe(200);
+      // the write key's first request spends its (full) bucket; the next one must wait
+      expect((await post(`${c.url}/v1/batch`, { batch: [viewed('SKU-1'), viewed('SKU-2')] })).status).toBe(200);
+      expect((await post(`${c.url}/v1/batch`, { batch: [viewed('SKU-1'), viewed('SKU-2')] })).status).toBe(429);
+    } finally {
+      await c.stop();
+    }
+  });
+});
