@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createApp, DEFAULT_DATABASE, type CollectorOptions, type PatronApp } from './app';
 import type { Keys } from './auth';
 import { loadOrCreateKeys } from './keys';
+import { DEFAULT_RATE_LIMITS, type Bucket, type RateLimits } from './rate-limit';
 
 export interface ServerConfig {
   port: number;
@@ -16,6 +17,7 @@ export interface ServerConfig {
   keys: Keys;
   keysFile?: string;
   corsOrigins: string[];
+  rateLimits: RateLimits | false;
 }
 
 const list = (value: string | undefined) => (value ? value.split(',').map((s) => s.trim()).filter(Boolean) : []);
@@ -32,6 +34,9 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv = process.env)
       'analyst-key': { type: 'string', multiple: true },
       'keys-file': { type: 'string' },
       cors: { type: 'string' },
+      'rate-per-key': { type: 'string' },
+      'rate-per-address': { type: 'string' },
+      'trust-proxy': { type: 'boolean' },
     },
     strict: true,
   });
@@ -46,8 +51,23 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const keysFile = path.resolve(values['keys-file'] ?? env.PATRON_KEYS_FILE ?? path.join(path.dirname(database), 'keys.json'));
   const configured = given.write.length > 0;
   const keys = configured ? given : loadOrCreateKeys(keysFile);
+  const rate = (name: string, value: string | undefined, fallback: Bucket): Bucket => {
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!(n > 0)) throw new Error(`--${name} must be a positive number of events per second, got ${value}`);
+    return { rate: n, burst: Math.max(5 * n, 2500) };
+  };
+  const off = (values['rate-per-key'] ?? env.PATRON_RATE_PER_KEY) === 'off';
+  const rateLimits: RateLimits | false = off
+    ? false
+    : {
+        perKey: rate('rate-per-key', values['rate-per-key'] ?? env.PATRON_RATE_PER_KEY, DEFAULT_RATE_LIMITS.perKey),
+        perAddress: rate('rate-per-address', values['rate-per-address'] ?? env.PATRON_RATE_PER_ADDRESS, DEFAULT_RATE_LIMITS.perAddress),
+        trustProxy: values['trust-proxy'] ?? env.PATRON_TRUST_PROXY === 'true',
+      };
   return {
     port,
+    rateLimits,
     host: values.host ?? env.PATRON_HOST ?? '0.0.0.0',
     database,
     keys,
@@ -57,7 +77,7 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv = process.env)
 }
 
 export async function startServer(config: ServerConfig, extra: Partial<CollectorOptions> = {}): Promise<{ app: PatronApp; server: Server; url: string }> {
-  const app = await createApp({ keys: config.keys, database: config.database, corsOrigins: config.corsOrigins, ...extra });
+  const app = await createApp({ keys: config.keys, database: config.database, corsOrigins: config.corsOrigins, rateLimits: config.rateLimits, ...extra });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(s)));
   });
