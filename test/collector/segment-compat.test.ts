@@ -1,0 +1,42 @@
+// A store that already runs Segment can point its server-side client at Patron: the real
+// @segment/analytics-node, unchanged but for its host, delivers to the collector.
+import { Analytics } from '@segment/analytics-node';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KEYS, startCollector, type Running } from './helpers';
+
+let c: Running;
+beforeAll(async () => {
+  c = await startCollector();
+});
+afterAll(() => c.stop());
+
+describe('@segment/analytics-node against Patron', () => {
+  it('sends track, page and identify calls that Patron stores', async () => {
+    const analytics = new Analytics({ writeKey: KEYS.write[0], host: c.url, flushAt: 3, flushInterval: 50, maxRetries: 1 });
+    const errors: unknown[] = [];
+    analytics.on('error', (e) => errors.push(e));
+    analytics.identify({ userId: 'seg-user-1', anonymousId: 'seg-anon-1', traits: { email: 'jane@example.com', plan: 'gold' } });
+    analytics.page({ userId: 'seg-user-1', name: 'Home', properties: { url: 'https://shop.test/' } });
+    analytics.track({ userId: 'seg-user-1', event: 'Product Viewed', properties: { product_id: 'SKU-7', name: 'Kettle', price: 49, currency: 'EUR' } });
+    analytics.track({
+      userId: 'seg-user-1',
+      event: 'Order Completed',
+      properties: { order_id: 'seg-order-1', revenue: 49, currency: 'EUR', products: [{ product_id: 'SKU-7', price: 49, quantity: 1 }] },
+    });
+    await analytics.closeAndFlush({ timeout: 10_000 });
+    expect(errors).toEqual([]);
+
+    const db = new Database(c.database, { readonly: true });
+    const rows = db.prepare("SELECT * FROM events WHERE user_id = 'seg-user-1' ORDER BY timestamp, id").all() as any[];
+    db.close();
+    expect(rows.map((r) => r.event ?? r.type).sort()).toEqual(['Home', 'Order Completed', 'Product Viewed', 'identify'].sort());
+    const order = rows.find((r) => r.event === 'Order Completed');
+    expect(order).toMatchObject({ order_id: 'seg-order-1', revenue: 49 });
+    expect(JSON.parse(order.context).library.name).toBe('@segment/analytics-node');
+    const identify = rows.find((r) => r.type === 'identify');
+    expect(JSON.parse(identify.traits)).toEqual({ email: 'jane@example.com', plan: 'gold' });
+    // the identify call tied the anonymous id to the user, as analytics.js users expect
+    expect(c.app.patron.personalizer.linkedUser('seg-anon-1')).toBe('seg-user-1');
+  });
+});
