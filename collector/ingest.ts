@@ -31,6 +31,28 @@ export interface IngestDeps {
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Whether objects and arrays nest deeper than `limit`; iterative, so hostile depth cannot overflow the stack. */
+export function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/** JSON for the quarantine, whatever arrives: never throws, never stores more than `max` characters. */
+function quarantineText(raw: unknown, max: number): string {
+  if (nestsDeeperThan(raw, LIMITS.depth * 4)) return '"(not kept: nested too deeply)"';
+  try {
+    return (JSON.stringify(raw) ?? 'null').slice(0, max);
+  } catch (error) {
+    return JSON.stringify(`(not kept: ${(error as Error).message})`);
+  }
+}
+
 export function toStored(e: ValidEvent, receivedAt: number): StoredEvent {
   return {
     messageId: e.messageId,
@@ -62,6 +84,8 @@ export function createIngest({ store, personalizer }: Pick<IngestDeps, 'store' |
       let issues: Issue[] | undefined;
       if (impliedType && isRecord(candidate) && candidate.type !== impliedType) {
         issues = [{ path: 'type', message: `must be '${impliedType}' on this endpoint` }];
+      } else if (nestsDeeperThan(raw, LIMITS.depth)) {
+        issues = [{ path: '(event)', message: `nests objects or arrays deeper than ${LIMITS.depth} levels` }];
       } else if (!small && Buffer.byteLength(JSON.stringify(raw) ?? '') > LIMITS.eventBytes) {
         issues = [{ path: '(event)', message: `exceeds the limit of ${LIMITS.eventBytes} bytes per event` }];
       } else if (fastValid(candidate, receivedAt)) {
@@ -75,7 +99,7 @@ export function createIngest({ store, personalizer }: Pick<IngestDeps, 'store' |
       if (issues) {
         const messageId = isRecord(raw) && typeof raw.messageId === 'string' ? raw.messageId.slice(0, LIMITS.idLength) : undefined;
         rejected.push({ index, ...(messageId ? { messageId } : {}), issues });
-        quarantined.push({ receivedAt, messageId: messageId ?? null, reasons: issues, raw: (JSON.stringify(raw) ?? 'undefined').slice(0, LIMITS.batchBytes) });
+        quarantined.push({ receivedAt, messageId: messageId ?? null, reasons: issues, raw: quarantineText(raw, LIMITS.batchBytes) });
       }
     }
     const { inserted, duplicates } = await store.insertEvents(valid);

@@ -10,6 +10,8 @@ export const LIMITS = {
   batchBytes: 500 * 1024,
   batchEvents: 2500,
   idLength: 200,
+  /** Objects and arrays nested deeper than this in one event are refused (they cannot be stored safely). */
+  depth: 32,
   stringLength: 8192,
   /** Events dated before this or more than a day ahead of the collector's clock are rejected. */
   earliestTimestamp: Date.UTC(2000, 0, 1),

@@ -134,7 +134,8 @@ export function openSqliteStore({ file }: SqliteStoreOptions): Store {
   const pageOfEvents = db.prepare(`
     SELECT * FROM events WHERE (timestamp, message_id) > (?, ?) ORDER BY timestamp, message_id LIMIT ?`);
 
-  const insertEvents = db.transaction((groups: StoredEvent[][]) => groups.map((events) => {
+  // One request's events; run inside the commit's transaction it becomes a savepoint of its own.
+  const insertGroup = db.transaction((events: StoredEvent[]) => {
     const inserted: StoredEvent[] = [];
     for (const e of events) {
       const p = e.properties;
@@ -158,7 +159,17 @@ export function openSqliteStore({ file }: SqliteStoreOptions): Store {
       if (info.changes === 1) inserted.push(e);
     }
     return inserted;
-  }));
+  });
+  /** Each group in its own savepoint: one group that fails cannot take the others down with it. */
+  const insertEvents = db.transaction((groups: StoredEvent[][]) =>
+    groups.map((events) => {
+      try {
+        return { inserted: insertGroup(events) };
+      } catch (error) {
+        return { error };
+      }
+    }),
+  );
 
   // Group commit: every insertEvents call made before the next turn of the event loop joins one transaction.
   let waiting: { events: StoredEvent[]; resolve: (inserted: StoredEvent[]) => void; reject: (error: unknown) => void }[] = [];
@@ -167,7 +178,11 @@ export function openSqliteStore({ file }: SqliteStoreOptions): Store {
     waiting = [];
     try {
       const results = insertEvents(jobs.map((j) => j.events));
-      jobs.forEach((j, i) => j.resolve(results[i]));
+      jobs.forEach((j, i) => {
+        const r = results[i];
+        if ('error' in r) j.reject(r.error);
+        else j.resolve(r.inserted);
+      });
     } catch (error) {
       for (const j of jobs) j.reject(error);
     }
