@@ -86,7 +86,7 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
   }
 
   app.get('/health', async (_req, res) => {
-    res.json({ ok: true, events: await store.countEvents(), catalog: personalizer.catalogSize, segments: personalizer.segments.length });
+    res.json({ ok: true, events: await store.countEvents(), catalog: personalizer.catalogSize, segments: personalizer.segments.length, droppedByClients: await store.clientDropped() });
   });
 
   // Reads by the public write key cost one token per request.

@@ -180,6 +180,8 @@ export function createIngestHandler(deps: IngestDeps) {
         events = envelope.data.batch;
       }
       deps.limit?.(req, body, events.length);
+      const dropped = (body as { dropped?: number }).dropped;
+      if (!impliedType && dropped) await deps.store.addClientDropped(dropped);
       const result = await ingest(events, impliedType, bytes);
       if (result.accepted + result.duplicates > 0) return sendJson(res, 200, result);
       // Every event was rejected: a client error, with the same body.

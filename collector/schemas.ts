@@ -110,6 +110,8 @@ export const batchSchema = z.object({
   writeKey: z.string().optional(),
   sentAt: z.string().optional(),
   context: z.unknown().optional(),
+  /** Events the browser's queue had to drop (over its cap) since its last delivery. */
+  dropped: z.number().int().min(0).max(1e9).optional(),
 });
 
 export const catalogItemSchema = z.object({

@@ -1,8 +1,9 @@
 // createPatron(options): the SDK's one factory. Every dependency on the browser (fetch, sendBeacon,
 // IndexedDB, storage, the document) is passed in with a default, which is what makes it testable.
 
-import { createStore, type UseStore } from 'idb-keyval';
+import { clear, createStore, type UseStore } from 'idb-keyval';
 import { safeStorage, sessionId, uuid } from './ids';
+import { createLiveness, type Locks } from './lease';
 import { EventQueue, type SendResult } from './queue';
 import { renderSlot } from './slots';
 import type {
@@ -35,15 +36,32 @@ export interface PatronOptions {
   requestTimeout?: number;
   /** Track Recommendation Viewed / Clicked for rendered slots. */
   trackRecommendations?: boolean;
+  /** Caps on the events waiting to be sent; past them the oldest go and are counted. */
+  maxQueueEvents?: number;
+  maxQueueBytes?: number;
+  /**
+   * granted: track; pending: keep events in memory only until granted; denied: send nothing and forget the
+   * visitor. A choice made with consent() is remembered and wins over this.
+   */
+  consent?: Consent;
+  /** Treat Global Privacy Control and Do Not Track as consent denied, until the visitor grants it. */
+  honorPrivacySignals?: boolean;
+  /** No userId, and no identifier kept beyond the visit (sessionStorage only). */
+  anonymous?: boolean;
   debug?: boolean;
   // Dependencies, with the browser's as defaults.
   fetch?: typeof fetch;
   sendBeacon?: (url: string, data: Blob) => boolean;
   idbStore?: UseStore;
   storage?: Storage | null;
+  /** Per-visit storage for anonymous mode. */
+  sessionStorage?: Storage | null;
+  locks?: Locks;
   window?: Window;
   random?: () => number;
 }
+
+export type Consent = 'granted' | 'pending' | 'denied';
 
 export interface RecommendationRequest {
   strategy: Strategy | string;
@@ -68,6 +86,8 @@ export interface Patron {
   userId(): string | null;
   /** Forgets the user and starts a new anonymous id (on logout). */
   reset(): void;
+  /** The visitor's choice; with no argument, the state in force. */
+  consent(state?: Consent): Consent;
   /** Calls back (and resolves) once events left by earlier pages are loaded; the stub snippet queues it too. */
   ready(callback?: (patron: Patron) => void): Promise<Patron>;
   /** Stops listening to the page (tests, single-page apps tearing down). */
@@ -76,6 +96,9 @@ export interface Patron {
 
 const AID = 'patron.aid';
 const UID = 'patron.uid';
+const CONSENT = 'patron.consent';
+const DROPPED = 'patron.dropped';
+const SESSION = 'patron.session';
 
 export function createPatron(options: PatronOptions): Patron {
   if (!options || !options.writeKey || !options.endpoint) throw new Error('patron: writeKey and endpoint are required');
@@ -84,34 +107,47 @@ export function createPatron(options: PatronOptions): Patron {
   const nav = win?.navigator;
   const doFetch = options.fetch ?? (win?.fetch ? win.fetch.bind(win) : fetch);
   const beacon = options.sendBeacon ?? (nav?.sendBeacon ? nav.sendBeacon.bind(nav) : undefined);
-  const storage = safeStorage(options.storage !== undefined ? options.storage : (() => {
+  const browserStorage = (name: 'localStorage' | 'sessionStorage') => {
     try {
-      return win?.localStorage ?? null;
+      return win?.[name] ?? null;
     } catch {
       return null;
     }
-  })());
+  };
+  const local = safeStorage(options.storage !== undefined ? options.storage : browserStorage('localStorage'));
+  // Anonymous mode keeps identifiers for the visit only.
+  const storage = options.anonymous ? safeStorage(options.sessionStorage !== undefined ? options.sessionStorage : browserStorage('sessionStorage')) : local;
   const endpoint = options.endpoint.replace(/\/+$/, '');
   const debug = (...args: unknown[]) => options.debug && console.log('[patron]', ...args);
   const timeout = options.requestTimeout ?? 1500;
 
-  let anonymousId = storage.get(AID) ?? '';
-  if (!anonymousId) storage.set(AID, (anonymousId = uuid()));
-  let userId = storage.get(UID);
+  // Consent: a remembered choice wins; then Global Privacy Control or Do Not Track; then the option.
+  const signals = options.honorPrivacySignals !== false && !!nav && ((nav as { globalPrivacyControl?: boolean }).globalPrivacyControl === true || nav.doNotTrack === '1');
+  const remembered = local.get(CONSENT) as Consent | null;
+  let consent: Consent = remembered ?? (signals ? 'denied' : (options.consent ?? 'granted'));
+  /** Events tracked while consent is pending: memory only, sent once granted. */
+  let held: WireEvent[] = [];
 
-  const body = (batch: WireEvent[]) => JSON.stringify({ batch, writeKey: options.writeKey, sentAt: new Date().toISOString() });
+  let anonymousId = storage.get(AID) ?? '';
+  if (!anonymousId && consent !== 'denied') storage.set(AID, (anonymousId = uuid()));
+  let userId = options.anonymous ? null : storage.get(UID);
+
+  const body = (batch: WireEvent[], dropped: number) => JSON.stringify({ batch, writeKey: options.writeKey, sentAt: new Date().toISOString(), ...(dropped > 0 ? { dropped } : {}) });
 
   // text/plain with the write key in the body is a "simple" CORS request: no preflight on every send.
-  async function send(batch: WireEvent[]): Promise<SendResult> {
-    const res = await doFetch(`${endpoint}/v1/batch`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: body(batch), keepalive: false });
+  async function send(batch: WireEvent[], dropped: number): Promise<SendResult> {
+    const res = await doFetch(`${endpoint}/v1/batch`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: body(batch, dropped), keepalive: false });
     if (res.ok) return 'ok';
-    if (res.status === 429 || res.status === 408 || res.status >= 500) return 'retry';
+    if (res.status === 429 || res.status === 408 || res.status >= 500) {
+      const after = Number(res.headers.get('Retry-After'));
+      return { retry: true, after: after > 0 ? after * 1000 : undefined };
+    }
     debug('collector refused a batch', res.status);
     return 'drop';
   }
 
-  function sendByBeacon(batch: WireEvent[]): boolean {
-    const data = body(batch);
+  function sendByBeacon(batch: WireEvent[], dropped: number): boolean {
+    const data = body(batch, dropped);
     const url = `${endpoint}/v1/batch`;
     try {
       if (beacon) return beacon(url, new Blob([data], { type: 'text/plain' }));
@@ -122,8 +158,19 @@ export function createPatron(options: PatronOptions): Patron {
     }
   }
 
+  const tabId = uuid();
+  const liveness = createLiveness(tabId, local, options.locks ?? (nav as { locks?: Locks } | undefined)?.locks);
+  const idbStore = options.idbStore ?? createStore('patron', 'queue');
   const queue = new EventQueue({
-    store: options.idbStore ?? createStore('patron', 'queue'),
+    store: idbStore,
+    tabId,
+    liveness,
+    maxEvents: options.maxQueueEvents ?? 1000,
+    maxBytes: options.maxQueueBytes ?? 1_000_000,
+    dropped: {
+      get: () => Number(local.get(DROPPED)) || 0,
+      add: (n) => local.set(DROPPED, String(Math.max(0, (Number(local.get(DROPPED)) || 0) + n))),
+    },
     send,
     beacon: sendByBeacon,
     flushAt: options.flushAt ?? 20,
@@ -134,6 +181,7 @@ export function createPatron(options: PatronOptions): Patron {
   });
 
   function enqueue(type: EventType, fields: Partial<WireEvent>): void {
+    if (consent === 'denied') return;
     try {
       const loc = win?.location;
       const now = Date.now();
@@ -151,7 +199,8 @@ export function createPatron(options: PatronOptions): Patron {
           sessionId: sessionId(storage, now, options.sessionTimeout ?? 30 * 60_000),
         },
       };
-      void queue.push(event);
+      if (consent === 'pending') held.push(event);
+      else void queue.push(event);
     } catch (error) {
       debug('could not queue an event', error);
     }
@@ -173,7 +222,8 @@ export function createPatron(options: PatronOptions): Patron {
     }
   }
 
-  const who = () => (userId ? { anonymousId, userId } : { anonymousId });
+  // Without consent, reads carry no identifier.
+  const who = () => (consent !== 'granted' ? {} : userId ? { anonymousId, userId } : { anonymousId });
 
   async function renderSlots(root: ParentNode | undefined = doc): Promise<void> {
     if (!root) return;
@@ -230,6 +280,7 @@ export function createPatron(options: PatronOptions): Patron {
     },
     identify(id, traits) {
       if (typeof id !== 'string' || !id) throw new Error('patron.identify: a userId is required');
+      if (options.anonymous || consent === 'denied') return;
       storage.set(UID, (userId = id));
       enqueue('identify', { traits: traits ?? {} });
     },
@@ -249,6 +300,30 @@ export function createPatron(options: PatronOptions): Patron {
       userId = null;
       storage.set(AID, (anonymousId = uuid()));
     },
+    consent(state) {
+      if (state === undefined) return consent;
+      if (state !== 'granted' && state !== 'pending' && state !== 'denied') throw new Error(`patron.consent: unknown state ${state}`);
+      consent = state;
+      local.set(CONSENT, state);
+      if (state === 'granted') {
+        queue.resume();
+        if (!anonymousId) storage.set(AID, (anonymousId = uuid()));
+        for (const e of held) void queue.push({ ...e, anonymousId, ...(userId ? { userId } : {}) });
+        held = [];
+      } else if (state === 'denied') {
+        // Nothing more is sent, and the identifiers and the queue are forgotten.
+        held = [];
+        queue.stop();
+        void clear(idbStore).catch(() => {});
+        for (const key of [AID, UID, SESSION, DROPPED]) {
+          storage.remove(key);
+          local.remove(key);
+        }
+        anonymousId = '';
+        userId = null;
+      }
+      return consent;
+    },
     ready(callback) {
       return queue._loaded.then(() => {
         try {
@@ -261,6 +336,7 @@ export function createPatron(options: PatronOptions): Patron {
     },
     destroy() {
       queue.stop();
+      liveness.stop();
       win?.removeEventListener('pagehide', onPageHide);
       win?.removeEventListener('online', onOnline);
       doc?.removeEventListener('visibilitychange', onHide);

@@ -20,7 +20,8 @@ declare global {
     const endpoint = data.endpoint ?? (script?.src ? new URL(script.src).origin : '');
     const stub = window.patron as (Call[] & { q?: Call[] }) | undefined;
     if (!writeKey || !endpoint) return console.warn('[patron] the script tag needs data-write-key and data-endpoint');
-    const patron = createPatron({ writeKey, endpoint, debug: data.debug === 'true' });
+    const consent = data.consent as 'granted' | 'pending' | 'denied' | undefined;
+    const patron = createPatron({ writeKey, endpoint, debug: data.debug === 'true', anonymous: data.anonymous === 'true', ...(consent ? { consent } : {}) });
     window.patron = patron;
     const calls: Call[] = stub ? (Array.isArray(stub.q) ? stub.q : Array.isArray(stub) ? stub : []) : [];
     if (data.page !== 'false') patron.page();

@@ -64,6 +64,10 @@ CREATE TABLE IF NOT EXISTS segments (
   centroid      TEXT NOT NULL,
   updated_at    INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS meta (
+  key   TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS customer_segments (
   customer_id TEXT PRIMARY KEY,
   segment_id  INTEGER NOT NULL,
@@ -273,6 +277,12 @@ export function openSqliteStore({ file }: SqliteStoreOptions): Store {
     async listIdentities() {
       const rows = db.prepare('SELECT anonymous_id, user_id FROM identities').all() as { anonymous_id: string; user_id: string }[];
       return new Map(rows.map((r) => [r.anonymous_id, r.user_id]));
+    },
+    async addClientDropped(n) {
+      db.prepare("INSERT INTO meta (key, value) VALUES ('client_dropped', ?) ON CONFLICT (key) DO UPDATE SET value = value + excluded.value").run(n);
+    },
+    async clientDropped() {
+      return (db.prepare("SELECT value FROM meta WHERE key = 'client_dropped'").get() as { value: number } | undefined)?.value ?? 0;
     },
     async saveSegments(s) {
       saveSegments(s);

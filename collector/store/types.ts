@@ -50,6 +50,9 @@ export interface Store {
   /** anonymousId → userId, as learnt from identify calls. */
   linkIdentity(anonymousId: string, userId: string, at: number): Promise<void>;
   listIdentities(): Promise<Map<string, string>>;
+  /** Adds to the count of events that clients dropped before they could send them. */
+  addClientDropped(n: number): Promise<void>;
+  clientDropped(): Promise<number>;
   saveSegments(segments: StoredSegments): Promise<void>;
   loadSegments(): Promise<StoredSegments | null>;
   close(): Promise<void>;

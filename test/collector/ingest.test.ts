@@ -118,6 +118,16 @@ describe('POST /v1/batch', () => {
   });
 });
 
+describe('dropped events', () => {
+  it('records the count of events a browser dropped, sent with its next batch', async () => {
+    await post(`${c.url}/v1/batch`, { batch: [viewed('SKU-D')], dropped: 7 });
+    await post(`${c.url}/v1/batch`, { batch: [viewed('SKU-D')], dropped: 2 });
+    expect((await get(`${c.url}/health`, null)).body.droppedByClients).toBe(9);
+    const bad = await post(`${c.url}/v1/batch`, { batch: [viewed('SKU-D')], dropped: -1 });
+    expect(bad.body.error.issues[0].path).toBe('dropped');
+  });
+});
+
 describe('single-event endpoints', () => {
   it('takes track, page and identify with the type implied by the path', async () => {
     const { type: _t, ...track } = viewed('SKU-9');

@@ -4,7 +4,7 @@ import { createStore } from 'idb-keyval';
 import { createPatron, type PatronOptions } from '../../sdk';
 import type { WireEvent } from '../../sdk/wire';
 
-export type Reply = number | 'network-error' | { status: number; body: unknown };
+export type Reply = number | 'network-error' | { status: number; body: unknown; headers?: Record<string, string> };
 
 export function fakeCollector(replies: Reply[] = []) {
   const batches: WireEvent[][] = [];
@@ -19,7 +19,7 @@ export function fakeCollector(replies: Reply[] = []) {
     if (reply === 'network-error') throw new TypeError('Failed to fetch');
     const status = typeof reply === 'number' ? reply : reply.status;
     if (status === 200) batches.push(JSON.parse(String(init!.body)).batch);
-    return new Response(JSON.stringify(typeof reply === 'object' ? reply.body : { success: true }), { status });
+    return new Response(JSON.stringify(typeof reply === 'object' ? reply.body : { success: true }), { status, headers: typeof reply === 'object' ? reply.headers : undefined });
   }) as typeof globalThis.fetch;
   return {
     fetch,
@@ -50,3 +50,25 @@ export function patron(options: Partial<PatronOptions> & Pick<PatronOptions, 'fe
 }
 
 export const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The Web Locks API as one browser's tabs share it: exclusive named locks, and query() of what is held. */
+export function fakeLocks() {
+  const held = new Set<string>();
+  const waiting = new Map<string, (() => void)[]>();
+  return {
+    async request<T>(name: string, callback: () => Promise<T>): Promise<T> {
+      while (held.has(name)) await new Promise<void>((resolve) => waiting.set(name, [...(waiting.get(name) ?? []), resolve]));
+      held.add(name);
+      try {
+        return await callback();
+      } finally {
+        held.delete(name);
+        const next = waiting.get(name)?.shift();
+        next?.();
+      }
+    },
+    async query() {
+      return { held: [...held].map((name) => ({ name })) };
+    },
+  };
+}

@@ -1,0 +1,70 @@
+// @vitest-environment happy-dom
+// Several tabs of one browser share one IndexedDB queue: no event is sent twice, none is left behind.
+import 'fake-indexeddb/auto';
+import { keys } from 'idb-keyval';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeCollector, fakeLocks, freshStore, patron, wait } from './helpers';
+
+beforeEach(() => window.localStorage.clear());
+
+describe('several tabs', () => {
+  it('never send the same queued event twice', async () => {
+    const store = freshStore();
+    const locks = fakeLocks();
+    const collector = fakeCollector();
+    const tabs = [1, 2, 3].map(() => patron({ fetch: collector.fetch, idbStore: store, locks, flushInterval: 10 }));
+    await Promise.all(tabs.map((t) => t.ready()));
+    for (let i = 0; i < 30; i++) tabs[i % 3].track(`Event ${i}`);
+    await Promise.all(tabs.map((t) => t.flush()));
+    for (const t of tabs) await (t as any).ready(); // let adoption rounds run
+    await wait(50);
+    const ids = collector.sent().map((e) => e.messageId);
+    expect(ids).toHaveLength(30);
+    expect(new Set(ids).size).toBe(30);
+    tabs.forEach((t) => t.destroy());
+  });
+
+  it('sends the events of a tab that closed from another tab', async () => {
+    const store = freshStore();
+    const locks = fakeLocks();
+    const down = fakeCollector(Array(100).fill('network-error'));
+    const closing = patron({ fetch: down.fetch, idbStore: store, locks });
+    await closing.ready();
+    closing.productViewed({ product_id: 'SKU-1' });
+    closing.productAdded({ product_id: 'SKU-1' });
+    await closing.flush();
+    const up = fakeCollector();
+    const other = patron({ fetch: up.fetch, idbStore: store, locks });
+    await other.ready();
+    await other.flush();
+    expect(up.sent()).toHaveLength(0); // the first tab is alive: its events are its own
+    closing.destroy(); // the tab closes without a beacon; its lock goes with it
+    await (other as any).ready();
+    await vi.waitFor(async () => {
+      await (other as unknown as { flush(): Promise<void> }).flush();
+      expect(up.sent().map((e) => e.event)).toEqual(['Product Viewed', 'Product Added']);
+    }, { timeout: 8000, interval: 200 });
+    await vi.waitFor(async () => expect(await keys(store)).toHaveLength(0));
+    other.destroy();
+  }, 15_000);
+
+  it('lets only one of two tabs that open together adopt what a closed page left', async () => {
+    const store = freshStore();
+    const locks = fakeLocks();
+    const down = fakeCollector(Array(100).fill('network-error'));
+    const gone = patron({ fetch: down.fetch, idbStore: store, locks });
+    await gone.ready();
+    for (let i = 0; i < 10; i++) gone.track(`Left ${i}`);
+    await gone.flush();
+    gone.destroy();
+    const up = fakeCollector();
+    const [a, b] = [patron({ fetch: up.fetch, idbStore: store, locks }), patron({ fetch: up.fetch, idbStore: store, locks })];
+    await Promise.all([a.ready(), b.ready()]);
+    await Promise.all([a.flush(), b.flush()]);
+    const ids = up.sent().map((e) => e.messageId);
+    expect(ids).toHaveLength(10);
+    expect(new Set(ids).size).toBe(10);
+    a.destroy();
+    b.destroy();
+  });
+});
