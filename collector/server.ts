@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { createApp, DEFAULT_DATABASE, type CollectorOptions, type PatronApp } from './app';
 import type { Keys } from './auth';
 import { loadOrCreateKeys } from './keys';
+import { openSqliteStore } from './store/sqlite';
 import { DEFAULT_RATE_LIMITS, type Bucket, type RateLimits } from './rate-limit';
 
 export interface ServerConfig {
@@ -18,6 +19,7 @@ export interface ServerConfig {
   keysFile?: string;
   corsOrigins: string[];
   rateLimits: RateLimits | false;
+  durability: 'full' | 'normal';
 }
 
 const list = (value: string | undefined) => (value ? value.split(',').map((s) => s.trim()).filter(Boolean) : []);
@@ -37,6 +39,7 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv = process.env)
       'rate-per-key': { type: 'string' },
       'rate-per-address': { type: 'string' },
       'trust-proxy': { type: 'boolean' },
+      durability: { type: 'string' },
     },
     strict: true,
   });
@@ -65,9 +68,12 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv = process.env)
         perAddress: rate('rate-per-address', values['rate-per-address'] ?? env.PATRON_RATE_PER_ADDRESS, DEFAULT_RATE_LIMITS.perAddress),
         trustProxy: values['trust-proxy'] ?? env.PATRON_TRUST_PROXY === 'true',
       };
+  const durability = values.durability ?? env.PATRON_DURABILITY ?? 'full';
+  if (durability !== 'full' && durability !== 'normal') throw new Error(`--durability must be full or normal, got ${durability}`);
   return {
     port,
     rateLimits,
+    durability,
     host: values.host ?? env.PATRON_HOST ?? '0.0.0.0',
     database,
     keys,
@@ -77,7 +83,8 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv = process.env)
 }
 
 export async function startServer(config: ServerConfig, extra: Partial<CollectorOptions> = {}): Promise<{ app: PatronApp; server: Server; url: string }> {
-  const app = await createApp({ keys: config.keys, database: config.database, corsOrigins: config.corsOrigins, rateLimits: config.rateLimits, ...extra });
+  const store = openSqliteStore({ file: config.database, durability: config.durability });
+  const app = await createApp({ keys: config.keys, store, corsOrigins: config.corsOrigins, rateLimits: config.rateLimits, ...extra });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(s)));
   });

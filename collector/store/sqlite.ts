@@ -109,13 +109,18 @@ function toEvent(row: EventRow): StoredEvent {
 export interface SqliteStoreOptions {
   /** Path of the database file, or ':memory:'. Parent folders are created. */
   file: string;
+  /**
+   * full (default): an acknowledged event survives a power cut. normal: it survives the collector being
+   * killed, but the last commits can be lost if the machine itself goes down.
+   */
+  durability?: 'full' | 'normal';
 }
 
-export function openSqliteStore({ file }: SqliteStoreOptions): Store {
+export function openSqliteStore({ file, durability = 'full' }: SqliteStoreOptions): Store {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  db.pragma(`synchronous = ${durability === 'normal' ? 'NORMAL' : 'FULL'}`);
   db.pragma('busy_timeout = 5000');
   db.pragma('cache_size = -65536');
   db.exec(SCHEMA);
