@@ -1,0 +1,73 @@
+// Several tabs in real Chromium (real Web Locks, real IndexedDB): a tab that closed with events it could
+// not deliver has them sent by another tab, and no event goes out twice.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startDemo } from '../../examples/start';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+let demo: Awaited<ReturnType<typeof startDemo>>;
+let browser: Browser;
+let database: string;
+
+beforeAll(async () => {
+  database = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'patron-tabs-')), 'patron.db');
+  demo = await startDemo({ collectorPort: 0, storePort: 0, host: '127.0.0.1', database, shoppers: 40, log: () => {} });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await demo?.stop();
+});
+
+function viewsOf(anonymousId: string, product: string) {
+  const db = new Database(database, { readonly: true });
+  try {
+    return db.prepare("SELECT message_id FROM events WHERE anonymous_id = ? AND event = 'Product Viewed' AND product_id = ?").all(anonymousId, product) as { message_id: string }[];
+  } finally {
+    db.close();
+  }
+}
+
+describe('several tabs in Chromium', () => {
+  it('sends what a closed tab could not, from another tab, and nothing twice', async () => {
+    const context = await browser.newContext();
+
+    // Tab A cannot deliver: its requests fail and the browser refuses its beacon (quota spent).
+    const a = await context.newPage();
+    await a.addInitScript(() => Object.defineProperty(navigator, 'sendBeacon', { value: () => false }));
+    await a.route('**/v1/batch', (route) => route.abort());
+    await a.goto(`${demo.storeUrl}/product.html?id=SKU-005`);
+    const anonymousId = await a.evaluate(() => new Promise<string>((resolve) => (window as any).patron.ready((p: any) => resolve(p.anonymousId()))));
+    await a.waitForTimeout(1500); // a failed attempt or two
+    expect(viewsOf(anonymousId, 'SKU-005')).toHaveLength(0);
+
+    // Tab B works, and must leave A's events alone while A is open.
+    const b = await context.newPage();
+    const sentByB: string[] = [];
+    b.on('request', (req) => {
+      if (req.url().endsWith('/v1/batch')) for (const e of JSON.parse(req.postData() ?? '{}').batch ?? []) sentByB.push(e.messageId);
+    });
+    await b.goto(`${demo.storeUrl}/product.html?id=SKU-010`);
+    await b.waitForTimeout(1500);
+    expect(viewsOf(anonymousId, 'SKU-010')).toHaveLength(1);
+    expect(viewsOf(anonymousId, 'SKU-005')).toHaveLength(0);
+
+    await a.close();
+    const until = Date.now() + 15_000;
+    while (viewsOf(anonymousId, 'SKU-005').length === 0 && Date.now() < until) await b.waitForTimeout(250);
+    expect(viewsOf(anonymousId, 'SKU-005')).toHaveLength(1);
+
+    // B sent A's event once, and never any event twice.
+    const adopted = viewsOf(anonymousId, 'SKU-005')[0].message_id;
+    expect(sentByB.filter((id) => id === adopted)).toHaveLength(1);
+    expect(new Set(sentByB).size).toBe(sentByB.length);
+    await context.close();
+  }, 60_000);
+});
