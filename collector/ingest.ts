@@ -15,6 +15,9 @@ export const INGEST_PATHS: Record<string, EventType | undefined> = {
   '/v1/track': 'track',
   '/v1/page': 'page',
   '/v1/identify': 'identify',
+  '/v1/screen': 'screen',
+  '/v1/group': 'group',
+  '/v1/alias': 'alias',
 };
 
 export interface IngestDeps {
@@ -57,15 +60,22 @@ export function toStored(e: ValidEvent, receivedAt: number): StoredEvent {
   return {
     messageId: e.messageId,
     type: e.type,
-    event: e.type === 'track' ? e.event : e.type === 'page' ? (e.name ?? null) : null,
+    event: e.type === 'track' ? e.event : e.type === 'page' || e.type === 'screen' ? (e.name ?? null) : null,
     anonymousId: e.anonymousId ?? null,
     userId: e.userId ?? null,
     sessionId: e.context?.sessionId ?? null,
     timestamp: Date.parse(e.timestamp),
     receivedAt,
-    properties: e.type === 'identify' ? {} : (e.properties ?? {}),
+    properties:
+      e.type === 'track' || e.type === 'page' || e.type === 'screen'
+        ? (e.properties ?? {})
+        : e.type === 'group'
+          ? { group_id: e.groupId }
+          : e.type === 'alias'
+            ? { previous_id: e.previousId }
+            : {},
     context: e.context ?? {},
-    traits: e.type === 'identify' ? (e.traits ?? {}) : null,
+    traits: e.type === 'identify' || e.type === 'group' ? (e.traits ?? {}) : null,
   };
 }
 
@@ -104,9 +114,13 @@ export function createIngest({ store, personalizer }: Pick<IngestDeps, 'store' |
     }
     const { inserted, duplicates } = await store.insertEvents(valid);
     if (quarantined.length) await store.quarantine(quarantined);
-    const links = new Map<string, StoredEvent>();
-    for (const e of inserted) if (e.anonymousId && e.userId && personalizer.linkedUser(e.anonymousId) !== e.userId) links.set(e.anonymousId, e);
-    for (const e of links.values()) await store.linkIdentity(e.anonymousId!, e.userId!, e.timestamp);
+    // New ties between an earlier id and a user: every event naming both, and alias calls.
+    const links = new Map<string, { userId: string; at: number }>();
+    for (const e of inserted) {
+      const earlier = e.type === 'alias' ? (e.properties.previous_id as string) : e.anonymousId;
+      if (earlier && e.userId && earlier !== e.userId && personalizer.linkedUser(earlier) !== e.userId) links.set(earlier, { userId: e.userId, at: e.timestamp });
+    }
+    for (const [earlier, { userId, at }] of links) await store.linkIdentity(earlier, userId, at);
     personalizer.learn(inserted);
     return { success: true, accepted: inserted.length, duplicates, rejected };
   };

@@ -242,12 +242,14 @@ export class Personalizer {
   }
 
   private _learnOne(e: StoredEvent): void {
-    if (e.anonymousId && e.userId && this._identities.get(e.anonymousId) !== e.userId) {
-      // The first event that names both ties the anonymous history to the user.
-      this._identities.set(e.anonymousId, e.userId);
-      this.interactions.alias(e.anonymousId, e.userId);
-      this.customers.merge(e.anonymousId, e.userId);
+    // The first event that names both ties the anonymous history to the user; alias ties any earlier id.
+    const earlier = e.type === 'alias' ? (e.properties.previous_id as string | undefined) : e.anonymousId;
+    if (earlier && e.userId && earlier !== e.userId && this._identities.get(earlier) !== e.userId) {
+      this._identities.set(earlier, e.userId);
+      this.interactions.alias(earlier, e.userId);
+      this.customers.merge(earlier, e.userId);
     }
+    if (e.type === 'alias') return;
     const customer = this.customerOf(e.anonymousId, e.userId)!;
     const p = e.properties;
     const at = e.timestamp;

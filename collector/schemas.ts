@@ -89,6 +89,10 @@ export const eventSchema = z
     z.looseObject({ ...common, type: z.literal('track'), event: z.string().trim().min(1).max(200), properties: properties.optional() }),
     z.looseObject({ ...common, type: z.literal('page'), name: text.optional(), properties: properties.optional() }),
     z.looseObject({ ...common, type: z.literal('identify'), traits: z.record(z.string(), z.unknown()).optional() }),
+    // Segment's other calls, so a store's existing server-side client can send everything it sends.
+    z.looseObject({ ...common, type: z.literal('screen'), name: text.optional(), properties: properties.optional() }),
+    z.looseObject({ ...common, type: z.literal('group'), groupId: id, traits: z.record(z.string(), z.unknown()).optional() }),
+    z.looseObject({ ...common, type: z.literal('alias'), previousId: id, userId: id }),
   ])
   .refine((e) => e.anonymousId !== undefined || e.userId !== undefined, { message: 'needs anonymousId or userId', path: ['anonymousId'] })
   .superRefine((e, ctx) => {

@@ -1,7 +1,8 @@
 // The wire format shared by the SDK and the collector: Segment's spec (page, track, identify) with the
 // e-commerce v2 event names. Types only, plus the list of event names; the SDK bundle carries no validator.
 
-export type EventType = 'page' | 'track' | 'identify';
+/** The SDK sends page, track and identify; the collector also takes Segment's screen, group and alias. */
+export type EventType = 'page' | 'track' | 'identify' | 'screen' | 'group' | 'alias';
 
 /** Segment e-commerce spec v2 events Patron understands, plus Patron's own recommendation events. */
 export const ECOMMERCE_EVENTS = [
@@ -63,8 +64,12 @@ export interface WireEvent {
   /** ISO 8601, when the event happened on the client. */
   timestamp: string;
   properties?: EventProperties;
-  /** identify: what is known about the user. */
+  /** identify and group: what is known about the user or the group. */
   traits?: Record<string, unknown>;
+  /** group: the account or company the user belongs to. */
+  groupId?: string;
+  /** alias: the earlier id (an anonymous id or an old user id) that `userId` now stands for. */
+  previousId?: string;
   context?: EventContext;
 }
 

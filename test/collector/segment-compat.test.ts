@@ -40,3 +40,29 @@ describe('@segment/analytics-node against Patron', () => {
     expect(c.app.patron.personalizer.linkedUser('seg-anon-1')).toBe('seg-user-1');
   });
 });
+
+describe('group, alias and screen', () => {
+  it('stores them, and alias ties the earlier id’s history to the user', async () => {
+    const analytics = new Analytics({ writeKey: KEYS.write[0], host: c.url, flushAt: 10, flushInterval: 50, maxRetries: 1 });
+    const errors: unknown[] = [];
+    analytics.on('error', (e) => errors.push(e));
+    analytics.track({ anonymousId: 'seg-old-id', event: 'Product Viewed', properties: { product_id: 'SKU-A' } });
+    analytics.alias({ previousId: 'seg-old-id', userId: 'seg-user-2' });
+    analytics.group({ userId: 'seg-user-2', groupId: 'acme', traits: { name: 'Acme Inc', employees: 20 } });
+    analytics.screen({ userId: 'seg-user-2', name: 'Checkout', properties: { step: 2 } });
+    await analytics.closeAndFlush({ timeout: 10_000 });
+    expect(errors).toEqual([]);
+
+    const db = new Database(c.database, { readonly: true });
+    const rows = db.prepare("SELECT type, event, properties, traits FROM events WHERE user_id = 'seg-user-2' ORDER BY id").all() as any[];
+    const identities = db.prepare("SELECT user_id FROM identities WHERE anonymous_id = 'seg-old-id'").all();
+    db.close();
+    expect(rows.map((r) => r.type)).toEqual(['alias', 'group', 'screen']);
+    expect(JSON.parse(rows[0].properties)).toEqual({ previous_id: 'seg-old-id' });
+    expect(JSON.parse(rows[1].properties)).toEqual({ group_id: 'acme' });
+    expect(JSON.parse(rows[1].traits)).toEqual({ name: 'Acme Inc', employees: 20 });
+    expect(rows[2]).toMatchObject({ event: 'Checkout' });
+    expect(identities).toEqual([{ user_id: 'seg-user-2' }]);
+    expect(c.app.patron.personalizer.interactions.history('seg-user-2')).toEqual(['SKU-A']);
+  });
+});
