@@ -41,13 +41,14 @@ export class CooccurrenceMatrix {
     return score(this.count(a, b), this.occurrences(a), this.occurrences(b), measure);
   }
 
-  /** Every item that co-occurred with `item`, with its similarity, best first. */
-  neighbours(item: number, measure: Similarity): Scored[] {
+  /** Every item that co-occurred with `item` at least `minSupport` times, with its similarity, best first. */
+  neighbours(item: number, measure: Similarity, minSupport = 1): Scored[] {
     const row = this._rows.get(item);
     if (!row) return [];
     const own = this.occurrences(item);
     const out: Scored[] = [];
     for (const [other, together] of row) {
+      if (together < minSupport) continue;
       out.push({ item: other, score: score(together, own, this.occurrences(other), measure) });
     }
     return out.sort(byScore);

@@ -11,3 +11,4 @@ export {
 } from './interactions';
 export { CustomerLedger, FEATURES, type CustomerActivity, type FeatureTable } from './customers';
 export { fitSegments, seedCentroids, silhouette, random, slugify, SegmentInputError, type Segment, type SegmentModel, type SegmentOptions } from './segments';
+export { composeSlot, eligible, boost, type SlotRules, type SlotFilters, type Booster, type ItemFacts, type SlotContext, type SlotItem } from './slots';

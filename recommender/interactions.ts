@@ -14,13 +14,22 @@ export interface InteractionOptions {
   halfLifeDays: number;
   /** A visit ends after this long without activity. */
   visitGapMinutes: number;
+  /** Trending compares an item's rate over this many hours (half-life)... */
+  trendingRecentHours: number;
+  /** ...with its own baseline over this many days (half-life). */
+  trendingBaselineDays: number;
 }
 
 export const DEFAULT_INTERACTION_OPTIONS: InteractionOptions = {
   weights: { view: 1, cartAdd: 3, purchase: 5 },
   halfLifeDays: 30,
   visitGapMinutes: 30,
+  trendingRecentHours: 24,
+  trendingBaselineDays: 14,
 };
+
+/** Recently viewed items kept per shopper. */
+const RECENT_VIEWS = 50;
 
 export interface Recommendation {
   id: string;
@@ -30,6 +39,8 @@ export interface Recommendation {
 export interface QueryOptions {
   limit: number;
   measure?: Similarity;
+  /** Leave out pairs seen together fewer times than this. */
+  minSupport?: number;
   /** Items the caller cannot serve (not in the catalog, out of stock, already shown). */
   accept?: (id: string) => boolean;
 }
@@ -61,6 +72,13 @@ export class InteractionModel {
   private readonly _visits = new Map<number, Visit>();
   private readonly _popularity: Decayed[] = [];
   private _popularRanking: number[] | null = null;
+  /** Decayed view-and-purchase rates per item: recent (hours) and baseline (days), for trending. */
+  private readonly _recent: Decayed[] = [];
+  private readonly _baseline: Decayed[] = [];
+  private _trendingRanking: Scored[] | null = null;
+  private readonly _recentViews = new Map<number, number[]>();
+  private readonly _purchased = new Map<number, Map<number, number>>();
+  private readonly _cart = new Map<number, Set<number>>();
   private _latestAt = 0;
   private _interactions = 0;
 
@@ -84,18 +102,96 @@ export class InteractionModel {
       this._viewed.join(visit.items, item);
       visit.items.add(item);
     }
+    const recent = this._recentViews.get(user) ?? [];
+    const i = recent.indexOf(item);
+    if (i !== -1) recent.splice(i, 1);
+    recent.push(item);
+    if (recent.length > RECENT_VIEWS) recent.shift();
+    this._recentViews.set(user, recent);
+    this._trend(item, 1, at);
     this._interact(user, item, 'view', at);
   }
 
   cartAdd(userId: string, itemId: string, at: number): void {
-    this._interact(this._users.intern(userId), this._items.intern(itemId), 'cartAdd', at);
+    const user = this._users.intern(userId);
+    const item = this._items.intern(itemId);
+    let cart = this._cart.get(user);
+    if (!cart) this._cart.set(user, (cart = new Set()));
+    cart.add(item);
+    this._interact(user, item, 'cartAdd', at);
+  }
+
+  cartRemove(userId: string, itemId: string): void {
+    const user = this._users.get(userId);
+    const item = this._items.get(itemId);
+    if (user !== undefined && item !== undefined) this._cart.get(user)?.delete(item);
   }
 
   purchase(userId: string, itemIds: readonly string[], at: number): void {
     const user = this._users.intern(userId);
     const items = itemIds.map((id) => this._items.intern(id));
     this._bought.addGroup(items);
-    for (const item of new Set(items)) this._interact(user, item, 'purchase', at);
+    let bought = this._purchased.get(user);
+    if (!bought) this._purchased.set(user, (bought = new Map()));
+    for (const item of new Set(items)) {
+      bought.set(item, (bought.get(item) ?? 0) + 1);
+      this._trend(item, this.options.weights.purchase / this.options.weights.view, at);
+      this._interact(user, item, 'purchase', at);
+    }
+    this._cart.delete(user); // the cart became an order
+  }
+
+  /** Items the shopper viewed, most recent first. */
+  recentlyViewed(userId: string, query: QueryOptions): Recommendation[] {
+    const user = this._users.get(userId);
+    const recent = user === undefined ? undefined : this._recentViews.get(user);
+    if (!recent) return [];
+    return this._take(recent.map((item, i) => ({ item, score: i + 1 })).reverse(), query);
+  }
+
+  /** What the shopper has bought. */
+  purchased(userId: string): Set<string> {
+    const user = this._users.get(userId);
+    return new Set([...(user === undefined ? [] : (this._purchased.get(user)?.keys() ?? []))].map((i) => this._items.id(i)));
+  }
+
+  /** What is in the shopper's cart now: added, not removed, not yet ordered. */
+  cart(userId: string): Set<string> {
+    const user = this._users.get(userId);
+    return new Set([...(user === undefined ? [] : (this._cart.get(user) ?? []))].map((i) => this._items.id(i)));
+  }
+
+  /** Orders containing each item, for the shoppers given (best sellers within a segment). */
+  salesAmong(userIds: Iterable<string>): Map<string, number> {
+    const sales = new Map<string, number>();
+    for (const id of userIds) {
+      const user = this._users.get(id);
+      for (const [item, n] of (user === undefined ? undefined : this._purchased.get(user)) ?? []) sales.set(this._items.id(item), (sales.get(this._items.id(item)) ?? 0) + n);
+    }
+    return sales;
+  }
+
+  /**
+   * Items whose recent rate of views and purchases rises fastest against their own baseline: the ratio of a
+   * rate decaying over hours to one decaying over days, with a prior that keeps a handful of views of a cold
+   * item from topping the list.
+   */
+  trending(query: QueryOptions): Recommendation[] {
+    if (!this._trendingRanking) {
+      const now = this._latestAt;
+      const recentScale = this.options.trendingRecentHours / 24;
+      const baselineScale = this.options.trendingBaselineDays;
+      const prior = 2;
+      const ranked: Scored[] = [];
+      this._recent.forEach((r, item) => {
+        if (!r) return;
+        const recent = decay(r, now, recentScale) / recentScale;
+        const baseline = decay(this._baseline[item], now, baselineScale) / baselineScale;
+        if (recent > 0) ranked.push({ item, score: (recent + prior / recentScale) / (baseline + prior / recentScale) });
+      });
+      this._trendingRanking = ranked.sort(byScore);
+    }
+    return this._take(this._trendingRanking, query);
   }
 
   /**
@@ -211,7 +307,13 @@ export class InteractionModel {
   private _similar(matrix: CooccurrenceMatrix, itemId: string, query: QueryOptions): Recommendation[] {
     const item = this._items.get(itemId);
     if (item === undefined) return [];
-    return this._take(matrix.neighbours(item, query.measure ?? 'jaccard'), query);
+    return this._take(matrix.neighbours(item, query.measure ?? 'jaccard', query.minSupport), query);
+  }
+
+  private _trend(item: number, weight: number, at: number): void {
+    this._recent[item] = accumulate(this._recent[item], weight, at, this.options.trendingRecentHours / 24);
+    this._baseline[item] = accumulate(this._baseline[item], weight, at, this.options.trendingBaselineDays);
+    this._trendingRanking = null;
   }
 
   private _take(ranked: Scored[], query: QueryOptions): Recommendation[] {
@@ -236,4 +338,15 @@ export class InteractionModel {
     const days = (now - value.at) / DAY_MS;
     return value.score * Math.pow(2, -days / this.options.halfLifeDays);
   }
+}
+
+function decay(value: Decayed | undefined, now: number, halfLifeDays: number): number {
+  if (!value) return 0;
+  return value.score * Math.pow(2, -(now - value.at) / DAY_MS / halfLifeDays);
+}
+
+function accumulate(previous: Decayed | undefined, weight: number, at: number, halfLifeDays: number): Decayed {
+  if (!previous) return { score: weight, at };
+  if (at >= previous.at) return { score: decay(previous, at, halfLifeDays) + weight, at };
+  return { score: previous.score + decay({ score: weight, at }, previous.at, halfLifeDays), at: previous.at };
 }
