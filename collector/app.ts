@@ -6,13 +6,22 @@ import http, { type IncomingMessage, type Server, type ServerResponse } from 'no
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
-import type { RecommendationResponse, SegmentResponse, Strategy } from '../sdk/wire';
+import { STRATEGIES, type RecommendationResponse, type SegmentResponse, type Strategy } from '../sdk/wire';
 import { createAuth, type Keys } from './auth';
-import { errorHandler, invalid, notFound } from './errors';
+import { errorHandler, HttpError, invalid, notFound } from './errors';
 import { INGEST_PATHS, createIngestHandler } from './ingest';
 import { DEFAULT_RATE_LIMITS, createRateLimiter, type RateLimits } from './rate-limit';
 import { Personalizer, type PersonalizerOptions } from './personalizer';
-import { LIMITS, catalogUpsertSchema, quarantineQuerySchema, recommendationQuerySchema, segmentQuerySchema } from './schemas';
+import {
+  LIMITS,
+  catalogUpsertSchema,
+  quarantineQuerySchema,
+  recommendationQuerySchema,
+  segmentQuerySchema,
+  slotConfigSchema,
+  slotNameSchema,
+  type SlotConfig,
+} from './schemas';
 import { openSqliteStore } from './store/sqlite';
 import type { Store } from './store/types';
 
@@ -102,10 +111,16 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
   app.get('/v1/recommendations', write, (req, res) => {
     const query = recommendationQuerySchema.safeParse(req.query);
     if (!query.success) throw invalid(query.error, 'query');
-    const { strategy, item, anonymousId, userId, limit, similarity } = query.data;
-    const items = personalizer.recommend({ strategy: strategy as Strategy, item, anonymousId, userId, limit, similarity: similarity as never });
+    const { slot: name, strategy, item, anonymousId, userId, limit, similarity, cart } = query.data;
+    // A named slot is the merchant's configuration; a slot named after a strategy works without one.
+    const slot = name === undefined ? undefined : personalizer.slot(name)?.config;
+    if (name !== undefined && !slot && !(STRATEGIES as string[]).includes(name)) {
+      throw new HttpError(404, 'unknown_slot', `No slot named ${name}`, [{ path: 'slot', message: 'is not a configured slot' }]);
+    }
+    const used = slot?.strategy ?? strategy ?? (name as Strategy);
+    const items = personalizer.recommend({ slot, strategy: used, item, anonymousId, userId, limit, similarity: similarity as never, cart: cart?.split(',').filter(Boolean) });
     res.set('Cache-Control', 'no-store');
-    res.json({ recommendationId: randomUUID(), strategy: strategy as Strategy, items } satisfies RecommendationResponse);
+    res.json({ recommendationId: randomUUID(), ...(name ? { slot: name } : {}), strategy: used, items } satisfies RecommendationResponse);
   });
 
   app.get('/v1/segment', write, (req, res) => {
@@ -126,6 +141,44 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
   });
   app.get('/v1/catalog/items', admin, async (_req, res) => {
     res.json({ items: await store.listItems() });
+  });
+  app.delete('/v1/catalog/items/:id', admin, async (req, res) => {
+    const id = req.params.id as string;
+    personalizer.deleteItems([id]);
+    if ((await store.deleteItems([id])) === 0) throw new HttpError(404, 'not_found', `No product ${id} in the catalog`);
+    res.status(204).end();
+  });
+
+  // Slots: the merchant's configuration of where and what Patron recommends.
+  const slotName = (raw: unknown) => {
+    const name = slotNameSchema.safeParse(raw);
+    if (!name.success) throw invalid(name.error, 'slot name');
+    return name.data;
+  };
+  const slotBody = (name: string, s: { config: SlotConfig; updatedAt: number }) => ({ name, ...s.config, updatedAt: new Date(s.updatedAt).toISOString() });
+  app.get('/v1/slots', admin, (_req, res) => {
+    res.json({ slots: personalizer.slots().map((s) => slotBody(s.name, s)) });
+  });
+  app.get('/v1/slots/:name', admin, (req, res) => {
+    const name = slotName(req.params.name);
+    const slot = personalizer.slot(name);
+    if (!slot) throw new HttpError(404, 'not_found', `No slot named ${name}`);
+    res.json(slotBody(name, slot));
+  });
+  app.put('/v1/slots/:name', admin, async (req, res) => {
+    const name = slotName(req.params.name);
+    const config = slotConfigSchema.safeParse(req.body);
+    if (!config.success) throw invalid(config.error, 'slot');
+    const at = Date.now();
+    const created = await store.putSlot(name, config.data, at);
+    personalizer.setSlot(name, config.data, at);
+    res.status(created ? 201 : 200).json(slotBody(name, { config: config.data, updatedAt: at }));
+  });
+  app.delete('/v1/slots/:name', admin, async (req, res) => {
+    const name = slotName(req.params.name);
+    if (!(await store.deleteSlot(name))) throw new HttpError(404, 'not_found', `No slot named ${name}`);
+    personalizer.removeSlot(name);
+    res.status(204).end();
   });
   app.post('/v1/segments/refit', admin, async (_req, res) => {
     await personalizer.refitSegments();
@@ -170,7 +223,7 @@ function createCors(origins: string[]) {
     res.setHeader('Vary', 'Origin');
     if (req.method !== 'OPTIONS') return false;
     res.writeHead(204, {
-      'Access-Control-Allow-Methods': 'GET, POST, PUT, OPTIONS',
+      'Access-Control-Allow-Methods': 'GET, POST, PUT, DELETE, OPTIONS',
       'Access-Control-Allow-Headers': 'Authorization, Content-Type',
       'Access-Control-Max-Age': '86400',
     });

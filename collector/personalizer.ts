@@ -5,9 +5,14 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
+  composeSlot,
   CustomerLedger,
+  eligible,
   fitSegments,
   InteractionModel,
+  type ItemFacts,
+  type SlotContext,
+  type SlotRules,
   type InteractionOptions,
   type Recommendation,
   type Segment,
@@ -16,7 +21,7 @@ import {
   type Similarity,
 } from '../recommender';
 import type { RecommendationResponse, SegmentInfo, Strategy } from '../sdk/wire';
-import type { CatalogItem } from './schemas';
+import { slotConfigSchema, type CatalogItem, type SlotConfig } from './schemas';
 import type { Store, StoredEvent } from './store/types';
 
 export interface PersonalizerOptions {
@@ -33,12 +38,16 @@ export interface PersonalizerOptions {
 }
 
 export interface RecommendQuery {
-  strategy: Strategy;
+  /** A merchant's slot (its configuration), or an ad-hoc strategy. */
+  slot?: SlotConfig;
+  strategy?: Strategy;
   item?: string;
   anonymousId?: string;
   userId?: string;
-  limit: number;
+  limit?: number;
   similarity?: Similarity;
+  /** Cart contents as the page knows them, added to what the collector inferred. */
+  cart?: string[];
 }
 
 export class Personalizer {
@@ -48,6 +57,9 @@ export class Personalizer {
   private readonly _identities = new Map<string, string>();
   private _segments: Segment[] = [];
   private _assignments = new Map<string, number>();
+  /** Best sellers within each segment, recomputed at each refit. */
+  private _segmentTop = new Map<number, Recommendation[]>();
+  private readonly _slots = new Map<string, { config: SlotConfig; updatedAt: number }>();
   private _eventsSinceRefit = 0;
   private _refit: Promise<void> | null = null;
   private _timer: NodeJS.Timeout | null = null;
@@ -76,7 +88,9 @@ export class Personalizer {
       this._segments = saved.segments;
       this._assignments = saved.assignments;
     }
+    for (const slot of await this._store.listSlots()) this._slots.set(slot.name, { config: slot.config, updatedAt: slot.updatedAt });
     for await (const page of this._store.scanEvents()) for (const e of page) this._learnOne(e);
+    this._computeSegmentTop();
     const interval = this._options.segments?.refreshIntervalMs ?? 10 * 60_000;
     if (interval > 0) {
       this._timer = setInterval(() => void this.refitSegments(), interval);
@@ -94,6 +108,27 @@ export class Personalizer {
 
   setItems(items: readonly CatalogItem[]): void {
     for (const item of items) this._catalog.set(item.id, item);
+  }
+
+  /** Deleted products are never served again, from any strategy or fallback. */
+  deleteItems(ids: readonly string[]): void {
+    for (const id of ids) this._catalog.delete(id);
+  }
+
+  slot(name: string): { config: SlotConfig; updatedAt: number } | undefined {
+    return this._slots.get(name);
+  }
+
+  slots(): { name: string; config: SlotConfig; updatedAt: number }[] {
+    return [...this._slots.entries()].map(([name, s]) => ({ name, ...s })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+
+  setSlot(name: string, config: SlotConfig, updatedAt: number): void {
+    this._slots.set(name, { config, updatedAt });
+  }
+
+  removeSlot(name: string): void {
+    this._slots.delete(name);
   }
 
   item(id: string): CatalogItem | undefined {
@@ -123,42 +158,86 @@ export class Personalizer {
     return this.customerOf(anonymousId, null) ?? userId;
   }
 
+  /**
+   * Recommends for a slot (or an ad-hoc strategy, whose only fallback is best sellers): the strategy, then
+   * its fallback chain, through the slot's filters, boosters, pins and diversity cap.
+   */
   recommend(query: RecommendQuery): RecommendationResponse['items'] {
-    const chosen = new Set<string>();
-    const accept = (id: string) => {
-      if (id === query.item || chosen.has(id)) return false;
-      const item = this._catalog.get(id);
-      return item !== undefined && item.in_stock;
+    const config = query.slot ?? slotConfigSchema.parse({ strategy: query.strategy ?? 'popular', limit: query.limit ?? 10, fallback: ['popular'] });
+    const limit = query.limit ?? config.limit;
+    const viewer = this.viewerOf(query.anonymousId, query.userId);
+    const rules: SlotRules = { limit, filters: config.filters, boosters: config.boosters, pinned: config.pinned, maxPerCategory: config.maxPerCategory };
+    const cart = new Set([...(viewer ? this.interactions.cart(viewer) : []), ...(query.cart ?? [])]);
+    const ctx: SlotContext = { anchor: query.item, purchased: viewer ? this.interactions.purchased(viewer) : undefined, cart };
+    const factsOf = (id: string) => this._facts(id);
+    // Deep enough that filters, boosters and the diversity cap still leave a full slot.
+    const q = {
+      limit: limit * 5 + config.pinned.length + 10,
+      measure: (query.similarity ?? config.similarity) as Similarity,
+      minSupport: config.minSupport,
+      accept: (id: string) => eligible(id, factsOf(id), rules, ctx),
     };
-    const customer = this.viewerOf(query.anonymousId, query.userId);
-    const out: RecommendationResponse['items'] = [];
-    const take = (source: Strategy, recs: Recommendation[]) => {
-      for (const r of recs) {
-        if (out.length >= query.limit || !accept(r.id)) continue;
-        chosen.add(r.id);
-        const item = this._catalog.get(r.id)!;
-        out.push({
-          id: item.id,
-          name: item.name,
-          ...(item.url !== undefined ? { url: item.url } : {}),
-          ...(item.image !== undefined ? { image: item.image } : {}),
-          ...(item.price !== undefined ? { price: item.price } : {}),
-          ...(item.currency !== undefined ? { currency: item.currency } : {}),
-          ...(item.category !== undefined ? { category: item.category } : {}),
-          score: r.score,
-          position: out.length,
-          source,
-        });
+    const m = this.interactions;
+    const run = (strategy: Strategy): Recommendation[] => {
+      switch (strategy) {
+        case 'also-bought':
+          return query.item ? m.alsoBought(query.item, q) : [];
+        case 'also-viewed':
+          return query.item ? m.alsoViewed(query.item, q) : [];
+        case 'for-you':
+          return viewer ? m.forYou(viewer, q) : [];
+        case 'recently-viewed':
+          return viewer ? m.recentlyViewed(viewer, q) : [];
+        case 'trending':
+          return m.trending(q);
+        case 'segment-top': {
+          const segment = viewer === undefined ? undefined : this._assignments.get(viewer);
+          return (segment === undefined ? [] : (this._segmentTop.get(segment) ?? [])).filter((r) => q.accept(r.id)).slice(0, q.limit);
+        }
+        case 'popular':
+          return m.popular(q);
       }
     };
-    const q = { limit: query.limit, measure: query.similarity, accept };
-    const m = this.interactions;
-    if (query.strategy === 'also-bought' && query.item) take('also-bought', m.alsoBought(query.item, q));
-    if (query.strategy === 'also-viewed' && query.item) take('also-viewed', m.alsoViewed(query.item, q));
-    if (query.strategy === 'for-you' && customer) take('for-you', m.forYou(customer, q));
-    // A cold item or a new visitor still gets a full slot: the best sellers fill what is left.
-    if (out.length < query.limit) take('popular', m.popular({ limit: query.limit - out.length, accept }));
-    return out;
+    const chain = [config.strategy, ...config.fallback.filter((s) => s !== config.strategy)];
+    const lists: { source: string; items: Recommendation[] }[] = [];
+    let composed: ReturnType<typeof composeSlot> = [];
+    for (const strategy of chain) {
+      lists.push({ source: strategy, items: run(strategy) });
+      composed = composeSlot(lists, factsOf, rules, ctx);
+      if (composed.length >= limit) break;
+    }
+    if (composed.length === 0) composed = composeSlot(lists, factsOf, rules, ctx); // only pins
+    return composed.map((r, position) => {
+      const item = this._catalog.get(r.id)!;
+      return {
+        id: item.id,
+        name: item.name,
+        ...(item.url !== undefined ? { url: item.url } : {}),
+        ...(item.image !== undefined ? { image: item.image } : {}),
+        ...(item.price !== undefined ? { price: item.price } : {}),
+        ...(item.currency !== undefined ? { currency: item.currency } : {}),
+        ...(item.category !== undefined ? { category: item.category } : {}),
+        score: r.score,
+        position,
+        source: r.source as Strategy | 'pinned',
+      };
+    });
+  }
+
+  private _facts(id: string): ItemFacts | undefined {
+    const item = this._catalog.get(id);
+    return item && { category: item.category, price: item.price, inStock: item.in_stock, attributes: item.attributes };
+  }
+
+  private _computeSegmentTop(): void {
+    const members = new Map<number, string[]>();
+    for (const [customer, segment] of this._assignments) members.set(segment, [...(members.get(segment) ?? []), customer]);
+    this._segmentTop = new Map(
+      [...members].map(([segment, ids]) => [
+        segment,
+        [...this.interactions.salesAmong(ids)].map(([id, n]) => ({ id, score: n })).sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)),
+      ]),
+    );
   }
 
   segmentOf(anonymousId?: string, userId?: string): SegmentInfo | null {
@@ -201,6 +280,7 @@ export class Personalizer {
       const changed = model.segments.map((s) => s.label).join() !== this._segments.map((s) => s.label).join();
       this._segments = model.segments;
       this._assignments = assignments;
+      this._computeSegmentTop();
       await this._store.saveSegments({ segments: model.segments, assignments, updatedAt: now });
       if (changed) this._log(`segments: ${model.segments.map((s) => `${s.label} (${s.size})`).join(', ')}; fitted on ${table.rows.length} customers in ${Math.round(performance.now() - started)} ms`);
     } catch (error) {

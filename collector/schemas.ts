@@ -1,7 +1,7 @@
 // Every HTTP input the collector takes, validated once at the boundary with zod.
 
 import { z } from 'zod';
-import { STRATEGIES, type Issue, type WireEvent } from '../sdk/wire';
+import { STRATEGIES, type Issue, type Strategy, type WireEvent } from '../sdk/wire';
 import { SIMILARITIES } from '../recommender';
 
 /** Segment's documented limits: 32 KB per event, 500 KB per batch. */
@@ -137,17 +137,66 @@ export const catalogUpsertSchema = z.preprocess(
   z.object({ items: z.array(catalogItemSchema).min(1).max(10_000) }),
 );
 
+const strategy = z.enum(STRATEGIES as [Strategy, ...Strategy[]]);
+const label = z.string().trim().min(1).max(200);
+
+export const slotNameSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be 1-64 lowercase letters, digits and dashes');
+
+/** A merchant's slot: where and what Patron recommends. Strict, so a misspelt field is an error, not ignored. */
+export const slotConfigSchema = z
+  .strictObject({
+    strategy,
+    description: z.string().max(500).optional(),
+    limit: z.number().int().min(1).max(50).default(8),
+    similarity: z.enum(SIMILARITIES as [string, ...string[]]).default('jaccard'),
+    /** Pairs seen together fewer times than this are left out. */
+    minSupport: z.number().int().min(1).max(1000).default(1),
+    filters: z
+      .strictObject({
+        categoryIn: z.array(label).max(200).optional(),
+        categoryNotIn: z.array(label).max(200).optional(),
+        priceMin: money.optional(),
+        priceMax: money.optional(),
+        inStockOnly: z.boolean().default(true),
+        excludePurchased: z.boolean().default(false),
+        excludeCart: z.boolean().default(false),
+      })
+      .refine((f) => f.priceMin === undefined || f.priceMax === undefined || f.priceMin <= f.priceMax, { message: 'must not exceed priceMax', path: ['priceMin'] })
+      .default({ inStockOnly: true, excludePurchased: false, excludeCart: false }),
+    boosters: z
+      .array(
+        z
+          .strictObject({
+            weight: z.number().positive().max(1000),
+            category: label.optional(),
+            attribute: z.strictObject({ name: label, value: z.union([z.string().max(1000), z.number(), z.boolean()]) }).optional(),
+          })
+          .refine((b) => b.category !== undefined || b.attribute !== undefined, { message: 'needs a category or an attribute', path: ['category'] }),
+      )
+      .max(50)
+      .default([]),
+    pinned: z.array(z.strictObject({ item: id, position: z.number().int().min(0).max(49) })).max(50).default([]),
+    maxPerCategory: z.number().int().min(1).max(50).optional(),
+    /** Tried in order when the strategy has too few products: a slot is never empty on a cold item. */
+    fallback: z.array(strategy).max(7).default(['also-bought', 'also-viewed', 'popular']),
+  });
+export type SlotConfig = z.output<typeof slotConfigSchema>;
+
 export const recommendationQuerySchema = z
   .object({
-    strategy: z.enum(STRATEGIES as [string, ...string[]]),
+    slot: slotNameSchema.optional(),
+    strategy: strategy.optional(),
     item: id.optional(),
     anonymousId: id.optional(),
     userId: id.optional(),
-    limit: z.coerce.number().int().min(1).max(100).default(10),
+    limit: z.coerce.number().int().min(1).max(100).optional(),
     similarity: z.enum(SIMILARITIES as [string, ...string[]]).optional(),
+    /** Products in the shopper's cart, as the page knows them (comma-separated). */
+    cart: z.string().max(5000).optional(),
     writeKey: z.string().optional(),
   })
-  .refine((q) => !(q.strategy === 'also-bought' || q.strategy === 'also-viewed') || q.item !== undefined, {
+  .refine((q) => q.slot !== undefined || q.strategy !== undefined, { message: 'needs a slot or a strategy', path: ['slot'] })
+  .refine((q) => q.slot !== undefined || !(q.strategy === 'also-bought' || q.strategy === 'also-viewed') || q.item !== undefined, {
     message: 'is required for this strategy',
     path: ['item'],
   });

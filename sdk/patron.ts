@@ -64,7 +64,10 @@ export interface PatronOptions {
 export type Consent = 'granted' | 'pending' | 'denied';
 
 export interface RecommendationRequest {
-  strategy: Strategy | string;
+  /** A slot the merchant configured on the collector (or one named after a strategy). */
+  slot?: string;
+  /** An ad-hoc strategy, when no slot is named. */
+  strategy?: Strategy;
   item?: string;
   limit?: number;
 }
@@ -232,7 +235,8 @@ export function createPatron(options: PatronOptions): Patron {
       slots.map(async (slot) => {
         slot.setAttribute('data-patron-state', 'loading');
         const name = slot.dataset.patronSlot!;
-        const response = await api.recommendations({ strategy: slot.dataset.patronStrategy ?? name, item: slot.dataset.patronItem, limit: Number(slot.dataset.patronLimit) || 4 });
+        // The slot's configuration lives on the collector: the page only names it.
+        const response = await api.recommendations({ slot: name, item: slot.dataset.patronItem, limit: Number(slot.dataset.patronLimit) || undefined });
         if (!response) return slot.setAttribute('data-patron-state', 'error'); // the slot keeps its own fallback markup
         renderSlot(slot, response);
         if (options.trackRecommendations === false || !response.items.length) return;
@@ -285,7 +289,7 @@ export function createPatron(options: PatronOptions): Patron {
       enqueue('identify', { traits: traits ?? {} });
     },
     recommendations(request) {
-      return getJson<RecommendationResponse>('/v1/recommendations', { strategy: request.strategy, item: request.item, limit: request.limit, ...who() });
+      return getJson<RecommendationResponse>('/v1/recommendations', { slot: request.slot, strategy: request.strategy, item: request.item, limit: request.limit, ...who() });
     },
     async segment() {
       const res = await getJson<SegmentResponse>('/v1/segment', who());

@@ -102,8 +102,8 @@ export interface ErrorBody {
   error: { code: string; message: string; issues?: Issue[] };
 }
 
-export type Strategy = 'also-bought' | 'also-viewed' | 'for-you' | 'popular';
-export const STRATEGIES: readonly Strategy[] = ['also-bought', 'also-viewed', 'for-you', 'popular'];
+export type Strategy = 'also-bought' | 'also-viewed' | 'for-you' | 'popular' | 'trending' | 'recently-viewed' | 'segment-top';
+export const STRATEGIES: readonly Strategy[] = ['also-bought', 'also-viewed', 'for-you', 'popular', 'trending', 'recently-viewed', 'segment-top'];
 
 export interface RecommendedItem {
   id: string;
@@ -119,9 +119,11 @@ export interface RecommendedItem {
 
 export interface RecommendationResponse {
   recommendationId: string;
+  /** The merchant's slot that was served, when one was named. */
+  slot?: string;
   strategy: Strategy;
-  /** Which strategy actually produced each item, when a fallback filled the list. */
-  items: (RecommendedItem & { source: Strategy })[];
+  /** Which strategy actually produced each item (a fallback, or 'pinned' by the merchant). */
+  items: (RecommendedItem & { source: Strategy | 'pinned' })[];
 }
 
 export interface SegmentInfo {

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import type { CatalogItem } from '../schemas';
+import type { CatalogItem, SlotConfig } from '../schemas';
 import type { QuarantinedEvent, Store, StoredEvent, StoredSegments } from './types';
 
 const SCHEMA = `
@@ -63,6 +63,11 @@ CREATE TABLE IF NOT EXISTS segments (
   revenue_share REAL NOT NULL,
   centroid      TEXT NOT NULL,
   updated_at    INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS slots (
+  name       TEXT PRIMARY KEY,
+  config     TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (
   key   TEXT PRIMARY KEY,
@@ -275,6 +280,22 @@ export function openSqliteStore({ file, durability = 'full' }: SqliteStoreOption
         in_stock: r.in_stock === 1,
         attributes: JSON.parse(r.attributes as string),
       }));
+    },
+    async deleteItems(ids) {
+      const remove = db.prepare('DELETE FROM items WHERE id = ?');
+      return db.transaction(() => ids.reduce((n, id) => n + remove.run(id).changes, 0))();
+    },
+    async listSlots() {
+      const rows = db.prepare('SELECT name, config, updated_at FROM slots ORDER BY name').all() as { name: string; config: string; updated_at: number }[];
+      return rows.map((r) => ({ name: r.name, config: JSON.parse(r.config) as SlotConfig, updatedAt: r.updated_at }));
+    },
+    async putSlot(name, config, at) {
+      const existed = db.prepare('SELECT 1 FROM slots WHERE name = ?').get(name) !== undefined;
+      db.prepare('INSERT INTO slots (name, config, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at').run(name, JSON.stringify(config), at);
+      return !existed;
+    },
+    async deleteSlot(name) {
+      return db.prepare('DELETE FROM slots WHERE name = ?').run(name).changes > 0;
     },
     async linkIdentity(anonymousId, userId, at) {
       linkIdentity.run(anonymousId, userId, at);

@@ -1,7 +1,7 @@
 // The storage interface. Async from day one so that a PostgreSQL store can sit behind the same calls.
 
 import type { EventContext, EventProperties, EventType, Issue } from '../../sdk/wire';
-import type { CatalogItem } from '../schemas';
+import type { CatalogItem, SlotConfig } from '../schemas';
 import type { Segment } from '../../recommender';
 
 /** A validated event as stored: times in milliseconds since the epoch. */
@@ -47,6 +47,12 @@ export interface Store {
   scanEvents(pageSize?: number): AsyncIterable<StoredEvent[]>;
   upsertItems(items: CatalogItem[]): Promise<number>;
   listItems(): Promise<CatalogItem[]>;
+  /** Removes products from the catalog; returns how many there were. */
+  deleteItems(ids: string[]): Promise<number>;
+  listSlots(): Promise<{ name: string; config: SlotConfig; updatedAt: number }[]>;
+  /** Creates or replaces a slot; true when it is new. */
+  putSlot(name: string, config: SlotConfig, at: number): Promise<boolean>;
+  deleteSlot(name: string): Promise<boolean>;
   /** anonymousId → userId, as learnt from identify calls. */
   linkIdentity(anonymousId: string, userId: string, at: number): Promise<void>;
   listIdentities(): Promise<Map<string, string>>;

@@ -28,11 +28,12 @@ async function render(html: string, body: unknown = hostile) {
 }
 
 describe('recommendation slots', () => {
-  it('asks for the slot’s strategy and item and renders the default template', async () => {
+  it('names the slot and its item, and renders the default template', async () => {
     const { c, p } = await render('<div id="s" data-patron-slot="also-bought" data-patron-item="SKU-1" data-patron-limit="2"></div>');
     const url = new URL(c.requests[0].url);
     expect(url.pathname).toBe('/v1/recommendations');
-    expect(Object.fromEntries(url.searchParams)).toMatchObject({ strategy: 'also-bought', item: 'SKU-1', limit: '2', writeKey: 'pk_test', anonymousId: p.anonymousId() });
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({ slot: 'also-bought', item: 'SKU-1', limit: '2', writeKey: 'pk_test', anonymousId: p.anonymousId() });
+    expect(url.searchParams.has('strategy')).toBe(false); // the slot's configuration lives on the collector
     const slot = document.getElementById('s')!;
     expect(slot.getAttribute('data-patron-state')).toBe('ready');
     expect(slot.getAttribute('data-patron-recommendation')).toBe('rec-42');
