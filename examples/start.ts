@@ -10,6 +10,21 @@ import { catalogItems, demoCatalog } from './catalog';
 import { simulate } from './simulate';
 import { createStorefront } from './storefront/server';
 
+/** The slots the demo store's pages name. */
+export const DEMO_SLOTS: Record<string, object> = {
+  'home-for-you': { strategy: 'for-you', limit: 4, maxPerCategory: 2, description: 'Home page: picked for this shopper' },
+  'home-trending': { strategy: 'trending', limit: 4, description: 'Home page: rising this week' },
+  'pdp-also-bought': { strategy: 'also-bought', limit: 4, minSupport: 2, description: 'Product page: bought together' },
+  'pdp-also-viewed': { strategy: 'also-viewed', limit: 4, fallback: ['also-bought', 'popular'], description: 'Product page: viewed together' },
+  'cart-complete-the-order': {
+    strategy: 'also-bought',
+    limit: 4,
+    filters: { priceMax: 60, excludeCart: true, excludePurchased: true },
+    description: 'Cart: small things that go with the cart',
+  },
+  'thanks-for-you': { strategy: 'for-you', limit: 4, filters: { excludePurchased: true }, description: 'Order confirmation: what next' },
+};
+
 export interface DemoOptions {
   collectorPort?: number;
   storePort?: number;
@@ -42,6 +57,13 @@ export async function startDemo(options: DemoOptions = {}) {
   const admin = { 'content-type': 'application/json', authorization: `Bearer ${config.keys.admin[0]}` };
   const catalog = await fetch(`${endpoint}/v1/catalog/items`, { method: 'PUT', headers: admin, body: JSON.stringify({ items: catalogItems(demoCatalog()) }) });
   if (!catalog.ok) throw new Error(`catalog upload failed: ${catalog.status} ${await catalog.text()}`);
+
+  // The demo's slots, as a merchant would configure them; left alone if they exist (edits survive restarts).
+  for (const [name, config] of Object.entries(DEMO_SLOTS)) {
+    if (collector.app.patron.personalizer.slot(name)) continue;
+    const res = await fetch(`${endpoint}/v1/slots/${name}`, { method: 'PUT', headers: admin, body: JSON.stringify(config) });
+    if (!res.ok) throw new Error(`slot ${name}: ${res.status} ${await res.text()}`);
+  }
 
   if ((await collector.app.patron.store.countEvents()) === 0) {
     log('[demo] fresh database: simulating 90 days of shoppers…');

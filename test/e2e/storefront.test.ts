@@ -55,8 +55,8 @@ const ready = (slot: string) => `${slot}[data-patron-state="ready"] .card`;
 describe('the demo store in Chromium', () => {
   it('renders recommendation slots from the collector on the home page', async () => {
     await page.goto(demo.storeUrl);
-    await page.waitForSelector(ready('[data-patron-slot="popular"]'));
-    const names = await page.$$eval('[data-patron-slot="popular"] .card-name', (els) => els.map((e) => e.textContent));
+    await page.waitForSelector(ready('[data-patron-slot="home-trending"]'));
+    const names = await page.$$eval('[data-patron-slot="home-trending"] .card-name', (els) => els.map((e) => e.textContent));
     expect(names).toHaveLength(4);
     expect(names.every((n) => n && n.length > 3)).toBe(true);
   });
@@ -95,17 +95,17 @@ describe('the demo store in Chromium', () => {
 
   it('tracks a click on a recommendation with its slot and position', async () => {
     await page.goto(demo.storeUrl);
-    await page.waitForSelector(ready('[data-patron-slot="popular"]'));
+    await page.waitForSelector(ready('[data-patron-slot="home-trending"]'));
     const anonymousId = await page.evaluate(() => (window as any).patron.anonymousId());
-    await page.click('[data-patron-slot="popular"] .card >> nth=1');
+    await page.click('[data-patron-slot="home-trending"] .card >> nth=1');
     await page.waitForSelector('#add-to-cart');
     const clicks = await eventually(() => events(anonymousId, 'Recommendation Clicked'), (rows) => rows.length > 0);
-    expect(JSON.parse(clicks[0].properties)).toMatchObject({ slot: 'popular', position: 1 });
+    expect(JSON.parse(clicks[0].properties)).toMatchObject({ slot: 'home-trending', position: 1 });
   });
 
   it('shows a hostile product name as text in a real browser', async () => {
     const admin = { 'content-type': 'application/json', authorization: `Bearer ${demo.config.keys.admin[0]}` };
-    const top = (await (await fetch(`${demo.collector.url}/v1/recommendations?strategy=popular&limit=1&writeKey=${demo.config.keys.write[0]}`)).json()) as any;
+    const top = (await (await fetch(`${demo.collector.url}/v1/recommendations?slot=home-trending&writeKey=${demo.config.keys.write[0]}`)).json()) as any;
     const evil = '<img src=x onerror="window.__xss=1">';
     const res = await fetch(`${demo.collector.url}/v1/catalog/items`, {
       method: 'PUT',
@@ -114,10 +114,10 @@ describe('the demo store in Chromium', () => {
     });
     expect(res.status).toBe(200);
     await page.goto(demo.storeUrl);
-    await page.waitForSelector(ready('[data-patron-slot="popular"]'));
+    await page.waitForSelector(ready('[data-patron-slot="home-trending"]'));
     await page.waitForTimeout(300);
     expect(await page.evaluate(() => (window as any).__xss)).toBeUndefined();
-    const first = page.locator('[data-patron-slot="popular"] .card').first();
+    const first = page.locator('[data-patron-slot="home-trending"] .card').first();
     expect(await first.locator('.card-name').textContent()).toBe(evil);
     expect(await first.getAttribute('href')).toBeNull();
     await page.screenshot({ path: path.join(SHOTS, 'home.png') });

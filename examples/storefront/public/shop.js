@@ -126,7 +126,7 @@
         // Recommend from the order just placed: send it first.
         patron.ready(function (p) {
           p.flush().then(function () {
-            document.getElementById('thanks-slot').setAttribute('data-patron-slot', 'for-you');
+            document.getElementById('thanks-slot').setAttribute('data-patron-slot', 'thanks-for-you');
             p.renderSlots();
           });
         });
