@@ -20,6 +20,7 @@ import {
   segmentQuerySchema,
   slotConfigSchema,
   slotNameSchema,
+  slotReportQuerySchema,
   type SlotConfig,
 } from './schemas';
 import { openSqliteStore } from './store/sqlite';
@@ -188,6 +189,21 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
   const analyst = auth.require('analyst');
   app.get('/v1/segments', analyst, (_req, res) => {
     res.json({ segments: personalizer.segments });
+  });
+  app.get('/v1/reports/slots', analyst, async (req, res) => {
+    const query = slotReportQuerySchema.safeParse(req.query);
+    if (!query.success) throw invalid(query.error, 'query');
+    const rows = (await store.slotReport(query.data)).map((r) => ({ ...r, ctr: r.impressions ? r.clicks / r.impressions : 0 }));
+    const totals = new Map<string, { slot: string; impressions: number; clicks: number; orders: number; revenue: number }>();
+    for (const r of rows) {
+      const t = totals.get(r.slot) ?? { slot: r.slot, impressions: 0, clicks: 0, orders: 0, revenue: 0 };
+      t.impressions += r.impressions;
+      t.clicks += r.clicks;
+      t.orders += r.orders;
+      t.revenue += r.revenue;
+      totals.set(r.slot, t);
+    }
+    res.json({ days: rows, slots: [...totals.values()].map((t) => ({ ...t, ctr: t.impressions ? t.clicks / t.impressions : 0 })) });
   });
   app.get('/v1/quarantine', analyst, async (req, res) => {
     const query = quarantineQuerySchema.safeParse(req.query);

@@ -121,7 +121,8 @@ export function createIngest({ store, personalizer }: Pick<IngestDeps, 'store' |
       if (earlier && e.userId && earlier !== e.userId && personalizer.linkedUser(earlier) !== e.userId) links.set(earlier, { userId: e.userId, at: e.timestamp });
     }
     for (const [earlier, { userId, at }] of links) await store.linkIdentity(earlier, userId, at);
-    personalizer.learn(inserted);
+    const deltas = personalizer.learn(inserted);
+    if (deltas.stats.length) await store.addSlotStats(deltas.stats, deltas.attributions);
     return { success: true, accepted: inserted.length, duplicates, rejected };
   };
 }

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
+  ClickLedger,
   composeSlot,
   CustomerLedger,
   eligible,
@@ -22,7 +23,13 @@ import {
 } from '../recommender';
 import type { RecommendationResponse, SegmentInfo, Strategy } from '../sdk/wire';
 import { slotConfigSchema, type CatalogItem, type SlotConfig } from './schemas';
-import type { Store, StoredEvent } from './store/types';
+import type { AttributedOrder, SlotStats, Store, StoredEvent } from './store/types';
+
+/** What a batch of new events adds to the slot reports. */
+export interface ReportDeltas {
+  stats: SlotStats[];
+  attributions: AttributedOrder[];
+}
 
 export interface PersonalizerOptions {
   interactions?: Partial<InteractionOptions>;
@@ -60,6 +67,7 @@ export class Personalizer {
   /** Best sellers within each segment, recomputed at each refit. */
   private _segmentTop = new Map<number, Recommendation[]>();
   private readonly _slots = new Map<string, { config: SlotConfig; updatedAt: number }>();
+  private readonly _clicks = new ClickLedger();
   private _eventsSinceRefit = 0;
   private _refit: Promise<void> | null = null;
   private _timer: NodeJS.Timeout | null = null;
@@ -99,11 +107,31 @@ export class Personalizer {
     if (!saved && this.customers.size > 0) void this.refitSegments();
   }
 
-  /** Feeds newly stored events to the models, in the order given. */
-  learn(events: readonly StoredEvent[]): void {
-    for (const e of events) this._learnOne(e);
+  /** Feeds newly stored events to the models, in the order given; returns what they add to the slot reports. */
+  learn(events: readonly StoredEvent[]): ReportDeltas {
+    const stats = new Map<string, SlotStats>();
+    const attributions: AttributedOrder[] = [];
+    const statsOf = (day: string, slot: string) => {
+      let s = stats.get(`${day} ${slot}`);
+      if (!s) stats.set(`${day} ${slot}`, (s = { day, slot, impressions: 0, clicks: 0, orders: 0, revenue: 0 }));
+      return s;
+    };
+    for (const e of events) {
+      const attributed = this._learnOne(e);
+      const day = new Date(e.timestamp).toISOString().slice(0, 10);
+      const slot = typeof e.properties.slot === 'string' ? e.properties.slot : undefined;
+      if (e.type === 'track' && slot && e.event === 'Recommendation Viewed') statsOf(day, slot).impressions++;
+      if (e.type === 'track' && slot && e.event === 'Recommendation Clicked') statsOf(day, slot).clicks++;
+      for (const a of attributed) {
+        const s = statsOf(day, a.slot);
+        s.orders++;
+        s.revenue += a.revenue;
+        attributions.push({ orderId: e.properties.order_id ?? null, slot: a.slot, recommendationIds: a.recommendationIds, products: a.products, revenue: a.revenue, at: e.timestamp });
+      }
+    }
     this._eventsSinceRefit += events.length;
     if (this._eventsSinceRefit >= (this._options.segments?.refreshAfterEvents ?? 1000)) void this.refitSegments();
+    return { stats: [...stats.values()], attributions };
   }
 
   setItems(items: readonly CatalogItem[]): void {
@@ -321,7 +349,8 @@ export class Personalizer {
     });
   }
 
-  private _learnOne(e: StoredEvent): void {
+  /** Updates the models with one event; returns the slots an order is attributed to. */
+  private _learnOne(e: StoredEvent): ReturnType<ClickLedger['attribute']> {
     // The first event that names both ties the anonymous history to the user; alias ties any earlier id.
     const earlier = e.type === 'alias' ? (e.properties.previous_id as string | undefined) : e.anonymousId;
     if (earlier && e.userId && earlier !== e.userId && this._identities.get(earlier) !== e.userId) {
@@ -329,21 +358,31 @@ export class Personalizer {
       this.interactions.alias(earlier, e.userId);
       this.customers.merge(earlier, e.userId);
     }
-    if (e.type === 'alias') return;
+    if (e.type === 'alias') return [];
     const customer = this.customerOf(e.anonymousId, e.userId)!;
     const p = e.properties;
     const at = e.timestamp;
     const productId = p.product_id ?? p.sku;
     const categoryOf = (id: string | undefined, fallback?: string) => fallback ?? (id ? this._catalog.get(id)?.category : undefined);
+    // Attribution works per visit: the SDK's session id, else the shopper.
+    const visit = e.sessionId ?? customer;
     switch (e.type === 'track' ? e.event : null) {
       case 'Product Viewed':
         this.interactions.view(customer, productId!, at, e.sessionId ?? undefined);
         this.customers.view(customer, at, categoryOf(productId, p.category));
-        return;
+        return [];
       case 'Product Added':
         this.interactions.cartAdd(customer, productId!, at);
         this.customers.cartAdd(customer, at, categoryOf(productId, p.category));
-        return;
+        return [];
+      case 'Product Removed':
+        this.interactions.cartRemove(customer, productId!);
+        this.customers.seen(customer, at);
+        return [];
+      case 'Recommendation Clicked':
+        if (typeof p.slot === 'string') this._clicks.click(visit, productId!, { slot: p.slot, recommendationId: p.recommendation_id, at });
+        this.customers.seen(customer, at);
+        return [];
       case 'Order Completed': {
         const products = p.products ?? [];
         const ids = products.map((x) => (x.product_id ?? x.sku)!);
@@ -351,10 +390,12 @@ export class Personalizer {
         this.interactions.purchase(customer, ids, at);
         const categories = products.map((x, i) => categoryOf(ids[i], x.category)).filter((c): c is string => c !== undefined);
         this.customers.order(customer, at, revenue, categories);
-        return;
+        const lines = products.map((x, i) => ({ productId: ids[i], revenue: (x.price ?? 0) * (x.quantity ?? 1) }));
+        return this._clicks.attribute(visit, lines, at);
       }
       default:
         this.customers.seen(customer, at);
+        return [];
     }
   }
 }

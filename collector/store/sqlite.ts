@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { CatalogItem, SlotConfig } from '../schemas';
-import type { QuarantinedEvent, Store, StoredEvent, StoredSegments } from './types';
+import type { AttributedOrder, QuarantinedEvent, SlotStats, Store, StoredEvent, StoredSegments } from './types';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -68,6 +68,24 @@ CREATE TABLE IF NOT EXISTS slots (
   name       TEXT PRIMARY KEY,
   config     TEXT NOT NULL,
   updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS slot_stats (
+  day         TEXT NOT NULL,
+  slot        TEXT NOT NULL,
+  impressions INTEGER NOT NULL DEFAULT 0,
+  clicks      INTEGER NOT NULL DEFAULT 0,
+  orders      INTEGER NOT NULL DEFAULT 0,
+  revenue     REAL    NOT NULL DEFAULT 0,
+  PRIMARY KEY (day, slot)
+);
+CREATE TABLE IF NOT EXISTS attributions (
+  id                 INTEGER PRIMARY KEY,
+  order_id           TEXT,
+  slot               TEXT NOT NULL,
+  recommendation_ids TEXT NOT NULL,
+  products           TEXT NOT NULL,
+  revenue            REAL NOT NULL,
+  at                 INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (
   key   TEXT PRIMARY KEY,
@@ -303,6 +321,25 @@ export function openSqliteStore({ file, durability = 'full' }: SqliteStoreOption
     async listIdentities() {
       const rows = db.prepare('SELECT anonymous_id, user_id FROM identities').all() as { anonymous_id: string; user_id: string }[];
       return new Map(rows.map((r) => [r.anonymous_id, r.user_id]));
+    },
+    async addSlotStats(stats, attributions) {
+      const bump = db.prepare(`
+        INSERT INTO slot_stats (day, slot, impressions, clicks, orders, revenue) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (day, slot) DO UPDATE SET impressions = impressions + excluded.impressions, clicks = clicks + excluded.clicks,
+          orders = orders + excluded.orders, revenue = revenue + excluded.revenue`);
+      const attribute = db.prepare('INSERT INTO attributions (order_id, slot, recommendation_ids, products, revenue, at) VALUES (?, ?, ?, ?, ?, ?)');
+      db.transaction(() => {
+        for (const s of stats) bump.run(s.day, s.slot, s.impressions, s.clicks, s.orders, s.revenue);
+        for (const a of attributions as AttributedOrder[]) attribute.run(a.orderId, a.slot, JSON.stringify(a.recommendationIds), JSON.stringify(a.products), a.revenue, a.at);
+      })();
+    },
+    async slotReport({ from, to, slot }) {
+      return db
+        .prepare(
+          `SELECT day, slot, impressions, clicks, orders, revenue FROM slot_stats
+           WHERE day >= ? AND day <= ? AND (? IS NULL OR slot = ?) ORDER BY day, slot`,
+        )
+        .all(from ?? '0000-00-00', to ?? '9999-99-99', slot ?? null, slot ?? null) as SlotStats[];
     },
     async addClientDropped(n) {
       db.prepare("INSERT INTO meta (key, value) VALUES ('client_dropped', ?) ON CONFLICT (key) DO UPDATE SET value = value + excluded.value").run(n);

@@ -34,6 +34,25 @@ export interface StoredSegments {
   updatedAt: number;
 }
 
+/** Per slot and day (UTC, YYYY-MM-DD): slot views, clicks, attributed orders and their revenue. */
+export interface SlotStats {
+  day: string;
+  slot: string;
+  impressions: number;
+  clicks: number;
+  orders: number;
+  revenue: number;
+}
+
+export interface AttributedOrder {
+  orderId: string | null;
+  slot: string;
+  recommendationIds: string[];
+  products: string[];
+  revenue: number;
+  at: number;
+}
+
 export interface Store {
   /**
    * Stores new events durably before resolving; an event already stored (same messageId and timestamp) is
@@ -56,6 +75,9 @@ export interface Store {
   /** anonymousId → userId, as learnt from identify calls. */
   linkIdentity(anonymousId: string, userId: string, at: number): Promise<void>;
   listIdentities(): Promise<Map<string, string>>;
+  /** Adds to the per-slot, per-day counters, and records attributed orders. */
+  addSlotStats(stats: SlotStats[], attributions: AttributedOrder[]): Promise<void>;
+  slotReport(query: { from?: string; to?: string; slot?: string }): Promise<SlotStats[]>;
   /** Adds to the count of events that clients dropped before they could send them. */
   addClientDropped(n: number): Promise<void>;
   clientDropped(): Promise<number>;
