@@ -13,3 +13,4 @@ export { CustomerLedger, FEATURES, type CustomerActivity, type FeatureTable } fr
 export { fitSegments, seedCentroids, silhouette, random, slugify, SegmentInputError, type Segment, type SegmentModel, type SegmentOptions } from './segments';
 export { composeSlot, eligible, boost, type SlotRules, type SlotFilters, type Booster, type ItemFacts, type SlotContext, type SlotItem } from './slots';
 export { ClickLedger, type Click, type OrderLine, type Attribution } from './attribution';
+export { stratifiedSplit, rankingMetrics, type Rating, type Metrics } from './evaluation';

@@ -223,6 +223,11 @@ export class InteractionModel {
     this._visits.delete(from);
   }
 
+  /** An interaction of any weight (a rating, in an offline evaluation): counts toward for-you and popularity. */
+  rate(userId: string, itemId: string, weight: number, at: number): void {
+    this._interactWeighted(this._users.intern(userId), this._items.intern(itemId), weight, at);
+  }
+
   /** Items most often in the same order as `itemId`. */
   alsoBought(itemId: string, query: QueryOptions): Recommendation[] {
     return this._similar(this._bought, itemId, query);
@@ -283,8 +288,11 @@ export class InteractionModel {
   }
 
   private _interact(user: number, item: number, kind: Interaction, at: number): void {
+    this._interactWeighted(user, item, this.options.weights[kind], at);
+  }
+
+  private _interactWeighted(user: number, item: number, weight: number, at: number): void {
     this._interactions++;
-    const weight = this.options.weights[kind];
     let affinity = this._affinity.get(user);
     if (!affinity) this._affinity.set(user, (affinity = new Map()));
     const previous = affinity.get(item);
