@@ -2,7 +2,7 @@
 // visits (also viewed) and within each shopper's history (for you, as SAR), plus decayed popularity.
 // Every update touches only the rows of the items involved: nothing is rebuilt per event.
 
-import { CooccurrenceMatrix, byScore, type Scored, type Similarity } from './cooccurrence';
+import { CooccurrenceMatrix, byScore, score, type Scored, type Similarity } from './cooccurrence';
 import { IdIndex } from './ids';
 
 export type Interaction = 'view' | 'cartAdd' | 'purchase';
@@ -76,6 +76,8 @@ export class InteractionModel {
   private readonly _recent: Decayed[] = [];
   private readonly _baseline: Decayed[] = [];
   private _trendingRanking: Scored[] | null = null;
+  /** Scratch space for for-you, reused between queries. */
+  private _scores = new Float64Array(0);
   private readonly _recentViews = new Map<number, number[]>();
   private readonly _purchased = new Map<number, Map<number, number>>();
   private readonly _cart = new Map<number, Set<number>>();
@@ -247,19 +249,27 @@ export class InteractionModel {
     const affinity = user === undefined ? undefined : this._affinity.get(user);
     if (!affinity) return [];
     const measure = query.measure ?? 'jaccard';
-    const latest = Math.max(...[...affinity.values()].map((a) => a.at));
-    const scores = new Map<number, number>();
+    let latest = -Infinity;
+    for (const a of affinity.values()) latest = Math.max(latest, a.at);
+    // A dense buffer and the list of items it touched: far cheaper than a Map when rows are long.
+    if (this._scores.length < this._items.size) this._scores = new Float64Array(this._items.size * 2);
+    const scores = this._scores;
+    const touched: number[] = [];
     for (const [item, decayed] of affinity) {
       const weight = this._decay(decayed, latest);
-      for (const [other] of this._shared.row(item) ?? []) {
+      const own = this._shared.occurrences(item);
+      for (const [other, together] of this._shared.row(item) ?? []) {
         if (affinity.has(other)) continue;
-        const s = weight * this._shared.similarity(item, other, measure);
-        scores.set(other, (scores.get(other) ?? 0) + s);
+        if (scores[other] === 0) touched.push(other);
+        scores[other] += weight * score(together, own, this._shared.occurrences(other), measure);
       }
     }
-    const ranked: Scored[] = [];
-    for (const [item, s] of scores) ranked.push({ item, score: s });
-    return this._take(ranked.sort(byScore), query);
+    const ranked = topScored(touched, scores, query.limit);
+    let out = this._take(ranked, query);
+    // Filters left too few of the best: rank everything (exactly what a full sort gives).
+    if (out.length < query.limit && ranked.length < touched.length) out = this._take(touched.map((item) => ({ item, score: scores[item] })).sort(byScore), query);
+    for (const item of touched) scores[item] = 0;
+    return out;
   }
 
   /** Items with the most decayed, weighted interactions. */
@@ -357,4 +367,19 @@ function accumulate(previous: Decayed | undefined, weight: number, at: number, h
   if (!previous) return { score: weight, at };
   if (at >= previous.at) return { score: decay(previous, at, halfLifeDays) + weight, at };
   return { score: previous.score + decay({ score: weight, at }, previous.at, halfLifeDays), at: previous.at };
+}
+
+/**
+ * The best-scored items, best first; when there are many, only those at or above the score of the
+ * (want x 8)-th best are sorted. The caller ranks everything if its filters leave too few of them.
+ */
+function topScored(items: readonly number[], scores: Float64Array, want: number): Scored[] {
+  const keep = Math.max(want * 8, 64);
+  let chosen = items;
+  if (items.length > keep * 4) {
+    const values = Float64Array.from(items, (i) => scores[i]).sort();
+    const threshold = values[values.length - keep];
+    chosen = items.filter((i) => scores[i] >= threshold);
+  }
+  return chosen.map((item) => ({ item, score: scores[item] })).sort(byScore);
 }

@@ -111,3 +111,20 @@ describe('InteractionModel.alias', () => {
     expect(m.forYou('user', { limit: 5 }).map((r) => r.id).sort()).toEqual(['b', 'd']);
   });
 });
+
+describe('for-you at scale', () => {
+  it('gives the same ranking as a full sort, even when filters reject most of the best', () => {
+    const m = new InteractionModel();
+    // 2,000 items all co-occurring with the shopper's one item, with distinct strengths
+    for (let i = 0; i < 2000; i++) for (let k = 0; k <= i % 7; k++) {
+        m.view(`u${i}-${k}`, 'seed', T0);
+        m.view(`u${i}-${k}`, `i${i}`, T0);
+      }
+    m.view('s', 'seed', T0);
+    const all = m.forYou('s', { limit: 2000 });
+    expect(all).toHaveLength(2000);
+    const onlyRare = (id: string) => Number(id.slice(1)) % 500 === 0; // 4 items pass
+    expect(m.forYou('s', { limit: 4, accept: onlyRare }).map((r) => r.id)).toEqual(all.filter((r) => onlyRare(r.id)).map((r) => r.id));
+    expect(m.forYou('s', { limit: 5 })).toEqual(all.slice(0, 5));
+  });
+});
