@@ -48,7 +48,7 @@ export function createStorefront({ endpoint, writeKey }: StorefrontOptions): Exp
       .replaceAll('%PATRON_WRITE_KEY%', escapeAttribute(writeKey));
     res.type('html').send(html);
   });
-  app.get(['/shop.js', '/shop.css'], (req, res) => {
+  app.get(['/shop.js', '/shop.css', '/merchant.js'], (req, res) => {
     res.sendFile(path.join(PUBLIC, path.basename(req.path)));
   });
   return app;

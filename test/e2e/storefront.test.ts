@@ -122,4 +122,30 @@ describe('the demo store in Chromium', () => {
     expect(await first.getAttribute('href')).toBeNull();
     await page.screenshot({ path: path.join(SHOTS, 'home.png') });
   });
+
+  it('lets a merchant edit a slot and preview it, and shows the collector’s errors', async () => {
+    await page.goto(`${demo.storeUrl}/merchant.html`);
+    await page.fill('#admin-key', demo.config.keys.admin[0]);
+    await page.click('#login button');
+    await page.click('[data-slot="pdp-also-bought"]');
+    expect(await page.inputValue('input[name="name"]')).toBe('pdp-also-bought');
+    await page.fill('input[name="limit"]', '2');
+    await page.click('#save-slot');
+    await page.waitForFunction(() => document.querySelector('#errors')!.children.length === 0);
+    const saved = (await (await fetch(`${demo.collector.url}/v1/slots/pdp-also-bought`, { headers: { authorization: `Bearer ${demo.config.keys.admin[0]}` } })).json()) as any;
+    expect(saved.limit).toBe(2);
+    await page.fill('#preview-item', 'SKU-001');
+    await page.click('#preview');
+    await page.waitForSelector('#preview-items .card');
+    expect(await page.$$eval('#preview-items .card', (els) => els.length)).toBe(2);
+
+    await page.click('#new-slot');
+    await page.fill('input[name="name"]', 'bad-range');
+    await page.fill('input[name="priceMin"]', '50');
+    await page.fill('input[name="priceMax"]', '10');
+    await page.click('#save-slot');
+    await page.waitForSelector('#errors li');
+    expect(await page.textContent('#errors li')).toContain('filters.priceMin');
+    await page.screenshot({ path: path.join(SHOTS, 'merchant.png'), fullPage: true });
+  });
 });
