@@ -1,5 +1,7 @@
-// A sparse, symmetric item-item co-occurrence matrix updated one group at a time (an order, a visit, a
-// shopper's history), with the similarity measures of Microsoft's SAR computed from it on demand.
+// A sparse, symmetric item-item co-occurrence matrix with the similarity measures of Microsoft's SAR.
+// Built in bulk by a sort-based count over typed arrays into compressed rows (CSR), then kept current by a
+// small overlay of increments that is folded into the rows when it grows: a full rebuild is a sort, and one
+// new order touches only its own items.
 
 export type Similarity = 'count' | 'jaccard' | 'lift' | 'cosine';
 export const SIMILARITIES: readonly Similarity[] = ['count', 'jaccard', 'lift', 'cosine'];
@@ -10,13 +12,46 @@ export interface Scored {
 }
 
 export class CooccurrenceMatrix {
-  private readonly _rows = new Map<number, Map<number, number>>();
-  private readonly _occurrences: number[] = [];
+  /** Row pointers, columns (sorted within a row) and counts of the compressed rows. */
+  private _ptr = new Int32Array(1);
+  private _cols = new Int32Array(0);
+  private _counts = new Float32Array(0);
+  /** Increments since the rows were last built. */
+  private readonly _delta = new Map<number, Map<number, number>>();
+  private _deltaSize = 0;
+  private _occurrences = new Float64Array(0);
+
+  /** Counts every distinct pair within each group at once: sort the pair keys, count the runs. */
+  static build(groups: Iterable<ArrayLike<number>>): CooccurrenceMatrix {
+    const m = new CooccurrenceMatrix();
+    const distinct: Int32Array[] = [];
+    let pairs = 0;
+    let items = 0;
+    for (const g of groups) {
+      const d = Int32Array.from(new Set(Array.from(g))).sort();
+      if (d.length === 0) continue;
+      distinct.push(d);
+      pairs += (d.length * (d.length - 1)) / 2;
+      items = Math.max(items, d[d.length - 1] + 1);
+    }
+    m._grow(items);
+    const keys = new Float64Array(pairs);
+    let k = 0;
+    for (const d of distinct) {
+      for (let a = 0; a < d.length; a++) {
+        m._occurrences[d[a]]++;
+        for (let b = a + 1; b < d.length; b++) keys[k++] = d[a] * items + d[b];
+      }
+    }
+    keys.sort();
+    m._fromSortedKeys(keys, items);
+    return m;
+  }
 
   /** Items that occurred together in one group: each item and each distinct pair counts once. */
   addGroup(items: Iterable<number>): void {
     const distinct = [...new Set(items)];
-    for (const item of distinct) this._occurrences[item] = (this._occurrences[item] ?? 0) + 1;
+    for (const item of distinct) this._bumpOccurrence(item);
     for (let a = 0; a < distinct.length; a++) {
       for (let b = a + 1; b < distinct.length; b++) this.pair(distinct[a], distinct[b]);
     }
@@ -24,7 +59,7 @@ export class CooccurrenceMatrix {
 
   /** `item` joins a group that already holds `group` (a further view in the same visit). */
   join(group: Iterable<number>, item: number): void {
-    this._occurrences[item] = (this._occurrences[item] ?? 0) + 1;
+    this._bumpOccurrence(item);
     for (const other of group) if (other !== item) this.pair(other, item);
   }
 
@@ -34,41 +69,142 @@ export class CooccurrenceMatrix {
 
   count(a: number, b: number): number {
     if (a === b) return this.occurrences(a);
-    return this._rows.get(a)?.get(b) ?? 0;
+    return this._baseCount(a, b) + (this._delta.get(a)?.get(b) ?? 0);
   }
 
   similarity(a: number, b: number, measure: Similarity): number {
     return score(this.count(a, b), this.occurrences(a), this.occurrences(b), measure);
   }
 
-  /** Every item that co-occurred with `item` at least `minSupport` times, with its similarity, best first. */
-  neighbours(item: number, measure: Similarity, minSupport = 1): Scored[] {
-    const row = this._rows.get(item);
-    if (!row) return [];
-    const own = this.occurrences(item);
-    const out: Scored[] = [];
-    for (const [other, together] of row) {
-      if (together < minSupport) continue;
-      out.push({ item: other, score: score(together, own, this.occurrences(other), measure) });
+  /** Calls `fn` with each item that co-occurred with `item` and how often. */
+  forEachNeighbour(item: number, fn: (other: number, together: number) => void): void {
+    const delta = this._delta.get(item);
+    if (item < this._ptr.length - 1) {
+      for (let p = this._ptr[item]; p < this._ptr[item + 1]; p++) {
+        const other = this._cols[p];
+        fn(other, this._counts[p] + (delta?.get(other) ?? 0));
+      }
     }
-    return out.sort(byScore);
+    if (delta) for (const [other, n] of delta) if (this._baseCount(item, other) === 0) fn(other, n);
   }
 
-  /** The raw row, for callers that combine rows themselves (for-you). */
-  row(item: number): ReadonlyMap<number, number> | undefined {
-    return this._rows.get(item);
+  /** Every item that co-occurred with `item` at least `minSupport` times, with its similarity, best first. */
+  neighbours(item: number, measure: Similarity, minSupport = 1): Scored[] {
+    const own = this.occurrences(item);
+    const out: Scored[] = [];
+    this.forEachNeighbour(item, (other, together) => {
+      if (together >= minSupport) out.push({ item: other, score: score(together, own, this.occurrences(other), measure) });
+    });
+    return out.sort(byScore);
   }
 
   /** Counts one more co-occurrence of a and b, leaving their occurrences as they are. */
   pair(a: number, b: number): void {
-    this._rowOf(a).set(b, (this._rows.get(a)!.get(b) ?? 0) + 1);
-    this._rowOf(b).set(a, (this._rows.get(b)!.get(a) ?? 0) + 1);
+    this._bumpDelta(a, b);
+    this._bumpDelta(b, a);
+    // Fold the increments into the rows once they are a sizeable share of them.
+    if (this._deltaSize > Math.max(200_000, this._cols.length / 2)) this.compact();
   }
 
-  private _rowOf(item: number): Map<number, number> {
-    let row = this._rows.get(item);
-    if (!row) this._rows.set(item, (row = new Map()));
-    return row;
+  /** Stored pairs (each direction counted), for sizing. */
+  get size(): number {
+    return this._cols.length + this._deltaSize;
+  }
+
+  /** Folds the increments into the compressed rows. */
+  compact(): void {
+    if (this._deltaSize === 0) return;
+    const rows = Math.max(this._ptr.length - 1, this._occurrences.length);
+    const ptr = new Int32Array(rows + 1);
+    for (let r = 0; r < rows; r++) {
+      const base = r < this._ptr.length - 1 ? this._ptr[r + 1] - this._ptr[r] : 0;
+      let extra = 0;
+      for (const other of this._delta.get(r)?.keys() ?? []) if (this._baseCount(r, other) === 0) extra++;
+      ptr[r + 1] = ptr[r] + base + extra;
+    }
+    const cols = new Int32Array(ptr[rows]);
+    const counts = new Float32Array(ptr[rows]);
+    for (let r = 0; r < rows; r++) {
+      const entries: [number, number][] = [];
+      this.forEachNeighbour(r, (other, n) => entries.push([other, n]));
+      entries.sort((x, y) => x[0] - y[0]);
+      entries.forEach(([other, n], i) => {
+        cols[ptr[r] + i] = other;
+        counts[ptr[r] + i] = n;
+      });
+    }
+    this._ptr = ptr;
+    this._cols = cols;
+    this._counts = counts;
+    this._delta.clear();
+    this._deltaSize = 0;
+  }
+
+  private _fromSortedKeys(keys: Float64Array, items: number): void {
+    // Runs of equal keys are one pair and its count; each pair fills both of its rows.
+    const degree = new Int32Array(items + 1);
+    let unique = 0;
+    for (let i = 0; i < keys.length; i++) {
+      if (i > 0 && keys[i] === keys[i - 1]) continue;
+      unique++;
+      degree[Math.floor(keys[i] / items)]++;
+      degree[keys[i] % items]++;
+    }
+    const ptr = new Int32Array(items + 1);
+    for (let r = 0; r < items; r++) ptr[r + 1] = ptr[r] + degree[r];
+    const fill = ptr.slice(0, items);
+    const cols = new Int32Array(unique * 2);
+    const counts = new Float32Array(unique * 2);
+    for (let i = 0; i < keys.length; ) {
+      let j = i;
+      while (j < keys.length && keys[j] === keys[i]) j++;
+      const a = Math.floor(keys[i] / items);
+      const b = keys[i] % items;
+      cols[fill[a]] = b;
+      counts[fill[a]++] = j - i;
+      cols[fill[b]] = a;
+      counts[fill[b]++] = j - i;
+      i = j;
+    }
+    // Keys sort by their smaller item first, so row r receives its smaller columns (pairs (a, r), a < r)
+    // before its larger ones (pairs (r, b)), each in increasing order: every row comes out sorted.
+    this._ptr = ptr;
+    this._cols = cols;
+    this._counts = counts;
+  }
+
+  private _baseCount(a: number, b: number): number {
+    if (a >= this._ptr.length - 1) return 0;
+    let lo = this._ptr[a];
+    let hi = this._ptr[a + 1] - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const c = this._cols[mid];
+      if (c === b) return this._counts[mid];
+      if (c < b) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return 0;
+  }
+
+  private _bumpDelta(a: number, b: number): void {
+    let row = this._delta.get(a);
+    if (!row) this._delta.set(a, (row = new Map()));
+    const n = row.get(b);
+    if (n === undefined) this._deltaSize++;
+    row.set(b, (n ?? 0) + 1);
+  }
+
+  private _bumpOccurrence(item: number): void {
+    if (item >= this._occurrences.length) this._grow(item + 1);
+    this._occurrences[item]++;
+  }
+
+  private _grow(items: number): void {
+    if (items <= this._occurrences.length) return;
+    const next = new Float64Array(Math.max(items, this._occurrences.length * 2, 16));
+    next.set(this._occurrences);
+    this._occurrences = next;
   }
 }
 

@@ -258,11 +258,11 @@ export class InteractionModel {
     for (const [item, decayed] of affinity) {
       const weight = this._decay(decayed, latest);
       const own = this._shared.occurrences(item);
-      for (const [other, together] of this._shared.row(item) ?? []) {
-        if (affinity.has(other)) continue;
+      this._shared.forEachNeighbour(item, (other, together) => {
+        if (affinity.has(other)) return;
         if (scores[other] === 0) touched.push(other);
         scores[other] += weight * score(together, own, this._shared.occurrences(other), measure);
-      }
+      });
     }
     const ranked = topScored(touched, scores, query.limit);
     let out = this._take(ranked, query);

@@ -57,3 +57,27 @@ describe('CooccurrenceMatrix', () => {
     for (const [x, y] of [[5, 6], [5, 7], [6, 7], [5, 5]]) expect(b.count(x, y)).toBe(a.count(x, y));
   });
 });
+
+describe('CooccurrenceMatrix.build', () => {
+  it('counts exactly what incremental updates count, and compaction changes nothing', async () => {
+    const { random } = await import('../../recommender');
+    const rand = random(11);
+    const groups = Array.from({ length: 3000 }, () => Array.from({ length: 1 + Math.floor(rand() * 6) }, () => Math.floor(Math.pow(rand(), 2) * 300)));
+    const built = CooccurrenceMatrix.build(groups);
+    const incremental = new CooccurrenceMatrix();
+    for (const g of groups) incremental.addGroup(g);
+    const half = CooccurrenceMatrix.build(groups.slice(0, 1500));
+    for (const g of groups.slice(1500)) half.addGroup(g); // rows plus an overlay
+    for (let a = 0; a < 300; a += 7) {
+      expect(built.occurrences(a)).toBe(incremental.occurrences(a));
+      for (let b = 0; b < 300; b += 3) {
+        expect(built.count(a, b)).toBe(incremental.count(a, b));
+        expect(half.count(a, b)).toBe(incremental.count(a, b));
+      }
+      expect(built.neighbours(a, 'jaccard')).toEqual(incremental.neighbours(a, 'jaccard'));
+      expect(half.neighbours(a, 'lift')).toEqual(incremental.neighbours(a, 'lift'));
+    }
+    half.compact();
+    for (let a = 0; a < 300; a += 5) expect(half.neighbours(a, 'count')).toEqual(built.neighbours(a, 'count'));
+  });
+});
