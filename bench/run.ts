@@ -147,11 +147,20 @@ function bundle() {
   console.log(`dist/patron.js: ${fmt(code.length)} bytes, ${fmt(gz)} bytes gzip (budget 8,192: ${((gz / 8192) * 100).toFixed(0)}% used)`);
 }
 
+/** The recommender at scale, in its own process so its heap figures are its own. */
+async function scale() {
+  console.log('\nRecommender at scale (50,000 products, 100,000 shoppers, 1,000,000 interactions):');
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(ROOT, 'bench/scale.ts'), '--compare'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  child.stdout!.on('data', (d: Buffer) => process.stdout.write(String(d).replace(/^(?=.)/gm, '  ')));
+  await new Promise((resolve) => child.on('exit', resolve));
+}
+
 async function main() {
   console.log(`Patron bench on ${process.version}, ${(await import('node:os')).cpus().length} cores`);
   bundle();
   await ingest();
   await recommendations();
+  await scale();
 }
 
 main().catch((error) => {

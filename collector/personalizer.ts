@@ -97,7 +97,10 @@ export class Personalizer {
       this._assignments = saved.assignments;
     }
     for (const slot of await this._store.listSlots()) this._slots.set(slot.name, { config: slot.config, updatedAt: slot.updatedAt });
+    // A full rebuild: co-occurrences are counted once at the end, by sorting.
+    this.interactions.beginBulk();
     for await (const page of this._store.scanEvents()) for (const e of page) this._learnOne(e);
+    this.interactions.endBulk();
     this._computeSegmentTop();
     const interval = this._options.segments?.refreshIntervalMs ?? 10 * 60_000;
     if (interval > 0) {

@@ -111,27 +111,42 @@ export class CooccurrenceMatrix {
     return this._cols.length + this._deltaSize;
   }
 
-  /** Folds the increments into the compressed rows. */
+  /** Folds the increments into the compressed rows: per row, a merge of two sorted lists. */
   compact(): void {
     if (this._deltaSize === 0) return;
-    const rows = Math.max(this._ptr.length - 1, this._occurrences.length);
+    const baseRows = this._ptr.length - 1;
+    const rows = Math.max(baseRows, this._occurrences.length);
+    const sortedDelta = new Map<number, Float64Array>();
+    for (const [r, row] of this._delta) sortedDelta.set(r, Float64Array.from(row.keys()).sort());
     const ptr = new Int32Array(rows + 1);
     for (let r = 0; r < rows; r++) {
-      const base = r < this._ptr.length - 1 ? this._ptr[r + 1] - this._ptr[r] : 0;
+      const base = r < baseRows ? this._ptr[r + 1] - this._ptr[r] : 0;
       let extra = 0;
-      for (const other of this._delta.get(r)?.keys() ?? []) if (this._baseCount(r, other) === 0) extra++;
+      for (const other of sortedDelta.get(r) ?? []) if (this._baseCount(r, other) === 0) extra++;
       ptr[r + 1] = ptr[r] + base + extra;
     }
     const cols = new Int32Array(ptr[rows]);
     const counts = new Float32Array(ptr[rows]);
     for (let r = 0; r < rows; r++) {
-      const entries: [number, number][] = [];
-      this.forEachNeighbour(r, (other, n) => entries.push([other, n]));
-      entries.sort((x, y) => x[0] - y[0]);
-      entries.forEach(([other, n], i) => {
-        cols[ptr[r] + i] = other;
-        counts[ptr[r] + i] = n;
-      });
+      let out = ptr[r];
+      let p = r < baseRows ? this._ptr[r] : 0;
+      const end = r < baseRows ? this._ptr[r + 1] : 0;
+      const add = sortedDelta.get(r);
+      const inc = this._delta.get(r);
+      let q = 0;
+      while (p < end || (add && q < add.length)) {
+        const fromBase = p < end ? this._cols[p] : Infinity;
+        const fromDelta = add && q < add.length ? add[q] : Infinity;
+        if (fromBase <= fromDelta) {
+          cols[out] = fromBase;
+          counts[out++] = this._counts[p++] + (fromBase === fromDelta ? inc!.get(fromDelta)! : 0);
+          if (fromBase === fromDelta) q++;
+        } else {
+          cols[out] = fromDelta;
+          counts[out++] = inc!.get(fromDelta)!;
+          q++;
+        }
+      }
     }
     this._ptr = ptr;
     this._cols = cols;

@@ -63,11 +63,13 @@ export class InteractionModel {
   private readonly _items = new IdIndex();
   private readonly _users = new IdIndex();
   /** Items in the same order. */
-  private readonly _bought = new CooccurrenceMatrix();
+  private _bought = new CooccurrenceMatrix();
   /** Items viewed in the same visit. */
-  private readonly _viewed = new CooccurrenceMatrix();
+  private _viewed = new CooccurrenceMatrix();
   /** Items in the same shopper's history: SAR's item-item co-occurrence. */
-  private readonly _shared = new CooccurrenceMatrix();
+  private _shared = new CooccurrenceMatrix();
+  /** During a bulk load: the groups whose pairs are counted at the end, in one sort each. */
+  private _bulk: { orders: number[][]; visits: number[][] } | null = null;
   private readonly _affinity = new Map<number, Map<number, Decayed>>();
   private readonly _visits = new Map<number, Visit>();
   private readonly _popularity: Decayed[] = [];
@@ -92,6 +94,23 @@ export class InteractionModel {
     return this._interactions;
   }
 
+  /**
+   * Starts a bulk load (a full rebuild from stored events): shoppers' state is kept as events arrive, but
+   * co-occurrences are counted once, in endBulk(), by sorting: far faster than pair by pair.
+   */
+  beginBulk(): void {
+    this._bulk = { orders: [], visits: [] };
+  }
+
+  endBulk(): void {
+    const bulk = this._bulk;
+    if (!bulk) return;
+    this._bulk = null;
+    this._bought = CooccurrenceMatrix.build(bulk.orders);
+    this._viewed = CooccurrenceMatrix.build([...bulk.visits, ...[...this._visits.values()].map((v) => [...v.items])]);
+    this._shared = CooccurrenceMatrix.build([...this._affinity.values()].map((a) => [...a.keys()]));
+  }
+
   get itemCount(): number {
     return this._items.size;
   }
@@ -101,7 +120,7 @@ export class InteractionModel {
     const item = this._items.intern(itemId);
     const visit = this._visitOf(user, at, visitKey);
     if (!visit.items.has(item)) {
-      this._viewed.join(visit.items, item);
+      if (!this._bulk) this._viewed.join(visit.items, item);
       visit.items.add(item);
     }
     const recent = this._recentViews.get(user) ?? [];
@@ -132,7 +151,8 @@ export class InteractionModel {
   purchase(userId: string, itemIds: readonly string[], at: number): void {
     const user = this._users.intern(userId);
     const items = itemIds.map((id) => this._items.intern(id));
-    this._bought.addGroup(items);
+    if (this._bulk) this._bulk.orders.push(items);
+    else this._bought.addGroup(items);
     let bought = this._purchased.get(user);
     if (!bought) this._purchased.set(user, (bought = new Map()));
     for (const item of new Set(items)) {
@@ -214,7 +234,7 @@ export class InteractionModel {
         const at = Math.max(existing.at, decayed.at);
         intoAffinity.set(item, { score: this._decay(existing, at) + this._decay(decayed, at), at });
       } else {
-        for (const other of intoOnly) this._shared.pair(item, other);
+        if (!this._bulk) for (const other of intoOnly) this._shared.pair(item, other);
         intoAffinity.set(item, decayed);
       }
     }
@@ -306,7 +326,7 @@ export class InteractionModel {
     let affinity = this._affinity.get(user);
     if (!affinity) this._affinity.set(user, (affinity = new Map()));
     const previous = affinity.get(item);
-    if (!previous) this._shared.join(affinity.keys(), item);
+    if (!previous && !this._bulk) this._shared.join(affinity.keys(), item);
     affinity.set(item, this._accumulate(previous, weight, at));
     this._popularity[item] = this._accumulate(this._popularity[item], weight, at);
     this._latestAt = Math.max(this._latestAt, at);
@@ -317,7 +337,10 @@ export class InteractionModel {
     const gap = this.options.visitGapMinutes * 60_000;
     let visit = this._visits.get(user);
     const sameVisit = visit && (key !== undefined && visit.key !== undefined ? key === visit.key : Math.abs(at - visit.lastAt) <= gap);
-    if (!visit || !sameVisit) this._visits.set(user, (visit = { key, lastAt: at, items: new Set() }));
+    if (!visit || !sameVisit) {
+      if (visit && this._bulk && visit.items.size > 0) this._bulk.visits.push([...visit.items]);
+      this._visits.set(user, (visit = { key, lastAt: at, items: new Set() }));
+    }
     visit.lastAt = Math.max(visit.lastAt, at);
     return visit;
   }

@@ -128,3 +128,41 @@ describe('for-you at scale', () => {
     expect(m.forYou('s', { limit: 5 })).toEqual(all.slice(0, 5));
   });
 });
+
+describe('bulk loading', () => {
+  it('builds the same model as event-by-event updates', async () => {
+    const { random } = await import('../../recommender');
+    const rand = random(5);
+    const script: [string, string, string[], number, string | undefined][] = [];
+    let at = T0;
+    for (let i = 0; i < 4000; i++) {
+      at += Math.floor(rand() * 40) * MIN;
+      const user = `u${Math.floor(rand() * 60)}`;
+      const item = () => `i${Math.floor(Math.pow(rand(), 2) * 120)}`;
+      const r = rand();
+      script.push(r < 0.7 ? ['view', user, [item()], at, rand() < 0.5 ? `s${Math.floor(at / (45 * MIN))}` : undefined] : r < 0.85 ? ['cartAdd', user, [item()], at, undefined] : ['purchase', user, [item(), item(), item()], at, undefined]);
+    }
+    const play = (m: InteractionModel) => {
+      for (const [kind, user, items, t, visit] of script) {
+        if (kind === 'view') m.view(user, items[0], t, visit);
+        else if (kind === 'cartAdd') m.cartAdd(user, items[0], t);
+        else m.purchase(user, items, t);
+      }
+    };
+    const live = new InteractionModel();
+    play(live);
+    const bulk = new InteractionModel();
+    bulk.beginBulk();
+    play(bulk);
+    bulk.endBulk();
+    for (let i = 0; i < 120; i += 3) {
+      expect(bulk.alsoBought(`i${i}`, { limit: 10 })).toEqual(live.alsoBought(`i${i}`, { limit: 10 }));
+      expect(bulk.alsoViewed(`i${i}`, { limit: 10 })).toEqual(live.alsoViewed(`i${i}`, { limit: 10 }));
+    }
+    for (let u = 0; u < 60; u += 4) expect(bulk.forYou(`u${u}`, { limit: 10 })).toEqual(live.forYou(`u${u}`, { limit: 10 }));
+    // and it goes on learning incrementally afterwards
+    bulk.purchase('u1', ['i1', 'i2'], at + DAY);
+    live.purchase('u1', ['i1', 'i2'], at + DAY);
+    expect(bulk.alsoBought('i1', { limit: 10 })).toEqual(live.alsoBought('i1', { limit: 10 }));
+  });
+});

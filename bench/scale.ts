@@ -1,0 +1,78 @@
+// The recommender at scale: a full rebuild from 1,000,000 interactions (50,000 products, 100,000 shoppers,
+// Zipf popularity) by bulk load, beside the same events learnt one by one; then one order's incremental
+// update and query times. Run by `npm run bench` in its own process (node --expose-gc) for clean heap figures.
+
+import { InteractionModel, random } from '../recommender';
+
+const ITEMS = 50_000;
+const USERS = 100_000;
+const N = 1_000_000;
+
+type Step = [kind: 0 | 1 | 2, user: string, items: string[], at: number];
+
+function script(): Step[] {
+  const rand = random(1);
+  const zipf = () => `i${Math.min(ITEMS - 1, Math.floor(Math.pow(rand(), 2.2) * ITEMS))}`;
+  const steps: Step[] = [];
+  let n = 0;
+  let at = Date.UTC(2026, 0, 1);
+  while (n < N) {
+    const user = `u${Math.floor(rand() * USERS)}`;
+    const r = rand();
+    at += 30_000;
+    if (r < 0.7) steps.push([0, user, [zipf()], at]);
+    else if (r < 0.9) steps.push([1, user, [zipf()], at]);
+    else steps.push([2, user, Array.from({ length: 1 + Math.floor(rand() * 3) }, zipf), at]);
+    n += steps[steps.length - 1][2].length;
+  }
+  return steps;
+}
+
+function play(m: InteractionModel, steps: Step[]) {
+  for (const [kind, user, items, at] of steps) {
+    if (kind === 0) m.view(user, items[0], at);
+    else if (kind === 1) m.cartAdd(user, items[0], at);
+    else m.purchase(user, items, at);
+  }
+}
+
+const heap = () => {
+  global.gc?.();
+  return process.memoryUsage().heapUsed;
+};
+
+function measure(bulk: boolean, steps: Step[]) {
+  const before = heap();
+  const started = performance.now();
+  const m = new InteractionModel();
+  if (bulk) m.beginBulk();
+  play(m, steps);
+  if (bulk) m.endBulk();
+  const ms = performance.now() - started;
+  return { m, ms, mb: (heap() - before) / 1e6 };
+}
+
+const steps = script();
+const bulk = measure(true, steps);
+console.log(`full rebuild (bulk load) of 1,000,000 interactions: ${bulk.ms.toFixed(0)} ms, ${bulk.mb.toFixed(0)} MB heap`);
+if (process.argv.includes('--compare')) {
+  const live = measure(false, steps);
+  console.log(`the same, learnt event by event: ${live.ms.toFixed(0)} ms, ${live.mb.toFixed(0)} MB heap (${(live.ms / bulk.ms).toFixed(1)}x the time)`);
+}
+const m = bulk.m;
+const rand = random(2);
+const item = () => `i${Math.min(ITEMS - 1, Math.floor(Math.pow(rand(), 2.2) * ITEMS))}`;
+let t = performance.now();
+for (let i = 0; i < 2000; i++) m.purchase(`u${Math.floor(rand() * USERS)}`, [item(), item(), item()], Date.UTC(2026, 6, 1) + i);
+console.log(`incremental update, one order of 3 products: ${(((performance.now() - t) / 2000) * 1000).toFixed(1)} µs`);
+for (const [name, query] of [
+  ['also-bought', () => m.alsoBought(item(), { limit: 8 })],
+  ['also-viewed', () => m.alsoViewed(item(), { limit: 8 })],
+  ['for-you', () => m.forYou(`u${Math.floor(rand() * USERS)}`, { limit: 8 })],
+  ['trending', () => m.trending({ limit: 8 })],
+] as const) {
+  query();
+  t = performance.now();
+  for (let i = 0; i < 500; i++) query();
+  console.log(`${name} query: ${((performance.now() - t) / 500).toFixed(3)} ms`);
+}
