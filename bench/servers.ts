@@ -25,7 +25,21 @@ async function main() {
     // One load generator on one address: limits far above the load, so the limiter's cost is measured, not its effect.
     const rateLimits = { perKey: { rate: 1e9, burst: 1e9 }, perAddress: { rate: 1e9, burst: 1e9 } };
     const app = await createApp({ keys: BENCH_KEYS, database: path.join(dir, 'patron.db'), log: () => {}, sdkDir: false, rateLimits });
-    port = await listen(http.createServer(app.patron.handler));
+    // Time each request inside the server too: the load generator's own pacing shows in what it measures.
+    let durations: number[] = [];
+    port = await listen(
+      http.createServer((req, res) => {
+        if (req.url === '/__timings') {
+          const sorted = durations.sort((a, b) => a - b);
+          durations = [];
+          const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
+          return void res.end(JSON.stringify({ n: sorted.length, p50: pct(0.5), p99: pct(0.99), max: sorted[sorted.length - 1] ?? 0 }));
+        }
+        const started = performance.now();
+        res.on('finish', () => durations.push(performance.now() - started));
+        app.patron.handler(req, res);
+      }),
+    );
     if (flag === '--simulate') {
       const url = `http://127.0.0.1:${port}`;
       await fetch(`${url}/v1/catalog/items`, {
