@@ -3,6 +3,8 @@
 //   2. POST /v1/batch, 20 events a request: events/s and p99, beside a bare Express route and bare node:http
 //   3. POST /v1/track, one event a request (what a beacon sends)
 //   4. GET /v1/recommendations with the simulated demo history loaded: p50/p99 at 1,000 req/s, and max req/s
+//   5. the same at 50,000 products and 1,000,000 interactions
+//   6. the recommender's full rebuild from 1,000,000 interactions, one order's update, query times
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -150,6 +152,29 @@ function bundle() {
   console.log(`dist/patron.js: ${fmt(code.length)} bytes, ${fmt(gz)} bytes gzip (budget 8,192: ${((gz / 8192) * 100).toFixed(0)}% used)`);
 }
 
+/** Serving at the scale issue 4 names: 50,000 products, 1,000,000 interactions, 1,000 requests a second. */
+async function recommendationsAtScale() {
+  const server = await start('patron', '--scale');
+  let i = 0;
+  const next = () => {
+    i++;
+    const strategy = ['also-bought', 'also-viewed', 'for-you', 'popular'][i % 4];
+    return `/v1/recommendations?strategy=${strategy}&item=i${(i * 7919) % 50_000}&anonymousId=u${(i * 104_729) % 100_000}&limit=8&writeKey=pk_bench`;
+  };
+  const timings = async () => (await (await fetch(`${server.url}/__timings`)).json()) as { p50: number; p99: number };
+  try {
+    const run = () => autocannon({ url: server.url, connections: 20, duration: DURATION, overallRate: 1000, requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: next() }) }] });
+    await run(); // warm-up
+    await timings();
+    const paced = await run();
+    const s = await timings();
+    console.log('\nGET /v1/recommendations at scale (50,000 products, 1,000,000 interactions), 1,000 req/s, 4 strategies in turn:');
+    console.log(`  client p50 ${paced.latency.p50} ms, p99 ${paced.latency.p99} ms; server handling p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms; errors ${paced.errors + paced.non2xx}`);
+  } finally {
+    stop(server);
+  }
+}
+
 /** The recommender at scale, in its own process so its heap figures are its own. */
 async function scale() {
   console.log('\nRecommender at scale (50,000 products, 100,000 shoppers, 1,000,000 interactions):');
@@ -160,10 +185,14 @@ async function scale() {
 
 async function main() {
   console.log(`Patron bench on ${process.version}, ${(await import('node:os')).cpus().length} cores`);
+  // BENCH_ONLY=ingest,recommendations,serving-at-scale,scale runs a part.
+  const only = process.env.BENCH_ONLY?.split(',');
+  const want = (part: string) => !only || only.includes(part);
   bundle();
-  await ingest();
-  await recommendations();
-  await scale();
+  if (want('ingest')) await ingest();
+  if (want('recommendations')) await recommendations();
+  if (want('serving-at-scale')) await recommendationsAtScale();
+  if (want('scale')) await scale();
 }
 
 main().catch((error) => {

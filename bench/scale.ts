@@ -4,37 +4,7 @@
 
 import { InteractionModel, random } from '../recommender';
 
-const ITEMS = 50_000;
-const USERS = 100_000;
-const N = 1_000_000;
-
-type Step = [kind: 0 | 1 | 2, user: string, items: string[], at: number];
-
-function script(): Step[] {
-  const rand = random(1);
-  const zipf = () => `i${Math.min(ITEMS - 1, Math.floor(Math.pow(rand(), 2.2) * ITEMS))}`;
-  const steps: Step[] = [];
-  let n = 0;
-  let at = Date.UTC(2026, 0, 1);
-  while (n < N) {
-    const user = `u${Math.floor(rand() * USERS)}`;
-    const r = rand();
-    at += 30_000;
-    if (r < 0.7) steps.push([0, user, [zipf()], at]);
-    else if (r < 0.9) steps.push([1, user, [zipf()], at]);
-    else steps.push([2, user, Array.from({ length: 1 + Math.floor(rand() * 3) }, zipf), at]);
-    n += steps[steps.length - 1][2].length;
-  }
-  return steps;
-}
-
-function play(m: InteractionModel, steps: Step[]) {
-  for (const [kind, user, items, at] of steps) {
-    if (kind === 0) m.view(user, items[0], at);
-    else if (kind === 1) m.cartAdd(user, items[0], at);
-    else m.purchase(user, items, at);
-  }
-}
+import { ITEMS, USERS, play, syntheticSteps as script, type Step } from './synthetic';
 
 const heap = () => {
   global.gc?.();

@@ -9,6 +9,7 @@ import express from 'express';
 import { createApp } from '../collector';
 import { catalogItems, demoCatalog } from '../examples/catalog';
 import { simulate } from '../examples/simulate';
+import { play, syntheticCatalog, syntheticSteps } from './synthetic';
 
 export const BENCH_KEYS = { write: ['pk_bench'], admin: ['sk_admin_bench'], analyst: ['sk_analyst_bench'] };
 
@@ -40,6 +41,16 @@ async function main() {
         app.patron.handler(req, res);
       }),
     );
+    if (flag === '--scale') {
+      // 50,000 products and 1,000,000 interactions, loaded as a restart would: one bulk rebuild.
+      const items = syntheticCatalog();
+      await app.patron.store.upsertItems(items);
+      app.patron.personalizer.setItems(items);
+      const model = app.patron.personalizer.interactions;
+      model.beginBulk();
+      play(model, syntheticSteps());
+      model.endBulk();
+    }
     if (flag === '--simulate') {
       const url = `http://127.0.0.1:${port}`;
       await fetch(`${url}/v1/catalog/items`, {
