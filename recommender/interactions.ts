@@ -348,7 +348,25 @@ export class InteractionModel {
   private _similar(matrix: CooccurrenceMatrix, itemId: string, query: QueryOptions): Recommendation[] {
     const item = this._items.get(itemId);
     if (item === undefined) return [];
-    return this._take(matrix.neighbours(item, query.measure ?? 'jaccard', query.minSupport), query);
+    const measure = query.measure ?? 'jaccard';
+    const own = matrix.occurrences(item);
+    const minSupport = query.minSupport ?? 1;
+    if (this._scores.length < this._items.size) this._scores = new Float64Array(this._items.size * 2);
+    const scores = this._scores;
+    const touched: number[] = [];
+    matrix.forEachNeighbour(item, (other, together) => {
+      if (together < minSupport) return;
+      const s = score(together, own, matrix.occurrences(other), measure);
+      if (s <= 0) return;
+      if (scores[other] === 0) touched.push(other);
+      scores[other] = s;
+    });
+    // Only the best of a long row are sorted; everything if the caller's filters leave too few.
+    const ranked = topScored(touched, scores, query.limit);
+    let out = this._take(ranked, query);
+    if (out.length < query.limit && ranked.length < touched.length) out = this._take(touched.map((i) => ({ item: i, score: scores[i] })).sort(byScore), query);
+    for (const i of touched) scores[i] = 0;
+    return out;
   }
 
   private _trend(item: number, weight: number, at: number): void {
