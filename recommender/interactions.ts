@@ -3,6 +3,7 @@
 // Every update touches only the rows of the items involved: nothing is rebuilt per event.
 
 import { CooccurrenceMatrix, byScore, score, type Scored, type Similarity } from './cooccurrence';
+import { DecayedScores } from './decayed';
 import { IdIndex } from './ids';
 
 export type Interaction = 'view' | 'cartAdd' | 'purchase';
@@ -45,18 +46,11 @@ export interface QueryOptions {
   accept?: (id: string) => boolean;
 }
 
-interface Decayed {
-  score: number;
-  at: number;
-}
-
 interface Visit {
   key: string | undefined;
   lastAt: number;
   items: Set<number>;
 }
-
-const DAY_MS = 86_400_000;
 
 export class InteractionModel {
   readonly options: InteractionOptions;
@@ -70,13 +64,15 @@ export class InteractionModel {
   private _shared = new CooccurrenceMatrix();
   /** During a bulk load: the groups whose pairs are counted at the end, in one sort each. */
   private _bulk: { orders: number[][]; visits: number[][] } | null = null;
-  private readonly _affinity = new Map<number, Map<number, Decayed>>();
+  /** Each shopper's products, pointing at their slot in the affinity pool. */
+  private readonly _affinity = new Map<number, Map<number, number>>();
+  private readonly _affinityPool: DecayedScores;
   private readonly _visits = new Map<number, Visit>();
-  private readonly _popularity: Decayed[] = [];
+  private readonly _popularity: DecayedScores;
   private _popularRanking: number[] | null = null;
   /** Decayed view-and-purchase rates per item: recent (hours) and baseline (days), for trending. */
-  private readonly _recent: Decayed[] = [];
-  private readonly _baseline: Decayed[] = [];
+  private readonly _recent: DecayedScores;
+  private readonly _baseline: DecayedScores;
   private _trendingRanking: Scored[] | null = null;
   /** Scratch space for for-you, reused between queries. */
   private _scores = new Float64Array(0);
@@ -88,6 +84,10 @@ export class InteractionModel {
 
   constructor(options: Partial<InteractionOptions> = {}) {
     this.options = { ...DEFAULT_INTERACTION_OPTIONS, ...options, weights: { ...DEFAULT_INTERACTION_OPTIONS.weights, ...options.weights } };
+    this._affinityPool = new DecayedScores(this.options.halfLifeDays, 1024);
+    this._popularity = new DecayedScores(this.options.halfLifeDays);
+    this._recent = new DecayedScores(this.options.trendingRecentHours / 24);
+    this._baseline = new DecayedScores(this.options.trendingBaselineDays);
   }
 
   get interactions(): number {
@@ -205,12 +205,12 @@ export class InteractionModel {
       const baselineScale = this.options.trendingBaselineDays;
       const prior = 2;
       const ranked: Scored[] = [];
-      this._recent.forEach((r, item) => {
-        if (!r) return;
-        const recent = decay(r, now, recentScale) / recentScale;
-        const baseline = decay(this._baseline[item], now, baselineScale) / baselineScale;
+      for (let item = 0; item < this._recent.size; item++) {
+        if (!this._recent.has(item)) continue;
+        const recent = this._recent.value(item, now) / recentScale;
+        const baseline = this._baseline.value(item, now) / baselineScale;
         if (recent > 0) ranked.push({ item, score: (recent + prior / recentScale) / (baseline + prior / recentScale) });
-      });
+      }
       this._trendingRanking = ranked.sort(byScore);
     }
     return this._take(this._trendingRanking, query);
@@ -226,16 +226,15 @@ export class InteractionModel {
     if (from === undefined || !fromAffinity) return;
     const into = this._users.intern(intoId);
     if (into === from) return;
-    const intoAffinity = this._affinity.get(into) ?? new Map<number, Decayed>();
+    const intoAffinity = this._affinity.get(into) ?? new Map<number, number>();
     const intoOnly = [...intoAffinity.keys()].filter((item) => !fromAffinity.has(item));
-    for (const [item, decayed] of fromAffinity) {
+    for (const [item, slot] of fromAffinity) {
       const existing = intoAffinity.get(item);
-      if (existing) {
-        const at = Math.max(existing.at, decayed.at);
-        intoAffinity.set(item, { score: this._decay(existing, at) + this._decay(decayed, at), at });
+      if (existing !== undefined) {
+        this._affinityPool.merge(slot, existing);
       } else {
         if (!this._bulk) for (const other of intoOnly) this._shared.pair(item, other);
-        intoAffinity.set(item, decayed);
+        intoAffinity.set(item, slot);
       }
     }
     this._affinity.set(into, intoAffinity);
@@ -270,13 +269,13 @@ export class InteractionModel {
     if (!affinity) return [];
     const measure = query.measure ?? 'jaccard';
     let latest = -Infinity;
-    for (const a of affinity.values()) latest = Math.max(latest, a.at);
+    for (const slot of affinity.values()) latest = Math.max(latest, this._affinityPool.at(slot));
     // A dense buffer and the list of items it touched: far cheaper than a Map when rows are long.
     if (this._scores.length < this._items.size) this._scores = new Float64Array(this._items.size * 2);
     const scores = this._scores;
     const touched: number[] = [];
-    for (const [item, decayed] of affinity) {
-      const weight = this._decay(decayed, latest);
+    for (const [item, slot] of affinity) {
+      const weight = this._affinityPool.value(slot, latest);
       const own = this._shared.occurrences(item);
       this._shared.forEachNeighbour(item, (other, together) => {
         if (affinity.has(other)) return;
@@ -297,14 +296,14 @@ export class InteractionModel {
     const now = this._latestAt;
     if (!this._popularRanking) {
       const ranked: Scored[] = [];
-      this._popularity.forEach((p, item) => p && ranked.push({ item, score: this._decay(p, now) }));
+      for (let item = 0; item < this._popularity.size; item++) if (this._popularity.has(item)) ranked.push({ item, score: this._popularity.value(item, now) });
       this._popularRanking = ranked.sort(byScore).map((s) => s.item);
     }
     const out: Recommendation[] = [];
     for (const item of this._popularRanking) {
       if (out.length >= query.limit) break;
       const id = this._items.id(item);
-      if (!query.accept || query.accept(id)) out.push({ id, score: this._decay(this._popularity[item], now) });
+      if (!query.accept || query.accept(id)) out.push({ id, score: this._popularity.value(item, now) });
     }
     return out;
   }
@@ -314,7 +313,7 @@ export class InteractionModel {
     const user = this._users.get(userId);
     const affinity = user === undefined ? undefined : this._affinity.get(user);
     if (!affinity) return [];
-    return [...affinity.entries()].sort((a, b) => b[1].at - a[1].at).map(([item]) => this._items.id(item));
+    return [...affinity.entries()].sort((a, b) => this._affinityPool.at(b[1]) - this._affinityPool.at(a[1])).map(([item]) => this._items.id(item));
   }
 
   private _interact(user: number, item: number, kind: Interaction, at: number): void {
@@ -325,10 +324,13 @@ export class InteractionModel {
     this._interactions++;
     let affinity = this._affinity.get(user);
     if (!affinity) this._affinity.set(user, (affinity = new Map()));
-    const previous = affinity.get(item);
-    if (!previous && !this._bulk) this._shared.join(affinity.keys(), item);
-    affinity.set(item, this._accumulate(previous, weight, at));
-    this._popularity[item] = this._accumulate(this._popularity[item], weight, at);
+    let slot = affinity.get(item);
+    if (slot === undefined) {
+      if (!this._bulk) this._shared.join(affinity.keys(), item);
+      affinity.set(item, (slot = this._affinityPool.allocate()));
+    }
+    this._affinityPool.add(slot, weight, at);
+    this._popularity.add(item, weight, at);
     this._latestAt = Math.max(this._latestAt, at);
     this._popularRanking = null;
   }
@@ -370,8 +372,8 @@ export class InteractionModel {
   }
 
   private _trend(item: number, weight: number, at: number): void {
-    this._recent[item] = accumulate(this._recent[item], weight, at, this.options.trendingRecentHours / 24);
-    this._baseline[item] = accumulate(this._baseline[item], weight, at, this.options.trendingBaselineDays);
+    this._recent.add(item, weight, at);
+    this._baseline.add(item, weight, at);
     this._trendingRanking = null;
   }
 
@@ -384,30 +386,6 @@ export class InteractionModel {
     }
     return out;
   }
-
-  /** Adds `weight` at time `at` to a score that decays with the configured half-life. */
-  private _accumulate(previous: Decayed | undefined, weight: number, at: number): Decayed {
-    if (!previous) return { score: weight, at };
-    if (at >= previous.at) return { score: this._decay(previous, at) + weight, at };
-    // An event older than the latest one (replayed or late): decay it to the latest time instead.
-    return { score: previous.score + this._decay({ score: weight, at }, previous.at), at: previous.at };
-  }
-
-  private _decay(value: Decayed, now: number): number {
-    const days = (now - value.at) / DAY_MS;
-    return value.score * Math.pow(2, -days / this.options.halfLifeDays);
-  }
-}
-
-function decay(value: Decayed | undefined, now: number, halfLifeDays: number): number {
-  if (!value) return 0;
-  return value.score * Math.pow(2, -(now - value.at) / DAY_MS / halfLifeDays);
-}
-
-function accumulate(previous: Decayed | undefined, weight: number, at: number, halfLifeDays: number): Decayed {
-  if (!previous) return { score: weight, at };
-  if (at >= previous.at) return { score: decay(previous, at, halfLifeDays) + weight, at };
-  return { score: previous.score + decay({ score: weight, at }, previous.at, halfLifeDays), at: previous.at };
 }
 
 /**
