@@ -51,7 +51,9 @@ export async function startDemo(options: DemoOptions = {}) {
   const storeHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const storeUrl = `http://${storeHost}:${storePort}`;
   config.corsOrigins = [...new Set([...config.corsOrigins, `http://localhost:${storePort}`, `http://127.0.0.1:${storePort}`])];
-  const collector = await startServer(config, { log: (m) => log(`[patron] ${m}`) });
+  // While the simulated history streams in, segment refits come and go: report only the settled result.
+  let bootstrapping = false;
+  const collector = await startServer(config, { log: (m) => (bootstrapping && m.startsWith('segments:') ? undefined : log(`[patron] ${m}`)) });
   endpoint = collector.url;
 
   const admin = { 'content-type': 'application/json', authorization: `Bearer ${config.keys.admin[0]}` };
@@ -67,11 +69,14 @@ export async function startDemo(options: DemoOptions = {}) {
 
   if ((await collector.app.patron.store.countEvents()) === 0) {
     log('[demo] fresh database: simulating 90 days of shoppers…');
+    bootstrapping = true;
     const started = performance.now();
     // Bulk history is a back-end import: sent with the admin key, which is not rate limited.
     const accepted = await simulate({ endpoint, writeKey: config.keys.admin[0], shoppers: options.shoppers ?? 400, days: 90, seed: 1 });
     await collector.app.patron.personalizer.refitSegments();
-    log(`[demo] ${accepted} events in ${((performance.now() - started) / 1000).toFixed(1)} s; ${collector.app.patron.personalizer.segments.length} segments`);
+    bootstrapping = false;
+    const segments = collector.app.patron.personalizer.segments.map((x) => `${x.label} (${x.size})`).join(', ');
+    log(`[demo] ${accepted} events in ${((performance.now() - started) / 1000).toFixed(1)} s; segments: ${segments}`);
   }
 
   return {
