@@ -36,8 +36,10 @@ export interface PersonalizerOptions {
   segments?: SegmentOptions & {
     /** Refit at most this often (ms); 0 turns scheduled refits off. */
     refreshIntervalMs?: number;
-    /** Refit after this many new events. */
+    /** Refit after this many new events... */
     refreshAfterEvents?: number;
+    /** ...but not sooner than this after the last refit (ms): a busy shop does not refit back to back. */
+    minRefreshIntervalMs?: number;
   };
   /** The built worker script that fits segments off the main thread (made by `npm run build`). */
   segmentWorker?: string;
@@ -69,6 +71,7 @@ export class Personalizer {
   private readonly _slots = new Map<string, { config: SlotConfig; updatedAt: number }>();
   private readonly _clicks = new ClickLedger();
   private _eventsSinceRefit = 0;
+  private _lastRefitAt = -Infinity;
   private _refit: Promise<void> | null = null;
   private _timer: NodeJS.Timeout | null = null;
   private _worker: Worker | null = null;
@@ -133,7 +136,9 @@ export class Personalizer {
       }
     }
     this._eventsSinceRefit += events.length;
-    if (this._eventsSinceRefit >= (this._options.segments?.refreshAfterEvents ?? 1000)) void this.refitSegments();
+    const seg = this._options.segments;
+    const due = this._eventsSinceRefit >= (seg?.refreshAfterEvents ?? 1000) && performance.now() - this._lastRefitAt >= (seg?.minRefreshIntervalMs ?? 60_000);
+    if (due) void this.refitSegments();
     return { stats: [...stats.values()], attributions };
   }
 
@@ -299,10 +304,11 @@ export class Personalizer {
 
   private async _doRefit(): Promise<void> {
     this._eventsSinceRefit = 0;
+    this._lastRefitAt = performance.now();
     const now = Date.now();
     const table = this.customers.table(now);
     if (table.rows.length === 0) return;
-    const { refreshIntervalMs: _i, refreshAfterEvents: _e, ...fitOptions } = this._options.segments ?? {};
+    const { refreshIntervalMs: _i, refreshAfterEvents: _e, minRefreshIntervalMs: _m, ...fitOptions } = this._options.segments ?? {};
     const started = performance.now();
     try {
       const model = await this._fitInWorker(table, { ...fitOptions, previous: this._segments });

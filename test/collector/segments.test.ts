@@ -48,3 +48,22 @@ describe('segments', () => {
     expect((await get(`${c.url}/v1/segment?anonymousId=buyer-3`)).body.segment).toEqual(before);
   });
 });
+
+describe('refit schedule', () => {
+  it('refits after enough events, but not again within the minimum interval', async () => {
+    const s = await startCollector({ personalizer: { segments: { refreshIntervalMs: 0, refreshAfterEvents: 10, minRefreshIntervalMs: 60_000, k: 2 } } });
+    try {
+      const p = s.app.patron.personalizer;
+      let refits = 0;
+      const original = p.refitSegments.bind(p);
+      p.refitSegments = () => {
+        refits++;
+        return original();
+      };
+      for (let i = 0; i < 5; i++) await post(`${s.url}/v1/batch`, { batch: Array.from({ length: 12 }, (_, j) => viewed('p1', `v-${i}-${j}`)) });
+      expect(refits).toBe(1);
+    } finally {
+      await s.stop();
+    }
+  });
+});
