@@ -21,26 +21,54 @@ export class CooccurrenceMatrix {
   private _deltaSize = 0;
   private _occurrences = new Float64Array(0);
 
-  /** Counts every distinct pair within each group at once: sort the pair keys, count the runs. */
-  static build(groups: Iterable<ArrayLike<number>>): CooccurrenceMatrix {
+  /**
+   * Counts every distinct pair within each group at once: all groups go into one flat array (each sorted and
+   * deduplicated in place, nothing allocated per group), then the pair keys are sorted and their runs counted.
+   */
+  static build(groups: Iterable<Iterable<number>>): CooccurrenceMatrix {
     const m = new CooccurrenceMatrix();
-    const distinct: Int32Array[] = [];
+    let flat = new Int32Array(1 << 16);
+    let ends = new Int32Array(1 << 12);
+    let length = 0;
+    let count = 0;
     let pairs = 0;
     let items = 0;
     for (const g of groups) {
-      const d = Int32Array.from(new Set(Array.from(g))).sort();
-      if (d.length === 0) continue;
-      distinct.push(d);
-      pairs += (d.length * (d.length - 1)) / 2;
-      items = Math.max(items, d[d.length - 1] + 1);
+      const start = length;
+      for (const item of g) {
+        if (length === flat.length) {
+          const grown = new Int32Array(flat.length * 2);
+          grown.set(flat);
+          flat = grown;
+        }
+        // Insertion into the sorted run of this group, skipping duplicates: groups are small.
+        let i = length;
+        while (i > start && flat[i - 1] > item) i--;
+        if (i > start && flat[i - 1] === item) continue;
+        flat.copyWithin(i + 1, i, length);
+        flat[i] = item;
+        length++;
+      }
+      const size = length - start;
+      if (size === 0) continue;
+      if (count === ends.length) {
+        const grown = new Int32Array(ends.length * 2);
+        grown.set(ends);
+        ends = grown;
+      }
+      ends[count++] = length;
+      pairs += (size * (size - 1)) / 2;
+      items = Math.max(items, flat[length - 1] + 1);
     }
     m._grow(items);
     const keys = new Float64Array(pairs);
     let k = 0;
-    for (const d of distinct) {
-      for (let a = 0; a < d.length; a++) {
-        m._occurrences[d[a]]++;
-        for (let b = a + 1; b < d.length; b++) keys[k++] = d[a] * items + d[b];
+    for (let g = 0, start = 0; g < count; start = ends[g++]) {
+      const end = ends[g];
+      for (let a = start; a < end; a++) {
+        m._occurrences[flat[a]]++;
+        const base = flat[a] * items;
+        for (let b = a + 1; b < end; b++) keys[k++] = base + flat[b];
       }
     }
     keys.sort();

@@ -107,8 +107,9 @@ export class InteractionModel {
     if (!bulk) return;
     this._bulk = null;
     this._bought = CooccurrenceMatrix.build(bulk.orders);
-    this._viewed = CooccurrenceMatrix.build([...bulk.visits, ...[...this._visits.values()].map((v) => [...v.items])]);
-    this._shared = CooccurrenceMatrix.build([...this._affinity.values()].map((a) => [...a.keys()]));
+    const openVisits = [...this._visits.values()].map((v) => v.items);
+    this._viewed = CooccurrenceMatrix.build([...bulk.visits, ...openVisits]);
+    this._shared = CooccurrenceMatrix.build([...this._affinity.values()].map((a) => a.keys()));
   }
 
   get itemCount(): number {
