@@ -49,7 +49,8 @@ export interface QueryOptions {
 interface Visit {
   key: string | undefined;
   lastAt: number;
-  items: Set<number>;
+  /** Distinct items viewed in the visit: few, so an array is cheaper than a Set. */
+  items: number[];
 }
 
 export class InteractionModel {
@@ -120,9 +121,9 @@ export class InteractionModel {
     const user = this._users.intern(userId);
     const item = this._items.intern(itemId);
     const visit = this._visitOf(user, at, visitKey);
-    if (!visit.items.has(item)) {
+    if (!visit.items.includes(item)) {
       if (!this._bulk) this._viewed.join(visit.items, item);
-      visit.items.add(item);
+      visit.items.push(item);
     }
     const recent = this._recentViews.get(user) ?? [];
     const i = recent.indexOf(item);
@@ -156,7 +157,7 @@ export class InteractionModel {
     else this._bought.addGroup(items);
     let bought = this._purchased.get(user);
     if (!bought) this._purchased.set(user, (bought = new Map()));
-    for (const item of new Set(items)) {
+    for (const item of items.length > 1 ? new Set(items) : items) {
       bought.set(item, (bought.get(item) ?? 0) + 1);
       this._trend(item, this.options.weights.purchase / this.options.weights.view, at);
       this._interact(user, item, 'purchase', at);
@@ -341,8 +342,8 @@ export class InteractionModel {
     let visit = this._visits.get(user);
     const sameVisit = visit && (key !== undefined && visit.key !== undefined ? key === visit.key : Math.abs(at - visit.lastAt) <= gap);
     if (!visit || !sameVisit) {
-      if (visit && this._bulk && visit.items.size > 0) this._bulk.visits.push([...visit.items]);
-      this._visits.set(user, (visit = { key, lastAt: at, items: new Set() }));
+      if (visit && this._bulk && visit.items.length > 0) this._bulk.visits.push(visit.items);
+      this._visits.set(user, (visit = { key, lastAt: at, items: [] }));
     }
     visit.lastAt = Math.max(visit.lastAt, at);
     return visit;
