@@ -139,6 +139,11 @@ export class CooccurrenceMatrix {
     return this._cols.length + this._deltaSize;
   }
 
+  /** Bytes held by the compressed rows and occurrence counts (not the overlay). */
+  get bytes(): number {
+    return this._ptr.byteLength + this._cols.byteLength + this._counts.byteLength + this._occurrences.byteLength;
+  }
+
   /** Folds the increments into the compressed rows: per row, a merge of two sorted lists. */
   compact(): void {
     if (this._deltaSize === 0) return;

@@ -103,14 +103,17 @@ export class InteractionModel {
     this._bulk = { orders: [], visits: [] };
   }
 
-  endBulk(): void {
+  /** Counts the co-occurrences of the bulk load; returns how long that took (ms) and the matrices' bytes. */
+  endBulk(): { ms: number; bytes: number } {
     const bulk = this._bulk;
-    if (!bulk) return;
+    if (!bulk) return { ms: 0, bytes: 0 };
+    const started = performance.now();
     this._bulk = null;
     this._bought = CooccurrenceMatrix.build(bulk.orders);
     const openVisits = [...this._visits.values()].map((v) => v.items);
     this._viewed = CooccurrenceMatrix.build([...bulk.visits, ...openVisits]);
     this._shared = CooccurrenceMatrix.build([...this._affinity.values()].map((a) => a.keys()));
+    return { ms: performance.now() - started, bytes: this._bought.bytes + this._viewed.bytes + this._shared.bytes };
   }
 
   get itemCount(): number {
