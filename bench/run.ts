@@ -58,6 +58,19 @@ const messageId = () => `${run}-${((counter++ * 2654435761) >>> 0).toString(16)}
 function event(now: string): string {
   return `${EVENT[0]}${messageId()}${EVENT[1]}${now}${EVENT[2]}`;
 }
+/** Like batchBody, but from many shoppers viewing many products, so learning costs what it does in a real shop. */
+let shopper = 0;
+function diverseBody(events: number): string {
+  const now = new Date().toISOString();
+  const parts: string[] = [];
+  for (let i = 0; i < events; i++) {
+    shopper = (shopper + 7919) % 100_000;
+    const product = Math.floor(Math.pow(((counter * 2654435761) >>> 0) / 4294967296, 2.2) * 50_000);
+    parts.push(event(now).replace('"bench-visitor-0001"', `"shopper-${shopper}"`).replace('"SKU-042"', `"SKU-${product}"`));
+  }
+  return `{"batch":[${parts.join(',')}]}`;
+}
+
 function batchBody(events: number): string {
   const now = new Date().toISOString();
   const parts: string[] = [];
@@ -104,6 +117,15 @@ async function ingest() {
   for (const [label, r, eps] of rows) console.log(`  ${label.padEnd(36)} ${fmt(eps).padStart(9)} events/s   p50 ${r.p50} ms   p99 ${r.p99} ms   errors ${r.errors}`);
   const [patron, bareExpress, bareHttp] = rows.map((r) => r[2]);
   console.log(`  Patron / Express: ${(patron / bareExpress).toFixed(2)}x   Patron / node:http: ${(patron / bareHttp).toFixed(2)}x`);
+
+  const diverse = await start('patron');
+  try {
+    await load(diverse.url, { path: '/v1/batch', body: () => diverseBody(20), connections: 20 }); // warm-up
+    const r = await load(diverse.url, { path: '/v1/batch', body: () => diverseBody(20) });
+    console.log(`  Patron /v1/batch, 100,000 shoppers and 50,000 products (learning as in a real shop): ${fmt(r.requestsPerSecond * 20)} events/s   p99 ${r.p99} ms`);
+  } finally {
+    stop(diverse);
+  }
 
   const server = await start('patron');
   try {

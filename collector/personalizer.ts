@@ -107,7 +107,11 @@ export class Personalizer {
     this._computeSegmentTop();
     const interval = this._options.segments?.refreshIntervalMs ?? 10 * 60_000;
     if (interval > 0) {
-      this._timer = setInterval(() => void this.refitSegments(), interval);
+      this._timer = setInterval(() => {
+        // Live co-occurrence increments are folded into the compact rows here, not on a request's path.
+        this.interactions.compact();
+        void this.refitSegments();
+      }, interval);
       this._timer.unref();
     }
     if (!saved && this.customers.size > 0) void this.refitSegments();

@@ -126,12 +126,18 @@ export class CooccurrenceMatrix {
     return out.sort(byScore);
   }
 
-  /** Counts one more co-occurrence of a and b, leaving their occurrences as they are. */
+  /**
+   * Counts one more co-occurrence of a and b, leaving their occurrences as they are. The increment goes to the
+   * overlay; folding it into the rows is compact()'s job, on a schedule: never on a request's path.
+   */
   pair(a: number, b: number): void {
     this._bumpDelta(a, b);
     this._bumpDelta(b, a);
-    // Fold the increments into the rows once they are a sizeable share of them.
-    if (this._deltaSize > Math.max(200_000, this._cols.length / 2)) this.compact();
+  }
+
+  /** Increments waiting to be folded into the rows. */
+  get pending(): number {
+    return this._deltaSize;
   }
 
   /** Stored pairs (each direction counted), for sizing. */

@@ -103,6 +103,18 @@ export class InteractionModel {
     this._bulk = { orders: [], visits: [] };
   }
 
+  /** Folds live increments into the co-occurrence rows (a pause proportional to their size: schedule it). */
+  compact(): void {
+    this._bought.compact();
+    this._viewed.compact();
+    this._shared.compact();
+  }
+
+  /** Co-occurrence increments waiting for compact(). */
+  get pendingIncrements(): number {
+    return this._bought.pending + this._viewed.pending + this._shared.pending;
+  }
+
   /** Counts the co-occurrences of the bulk load; returns how long that took (ms) and the matrices' bytes. */
   endBulk(): { ms: number; bytes: number } {
     const bulk = this._bulk;
