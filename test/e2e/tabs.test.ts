@@ -55,7 +55,8 @@ describe('several tabs in Chromium', () => {
       if (req.url().endsWith('/v1/batch')) for (const e of JSON.parse(req.postData() ?? '{}').batch ?? []) sentByB.push(e.messageId);
     });
     await b.goto(`${demo.storeUrl}/product.html?id=SKU-010`);
-    await b.waitForTimeout(1500);
+    const delivered = Date.now() + 10_000;
+    while (viewsOf(anonymousId, 'SKU-010').length === 0 && Date.now() < delivered) await b.waitForTimeout(100);
     expect(viewsOf(anonymousId, 'SKU-010')).toHaveLength(1);
     expect(viewsOf(anonymousId, 'SKU-005')).toHaveLength(0);
 
@@ -64,8 +65,12 @@ describe('several tabs in Chromium', () => {
     while (viewsOf(anonymousId, 'SKU-005').length === 0 && Date.now() < until) await b.waitForTimeout(250);
     expect(viewsOf(anonymousId, 'SKU-005')).toHaveLength(1);
 
-    // B sent A's event once, and never any event twice.
+    // B sent A's event once, and never any event twice. (Playwright reports requests asynchronously: the row
+    // can be stored before the listener has heard of the request, so wait for it.)
     const adopted = viewsOf(anonymousId, 'SKU-005')[0].message_id;
+    const heard = Date.now() + 5000;
+    while (!sentByB.includes(adopted) && Date.now() < heard) await b.waitForTimeout(50);
+    await b.waitForTimeout(200); // and a moment more, so a second send would be heard too
     expect(sentByB.filter((id) => id === adopted)).toHaveLength(1);
     expect(new Set(sentByB).size).toBe(sentByB.length);
     await context.close();
