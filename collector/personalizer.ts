@@ -108,8 +108,7 @@ export class Personalizer {
     const interval = this._options.segments?.refreshIntervalMs ?? 10 * 60_000;
     if (interval > 0) {
       this._timer = setInterval(() => {
-        // Live co-occurrence increments are folded into the compact rows here, not on a request's path.
-        this.interactions.compact();
+        this._compactInSlices();
         void this.refitSegments();
       }, interval);
       this._timer.unref();
@@ -140,6 +139,8 @@ export class Personalizer {
       }
     }
     this._eventsSinceRefit += events.length;
+    // A large overlay of increments makes a large heap (long GC pauses): fold it in, in slices, early.
+    if (this.interactions.pendingIncrements > 1_000_000 && !this.interactions.compacting) this._compactInSlices();
     const seg = this._options.segments;
     const due = this._eventsSinceRefit >= (seg?.refreshAfterEvents ?? 1000) && performance.now() - this._lastRefitAt >= (seg?.minRefreshIntervalMs ?? 60_000);
     if (due) void this.refitSegments();
@@ -289,6 +290,19 @@ export class Personalizer {
 
   get segments(): readonly Segment[] {
     return this._segments;
+  }
+
+  /**
+   * Folds live co-occurrence increments into the compact rows, in slices of a few milliseconds between which
+   * requests are served: never one long pause.
+   */
+  private _compactInSlices(): void {
+    if (this.interactions.compacting) return;
+    this.interactions.startCompaction();
+    const step = () => {
+      if (!this._closed && !this.interactions.compactStep(4)) setImmediate(step);
+    };
+    step();
   }
 
   /** Refits segments in a worker thread; concurrent calls share one refit. */

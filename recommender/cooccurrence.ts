@@ -11,14 +11,27 @@ export interface Scored {
   score: number;
 }
 
+interface Compaction {
+  rows: number;
+  row: number;
+  phase: 'size' | 'fill';
+  sizes: Int32Array<ArrayBuffer>;
+  ptr: Int32Array<ArrayBuffer>;
+  cols: Int32Array<ArrayBuffer>;
+  counts: Float32Array<ArrayBuffer>;
+}
+
 export class CooccurrenceMatrix {
   /** Row pointers, columns (sorted within a row) and counts of the compressed rows. */
   private _ptr = new Int32Array(1);
   private _cols = new Int32Array(0);
   private _counts = new Float32Array(0);
   /** Increments since the rows were last built. */
-  private readonly _delta = new Map<number, Map<number, number>>();
+  private _delta = new Map<number, Map<number, number>>();
   private _deltaSize = 0;
+  /** While a compaction runs in steps: the overlay being folded in, and the rows being built. */
+  private _frozen: Map<number, Map<number, number>> | null = null;
+  private _next: Compaction | null = null;
   private _occurrences = new Float64Array(0);
 
   /**
@@ -97,7 +110,7 @@ export class CooccurrenceMatrix {
 
   count(a: number, b: number): number {
     if (a === b) return this.occurrences(a);
-    return this._baseCount(a, b) + (this._delta.get(a)?.get(b) ?? 0);
+    return this._baseCount(a, b) + (this._frozen?.get(a)?.get(b) ?? 0) + (this._delta.get(a)?.get(b) ?? 0);
   }
 
   similarity(a: number, b: number, measure: Similarity): number {
@@ -107,13 +120,15 @@ export class CooccurrenceMatrix {
   /** Calls `fn` with each item that co-occurred with `item` and how often. */
   forEachNeighbour(item: number, fn: (other: number, together: number) => void): void {
     const delta = this._delta.get(item);
+    const frozen = this._frozen?.get(item);
     if (item < this._ptr.length - 1) {
       for (let p = this._ptr[item]; p < this._ptr[item + 1]; p++) {
         const other = this._cols[p];
-        fn(other, this._counts[p] + (delta?.get(other) ?? 0));
+        fn(other, this._counts[p] + (frozen?.get(other) ?? 0) + (delta?.get(other) ?? 0));
       }
     }
-    if (delta) for (const [other, n] of delta) if (this._baseCount(item, other) === 0) fn(other, n);
+    if (frozen) for (const [other, n] of frozen) if (this._baseCount(item, other) === 0) fn(other, n + (delta?.get(other) ?? 0));
+    if (delta) for (const [other, n] of delta) if (this._baseCount(item, other) === 0 && !frozen?.has(other)) fn(other, n);
   }
 
   /** Every item that co-occurred with `item` at least `minSupport` times, with its similarity, best first. */
@@ -150,48 +165,82 @@ export class CooccurrenceMatrix {
     return this._ptr.byteLength + this._cols.byteLength + this._counts.byteLength + this._occurrences.byteLength;
   }
 
-  /** Folds the increments into the compressed rows: per row, a merge of two sorted lists. */
+  /** Folds the increments into the compressed rows at once (a pause proportional to the matrix). */
   compact(): void {
-    if (this._deltaSize === 0) return;
+    this.startCompaction();
+    while (this._next && !this.compactStep(Infinity));
+  }
+
+  /**
+   * Begins folding the increments into the rows, to be carried on by compactStep() a slice at a time so no
+   * single pause is long. New increments meanwhile go to a fresh overlay; reads see everything throughout.
+   */
+  startCompaction(): boolean {
+    if (this._next || this._deltaSize === 0) return false;
+    this._frozen = this._delta;
+    this._delta = new Map();
+    this._deltaSize = 0;
+    const rows = Math.max(this._ptr.length - 1, this._occurrences.length);
+    this._next = { rows, row: 0, phase: 'size', sizes: new Int32Array(rows), ptr: new Int32Array(rows + 1), cols: new Int32Array(0), counts: new Float32Array(0) };
+    return true;
+  }
+
+  get compacting(): boolean {
+    return this._next !== null;
+  }
+
+  /** Carries the compaction on for about `budgetMs`; true once the new rows are in place. */
+  compactStep(budgetMs: number): boolean {
+    const c = this._next;
+    if (!c) return true;
+    const until = performance.now() + budgetMs;
     const baseRows = this._ptr.length - 1;
-    const rows = Math.max(baseRows, this._occurrences.length);
-    const sortedDelta = new Map<number, Float64Array>();
-    for (const [r, row] of this._delta) sortedDelta.set(r, Float64Array.from(row.keys()).sort());
-    const ptr = new Int32Array(rows + 1);
-    for (let r = 0; r < rows; r++) {
-      const base = r < baseRows ? this._ptr[r + 1] - this._ptr[r] : 0;
-      let extra = 0;
-      for (const other of sortedDelta.get(r) ?? []) if (this._baseCount(r, other) === 0) extra++;
-      ptr[r + 1] = ptr[r] + base + extra;
-    }
-    const cols = new Int32Array(ptr[rows]);
-    const counts = new Float32Array(ptr[rows]);
-    for (let r = 0; r < rows; r++) {
-      let out = ptr[r];
-      let p = r < baseRows ? this._ptr[r] : 0;
-      const end = r < baseRows ? this._ptr[r + 1] : 0;
-      const add = sortedDelta.get(r);
-      const inc = this._delta.get(r);
-      let q = 0;
-      while (p < end || (add && q < add.length)) {
-        const fromBase = p < end ? this._cols[p] : Infinity;
-        const fromDelta = add && q < add.length ? add[q] : Infinity;
-        if (fromBase <= fromDelta) {
-          cols[out] = fromBase;
-          counts[out++] = this._counts[p++] + (fromBase === fromDelta ? inc!.get(fromDelta)! : 0);
-          if (fromBase === fromDelta) q++;
-        } else {
-          cols[out] = fromDelta;
-          counts[out++] = inc!.get(fromDelta)!;
-          q++;
+    const frozen = this._frozen!;
+    while (c.row < c.rows) {
+      const r = c.row++;
+      const add = frozen.get(r);
+      if (c.phase === 'size') {
+        let extra = 0;
+        if (add) for (const other of add.keys()) if (this._baseCount(r, other) === 0) extra++;
+        c.sizes[r] = (r < baseRows ? this._ptr[r + 1] - this._ptr[r] : 0) + extra;
+      } else {
+        // Merge the row's sorted columns with its increments, sorted.
+        let out = c.ptr[r];
+        let p = r < baseRows ? this._ptr[r] : 0;
+        const end = r < baseRows ? this._ptr[r + 1] : 0;
+        const extra = add ? Float64Array.from(add.keys()).sort() : undefined;
+        let q = 0;
+        while (p < end || (extra && q < extra.length)) {
+          const fromBase = p < end ? this._cols[p] : Infinity;
+          const fromDelta = extra && q < extra.length ? extra[q] : Infinity;
+          if (fromBase <= fromDelta) {
+            c.cols[out] = fromBase;
+            c.counts[out++] = this._counts[p++] + (fromBase === fromDelta ? add!.get(fromDelta)! : 0);
+            if (fromBase === fromDelta) q++;
+          } else {
+            c.cols[out] = fromDelta;
+            c.counts[out++] = add!.get(fromDelta)!;
+            q++;
+          }
         }
       }
+      // Popular items' rows are long: look at the clock after every row.
+      if (performance.now() >= until) return false;
     }
-    this._ptr = ptr;
-    this._cols = cols;
-    this._counts = counts;
-    this._delta.clear();
-    this._deltaSize = 0;
+    if (c.phase === 'size') {
+      for (let r = 0; r < c.rows; r++) c.ptr[r + 1] = c.ptr[r] + c.sizes[r];
+      c.cols = new Int32Array(c.ptr[c.rows]);
+      c.counts = new Float32Array(c.ptr[c.rows]);
+      c.phase = 'fill';
+      c.row = 0;
+      return this.compactStep(Math.max(0, until - performance.now()));
+    }
+    this._ptr = c.ptr;
+    this._cols = c.cols;
+    this._counts = c.counts;
+    this._frozen = null;
+    this._next = null;
+    return true;
   }
 
   private _fromSortedKeys(keys: Float64Array, items: number): void {

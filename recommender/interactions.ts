@@ -103,16 +103,34 @@ export class InteractionModel {
     this._bulk = { orders: [], visits: [] };
   }
 
-  /** Folds live increments into the co-occurrence rows (a pause proportional to their size: schedule it). */
+  /** Folds live increments into the co-occurrence rows at once (a pause proportional to the matrices). */
   compact(): void {
     this._bought.compact();
     this._viewed.compact();
     this._shared.compact();
   }
 
+  /** Begins folding live increments into the rows, to go on in compactStep() slices. */
+  startCompaction(): void {
+    for (const m of [this._bought, this._viewed, this._shared]) m.startCompaction();
+  }
+
+  /** Carries the compaction on for about `budgetMs`; true when it is done. */
+  compactStep(budgetMs: number): boolean {
+    const until = performance.now() + budgetMs;
+    for (const m of [this._bought, this._viewed, this._shared]) {
+      if (!m.compactStep(Math.max(0, until - performance.now()))) return false;
+    }
+    return true;
+  }
+
   /** Co-occurrence increments waiting for compact(). */
   get pendingIncrements(): number {
     return this._bought.pending + this._viewed.pending + this._shared.pending;
+  }
+
+  get compacting(): boolean {
+    return this._bought.compacting || this._viewed.compacting || this._shared.compacting;
   }
 
   /** Counts the co-occurrences of the bulk load; returns how long that took (ms) and the matrices' bytes. */

@@ -81,3 +81,39 @@ describe('CooccurrenceMatrix.build', () => {
     for (let a = 0; a < 300; a += 5) expect(half.neighbours(a, 'count')).toEqual(built.neighbours(a, 'count'));
   });
 });
+
+describe('compaction in steps', () => {
+  it('answers exactly throughout, while new pairs keep arriving', async () => {
+    const { random } = await import('../../recommender');
+    const rand = random(17);
+    const group = () => Array.from({ length: 1 + Math.floor(rand() * 5) }, () => Math.floor(Math.pow(rand(), 2) * 2000));
+    const reference = new CooccurrenceMatrix();
+    const m = CooccurrenceMatrix.build([]);
+    const add = (g: number[]) => {
+      reference.addGroup(g);
+      m.addGroup(g);
+    };
+    for (let i = 0; i < 4000; i++) add(group());
+    const check = () => {
+      for (let a = 0; a < 2000; a += 97) {
+        expect(m.neighbours(a, 'count')).toEqual(reference.neighbours(a, 'count'));
+        expect(m.count(a, (a * 7) % 2000)).toBe(reference.count(a, (a * 7) % 2000));
+      }
+    };
+    expect(m.startCompaction()).toBe(true);
+    expect(m.startCompaction()).toBe(false); // one at a time
+    let steps = 0;
+    while (!m.compactStep(0)) {
+      if (steps++ % 3 === 0) {
+        add(group());
+        check();
+      }
+    }
+    expect(steps).toBeGreaterThan(5); // it really went in slices
+    expect(m.compacting).toBe(false);
+    check();
+    m.compact(); // folds what arrived during the steps
+    expect(m.pending).toBe(0);
+    check();
+  });
+});
