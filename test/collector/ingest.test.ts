@@ -8,23 +8,17 @@ beforeAll(async () => {
 });
 afterAll(() => c.stop());
 
-function stored(messageId: string) {
+/** The rows of `table` (events or quarantine) for a messageId, read from the file as an analyst would. */
+function rowsOf(table: 'events' | 'quarantine', messageId: string) {
   const db = new Database(c.database, { readonly: true });
   try {
-    return db.prepare('SELECT * FROM events WHERE message_id = ?').all(messageId) as any[];
+    return db.prepare(`SELECT * FROM ${table} WHERE message_id = ?`).all(messageId) as any[];
   } finally {
     db.close();
   }
 }
-
-function quarantined(messageId: string) {
-  const db = new Database(c.database, { readonly: true });
-  try {
-    return db.prepare('SELECT * FROM quarantine WHERE message_id = ?').all(messageId) as any[];
-  } finally {
-    db.close();
-  }
-}
+const stored = (messageId: string) => rowsOf('events', messageId);
+const quarantined = (messageId: string) => rowsOf('quarantine', messageId);
 
 describe('POST /v1/batch', () => {
   it('stores valid events before answering', async () => {
