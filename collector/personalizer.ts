@@ -70,6 +70,7 @@ export class Personalizer {
   private _segmentTop = new Map<number, Recommendation[]>();
   private readonly _slots = new Map<string, { config: SlotConfig; updatedAt: number }>();
   private readonly _clicks = new ClickLedger();
+  private readonly _adHocConfigs = new Map<Strategy, SlotConfig>();
   private _eventsSinceRefit = 0;
   private _lastRefitAt = -Infinity;
   private _refit: Promise<void> | null = null;
@@ -125,12 +126,13 @@ export class Personalizer {
       if (!s) stats.set(`${day} ${slot}`, (s = { day, slot, impressions: 0, clicks: 0, orders: 0, revenue: 0 }));
       return s;
     };
+    const dayOf = (e: StoredEvent) => new Date(e.timestamp).toISOString().slice(0, 10);
     for (const e of events) {
       const attributed = this._learnOne(e);
-      const day = new Date(e.timestamp).toISOString().slice(0, 10);
       const slot = typeof e.properties.slot === 'string' ? e.properties.slot : undefined;
-      if (e.type === 'track' && slot && e.event === 'Recommendation Viewed') statsOf(day, slot).impressions++;
-      if (e.type === 'track' && slot && e.event === 'Recommendation Clicked') statsOf(day, slot).clicks++;
+      if (e.type === 'track' && slot && e.event === 'Recommendation Viewed') statsOf(dayOf(e), slot).impressions++;
+      if (e.type === 'track' && slot && e.event === 'Recommendation Clicked') statsOf(dayOf(e), slot).clicks++;
+      const day = attributed.length ? dayOf(e) : '';
       for (const a of attributed) {
         const s = statsOf(day, a.slot);
         s.orders++;
@@ -204,7 +206,7 @@ export class Personalizer {
    * its fallback chain, through the slot's filters, boosters, pins and diversity cap.
    */
   recommend(query: RecommendQuery): RecommendationResponse['items'] {
-    const config = query.slot ?? slotConfigSchema.parse({ strategy: query.strategy ?? 'popular', limit: query.limit ?? 10, fallback: ['popular'] });
+    const config = query.slot ?? this._adHoc(query.strategy ?? 'popular');
     const limit = query.limit ?? config.limit;
     const viewer = this.viewerOf(query.anonymousId, query.userId);
     const rules: SlotRules = { limit, filters: config.filters, boosters: config.boosters, pinned: config.pinned, maxPerCategory: config.maxPerCategory };
@@ -263,6 +265,13 @@ export class Personalizer {
         source: r.source as Strategy | 'pinned',
       };
     });
+  }
+
+  /** A request naming a strategy rather than a slot: 10 products, best sellers as the only fallback. */
+  private _adHoc(strategy: Strategy): SlotConfig {
+    let config = this._adHocConfigs.get(strategy);
+    if (!config) this._adHocConfigs.set(strategy, (config = slotConfigSchema.parse({ strategy, limit: 10, fallback: ['popular'] })));
+    return config;
   }
 
   private _facts(id: string): ItemFacts | undefined {

@@ -1,7 +1,6 @@
 // Token buckets per write key and per client address: a shop's traffic spikes pass (the burst), a runaway
 // client or a flood gets 429 with Retry-After. Memory stays bounded: idle, refilled buckets are swept away.
 
-import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from './errors';
 import { presentedKey } from './auth';
@@ -87,7 +86,8 @@ export function clientAddress(req: IncomingMessage, trustProxy = false): string 
 
 /**
  * A limiter for requests: throws a 429 HttpError with Retry-After when either bucket is empty. Requests with
- * an admin key (a trusted back end importing history) are not limited.
+ * an admin key (a trusted back end importing history) are not limited. It runs after authentication, so only
+ * known keys get a bucket.
  */
 export function createRateLimiter(limits: RateLimits, exempt: (key: string | undefined) => boolean = () => false) {
   const byKey = new TokenBuckets(limits.perKey);
@@ -96,9 +96,7 @@ export function createRateLimiter(limits: RateLimits, exempt: (key: string | und
     const now = Date.now();
     const presented = presentedKey(req, body, true);
     if (exempt(presented)) return;
-    const key = presented ?? '';
-    const keyId = createHash('sha256').update(key).digest('base64url').slice(0, 16);
-    const wait = Math.max(byAddress.take(clientAddress(req, limits.trustProxy), tokens, now), byKey.take(keyId, tokens, now));
+    const wait = Math.max(byAddress.take(clientAddress(req, limits.trustProxy), tokens, now), byKey.take(presented ?? '', tokens, now));
     if (wait > 0) {
       throw new HttpError(429, 'rate_limited', `Too many events: try again in ${wait} s`, undefined, { 'Retry-After': String(wait) });
     }

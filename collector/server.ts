@@ -99,17 +99,26 @@ async function main() {
   const { app, server, url } = await startServer(config);
   console.log(`[patron] collector listening on ${url} (database ${config.database})`);
   if (config.keysFile) console.log(`[patron] keys in ${config.keysFile}; write key: ${config.keys.write[0]}`);
-  const stop = () => {
+  stopOnSignals(async () => {
     server.close();
-    void app.patron.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+    await app.patron.close();
+  });
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+/** On Ctrl+C or SIGTERM: `stop`, then exit. */
+export function stopOnSignals(stop: () => Promise<void>): void {
+  const once = () => void stop().then(() => process.exit(0));
+  process.once('SIGINT', once);
+  process.once('SIGTERM', once);
+}
+
+/** Runs `main` when the module at `moduleUrl` is the program being run; a failure is one line, exit 1. */
+export function runIfEntry(moduleUrl: string, label: string, main: () => Promise<void>): void {
+  if (!process.argv[1] || path.resolve(process.argv[1]) !== fileURLToPath(moduleUrl)) return;
   main().catch((error) => {
-    console.error(`[patron] ${error instanceof Error ? error.message : error}`);
+    console.error(`[${label}] ${error instanceof Error ? error.message : error}`);
     process.exit(1);
   });
 }
+
+runIfEntry(import.meta.url, 'patron', main);

@@ -5,8 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { runIfEntry } from '../collector/server';
 import { random } from '../recommender';
 import type { WireEvent } from '../sdk/wire';
 import { demoCatalog, type DemoProduct } from './catalog';
@@ -170,9 +170,4 @@ async function main() {
   console.log(`simulated ${accepted} events in ${Math.round(performance.now() - started)} ms`);
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((error) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
-}
+runIfEntry(import.meta.url, 'simulate', main);

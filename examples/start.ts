@@ -3,9 +3,7 @@
 
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { configFrom, startServer } from '../collector/server';
+import { configFrom, runIfEntry, startServer, stopOnSignals } from '../collector/server';
 import { catalogItems, demoCatalog } from './catalog';
 import { simulate } from './simulate';
 import { createStorefront } from './storefront/server';
@@ -103,14 +101,7 @@ async function main() {
     Keys file:    ${demo.config.keysFile ?? '(from flags or environment)'}
   Ctrl+C stops both.
 `);
-  const stop = () => void demo.stop().then(() => process.exit(0));
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  stopOnSignals(() => demo.stop());
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main().catch((error) => {
-    console.error(`[demo] ${error instanceof Error ? error.message : error}`);
-    process.exit(1);
-  });
-}
+runIfEntry(import.meta.url, 'demo', main);

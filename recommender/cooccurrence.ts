@@ -155,11 +155,6 @@ export class CooccurrenceMatrix {
     return this._deltaSize;
   }
 
-  /** Stored pairs (each direction counted), for sizing. */
-  get size(): number {
-    return this._cols.length + this._deltaSize;
-  }
-
   /** Bytes held by the compressed rows and occurrence counts (not the overlay). */
   get bytes(): number {
     return this._ptr.byteLength + this._cols.byteLength + this._counts.byteLength + this._occurrences.byteLength;
