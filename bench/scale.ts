@@ -4,16 +4,18 @@
 
 import { InteractionModel, random } from '../recommender';
 
-import { ITEMS, USERS, play, syntheticSteps as script, type Step } from './synthetic';
+import { ITEMS, USERS, play, syntheticSteps as script, type Steps } from './synthetic';
 
 /** JS heap plus typed arrays' buffers, which V8 keeps outside the heap. */
 const heap = () => {
+  // Twice: the first full collection can leave typed arrays' buffers to be freed by the next.
+  global.gc?.();
   global.gc?.();
   const m = process.memoryUsage();
   return m.heapUsed + m.arrayBuffers;
 };
 
-function measure(bulk: boolean, steps: Step[]) {
+function measure(bulk: boolean, steps: Steps) {
   const before = heap();
   const started = performance.now();
   const m = new InteractionModel();

@@ -7,31 +7,57 @@ export const ITEMS = 50_000;
 export const USERS = 100_000;
 export const INTERACTIONS = 1_000_000;
 
-export type Step = [kind: 0 | 1 | 2, user: string, items: string[], at: number];
+/**
+ * The traffic in columns: step s is a view (kind 0), cart add (1) or order (2) by shopper users[s] of products
+ * items[starts[s]..starts[s + 1]) at time at[s]. Kept as numbers so the input itself is not a million objects
+ * for the garbage collector to trace while the model learns.
+ */
+export interface Steps {
+  kinds: Uint8Array;
+  users: Int32Array;
+  starts: Int32Array;
+  items: Int32Array;
+  at: Float64Array;
+  length: number;
+}
 
-export function syntheticSteps(seed = 1): Step[] {
+export function syntheticSteps(seed = 1): Steps {
   const rand = random(seed);
-  const zipf = () => `i${Math.min(ITEMS - 1, Math.floor(Math.pow(rand(), 2.2) * ITEMS))}`;
-  const steps: Step[] = [];
+  const zipf = () => Math.min(ITEMS - 1, Math.floor(Math.pow(rand(), 2.2) * ITEMS));
+  const max = INTERACTIONS;
+  const steps: Steps = { kinds: new Uint8Array(max), users: new Int32Array(max), starts: new Int32Array(max + 1), items: new Int32Array(max + 3), at: new Float64Array(max), length: 0 };
   let n = 0;
   let at = Date.UTC(2026, 0, 1);
+  let s = 0;
   while (n < INTERACTIONS) {
-    const user = `u${Math.floor(rand() * USERS)}`;
+    steps.users[s] = Math.floor(rand() * USERS);
     const r = rand();
     at += 30_000;
-    if (r < 0.7) steps.push([0, user, [zipf()], at]);
-    else if (r < 0.9) steps.push([1, user, [zipf()], at]);
-    else steps.push([2, user, Array.from({ length: 1 + Math.floor(rand() * 3) }, zipf), at]);
-    n += steps[steps.length - 1][2].length;
+    steps.at[s] = at;
+    steps.starts[s] = n;
+    const kind = r < 0.7 ? 0 : r < 0.9 ? 1 : 2;
+    steps.kinds[s] = kind;
+    const count = kind === 2 ? 1 + Math.floor(rand() * 3) : 1;
+    for (let i = 0; i < count; i++) steps.items[n++] = zipf();
+    s++;
   }
+  steps.starts[s] = n;
+  steps.length = s;
   return steps;
 }
 
-export function play(m: InteractionModel, steps: Step[]): void {
-  for (const [kind, user, items, at] of steps) {
-    if (kind === 0) m.view(user, items[0], at);
-    else if (kind === 1) m.cartAdd(user, items[0], at);
-    else m.purchase(user, items, at);
+/** Feeds the steps to the model, with ids made fresh for each step as a database scan would hand them over. */
+export function play(m: InteractionModel, steps: Steps): void {
+  const { kinds, users, starts, items, at } = steps;
+  for (let s = 0; s < steps.length; s++) {
+    const user = `u${users[s]}`;
+    if (kinds[s] === 0) m.view(user, `i${items[starts[s]]}`, at[s]);
+    else if (kinds[s] === 1) m.cartAdd(user, `i${items[starts[s]]}`, at[s]);
+    else {
+      const order: string[] = [];
+      for (let i = starts[s]; i < starts[s + 1]; i++) order.push(`i${items[i]}`);
+      m.purchase(user, order, at[s]);
+    }
   }
 }
 

@@ -68,17 +68,30 @@ export class DecayedScores {
     this._at[into] = at;
   }
 
+  /** Bytes of the typed arrays. */
+  get bytes(): number {
+    return this._score.byteLength + this._at.byteLength;
+  }
+
+  /** Gives back the room kept for growth. */
+  trim(): void {
+    this._resize(this._size);
+  }
+
   private _decayed(score: number, from: number, to: number): number {
     return score * Math.pow(2, -(to - from) / DAY_MS / this._halfLifeDays);
   }
 
   private _ensure(n: number): void {
     if (n <= this._score.length) return;
-    const capacity = Math.max(n, this._score.length * 2);
+    this._resize(Math.max(n, Math.ceil(this._score.length * 1.5) + 16));
+  }
+
+  private _resize(capacity: number): void {
     const score = new Float64Array(capacity);
-    score.set(this._score);
+    score.set(this._score.subarray(0, capacity));
     const at = new Float64Array(capacity).fill(Number.NaN);
-    at.set(this._at);
+    at.set(this._at.subarray(0, capacity));
     this._score = score;
     this._at = at;
   }

@@ -2,9 +2,12 @@
 // visits (also viewed) and within each shopper's history (for you, as SAR), plus decayed popularity.
 // Every update touches only the rows of the items involved: nothing is rebuilt per event.
 
-import { CooccurrenceMatrix, byScore, score, type Scored, type Similarity } from './cooccurrence';
+import { CooccurrenceMatrix, Groups, byScore, grownInts, score, type Scored, type Similarity } from './cooccurrence';
 import { DecayedScores } from './decayed';
 import { IdIndex } from './ids';
+import { IN_CART, ShopperItems, VIEWED } from './shopper-items';
+
+const NONE = -1;
 
 export type Interaction = 'view' | 'cartAdd' | 'purchase';
 
@@ -29,9 +32,6 @@ export const DEFAULT_INTERACTION_OPTIONS: InteractionOptions = {
   trendingBaselineDays: 14,
 };
 
-/** Recently viewed items kept per shopper. */
-const RECENT_VIEWS = 50;
-
 export interface Recommendation {
   id: string;
   score: number;
@@ -46,13 +46,6 @@ export interface QueryOptions {
   accept?: (id: string) => boolean;
 }
 
-interface Visit {
-  key: string | undefined;
-  lastAt: number;
-  /** Distinct items viewed in the visit: few, so an array is cheaper than a Set. */
-  items: number[];
-}
-
 export class InteractionModel {
   readonly options: InteractionOptions;
   private readonly _items = new IdIndex();
@@ -63,12 +56,18 @@ export class InteractionModel {
   private _viewed = new CooccurrenceMatrix();
   /** Items in the same shopper's history: SAR's item-item co-occurrence. */
   private _shared = new CooccurrenceMatrix();
-  /** During a bulk load: the groups whose pairs are counted at the end, in one sort each. */
-  private _bulk: { orders: number[][]; visits: number[][] } | null = null;
-  /** Each shopper's products, pointing at their slot in the affinity pool. */
-  private readonly _affinity = new Map<number, Map<number, number>>();
-  private readonly _affinityPool: DecayedScores;
-  private readonly _visits = new Map<number, Visit>();
+  /** During a bulk load: orders, and each first view of a product in a visit, counted at the end. */
+  private _bulk: { orders: Groups; visitViews: Int32Array<ArrayBuffer>; viewedItems: Int32Array<ArrayBuffer>; views: number } | null = null;
+  /** What each shopper did with each product: affinity, orders, cart, views. */
+  private readonly _shoppers: ShopperItems;
+  /** Per shopper: the current visit's number (NONE before the first), when it was last active, its key. */
+  private _visitNo = new Int32Array(0);
+  private _visitAt = new Float64Array(0);
+  private readonly _visitKey: (string | undefined)[] = [];
+  private _visitCount = 0;
+  /** Marks the products of the shopper a for-you query is about (stamp per query). */
+  private _mark = new Int32Array(0);
+  private _stamp = 0;
   private readonly _popularity: DecayedScores;
   private _popularRanking: number[] | null = null;
   /** Decayed view-and-purchase rates per item: recent (hours) and baseline (days), for trending. */
@@ -77,15 +76,12 @@ export class InteractionModel {
   private _trendingRanking: Scored[] | null = null;
   /** Scratch space for for-you, reused between queries. */
   private _scores = new Float64Array(0);
-  private readonly _recentViews = new Map<number, number[]>();
-  private readonly _purchased = new Map<number, Map<number, number>>();
-  private readonly _cart = new Map<number, Set<number>>();
   private _latestAt = 0;
   private _interactions = 0;
 
   constructor(options: Partial<InteractionOptions> = {}) {
     this.options = { ...DEFAULT_INTERACTION_OPTIONS, ...options, weights: { ...DEFAULT_INTERACTION_OPTIONS.weights, ...options.weights } };
-    this._affinityPool = new DecayedScores(this.options.halfLifeDays, 1024);
+    this._shoppers = new ShopperItems(this.options.halfLifeDays);
     this._popularity = new DecayedScores(this.options.halfLifeDays);
     this._recent = new DecayedScores(this.options.trendingRecentHours / 24);
     this._baseline = new DecayedScores(this.options.trendingBaselineDays);
@@ -100,7 +96,7 @@ export class InteractionModel {
    * co-occurrences are counted once, in endBulk(), by sorting: far faster than pair by pair.
    */
   beginBulk(): void {
-    this._bulk = { orders: [], visits: [] };
+    this._bulk = { orders: new Groups(), visitViews: new Int32Array(1024), viewedItems: new Int32Array(1024), views: 0 };
   }
 
   /** Folds live increments into the co-occurrence rows at once (a pause proportional to the matrices). */
@@ -140,9 +136,25 @@ export class InteractionModel {
     const started = performance.now();
     this._bulk = null;
     this._bought = CooccurrenceMatrix.build(bulk.orders);
-    const openVisits = [...this._visits.values()].map((v) => v.items);
-    this._viewed = CooccurrenceMatrix.build([...bulk.visits, ...openVisits]);
-    this._shared = CooccurrenceMatrix.build([...this._affinity.values()].map((a) => a.keys()));
+    // Each visit's products together: a counting sort of the first views by visit number.
+    const start = new Int32Array(this._visitCount + 1);
+    for (let i = 0; i < bulk.views; i++) start[bulk.visitViews[i] + 1]++;
+    for (let v = 0; v < this._visitCount; v++) start[v + 1] += start[v];
+    const byVisit = new Int32Array(bulk.views);
+    for (let i = 0; i < bulk.views; i++) byVisit[start[bulk.visitViews[i]]++] = bulk.viewedItems[i];
+    const visits = new Groups();
+    for (let v = 0, i = 0; v < this._visitCount; v++) {
+      for (; i < start[v]; i++) visits.add(byVisit[i]);
+      visits.close();
+    }
+    this._viewed = CooccurrenceMatrix.build(visits);
+    const histories = new Groups();
+    for (let user = 0; user < this._users.size; user++) {
+      for (let e = this._shoppers.first(user); e !== NONE; e = this._shoppers.next(e)) histories.add(this._shoppers.item(e));
+      histories.close();
+    }
+    this._shared = CooccurrenceMatrix.build(histories);
+    this._shoppers.trim();
     return { ms: performance.now() - started, bytes: this._bought.bytes + this._viewed.bytes + this._shared.bytes };
   }
 
@@ -154,76 +166,89 @@ export class InteractionModel {
     const user = this._users.intern(userId);
     const item = this._items.intern(itemId);
     const visit = this._visitOf(user, at, visitKey);
-    if (!visit.items.includes(item)) {
-      if (!this._bulk) this._viewed.join(visit.items, item);
-      visit.items.push(item);
+    const shoppers = this._shoppers;
+    const e = shoppers.entry(user, item);
+    if (shoppers.visit(e) !== visit) {
+      const bulk = this._bulk;
+      if (bulk) {
+        if (bulk.views === bulk.visitViews.length) {
+          bulk.visitViews = grownInts(bulk.visitViews);
+          bulk.viewedItems = grownInts(bulk.viewedItems);
+        }
+        bulk.visitViews[bulk.views] = visit;
+        bulk.viewedItems[bulk.views++] = item;
+      } else {
+        const others: number[] = [];
+        for (let o = shoppers.first(user); o !== NONE; o = shoppers.next(o)) if (o !== e && shoppers.visit(o) === visit) others.push(shoppers.item(o));
+        this._viewed.join(others, item);
+      }
+      shoppers.setVisit(e, visit);
     }
-    const recent = this._recentViews.get(user) ?? [];
-    const i = recent.indexOf(item);
-    if (i !== -1) recent.splice(i, 1);
-    recent.push(item);
-    if (recent.length > RECENT_VIEWS) recent.shift();
-    this._recentViews.set(user, recent);
+    shoppers.set(e, VIEWED, true);
     this._trend(item, 1, at);
-    this._interact(user, item, 'view', at);
+    this._interactWeighted(user, e, this.options.weights.view, at);
   }
 
   cartAdd(userId: string, itemId: string, at: number): void {
     const user = this._users.intern(userId);
-    const item = this._items.intern(itemId);
-    let cart = this._cart.get(user);
-    if (!cart) this._cart.set(user, (cart = new Set()));
-    cart.add(item);
-    this._interact(user, item, 'cartAdd', at);
+    const e = this._shoppers.entry(user, this._items.intern(itemId));
+    this._shoppers.set(e, IN_CART, true);
+    this._interactWeighted(user, e, this.options.weights.cartAdd, at);
   }
 
   cartRemove(userId: string, itemId: string): void {
     const user = this._users.get(userId);
     const item = this._items.get(itemId);
-    if (user !== undefined && item !== undefined) this._cart.get(user)?.delete(item);
+    const e = user === undefined || item === undefined ? NONE : this._shoppers.find(user, item);
+    if (e !== NONE) this._shoppers.set(e, IN_CART, false);
   }
 
   purchase(userId: string, itemIds: readonly string[], at: number): void {
     const user = this._users.intern(userId);
     const items = itemIds.map((id) => this._items.intern(id));
-    if (this._bulk) this._bulk.orders.push(items);
-    else this._bought.addGroup(items);
-    let bought = this._purchased.get(user);
-    if (!bought) this._purchased.set(user, (bought = new Map()));
+    const bulk = this._bulk;
+    if (bulk) {
+      for (const item of items) bulk.orders.add(item);
+      bulk.orders.close();
+    } else this._bought.addGroup(items);
+    const shoppers = this._shoppers;
+    // The cart became an order.
+    for (let e = shoppers.first(user); e !== NONE; e = shoppers.next(e)) shoppers.set(e, IN_CART, false);
     for (const item of items.length > 1 ? new Set(items) : items) {
-      bought.set(item, (bought.get(item) ?? 0) + 1);
+      const e = shoppers.entry(user, item);
+      shoppers.addBought(e);
       this._trend(item, this.options.weights.purchase / this.options.weights.view, at);
-      this._interact(user, item, 'purchase', at);
+      this._interactWeighted(user, e, this.options.weights.purchase, at);
     }
-    this._cart.delete(user); // the cart became an order
   }
 
   /** Items the shopper viewed, most recent first. */
   recentlyViewed(userId: string, query: QueryOptions): Recommendation[] {
-    const user = this._users.get(userId);
-    const recent = user === undefined ? undefined : this._recentViews.get(user);
-    if (!recent) return [];
-    return this._take(recent.map((item, i) => ({ item, score: i + 1 })).reverse(), query);
+    const viewed = this._entries(userId).filter((e) => this._shoppers.has(e, VIEWED));
+    viewed.sort((a, b) => this._shoppers.at(b) - this._shoppers.at(a));
+    return this._take(viewed.map((e, i) => ({ item: this._shoppers.item(e), score: viewed.length - i })), query);
   }
 
   /** What the shopper has bought. */
   purchased(userId: string): Set<string> {
-    const user = this._users.get(userId);
-    return new Set([...(user === undefined ? [] : (this._purchased.get(user)?.keys() ?? []))].map((i) => this._items.id(i)));
+    return new Set(this._entries(userId).filter((e) => this._shoppers.bought(e) > 0).map((e) => this._items.id(this._shoppers.item(e))));
   }
 
   /** What is in the shopper's cart now: added, not removed, not yet ordered. */
   cart(userId: string): Set<string> {
-    const user = this._users.get(userId);
-    return new Set([...(user === undefined ? [] : (this._cart.get(user) ?? []))].map((i) => this._items.id(i)));
+    return new Set(this._entries(userId).filter((e) => this._shoppers.has(e, IN_CART)).map((e) => this._items.id(this._shoppers.item(e))));
   }
 
   /** Orders containing each item, for the shoppers given (best sellers within a segment). */
   salesAmong(userIds: Iterable<string>): Map<string, number> {
     const sales = new Map<string, number>();
     for (const id of userIds) {
-      const user = this._users.get(id);
-      for (const [item, n] of (user === undefined ? undefined : this._purchased.get(user)) ?? []) sales.set(this._items.id(item), (sales.get(this._items.id(item)) ?? 0) + n);
+      for (const e of this._entries(id)) {
+        const n = this._shoppers.bought(e);
+        if (n === 0) continue;
+        const item = this._items.id(this._shoppers.item(e));
+        sales.set(item, (sales.get(item) ?? 0) + n);
+      }
     }
     return sales;
   }
@@ -257,31 +282,30 @@ export class InteractionModel {
    */
   alias(fromId: string, intoId: string): void {
     const from = this._users.get(fromId);
-    const fromAffinity = from === undefined ? undefined : this._affinity.get(from);
-    if (from === undefined || !fromAffinity) return;
+    if (from === undefined || this._shoppers.first(from) === NONE) return;
     const into = this._users.intern(intoId);
     if (into === from) return;
-    const intoAffinity = this._affinity.get(into) ?? new Map<number, number>();
-    const intoOnly = [...intoAffinity.keys()].filter((item) => !fromAffinity.has(item));
-    for (const [item, slot] of fromAffinity) {
-      const existing = intoAffinity.get(item);
-      if (existing !== undefined) {
-        this._affinityPool.merge(slot, existing);
-      } else {
-        if (!this._bulk) for (const other of intoOnly) this._shared.pair(item, other);
-        intoAffinity.set(item, slot);
-      }
+    const fromItems = new Set(this._entries(fromId).map((e) => this._shoppers.item(e)));
+    const intoOnly = this._entries(intoId)
+      .map((e) => this._shoppers.item(e))
+      .filter((item) => !fromItems.has(item));
+    this._shoppers.move(from, into, (item) => {
+      if (!this._bulk) for (const other of intoOnly) this._shared.pair(item, other);
+    });
+    this._ensureShopper(into);
+    if (this._visitNo[into] === NONE) {
+      this._visitNo[into] = this._visitNo[from];
+      this._visitAt[into] = this._visitAt[from];
+      this._visitKey[into] = this._visitKey[from];
     }
-    this._affinity.set(into, intoAffinity);
-    this._affinity.delete(from);
-    const visit = this._visits.get(from);
-    if (visit && !this._visits.has(into)) this._visits.set(into, visit);
-    this._visits.delete(from);
+    this._visitNo[from] = NONE;
+    this._visitKey[from] = undefined;
   }
 
   /** An interaction of any weight (a rating, in an offline evaluation): counts toward for-you and popularity. */
   rate(userId: string, itemId: string, weight: number, at: number): void {
-    this._interactWeighted(this._users.intern(userId), this._items.intern(itemId), weight, at);
+    const user = this._users.intern(userId);
+    this._interactWeighted(user, this._shoppers.entry(user, this._items.intern(itemId)), weight, at);
   }
 
   /** Items most often in the same order as `itemId`. */
@@ -299,21 +323,26 @@ export class InteractionModel {
    * items they already interacted with are left out.
    */
   forYou(userId: string, query: QueryOptions): Recommendation[] {
-    const user = this._users.get(userId);
-    const affinity = user === undefined ? undefined : this._affinity.get(user);
-    if (!affinity) return [];
+    const entries = this._entries(userId);
+    if (entries.length === 0) return [];
+    const shoppers = this._shoppers;
     const measure = query.measure ?? 'jaccard';
     let latest = -Infinity;
-    for (const slot of affinity.values()) latest = Math.max(latest, this._affinityPool.at(slot));
+    for (const e of entries) latest = Math.max(latest, shoppers.at(e));
     // A dense buffer and the list of items it touched: far cheaper than a Map when rows are long.
     if (this._scores.length < this._items.size) this._scores = new Float64Array(this._items.size * 2);
+    if (this._mark.length < this._items.size) this._mark = new Int32Array(this._items.size * 2);
     const scores = this._scores;
+    const mark = this._mark;
+    const stamp = ++this._stamp;
+    for (const e of entries) mark[shoppers.item(e)] = stamp;
     const touched: number[] = [];
-    for (const [item, slot] of affinity) {
-      const weight = this._affinityPool.value(slot, latest);
+    for (const e of entries) {
+      const item = shoppers.item(e);
+      const weight = shoppers.affinity(e, latest);
       const own = this._shared.occurrences(item);
       this._shared.forEachNeighbour(item, (other, together) => {
-        if (affinity.has(other)) return;
+        if (mark[other] === stamp) return;
         if (scores[other] === 0) touched.push(other);
         scores[other] += weight * score(together, own, this._shared.occurrences(other), measure);
       });
@@ -345,41 +374,59 @@ export class InteractionModel {
 
   /** The items a shopper has interacted with, most recent first. */
   history(userId: string): string[] {
+    return this._entries(userId)
+      .sort((a, b) => this._shoppers.at(b) - this._shoppers.at(a))
+      .map((e) => this._items.id(this._shoppers.item(e)));
+  }
+
+  /** The shopper's entries, newest first. */
+  private _entries(userId: string): number[] {
     const user = this._users.get(userId);
-    const affinity = user === undefined ? undefined : this._affinity.get(user);
-    if (!affinity) return [];
-    return [...affinity.entries()].sort((a, b) => this._affinityPool.at(b[1]) - this._affinityPool.at(a[1])).map(([item]) => this._items.id(item));
+    const out: number[] = [];
+    if (user === undefined) return out;
+    for (let e = this._shoppers.first(user); e !== NONE; e = this._shoppers.next(e)) out.push(e);
+    return out;
   }
 
-  private _interact(user: number, item: number, kind: Interaction, at: number): void {
-    this._interactWeighted(user, item, this.options.weights[kind], at);
-  }
-
-  private _interactWeighted(user: number, item: number, weight: number, at: number): void {
+  private _interactWeighted(user: number, e: number, weight: number, at: number): void {
     this._interactions++;
-    let affinity = this._affinity.get(user);
-    if (!affinity) this._affinity.set(user, (affinity = new Map()));
-    let slot = affinity.get(item);
-    if (slot === undefined) {
-      if (!this._bulk) this._shared.join(affinity.keys(), item);
-      affinity.set(item, (slot = this._affinityPool.allocate()));
+    const shoppers = this._shoppers;
+    const item = shoppers.item(e);
+    if (Number.isNaN(shoppers.at(e)) && !this._bulk) {
+      const others: number[] = [];
+      for (let o = shoppers.first(user); o !== NONE; o = shoppers.next(o)) if (o !== e) others.push(shoppers.item(o));
+      this._shared.join(others, item);
     }
-    this._affinityPool.add(slot, weight, at);
+    shoppers.addAffinity(e, weight, at);
     this._popularity.add(item, weight, at);
-    this._latestAt = Math.max(this._latestAt, at);
+    if (at > this._latestAt) this._latestAt = at;
     this._popularRanking = null;
   }
 
-  private _visitOf(user: number, at: number, key: string | undefined): Visit {
+  /** The shopper's current visit (a number), a new one after a long enough pause or with a new key. */
+  private _visitOf(user: number, at: number, key: string | undefined): number {
+    this._ensureShopper(user);
     const gap = this.options.visitGapMinutes * 60_000;
-    let visit = this._visits.get(user);
-    const sameVisit = visit && (key !== undefined && visit.key !== undefined ? key === visit.key : Math.abs(at - visit.lastAt) <= gap);
-    if (!visit || !sameVisit) {
-      if (visit && this._bulk && visit.items.length > 0) this._bulk.visits.push(visit.items);
-      this._visits.set(user, (visit = { key, lastAt: at, items: [] }));
-    }
-    visit.lastAt = Math.max(visit.lastAt, at);
-    return visit;
+    const visit = this._visitNo[user];
+    const known = this._visitKey[user];
+    const sameVisit = visit !== NONE && (key !== undefined && known !== undefined ? key === known : Math.abs(at - this._visitAt[user]) <= gap);
+    if (!sameVisit) {
+      this._visitNo[user] = this._visitCount++;
+      this._visitAt[user] = at;
+      if (key !== undefined || known !== undefined) this._visitKey[user] = key;
+    } else if (at > this._visitAt[user]) this._visitAt[user] = at;
+    return this._visitNo[user];
+  }
+
+  private _ensureShopper(user: number): void {
+    if (user < this._visitNo.length) return;
+    const n = Math.max(user + 1, Math.ceil(this._visitNo.length * 1.5) + 64);
+    const visitNo = new Int32Array(n).fill(NONE);
+    visitNo.set(this._visitNo);
+    const visitAt = new Float64Array(n);
+    visitAt.set(this._visitAt);
+    this._visitNo = visitNo;
+    this._visitAt = visitAt;
   }
 
   private _similar(matrix: CooccurrenceMatrix, itemId: string, query: QueryOptions): Recommendation[] {
