@@ -12,6 +12,7 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
 import { demoCatalog } from '../examples/catalog';
+import { paced } from './paced';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
@@ -153,15 +154,14 @@ async function recommendations() {
       ...(overallRate ? { overallRate } : {}),
       requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: next() }) }],
     });
-  const timings = async () => (await (await fetch(`${server.url}/__timings`)).json()) as { n: number; p50: number; p99: number; max: number };
   try {
     await measure(); // warm-up
-    await timings();
-    const paced = await measure(1000);
-    const pacedServer = await timings();
+    await timings(server);
+    const load = await paced(server.url, { rate: 1000, seconds: DURATION, path: next });
+    const handling = await timings(server);
     const flat = await measure();
     console.log('\nGET /v1/recommendations, demo history loaded (200 products, ~30,000 events), 4 strategies in turn:');
-    console.log(`  at 1,000 req/s: client p50 ${paced.latency.p50} ms, p99 ${paced.latency.p99} ms; server handling p50 ${pacedServer.p50.toFixed(2)} ms, p99 ${pacedServer.p99.toFixed(2)} ms; errors ${paced.errors + paced.non2xx}`);
+    console.log(`  at 1,000 req/s: ${pacedLine(load, handling)}`);
     console.log(`  flat out:       ${fmt(flat['2xx'] / DURATION)} req/s   p50 ${flat.latency.p50} ms   p99 ${flat.latency.p99} ms`);
   } finally {
     stop(server);
@@ -174,6 +174,19 @@ function bundle() {
   console.log(`dist/patron.js: ${fmt(code.length)} bytes, ${fmt(gz)} bytes gzip (budget 8,192: ${((gz / 8192) * 100).toFixed(0)}% used)`);
 }
 
+interface Timings {
+  p50: number;
+  p99: number;
+  gc: { count: number; totalMs: number; maxMs: number };
+}
+
+/** What the server measured itself since the last call: request handling and its GC pauses. */
+const timings = async (server: Server) => (await (await fetch(`${server.url}/__timings`)).json()) as Timings;
+
+const pacedLine = (load: Awaited<ReturnType<typeof paced>>, s: Timings) =>
+  `client p50 ${load.p50.toFixed(2)} ms, p99 ${load.p99.toFixed(2)} ms, max ${load.max.toFixed(1)} ms (open loop, from when each request was due); ` +
+  `server handling p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms; GC ${s.gc.count} pauses, ${s.gc.totalMs.toFixed(0)} ms in all, longest ${s.gc.maxMs.toFixed(1)} ms; errors ${load.errors}`;
+
 /** Serving at the scale issue 4 names: 50,000 products, 1,000,000 interactions, 1,000 requests a second. */
 async function recommendationsAtScale() {
   const server = await start('patron', '--scale');
@@ -183,15 +196,13 @@ async function recommendationsAtScale() {
     const strategy = ['also-bought', 'also-viewed', 'for-you', 'popular'][i % 4];
     return `/v1/recommendations?strategy=${strategy}&item=i${(i * 7919) % 50_000}&anonymousId=u${(i * 104_729) % 100_000}&limit=8&writeKey=pk_bench`;
   };
-  const timings = async () => (await (await fetch(`${server.url}/__timings`)).json()) as { p50: number; p99: number };
   try {
-    const run = () => autocannon({ url: server.url, connections: 20, duration: DURATION, overallRate: 1000, requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: next() }) }] });
-    await run(); // warm-up
-    await timings();
-    const paced = await run();
-    const s = await timings();
+    await paced(server.url, { rate: 1000, seconds: DURATION, path: next }); // warm-up
+    await timings(server);
+    const load = await paced(server.url, { rate: 1000, seconds: DURATION, path: next });
+    const handling = await timings(server);
     console.log('\nGET /v1/recommendations at scale (50,000 products, 1,000,000 interactions), 1,000 req/s, 4 strategies in turn:');
-    console.log(`  client p50 ${paced.latency.p50} ms, p99 ${paced.latency.p99} ms; server handling p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms; errors ${paced.errors + paced.non2xx}`);
+    console.log(`  ${pacedLine(load, handling)}`);
   } finally {
     stop(server);
   }

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { PerformanceObserver } from 'node:perf_hooks';
 import express from 'express';
 import { createApp } from '../collector';
 import { catalogItems, demoCatalog } from '../examples/catalog';
@@ -28,13 +29,20 @@ async function main() {
     const app = await createApp({ keys: BENCH_KEYS, database: path.join(dir, 'patron.db'), log: () => {}, sdkDir: false, rateLimits });
     // Time each request inside the server too: the load generator's own pacing shows in what it measures.
     let durations: number[] = [];
+    // GC pauses too: they delay every request queued behind them, whichever request they fall in.
+    let gcs: number[] = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) gcs.push(e.duration);
+    }).observe({ entryTypes: ['gc'] });
     port = await listen(
       http.createServer((req, res) => {
         if (req.url === '/__timings') {
           const sorted = durations.sort((a, b) => a - b);
           durations = [];
           const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? 0;
-          return void res.end(JSON.stringify({ n: sorted.length, p50: pct(0.5), p99: pct(0.99), max: sorted[sorted.length - 1] ?? 0 }));
+          const gc = { count: gcs.length, totalMs: gcs.reduce((a, b) => a + b, 0), maxMs: Math.max(0, ...gcs) };
+          gcs = [];
+          return void res.end(JSON.stringify({ n: sorted.length, p50: pct(0.5), p99: pct(0.99), max: sorted[sorted.length - 1] ?? 0, gc }));
         }
         const started = performance.now();
         res.on('finish', () => durations.push(performance.now() - started));

@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import { STRATEGIES, type RecommendationResponse, type SegmentResponse, type Strategy } from '../sdk/wire';
 import { createAuth, type Keys } from './auth';
-import { errorHandler, HttpError, invalid, notFound } from './errors';
-import { INGEST_PATHS, createIngestHandler } from './ingest';
+import { errorHandler, HttpError, invalid, notFound, toErrorResponse } from './errors';
+import { INGEST_PATHS, createIngestHandler, sendJson } from './ingest';
 import { DEFAULT_RATE_LIMITS, createRateLimiter, type RateLimits } from './rate-limit';
 import { Personalizer, type PersonalizerOptions } from './personalizer';
 import {
@@ -109,28 +109,48 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
       next(error);
     }
   };
-  app.get('/v1/recommendations', write, (req, res) => {
-    const query = recommendationQuerySchema.safeParse(req.query);
-    if (!query.success) throw invalid(query.error, 'query');
-    const { slot: name, strategy, item, anonymousId, userId, limit, similarity, cart } = query.data;
-    // A named slot is the merchant's configuration; a slot named after a strategy works without one.
-    const slot = name === undefined ? undefined : personalizer.slot(name)?.config;
-    if (name !== undefined && !slot && !(STRATEGIES as string[]).includes(name)) {
-      throw new HttpError(404, 'unknown_slot', `No slot named ${name}`, [{ path: 'slot', message: 'is not a configured slot' }]);
+  // The storefront's reads. Served by Express for an app mounted elsewhere, and by listen() on the same fast
+  // path as ingest: at a thousand requests a second Express's per-request objects outlive young-generation
+  // collections and make every GC pause several times longer.
+  const reads: Record<string, (query: unknown) => RecommendationResponse | SegmentResponse> = {
+    '/v1/recommendations': (raw) => {
+      const query = recommendationQuerySchema.safeParse(raw);
+      if (!query.success) throw invalid(query.error, 'query');
+      const { slot: name, strategy, item, anonymousId, userId, limit, similarity, cart } = query.data;
+      // A named slot is the merchant's configuration; a slot named after a strategy works without one.
+      const slot = name === undefined ? undefined : personalizer.slot(name)?.config;
+      if (name !== undefined && !slot && !(STRATEGIES as string[]).includes(name)) {
+        throw new HttpError(404, 'unknown_slot', `No slot named ${name}`, [{ path: 'slot', message: 'is not a configured slot' }]);
+      }
+      const used = slot?.strategy ?? strategy ?? (name as Strategy);
+      const items = personalizer.recommend({ slot, strategy: used, item, anonymousId, userId, limit, similarity: similarity as never, cart: cart?.split(',').filter(Boolean) });
+      return { recommendationId: randomUUID(), ...(name ? { slot: name } : {}), strategy: used, items };
+    },
+    '/v1/segment': (raw) => {
+      const query = segmentQuerySchema.safeParse(raw);
+      if (!query.success) throw invalid(query.error, 'query');
+      const { anonymousId, userId } = query.data;
+      return { anonymousId: anonymousId ?? userId!, segment: personalizer.segmentOf(anonymousId, userId) };
+    },
+  };
+  app.get(Object.keys(reads), write, (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    res.json(reads[req.path](req.query));
+  });
+  const handleRead = (req: IncomingMessage, res: ServerResponse, read: (query: unknown) => unknown, search: string) => {
+    try {
+      if (cors(req, res)) return;
+      auth.check('write', req);
+      limit?.(req, undefined, 1);
+      const body = read(Object.fromEntries(new URLSearchParams(search)));
+      res.setHeader('Cache-Control', 'no-store');
+      sendJson(res, 200, body);
+    } catch (error) {
+      const { status, body, headers } = toErrorResponse(error, log);
+      for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
+      sendJson(res, status, body);
     }
-    const used = slot?.strategy ?? strategy ?? (name as Strategy);
-    const items = personalizer.recommend({ slot, strategy: used, item, anonymousId, userId, limit, similarity: similarity as never, cart: cart?.split(',').filter(Boolean) });
-    res.set('Cache-Control', 'no-store');
-    res.json({ recommendationId: randomUUID(), ...(name ? { slot: name } : {}), strategy: used, items } satisfies RecommendationResponse);
-  });
-
-  app.get('/v1/segment', write, (req, res) => {
-    const query = segmentQuerySchema.safeParse(req.query);
-    if (!query.success) throw invalid(query.error, 'query');
-    const { anonymousId, userId } = query.data;
-    res.set('Cache-Control', 'no-store');
-    res.json({ anonymousId: anonymousId ?? userId!, segment: personalizer.segmentOf(anonymousId, userId) } satisfies SegmentResponse);
-  });
+  };
 
   const admin = auth.require('admin');
   app.put('/v1/catalog/items', admin, async (req, res) => {
@@ -214,13 +234,12 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
   app.use(notFound);
   app.use(errorHandler(log));
 
-  // The hot path: ingest requests go straight to their handler, everything else through Express.
+  // The hot paths: ingest and the storefront's reads go straight to their handlers, everything else through Express.
   const handler = (req: IncomingMessage, res: ServerResponse) => {
-    if (req.method === 'POST') {
-      const q = req.url!.indexOf('?');
-      const route = q === -1 ? req.url! : req.url!.slice(0, q);
-      if (route in INGEST_PATHS) return void handleIngest(req, res, INGEST_PATHS[route]);
-    }
+    const q = req.url!.indexOf('?');
+    const route = q === -1 ? req.url! : req.url!.slice(0, q);
+    if (req.method === 'POST' && route in INGEST_PATHS) return void handleIngest(req, res, INGEST_PATHS[route]);
+    if (req.method === 'GET' && Object.hasOwn(reads, route)) return handleRead(req, res, reads[route], q === -1 ? '' : req.url!.slice(q + 1));
     app(req, res);
   };
   app.patron.handler = handler;

@@ -63,6 +63,8 @@ export class Personalizer {
   readonly interactions: InteractionModel;
   readonly customers: CustomerLedger;
   private readonly _catalog = new Map<string, CatalogItem>();
+  /** What slot rules look at, per catalog item: made once per catalog change, not per candidate. */
+  private readonly _itemFacts = new Map<string, ItemFacts>();
   private readonly _identities = new Map<string, string>();
   private _segments: Segment[] = [];
   private _assignments = new Map<string, number>();
@@ -93,7 +95,7 @@ export class Personalizer {
 
   /** Loads the catalog, identities, segments and every stored event, then starts the refit schedule. */
   async start(): Promise<void> {
-    for (const item of await this._store.listItems()) this._catalog.set(item.id, item);
+    this.setItems(await this._store.listItems());
     for (const [anonymousId, userId] of await this._store.listIdentities()) this._identities.set(anonymousId, userId);
     const saved = await this._store.loadSegments();
     if (saved) {
@@ -150,12 +152,18 @@ export class Personalizer {
   }
 
   setItems(items: readonly CatalogItem[]): void {
-    for (const item of items) this._catalog.set(item.id, item);
+    for (const item of items) {
+      this._catalog.set(item.id, item);
+      this._itemFacts.set(item.id, { category: item.category, price: item.price, inStock: item.in_stock, attributes: item.attributes });
+    }
   }
 
   /** Deleted products are never served again, from any strategy or fallback. */
   deleteItems(ids: readonly string[]): void {
-    for (const id of ids) this._catalog.delete(id);
+    for (const id of ids) {
+      this._catalog.delete(id);
+      this._itemFacts.delete(id);
+    }
   }
 
   slot(name: string): { config: SlotConfig; updatedAt: number } | undefined {
@@ -212,7 +220,7 @@ export class Personalizer {
     const rules: SlotRules = { limit, filters: config.filters, boosters: config.boosters, pinned: config.pinned, maxPerCategory: config.maxPerCategory };
     const cart = new Set([...(viewer ? this.interactions.cart(viewer) : []), ...(query.cart ?? [])]);
     const ctx: SlotContext = { anchor: query.item, purchased: viewer ? this.interactions.purchased(viewer) : undefined, cart };
-    const factsOf = (id: string) => this._facts(id);
+    const factsOf = (id: string) => this._itemFacts.get(id);
     // Deep enough that filters, boosters and the diversity cap still leave a full slot.
     const q = {
       limit: limit * 5 + config.pinned.length + 10,
@@ -272,11 +280,6 @@ export class Personalizer {
     let config = this._adHocConfigs.get(strategy);
     if (!config) this._adHocConfigs.set(strategy, (config = slotConfigSchema.parse({ strategy, limit: 10, fallback: ['popular'] })));
     return config;
-  }
-
-  private _facts(id: string): ItemFacts | undefined {
-    const item = this._catalog.get(id);
-    return item && { category: item.category, price: item.price, inStock: item.in_stock, attributes: item.attributes };
   }
 
   private _computeSegmentTop(): void {

@@ -3,6 +3,8 @@
 // small overlay of increments that is folded into the rows when it grows: a full rebuild is a sort, and one
 // new order touches only its own items.
 
+import type { ScoreBoard } from './scoreboard';
+
 export type Similarity = 'count' | 'jaccard' | 'lift' | 'cosine';
 export const SIMILARITIES: readonly Similarity[] = ['count', 'jaccard', 'lift', 'cosine'];
 
@@ -135,6 +137,42 @@ export class CooccurrenceMatrix {
     }
     if (frozen) for (const [other, n] of frozen) if (this._baseCount(item, other) === 0) fn(other, n + (delta?.get(other) ?? 0));
     if (delta) for (const [other, n] of delta) if (this._baseCount(item, other) === 0 && !frozen?.has(other)) fn(other, n);
+  }
+
+  /**
+   * Adds weight x similarity to the board for each neighbour of `item` seen with it at least `minSupport`
+   * times: the inner loop of every similarity query. On rows with no pending increments it runs with no call
+   * per neighbour (a call returning a fraction would box it: a heap allocation per neighbour).
+   */
+  accumulate(item: number, weight: number, measure: Similarity, board: ScoreBoard, minSupport = 1): void {
+    const own = this.occurrences(item);
+    const occurrences = this._occurrences;
+    if (this._delta.has(item) || this._frozen?.has(item)) {
+      this.forEachNeighbour(item, (other, together) => {
+        if (together >= minSupport) board.add(other, weight * score(together, own, occurrences[other], measure));
+      });
+      return;
+    }
+    if (item >= this._ptr.length - 1) return;
+    const cols = this._cols;
+    const counts = this._counts;
+    const { scores, seen, blocked, touched, stamp } = board;
+    const kind = SIMILARITIES.indexOf(measure);
+    let count = board.count;
+    for (let p = this._ptr[item], end = this._ptr[item + 1]; p < end; p++) {
+      const c = counts[p];
+      const other = cols[p];
+      if (c < minSupport || blocked[other] === stamp) continue;
+      if (seen[other] !== stamp) {
+        seen[other] = stamp;
+        scores[other] = 0;
+        touched[count++] = other;
+      }
+      // score(), written out: c >= 1 in the rows.
+      const o = occurrences[other];
+      scores[other] += weight * (kind === 1 ? c / (own + o - c) : kind === 0 ? c : kind === 2 ? c / (own * o) : c / Math.sqrt(own * o));
+    }
+    board.count = count;
   }
 
   /** Every item that co-occurred with `item` at least `minSupport` times, with its similarity, best first. */

@@ -2,9 +2,10 @@
 // visits (also viewed) and within each shopper's history (for you, as SAR), plus decayed popularity.
 // Every update touches only the rows of the items involved: nothing is rebuilt per event.
 
-import { CooccurrenceMatrix, Groups, byScore, grownInts, score, type Scored, type Similarity } from './cooccurrence';
+import { CooccurrenceMatrix, Groups, byScore, grownInts, type Scored, type Similarity } from './cooccurrence';
 import { DecayedScores } from './decayed';
 import { IdIndex } from './ids';
+import { ScoreBoard } from './scoreboard';
 import { IN_CART, ShopperItems, VIEWED } from './shopper-items';
 
 const NONE = -1;
@@ -65,17 +66,14 @@ export class InteractionModel {
   private _visitAt = new Float64Array(0);
   private readonly _visitKey: (string | undefined)[] = [];
   private _visitCount = 0;
-  /** Marks the products of the shopper a for-you query is about (stamp per query). */
-  private _mark = new Int32Array(0);
-  private _stamp = 0;
   private readonly _popularity: DecayedScores;
   private _popularRanking: number[] | null = null;
   /** Decayed view-and-purchase rates per item: recent (hours) and baseline (days), for trending. */
   private readonly _recent: DecayedScores;
   private readonly _baseline: DecayedScores;
   private _trendingRanking: Scored[] | null = null;
-  /** Scratch space for for-you, reused between queries. */
-  private _scores = new Float64Array(0);
+  /** Scratch space for similarity queries, reused between them. */
+  private readonly _board = new ScoreBoard();
   private _latestAt = 0;
   private _interactions = 0;
 
@@ -329,30 +327,11 @@ export class InteractionModel {
     const measure = query.measure ?? 'jaccard';
     let latest = -Infinity;
     for (const e of entries) latest = Math.max(latest, shoppers.at(e));
-    // A dense buffer and the list of items it touched: far cheaper than a Map when rows are long.
-    if (this._scores.length < this._items.size) this._scores = new Float64Array(this._items.size * 2);
-    if (this._mark.length < this._items.size) this._mark = new Int32Array(this._items.size * 2);
-    const scores = this._scores;
-    const mark = this._mark;
-    const stamp = ++this._stamp;
-    for (const e of entries) mark[shoppers.item(e)] = stamp;
-    const touched: number[] = [];
-    for (const e of entries) {
-      const item = shoppers.item(e);
-      const weight = shoppers.affinity(e, latest);
-      const own = this._shared.occurrences(item);
-      this._shared.forEachNeighbour(item, (other, together) => {
-        if (mark[other] === stamp) return;
-        if (scores[other] === 0) touched.push(other);
-        scores[other] += weight * score(together, own, this._shared.occurrences(other), measure);
-      });
-    }
-    const ranked = topScored(touched, scores, query.limit);
-    let out = this._take(ranked, query);
-    // Filters left too few of the best: rank everything (exactly what a full sort gives).
-    if (out.length < query.limit && ranked.length < touched.length) out = this._take(touched.map((item) => ({ item, score: scores[item] })).sort(byScore), query);
-    for (const item of touched) scores[item] = 0;
-    return out;
+    const board = this._board;
+    board.begin(this._items.size);
+    for (const e of entries) board.block(shoppers.item(e));
+    for (const e of entries) this._shared.accumulate(shoppers.item(e), shoppers.affinity(e, latest), measure, board);
+    return this._best(board, query);
   }
 
   /** Items with the most decayed, weighted interactions. */
@@ -432,25 +411,17 @@ export class InteractionModel {
   private _similar(matrix: CooccurrenceMatrix, itemId: string, query: QueryOptions): Recommendation[] {
     const item = this._items.get(itemId);
     if (item === undefined) return [];
-    const measure = query.measure ?? 'jaccard';
-    const own = matrix.occurrences(item);
-    const minSupport = query.minSupport ?? 1;
-    if (this._scores.length < this._items.size) this._scores = new Float64Array(this._items.size * 2);
-    const scores = this._scores;
-    const touched: number[] = [];
-    matrix.forEachNeighbour(item, (other, together) => {
-      if (together < minSupport) return;
-      const s = score(together, own, matrix.occurrences(other), measure);
-      if (s <= 0) return;
-      if (scores[other] === 0) touched.push(other);
-      scores[other] = s;
-    });
-    // Only the best of a long row are sorted; everything if the caller's filters leave too few.
-    const ranked = topScored(touched, scores, query.limit);
-    let out = this._take(ranked, query);
-    if (out.length < query.limit && ranked.length < touched.length) out = this._take(touched.map((i) => ({ item: i, score: scores[i] })).sort(byScore), query);
-    for (const i of touched) scores[i] = 0;
-    return out;
+    const board = this._board;
+    board.begin(this._items.size);
+    matrix.accumulate(item, 1, query.measure ?? 'jaccard', board, query.minSupport ?? 1);
+    return this._best(board, query);
+  }
+
+  /** Only the best of a long list are sorted; everything if the caller's filters leave too few of them. */
+  private _best(board: ScoreBoard, query: QueryOptions): Recommendation[] {
+    const { ranked, complete } = board.top(query.limit);
+    const out = this._take(ranked, query);
+    return out.length < query.limit && !complete ? this._take(board.all(), query) : out;
   }
 
   private _trend(item: number, weight: number, at: number): void {
@@ -468,19 +439,4 @@ export class InteractionModel {
     }
     return out;
   }
-}
-
-/**
- * The best-scored items, best first; when there are many, only those at or above the score of the
- * (want x 8)-th best are sorted. The caller ranks everything if its filters leave too few of them.
- */
-function topScored(items: readonly number[], scores: Float64Array, want: number): Scored[] {
-  const keep = Math.max(want * 8, 64);
-  let chosen = items;
-  if (items.length > keep * 4) {
-    const values = Float64Array.from(items, (i) => scores[i]).sort();
-    const threshold = values[values.length - keep];
-    chosen = items.filter((i) => scores[i] >= threshold);
-  }
-  return chosen.map((item) => ({ item, score: scores[item] })).sort(byScore);
 }

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { IdIndex, random } from '../../recommender';
+import { ScoreBoard } from '../../recommender/scoreboard';
+
+describe('IdIndex', () => {
+  it('gives each id one dense index, through many growths, whatever the characters', () => {
+    const ids = new IdIndex();
+    const all = [...Array.from({ length: 20_000 }, (_, i) => `u${i}`), '', 'é', '商品-1', 'a'.repeat(300), '__proto__', 'constructor'];
+    all.forEach((id, i) => expect(ids.intern(id)).toBe(i));
+    expect(ids.size).toBe(all.length);
+    // Fresh strings, as a request or a database row brings them, find the same index.
+    all.forEach((id, i) => expect(ids.get(`${id}`.split('').join(''))).toBe(i));
+    all.forEach((id, i) => expect(ids.intern(id)).toBe(i));
+    all.forEach((id, i) => expect(ids.id(i)).toBe(id));
+    expect(ids.get('u20000')).toBeUndefined();
+    expect(ids.size).toBe(all.length);
+  });
+});
+
+describe('ScoreBoard', () => {
+  it('ranks only the best of a long list exactly as a full sort does, leaving blocked items out', () => {
+    const rand = random(4);
+    const board = new ScoreBoard();
+    for (let round = 0; round < 5; round++) {
+      board.begin(5000);
+      for (let i = 0; i < 100; i += 7) board.block(i);
+      for (let n = 0; n < 20_000; n++) board.add(Math.floor(rand() * 5000), Math.floor(rand() * 50) / 10); // many ties
+      const all = board.all();
+      expect(all.some((s) => s.item % 7 === 0 && s.item < 100)).toBe(false);
+      expect(new Set(all.map((s) => s.item)).size).toBe(all.length);
+      const { ranked, complete } = board.top(10);
+      expect(complete).toBe(false);
+      expect(ranked.length).toBeGreaterThanOrEqual(20);
+      expect(ranked.slice(0, 20)).toEqual(all.slice(0, 20));
+    }
+    board.begin(5000);
+    board.add(3, 1);
+    board.add(3, 2); // a second touch adds up
+    expect(board.top(10)).toEqual({ ranked: [{ item: 3, score: 3 }], complete: true });
+  });
+});
