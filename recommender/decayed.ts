@@ -8,11 +8,14 @@ export class DecayedScores {
   private _score: Float64Array;
   private _at: Float64Array;
   private _size = 0;
+  /** Decay per millisecond: a score is multiplied by e^(-rate x elapsed). */
+  private readonly _rate: number;
 
   constructor(
-    private readonly _halfLifeDays: number,
+    halfLifeDays: number,
     capacity = 64,
   ) {
+    this._rate = Math.LN2 / (halfLifeDays * DAY_MS);
     this._score = new Float64Array(capacity);
     this._at = new Float64Array(capacity).fill(Number.NaN);
   }
@@ -79,7 +82,7 @@ export class DecayedScores {
   }
 
   private _decayed(score: number, from: number, to: number): number {
-    return score * Math.pow(2, -(to - from) / DAY_MS / this._halfLifeDays);
+    return score * Math.exp((from - to) * this._rate);
   }
 
   private _ensure(n: number): void {
