@@ -14,3 +14,24 @@ export { fitSegments, seedCentroids, silhouette, random, slugify, SegmentInputEr
 export { composeSlot, eligible, boost, type SlotRules, type SlotFilters, type Booster, type ItemFacts, type SlotContext, type SlotItem } from './slots';
 export { ClickLedger, type Click, type OrderLine, type Attribution } from './attribution';
 export { stratifiedSplit, rankingMetrics, type Rating, type Metrics } from './evaluation';
+export {
+  summarize,
+  fitBgNbd,
+  fitGammaGamma,
+  bgnbdLogLikelihood,
+  gammaGammaLogLikelihood,
+  expectedPurchases,
+  conditionalExpectedPurchases,
+  probabilityAlive,
+  probabilityOfPurchases,
+  expectedAverageSpend,
+  customerLifetimeValue,
+  ConvergenceError,
+  type Purchase,
+  type CustomerHistory,
+  type BgNbdParams,
+  type GammaGammaParams,
+  type Fit,
+  type FitOptions,
+  type ClvOptions,
+} from './clv';
