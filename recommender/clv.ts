@@ -4,7 +4,7 @@
 // purchases, discounted CLV). Reproduces the published CDNOW figures (test/recommender/clv.test.ts).
 
 import { minimize } from './optimize';
-import { digamma, lgamma, logHyp2f1 } from './special';
+import { digamma, hyp2f1, lgamma } from './special';
 
 const DAY_MS = 86_400_000;
 
@@ -173,7 +173,8 @@ export function bgnbdLogLikelihood(params: BgNbdParams, customers: readonly Rfm[
 
 /** Fits BG/NBD by maximum likelihood, in log-parameter space, from several start values; the best wins. */
 export function fitBgNbd(customers: readonly Rfm[], options: FitOptions = {}): Fit<BgNbdParams> {
-  if (customers.length === 0) throw new RangeError('BG/NBD needs at least one customer');
+  // Without a repeat purchase the likelihood only grows as the purchase rate goes to zero: nothing to fit.
+  if (!customers.some((c) => c.frequency > 0)) throw new RangeError('BG/NBD needs at least one customer with a repeat purchase');
   const data = grouped(customers);
   const penalizer = options.penalizer ?? 0;
   const meanT = customers.reduce((s, c) => s + c.T, 0) / customers.length || 1;
@@ -224,8 +225,8 @@ function bestFit<P>(
 /** E[X(t)]: purchases a new customer is expected to make in a period of length t. */
 export function expectedPurchases(p: BgNbdParams, t: number): number {
   const { r, alpha, a, b } = p;
-  const hyp = Math.exp(logHyp2f1(r, b, a + b - 1, t / (alpha + t)));
-  return ((a + b - 1) / (a - 1)) * (1 - hyp * Math.pow(alpha / (alpha + t), r));
+  const hyp = hyp2f1(r, b, a + b - 1, t / (alpha + t));
+  return ((a + b - 1) / (a - 1)) * (1 - hyp.sign * Math.exp(hyp.log + r * Math.log(alpha / (alpha + t))));
 }
 
 /** Purchases expected in the next t from a customer with this history (Fader, Hardie & Lee 2005, eq. 10). */
@@ -233,8 +234,8 @@ export function conditionalExpectedPurchases(p: BgNbdParams, t: number, c: Rfm):
   const { r, alpha, a, b } = p;
   const x = c.frequency;
   const z = t / (alpha + c.T + t);
-  const logHyp = logHyp2f1(r + x, b + x, a + b + x - 1, z);
-  const numerator = ((a + b + x - 1) / (a - 1)) * (1 - Math.exp(logHyp + (r + x) * Math.log((alpha + c.T) / (alpha + t + c.T))));
+  const hyp = hyp2f1(r + x, b + x, a + b + x - 1, z);
+  const numerator = ((a + b + x - 1) / (a - 1)) * (1 - hyp.sign * Math.exp(hyp.log + (r + x) * Math.log((alpha + c.T) / (alpha + t + c.T))));
   const denominator = 1 + (x > 0 ? (a / (b + x - 1)) * Math.pow((alpha + c.T) / (alpha + c.recency), r + x) : 0);
   return numerator / denominator;
 }
@@ -349,18 +350,18 @@ export interface ClvOptions {
 
 /**
  * Discounted CLV over a horizon, as lifetimes' customer_lifetime_value: for each month, the purchases expected
- * in it times the expected spend per purchase, discounted by (1 + rate)^month.
+ * in it times the expected spend per purchase (Gamma-Gamma's expectedAverageSpend), discounted by
+ * (1 + rate)^month.
  */
-export function customerLifetimeValue(bg: BgNbdParams, gg: GammaGammaParams, c: Rfm & Spend, options: ClvOptions = {}): number {
+export function customerLifetimeValue(bg: BgNbdParams, expectedSpend: number, c: Rfm, options: ClvOptions = {}): number {
   const months = options.months ?? 12;
   const rate = options.monthlyDiscountRate ?? 0.01;
   const month = 30 / (options.unitDays ?? 1);
-  const spend = expectedAverageSpend(gg, c);
   let clv = 0;
   let before = 0;
   for (let i = 1; i <= months; i++) {
     const upTo = conditionalExpectedPurchases(bg, i * month, c);
-    clv += (spend * (upTo - before)) / Math.pow(1 + rate, i);
+    clv += (expectedSpend * (upTo - before)) / Math.pow(1 + rate, i);
     before = upTo;
   }
   return clv;

@@ -28,25 +28,28 @@ export function digamma(x: number): number {
 }
 
 /**
- * log ₂F₁(a, b; c; z) for 0 <= z < 1 and a, b, c > 0, summed as its power series (every term positive here),
- * rescaled as it goes so large parameters cannot overflow.
+ * ₂F₁(a, b; c; z) for 0 <= z < 1 (c not a non-positive integer), summed as its power series, as
+ * { sign, log }: value = sign x e^log, so large parameters cannot overflow. Terms may change sign when a
+ * parameter is negative (the BG/NBD fits give a + b - 1 < 0 on some data).
  */
-export function logHyp2f1(a: number, b: number, c: number, z: number): number {
-  if (z === 0) return 0;
+export function hyp2f1(a: number, b: number, c: number, z: number): { sign: number; log: number } {
+  if (z === 0) return { sign: 1, log: 0 };
   let term = 1;
   let sum = 1;
   let logScale = 0;
-  for (let n = 0; n < 1_000_000; n++) {
+  for (let n = 0; n < 100_000; n++) {
     const ratio = (((a + n) * (b + n)) / ((c + n) * (n + 1))) * z;
     term *= ratio;
     sum += term;
-    // Past the largest term the ratios tend to z: the rest is about term x ratio / (1 - ratio).
-    if (ratio < 1 && term * (ratio / (1 - ratio)) < sum * 1e-16) break;
-    if (sum > 1e280) {
+    // Once the ratios are below one in size they tend to z: the rest is about term x ratio / (1 - ratio).
+    const r = Math.abs(ratio);
+    if (r < 1 && Math.abs(term) * (r / (1 - r)) <= Math.abs(sum) * 1e-16) break;
+    if (term === 0) break;
+    if (Math.abs(sum) > 1e280) {
       sum *= 1e-280;
       term *= 1e-280;
       logScale += 280 * Math.LN10;
     }
   }
-  return Math.log(sum) + logScale;
+  return { sign: Math.sign(sum), log: Math.log(Math.abs(sum)) + logScale };
 }

@@ -42,8 +42,8 @@ describe('CustomerLedger', () => {
     book.view('c', NOW - 2 * DAY + 60_000, 'audio');
     book.order('c', NOW - DAY, 80, ['audio', 'books']);
     const table = book.table(NOW);
-    expect(table.features).toEqual(['recencyDays', 'orders', 'revenue', 'views', 'cartAdds', 'visits', 'share:audio', 'share:books']);
-    const [recency, orders, revenue, views, cartAdds, visits, audio, books] = table.rows[0];
+    expect(table.features).toEqual(['recencyDays', 'orders', 'revenue', 'views', 'cartAdds', 'visits', 'abandonedCarts', 'share:audio', 'share:books']);
+    const [recency, orders, revenue, views, cartAdds, visits, , audio, books] = table.rows[0];
     expect(recency).toBeCloseTo(1);
     expect([orders, revenue, views, cartAdds, visits]).toEqual([1, 80, 2, 0, 2]);
     expect(audio).toBeCloseTo(3 / 4);

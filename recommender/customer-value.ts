@@ -1,0 +1,116 @@
+// Every buyer valued at once: BG/NBD and Gamma-Gamma fitted on the whole base, then per customer P(alive),
+// expected purchases, expected spend, discounted CLV, a churn-risk tier and the RFM scores and group.
+
+import {
+  ConvergenceError,
+  conditionalExpectedPurchases,
+  customerLifetimeValue,
+  expectedAverageSpend,
+  fitBgNbd,
+  fitGammaGamma,
+  probabilityAlive,
+  type BgNbdParams,
+  type GammaGammaParams,
+} from './clv';
+import type { BuyerHistory } from './customers';
+import { scoreRfm, type RfmScore } from './rfm';
+
+export const CHURN_TIERS = ['active', 'cooling', 'at-risk', 'lost'] as const;
+export type ChurnRisk = (typeof CHURN_TIERS)[number];
+
+export interface ValueOptions {
+  /** Expected purchases are reported over this many days. */
+  horizonDays?: number;
+  /** CLV horizon in months of 30 days, and the monthly discount rate (lifetimes' defaults: 12 and 1%). */
+  clvMonths?: number;
+  monthlyDiscountRate?: number;
+  /** P(alive) at or above `active` is active, above `cooling` cooling, above `atRisk` at risk, else lost. */
+  churnThresholds?: { active: number; cooling: number; atRisk: number };
+}
+
+export const DEFAULT_CHURN_THRESHOLDS = { active: 0.75, cooling: 0.5, atRisk: 0.25 };
+
+export interface CustomerValue {
+  id: string;
+  orders: number;
+  revenue: number;
+  /** Null when the models could not be fitted (too little history yet). */
+  pAlive: number | null;
+  expectedPurchases: number | null;
+  /** Gamma-Gamma's expected spend per purchase, or the population mean without it. */
+  expectedSpend: number;
+  clv: number | null;
+  churnRisk: ChurnRisk | null;
+  rfm: RfmScore;
+}
+
+export interface ValueModel {
+  bgnbd: { params: BgNbdParams; logLikelihood: number } | null;
+  gammaGamma: { params: GammaGammaParams; logLikelihood: number } | null;
+  /** Why a model is missing, if one is. */
+  errors: string[];
+  customers: CustomerValue[];
+  options: Required<ValueOptions>;
+}
+
+export function churnRisk(pAlive: number, t = DEFAULT_CHURN_THRESHOLDS): ChurnRisk {
+  if (pAlive >= t.active) return 'active';
+  if (pAlive >= t.cooling) return 'cooling';
+  if (pAlive >= t.atRisk) return 'at-risk';
+  return 'lost';
+}
+
+export function valueCustomers(buyers: readonly BuyerHistory[], options: ValueOptions = {}): ValueModel {
+  const o: Required<ValueOptions> = {
+    horizonDays: options.horizonDays ?? 90,
+    clvMonths: options.clvMonths ?? 12,
+    monthlyDiscountRate: options.monthlyDiscountRate ?? 0.01,
+    churnThresholds: options.churnThresholds ?? DEFAULT_CHURN_THRESHOLDS,
+  };
+  const errors: string[] = [];
+  const attempt = <T>(model: string, fit: () => T): T | null => {
+    try {
+      return fit();
+    } catch (error) {
+      if (!(error instanceof ConvergenceError || error instanceof RangeError)) throw error;
+      errors.push(`${model}: ${error.message}`);
+      return null;
+    }
+  };
+  const bg = buyers.length > 0 ? attempt('BG/NBD', () => fitBgNbd(buyers)) : null;
+  let gg = buyers.some((b) => b.frequency > 0) ? attempt('Gamma-Gamma', () => fitGammaGamma(buyers)) : null;
+  if (gg && gg.params.q <= 1) {
+    errors.push(`Gamma-Gamma: q = ${gg.params.q.toFixed(3)} <= 1 gives no finite mean spend`);
+    gg = null;
+  }
+  if (buyers.length > 0 && !buyers.some((b) => b.frequency > 0)) errors.push('Gamma-Gamma: no customer has a repeat purchase yet');
+  // Without Gamma-Gamma (spend too uniform to show differences between customers, or no repeat purchases yet)
+  // everyone's expected spend is the population's mean: of repeat purchase days, else of first orders.
+  const repeat = buyers.filter((b) => b.frequency > 0);
+  const fallbackSpend = repeat.length
+    ? repeat.reduce((s, b) => s + b.monetary, 0) / repeat.length
+    : buyers.reduce((s, b) => s + b.revenue / Math.max(1, b.orders), 0) / Math.max(1, buyers.length);
+  const rfm = scoreRfm(buyers);
+  const customers = buyers.map((b, i): CustomerValue => {
+    const pAlive = bg ? probabilityAlive(bg.params, b) : null;
+    const spend = gg ? expectedAverageSpend(gg.params, b) : fallbackSpend;
+    return {
+      id: b.id,
+      orders: b.orders,
+      revenue: b.revenue,
+      pAlive,
+      expectedPurchases: bg ? conditionalExpectedPurchases(bg.params, o.horizonDays, b) : null,
+      expectedSpend: spend,
+      clv: bg ? customerLifetimeValue(bg.params, spend, b, { months: o.clvMonths, monthlyDiscountRate: o.monthlyDiscountRate }) : null,
+      churnRisk: pAlive === null ? null : churnRisk(pAlive, o.churnThresholds),
+      rfm: rfm[i]!,
+    };
+  });
+  return {
+    bgnbd: bg && { params: bg.params, logLikelihood: bg.logLikelihood },
+    gammaGamma: gg && { params: gg.params, logLikelihood: gg.logLikelihood },
+    errors,
+    customers,
+    options: o,
+  };
+}
