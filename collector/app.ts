@@ -6,7 +6,8 @@ import http, { type IncomingMessage, type Server, type ServerResponse } from 'no
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
-import { STRATEGIES, type RecommendationResponse, type SegmentResponse, type Strategy } from '../sdk/wire';
+import { STRATEGIES, type ProfileResponse, type PublicProfileField, type RecommendationResponse, type SegmentResponse, type Strategy } from '../sdk/wire';
+import { profileOf, registerCustomerRoutes } from './customers-api';
 import { createAuth, type Keys } from './auth';
 import { errorHandler, HttpError, invalid, notFound, toErrorResponse } from './errors';
 import { INGEST_PATHS, createIngestHandler, sendJson } from './ingest';
@@ -36,6 +37,8 @@ export interface CollectorOptions {
   personalizer?: PersonalizerOptions;
   /** Token buckets per write key and per client address; false turns rate limiting off. */
   rateLimits?: RateLimits | false;
+  /** Figures /v1/profile may show the page besides segment, RFM group and churn risk (none by default). */
+  profilePublic?: PublicProfileField[];
   /** Folder holding the built SDK (patron.js), served at /patron.js; false to not serve it. */
   sdkDir?: string | false;
   log?: (message: string) => void;
@@ -112,7 +115,8 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
   // The storefront's reads. Served by Express for an app mounted elsewhere, and by listen() on the same fast
   // path as ingest: at a thousand requests a second Express's per-request objects outlive young-generation
   // collections and make every GC pause several times longer.
-  const reads: Record<string, (query: unknown) => RecommendationResponse | SegmentResponse> = {
+  const reads: Record<string, (query: unknown) => RecommendationResponse | SegmentResponse | ProfileResponse> = {
+    '/v1/profile': (raw) => profileOf(personalizer, raw, options.profilePublic ?? []),
     '/v1/recommendations': (raw) => {
       const query = recommendationQuerySchema.safeParse(raw);
       if (!query.success) throw invalid(query.error, 'query');
@@ -207,9 +211,7 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
   });
 
   const analyst = auth.require('analyst');
-  app.get('/v1/segments', analyst, (_req, res) => {
-    res.json({ segments: personalizer.segments });
-  });
+  registerCustomerRoutes(app, personalizer, analyst);
   app.get('/v1/reports/slots', analyst, async (req, res) => {
     const query = slotReportQuerySchema.safeParse(req.query);
     if (!query.success) throw invalid(query.error, 'query');

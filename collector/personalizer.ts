@@ -11,6 +11,10 @@ import {
   eligible,
   fitSegments,
   InteractionModel,
+  valueCustomers,
+  type CustomerValue,
+  type ValueModel,
+  type ValueOptions,
   type ItemFacts,
   type SlotContext,
   type SlotRules,
@@ -23,7 +27,8 @@ import {
 } from '../recommender';
 import type { RecommendationResponse, SegmentInfo, Strategy } from '../sdk/wire';
 import { slotConfigSchema, type CatalogItem, type SlotConfig } from './schemas';
-import type { AttributedOrder, SlotStats, Store, StoredEvent } from './store/types';
+import type { RefitJob } from './segment-worker';
+import type { AttributedOrder, SlotStats, Store, StoredEvent, StoredValues } from './store/types';
 
 /** What a batch of new events adds to the slot reports. */
 export interface ReportDeltas {
@@ -41,7 +46,9 @@ export interface PersonalizerOptions {
     /** ...but not sooner than this after the last refit (ms): a busy shop does not refit back to back. */
     minRefreshIntervalMs?: number;
   };
-  /** The built worker script that fits segments off the main thread (made by `npm run build`). */
+  /** CLV horizon and discount rate, the expected-purchases horizon, churn-risk thresholds. */
+  value?: ValueOptions;
+  /** The built worker script that fits segments and CLV off the main thread (made by `npm run build`). */
   segmentWorker?: string;
   log?: (message: string) => void;
 }
@@ -68,6 +75,10 @@ export class Personalizer {
   private readonly _identities = new Map<string, string>();
   private _segments: Segment[] = [];
   private _assignments = new Map<string, number>();
+  /** Each buyer's CLV, P(alive), churn risk and RFM, and the models they came from, as of the last refit. */
+  private _values = new Map<string, CustomerValue>();
+  private _valueModel: StoredValues['model'] | null = null;
+  private _valuesAt = 0;
   /** Best sellers within each segment, recomputed at each refit. */
   private _segmentTop = new Map<number, Recommendation[]>();
   private readonly _slots = new Map<string, { config: SlotConfig; updatedAt: number }>();
@@ -102,6 +113,8 @@ export class Personalizer {
       this._segments = saved.segments;
       this._assignments = saved.assignments;
     }
+    const values = await this._store.loadValues();
+    if (values) this._setValues(values);
     for (const slot of await this._store.listSlots()) this._slots.set(slot.name, { config: slot.config, updatedAt: slot.updatedAt });
     // A full rebuild: co-occurrences are counted once at the end, by sorting.
     this.interactions.beginBulk();
@@ -116,7 +129,7 @@ export class Personalizer {
       }, interval);
       this._timer.unref();
     }
-    if (!saved && this.customers.size > 0) void this.refitSegments();
+    if ((!saved || !values) && this.customers.size > 0) void this.refitSegments();
   }
 
   /** Feeds newly stored events to the models, in the order given; returns what they add to the slot reports. */
@@ -304,6 +317,35 @@ export class Personalizer {
     return this._segments;
   }
 
+  /** The segment id of each customer, as of the last refit. */
+  segmentIdOf(customerId: string): number | undefined {
+    return this._assignments.get(customerId);
+  }
+
+  /** A buyer's CLV, P(alive), churn risk and RFM, as of the last refit. */
+  valueOf(customerId: string): CustomerValue | undefined {
+    return this._values.get(customerId);
+  }
+
+  /** Every buyer's value, the models they came from, and when. */
+  get values(): { customers: Iterable<CustomerValue>; model: StoredValues['model'] | null; updatedAt: number; count: number } {
+    return { customers: this._values.values(), model: this._valueModel, updatedAt: this._valuesAt, count: this._values.size };
+  }
+
+  /** What the shop may know about a visitor: their segment and, once they have bought, their value. */
+  profileOf(anonymousId?: string, userId?: string): { customerId?: string; segment: SegmentInfo | null; value?: CustomerValue } {
+    const customerId = this.viewerOf(anonymousId, userId);
+    return { customerId, segment: this.segmentOf(anonymousId, userId), value: customerId === undefined ? undefined : this._values.get(customerId) };
+  }
+
+  private _setValues(values: StoredValues): void {
+    const before = this._valueModel?.errors.join();
+    this._values = new Map(values.customers.map((c) => [c.id, c]));
+    this._valueModel = values.model;
+    this._valuesAt = values.updatedAt;
+    if (values.model.errors.join() !== before) for (const error of values.model.errors) this._log(`customer value: ${error}`);
+  }
+
   /**
    * Folds live co-occurrence increments into the compact rows, in slices of a few milliseconds between which
    * requests are served: never one long pause.
@@ -338,11 +380,16 @@ export class Personalizer {
     const now = Date.now();
     const table = this.customers.table(now);
     if (table.rows.length === 0) return;
+    const buyers = this.customers.buyers(now);
     const { refreshIntervalMs: _i, refreshAfterEvents: _e, minRefreshIntervalMs: _m, ...fitOptions } = this._options.segments ?? {};
     const started = performance.now();
     try {
-      const model = await this._fitInWorker(table, { ...fitOptions, previous: this._segments });
+      const { model, value } = await this._fitInWorker({ id: 0, table, options: { ...fitOptions, previous: this._segments }, buyers, valueOptions: this._options.value ?? {} });
       if (this._closed) return;
+      const { customers, ...valueModel } = value;
+      const values: StoredValues = { model: valueModel, customers, updatedAt: now };
+      this._setValues(values);
+      await this._store.saveValues(values);
       const assignments = new Map(table.customerIds.map((id, i) => [id, model.assignments[i]]));
       const changed = model.segments.map((s) => s.label).join() !== this._segments.map((s) => s.label).join();
       this._segments = model.segments;
@@ -355,19 +402,19 @@ export class Personalizer {
     }
   }
 
-  private _fitInWorker(table: ReturnType<CustomerLedger['table']>, options: SegmentOptions): Promise<SegmentModel> {
+  private _fitInWorker(job: RefitJob): Promise<{ model: SegmentModel; value: ValueModel }> {
     const script = this._options.segmentWorker ?? DEFAULT_SEGMENT_WORKER;
     if (!this._worker && !fs.existsSync(script)) {
       this._log(`segments: ${script} is not built (npm run build); fitting on the main thread`);
-      return Promise.resolve(fitSegments(table, options));
+      return Promise.resolve({ model: fitSegments(job.table, job.options), value: valueCustomers(job.buyers, job.valueOptions) });
     }
     const worker = (this._worker ??= spawnSegmentWorker(script));
     const id = ++this._jobs;
     return new Promise((resolve, reject) => {
-      const onMessage = (reply: { id: number; model?: SegmentModel; error?: string }) => {
+      const onMessage = (reply: { id: number; model?: SegmentModel; value?: ValueModel; error?: string }) => {
         if (reply.id !== id) return;
         cleanup();
-        if (reply.model) resolve(reply.model);
+        if (reply.model && reply.value) resolve({ model: reply.model, value: reply.value });
         else reject(new Error(reply.error));
       };
       const onError = (error: Error) => {
@@ -384,7 +431,7 @@ export class Personalizer {
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
-      worker.postMessage({ id, table, options });
+      worker.postMessage({ ...job, id });
     });
   }
 

@@ -2,7 +2,7 @@
 
 import { z } from 'zod';
 import { STRATEGIES, type Issue, type Strategy, type WireEvent } from '../sdk/wire';
-import { SIMILARITIES } from '../recommender';
+import { CHURN_TIERS, RFM_GROUPS, SIMILARITIES } from '../recommender';
 
 /** Segment's documented limits: 32 KB per event, 500 KB per batch. */
 export const LIMITS = {
@@ -204,6 +204,20 @@ export const recommendationQuerySchema = z
 export const segmentQuerySchema = z
   .object({ anonymousId: id.optional(), userId: id.optional(), writeKey: z.string().optional() })
   .refine((q) => q.anonymousId !== undefined || q.userId !== undefined, { message: 'needs anonymousId or userId', path: ['anonymousId'] });
+
+export const profileQuerySchema = segmentQuerySchema;
+
+export const CUSTOMER_SORTS = ['clv', 'pAlive', 'expectedPurchases', 'revenue', 'orders'] as const;
+export const customersQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+  sort: z.enum(CUSTOMER_SORTS).default('clv'),
+  order: z.enum(['asc', 'desc']).default('desc'),
+  /** A segment's slug or id. */
+  segment: z.string().max(200).optional(),
+  rfm: z.enum(RFM_GROUPS).optional(),
+  churnRisk: z.enum(CHURN_TIERS).optional(),
+});
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day, YYYY-MM-DD');
 export const slotReportQuerySchema = z.object({ from: day.optional(), to: day.optional(), slot: slotNameSchema.optional() });

@@ -132,6 +132,28 @@ export interface SegmentInfo {
   label: string;
 }
 
+export type ChurnRiskTier = 'active' | 'cooling' | 'at-risk' | 'lost';
+
+/** Figures a merchant may choose to expose to the page (none are by default). */
+export const PUBLIC_PROFILE_FIELDS = ['clv', 'pAlive', 'expectedPurchases', 'rfmScores'] as const;
+export type PublicProfileField = (typeof PUBLIC_PROFILE_FIELDS)[number];
+
+/** What the shop's page may know about its visitor (GET /v1/profile). */
+export interface ProfileResponse {
+  anonymousId?: string;
+  userId?: string;
+  segment: SegmentInfo | null;
+  /** The RFM group, once the visitor has bought. */
+  rfm: { group: string; label: string } | null;
+  /** From P(alive), once the visitor has bought and the models are fitted. */
+  churnRisk: ChurnRiskTier | null;
+  /** Only when the merchant made them public. */
+  clv?: number | null;
+  pAlive?: number | null;
+  expectedPurchases?: number | null;
+  rfmScores?: { r: number; f: number; m: number } | null;
+}
+
 export interface SegmentResponse {
   anonymousId: string;
   segment: SegmentInfo | null;

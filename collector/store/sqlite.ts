@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { CatalogItem, SlotConfig } from '../schemas';
-import type { AttributedOrder, QuarantinedEvent, SlotStats, Store, StoredEvent, StoredSegments } from './types';
+import type { AttributedOrder, QuarantinedEvent, SlotStats, Store, StoredEvent, StoredSegments, StoredValues } from './types';
+import type { ChurnRisk, CustomerValue, RfmGroup } from '../../recommender';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -91,12 +92,42 @@ CREATE TABLE IF NOT EXISTS meta (
   key   TEXT PRIMARY KEY,
   value INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS customer_values (
+  customer_id        TEXT PRIMARY KEY,
+  orders             INTEGER NOT NULL,
+  revenue            REAL NOT NULL,
+  p_alive            REAL,
+  expected_purchases REAL,
+  expected_spend     REAL NOT NULL,
+  clv                REAL,
+  churn_risk         TEXT,
+  rfm_r              INTEGER NOT NULL,
+  rfm_f              INTEGER NOT NULL,
+  rfm_m              INTEGER NOT NULL,
+  rfm_group          TEXT NOT NULL,
+  updated_at         INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS customer_segments (
   customer_id TEXT PRIMARY KEY,
   segment_id  INTEGER NOT NULL,
   updated_at  INTEGER NOT NULL
 );
 `;
+
+interface ValueRow {
+  customer_id: string;
+  orders: number;
+  revenue: number;
+  p_alive: number | null;
+  expected_purchases: number | null;
+  expected_spend: number;
+  clv: number | null;
+  churn_risk: string | null;
+  rfm_r: number;
+  rfm_f: number;
+  rfm_m: number;
+  rfm_group: string;
+}
 
 interface EventRow {
   message_id: string;
@@ -252,6 +283,15 @@ export function openSqliteStore({ file, durability = 'full' }: SqliteStoreOption
     for (const [customer, id] of s.assignments) assign.run(customer, id, s.updatedAt);
   });
 
+  const saveValues = db.transaction((v: StoredValues) => {
+    db.prepare('DELETE FROM customer_values').run();
+    const insert = db.prepare(
+      'INSERT INTO customer_values (customer_id, orders, revenue, p_alive, expected_purchases, expected_spend, clv, churn_risk, rfm_r, rfm_f, rfm_m, rfm_group, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    for (const c of v.customers) insert.run(c.id, c.orders, c.revenue, c.pAlive, c.expectedPurchases, c.expectedSpend, c.clv, c.churnRisk, c.rfm.r, c.rfm.f, c.rfm.m, c.rfm.group, v.updatedAt);
+    db.prepare("INSERT INTO meta (key, value) VALUES ('value_model', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(JSON.stringify({ ...v.model, updatedAt: v.updatedAt }));
+  });
+
   return {
     async insertEvents(events) {
       if (events.length === 0) return { inserted: [], duplicates: 0 };
@@ -359,6 +399,27 @@ export function openSqliteStore({ file, durability = 'full' }: SqliteStoreOption
         assignments: new Map(assignments.map((a) => [a.customer_id, a.segment_id])),
         updatedAt: rows[0].updated_at,
       };
+    },
+    async saveValues(v) {
+      saveValues(v);
+    },
+    async loadValues() {
+      const meta = db.prepare("SELECT value FROM meta WHERE key = 'value_model'").get() as { value: string } | undefined;
+      if (!meta) return null;
+      const { updatedAt, ...model } = JSON.parse(meta.value) as StoredValues['model'] & { updatedAt: number };
+      const rows = db.prepare('SELECT * FROM customer_values').all() as ValueRow[];
+      const customers = rows.map((r): CustomerValue => ({
+        id: r.customer_id,
+        orders: r.orders,
+        revenue: r.revenue,
+        pAlive: r.p_alive,
+        expectedPurchases: r.expected_purchases,
+        expectedSpend: r.expected_spend,
+        clv: r.clv,
+        churnRisk: r.churn_risk as ChurnRisk | null,
+        rfm: { r: r.rfm_r, f: r.rfm_f, m: r.rfm_m, group: r.rfm_group as RfmGroup },
+      }));
+      return { model, customers, updatedAt };
     },
     async close() {
       if (waiting.length) commit();

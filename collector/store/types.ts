@@ -2,7 +2,7 @@
 
 import type { EventContext, EventProperties, EventType, Issue } from '../../sdk/wire';
 import type { CatalogItem, SlotConfig } from '../schemas';
-import type { Segment } from '../../recommender';
+import type { CustomerValue, Segment, ValueModel } from '../../recommender';
 
 /** A validated event as stored: times in milliseconds since the epoch. */
 export interface StoredEvent {
@@ -26,6 +26,13 @@ export interface QuarantinedEvent {
   reasons: Issue[];
   /** The event as it arrived, serialised. */
   raw: string;
+}
+
+/** The CLV models and every buyer's value, as of `updatedAt`. */
+export interface StoredValues {
+  model: Omit<ValueModel, 'customers'>;
+  customers: CustomerValue[];
+  updatedAt: number;
 }
 
 export interface StoredSegments {
@@ -83,5 +90,8 @@ export interface Store {
   clientDropped(): Promise<number>;
   saveSegments(segments: StoredSegments): Promise<void>;
   loadSegments(): Promise<StoredSegments | null>;
+  /** Replaces the customer values (CLV, P(alive), RFM...) with the latest refit's. */
+  saveValues(values: StoredValues): Promise<void>;
+  loadValues(): Promise<StoredValues | null>;
   close(): Promise<void>;
 }

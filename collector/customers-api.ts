@@ -1,0 +1,110 @@
+// Customer value over HTTP: the visitor's own profile for the shop's page (write key: nothing a merchant has
+// not made public), and the analysts' tables (analyst key): customers with CLV, P(alive) and RFM, segment
+// summaries, and the value of the whole base.
+
+import type { Express, RequestHandler } from 'express';
+import { CHURN_TIERS, RFM_GROUPS, RFM_LABELS, type CustomerValue, type Segment } from '../recommender';
+import type { ProfileResponse, PublicProfileField } from '../sdk/wire';
+import { invalid } from './errors';
+import type { Personalizer } from './personalizer';
+import { customersQuerySchema, profileQuerySchema } from './schemas';
+
+/** GET /v1/profile: segment, RFM group and churn risk; raw figures only when made public. */
+export function profileOf(personalizer: Personalizer, raw: unknown, publicFields: readonly PublicProfileField[]): ProfileResponse {
+  const query = profileQuerySchema.safeParse(raw);
+  if (!query.success) throw invalid(query.error, 'query');
+  const { anonymousId, userId } = query.data;
+  const { segment, value } = personalizer.profileOf(anonymousId, userId);
+  const shown = new Set(publicFields);
+  return {
+    ...(anonymousId !== undefined ? { anonymousId } : {}),
+    ...(userId !== undefined ? { userId } : {}),
+    segment,
+    rfm: value ? { group: value.rfm.group, label: RFM_LABELS[value.rfm.group] } : null,
+    churnRisk: value?.churnRisk ?? null,
+    ...(shown.has('clv') ? { clv: value?.clv ?? null } : {}),
+    ...(shown.has('pAlive') ? { pAlive: value?.pAlive ?? null } : {}),
+    ...(shown.has('expectedPurchases') ? { expectedPurchases: value?.expectedPurchases ?? null } : {}),
+    ...(shown.has('rfmScores') ? { rfmScores: value ? { r: value.rfm.r, f: value.rfm.f, m: value.rfm.m } : null } : {}),
+  };
+}
+
+const sum = (values: Iterable<number | null>) => {
+  let s = 0;
+  for (const v of values) s += v ?? 0;
+  return s;
+};
+
+/** Totals over a set of customers' values. */
+function summary(values: readonly CustomerValue[]) {
+  const clv = sum(values.map((v) => v.clv));
+  return {
+    customers: values.length,
+    clv,
+    meanClv: values.length ? clv / values.length : 0,
+    expectedPurchases: sum(values.map((v) => v.expectedPurchases)),
+    revenue: sum(values.map((v) => v.revenue)),
+  };
+}
+
+export function registerCustomerRoutes(app: Express, personalizer: Personalizer, analyst: RequestHandler): void {
+  const segmentInfo = (customerId: string) => {
+    const id = personalizer.segmentIdOf(customerId);
+    const s = id === undefined ? undefined : personalizer.segments.find((x) => x.id === id);
+    return s ? { id: s.id, slug: s.slug, label: s.label } : null;
+  };
+
+  app.get('/v1/customers', analyst, (req, res) => {
+    const query = customersQuerySchema.safeParse(req.query);
+    if (!query.success) throw invalid(query.error, 'query');
+    const { limit, offset, sort, order, segment, rfm, churnRisk } = query.data;
+    const wanted = segment === undefined ? undefined : personalizer.segments.find((s) => s.slug === segment || String(s.id) === segment);
+    let rows = [...personalizer.values.customers];
+    if (segment !== undefined) rows = rows.filter((c) => wanted !== undefined && personalizer.segmentIdOf(c.id) === wanted.id);
+    if (rfm) rows = rows.filter((c) => c.rfm.group === rfm);
+    if (churnRisk) rows = rows.filter((c) => c.churnRisk === churnRisk);
+    // Unknown values (models not fitted yet) sort last either way; ties by id, so pages are stable.
+    const sign = order === 'asc' ? 1 : -1;
+    rows.sort((a, b) => {
+      const x = a[sort];
+      const y = b[sort];
+      if (x === null || y === null) return x === y ? (a.id < b.id ? -1 : 1) : x === null ? 1 : -1;
+      return sign * (x - y) || (a.id < b.id ? -1 : 1);
+    });
+    res.json({
+      total: rows.length,
+      limit,
+      offset,
+      updatedAt: new Date(personalizer.values.updatedAt).toISOString(),
+      customers: rows.slice(offset, offset + limit).map((c) => ({ ...c, rfm: { ...c.rfm, label: RFM_LABELS[c.rfm.group] }, segment: segmentInfo(c.id) })),
+    });
+  });
+
+  app.get('/v1/segments', analyst, (_req, res) => {
+    const bySegment = new Map<number, CustomerValue[]>();
+    for (const c of personalizer.values.customers) {
+      const id = personalizer.segmentIdOf(c.id);
+      if (id === undefined) continue;
+      let list = bySegment.get(id);
+      if (!list) bySegment.set(id, (list = []));
+      list.push(c);
+    }
+    res.json({
+      segments: personalizer.segments.map((s: Segment) => ({ ...s, value: summary(bySegment.get(s.id) ?? []) })),
+    });
+  });
+
+  app.get('/v1/clv', analyst, (_req, res) => {
+    const { model, updatedAt } = personalizer.values;
+    const all = [...personalizer.values.customers];
+    const by = <K extends string>(keys: readonly K[], of: (c: CustomerValue) => K | null) =>
+      Object.fromEntries(keys.map((k) => [k, summary(all.filter((c) => of(c) === k))]));
+    res.json({
+      updatedAt: new Date(updatedAt).toISOString(),
+      ...summary(all),
+      byChurnRisk: by(CHURN_TIERS, (c) => c.churnRisk),
+      byRfmGroup: by(RFM_GROUPS, (c) => c.rfm.group),
+      model,
+    });
+  });
+}

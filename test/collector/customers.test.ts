@@ -1,0 +1,147 @@
+// Customer value over HTTP: profile for the page (write key), customers, segments and portfolio CLV for
+// analysts, all from orders sent as events and a refit in the worker.
+
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { random } from '../../recommender';
+import type { WireEvent } from '../../sdk/wire';
+import { KEYS, catalog, get, post, put, startCollector, type Running } from './helpers';
+
+const DAY = 86_400_000;
+const NOW = Date.now();
+
+/** 120 buyers over a year: regulars still buying, regulars who stopped half a year ago, one-time buyers. */
+function history(): WireEvent[] {
+  const rand = random(11);
+  const events: WireEvent[] = [];
+  const order = (customer: string, at: number, revenue: number): WireEvent => ({
+    type: 'track',
+    event: 'Order Completed',
+    messageId: randomUUID(),
+    userId: customer,
+    timestamp: new Date(at).toISOString(),
+    properties: { order_id: randomUUID(), revenue, products: [{ product_id: 'p1', price: revenue, quantity: 1 }] },
+  });
+  for (let i = 0; i < 120; i++) {
+    const kind = i % 3; // 0: still buying, 1: stopped, 2: bought once
+    const spend = 20 + rand() * rand() * 150;
+    const start = NOW - (330 + rand() * 30) * DAY;
+    const stop = kind === 1 ? NOW - 180 * DAY : NOW - DAY;
+    if (kind === 2) events.push(order(`c${i}`, start + rand() * 200 * DAY, spend));
+    else for (let at = start; at < stop; at += (7 + rand() * 21) * DAY) events.push(order(`c${i}`, at, spend * (0.8 + rand() * 0.4)));
+  }
+  return events;
+}
+
+let c: Running;
+const analyst = (path: string) => get(`${c.url}${path}`, KEYS.analyst[0], true);
+
+beforeAll(async () => {
+  c = await startCollector({ personalizer: { segments: { refreshIntervalMs: 0, refreshAfterEvents: 1e9, k: 3, seed: 1 } }, profilePublic: [] });
+  await put(`${c.url}/v1/catalog/items`, catalog(['p1']));
+  const events = history();
+  for (let i = 0; i < events.length; i += 400) {
+    const res = await post(`${c.url}/v1/batch`, { batch: events.slice(i, i + 400) }, { key: KEYS.admin[0] });
+    expect(res.body.accepted).toBe(Math.min(400, events.length - i));
+  }
+  const refit = await fetch(`${c.url}/v1/segments/refit`, { method: 'POST', headers: { authorization: `Bearer ${KEYS.admin[0]}` } });
+  expect(refit.status).toBe(200);
+});
+afterAll(() => c.stop());
+
+describe('GET /v1/profile', () => {
+  it("tells the page the visitor's segment, RFM group and churn risk, and no raw figures", async () => {
+    const res = await get(`${c.url}/v1/profile?userId=c0`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.body.segment).toMatchObject({ slug: expect.any(String), label: expect.any(String) });
+    expect(res.body.rfm).toMatchObject({ group: expect.any(String), label: expect.any(String) });
+    expect(res.body.churnRisk).toBe('active');
+    expect(Object.keys(res.body).sort()).toEqual(['churnRisk', 'rfm', 'segment', 'userId']);
+    expect((await get(`${c.url}/v1/profile?userId=c1`)).body.churnRisk).toMatch(/at-risk|lost/);
+  });
+
+  it('knows nothing yet about a visitor who never bought', async () => {
+    const res = await get(`${c.url}/v1/profile?anonymousId=someone-new`);
+    expect(res.body).toEqual({ anonymousId: 'someone-new', segment: null, rfm: null, churnRisk: null });
+  });
+
+  it('needs a write key and an id', async () => {
+    expect((await get(`${c.url}/v1/profile?userId=c0`, null)).status).toBe(401);
+    const res = await get(`${c.url}/v1/profile`);
+    expect(res.status).toBe(400);
+    expect(res.body.error.issues[0].path).toBe('anonymousId');
+  });
+
+  it('shows the figures a merchant made public', async () => {
+    const s = await startCollector({ profilePublic: ['clv', 'pAlive'] }, c.dir);
+    try {
+      const res = await get(`${s.url}/v1/profile?userId=c0`);
+      expect(res.body.clv).toBeGreaterThan(0);
+      expect(res.body.pAlive).toBeGreaterThan(0.5);
+      expect(res.body).not.toHaveProperty('expectedPurchases');
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+describe('analyst endpoints', () => {
+  it('lists customers with CLV, P(alive), expected purchases, segment and RFM, sorted and paged', async () => {
+    const first = await analyst('/v1/customers?limit=10');
+    expect(first.status).toBe(200);
+    expect(first.body.total).toBe(120);
+    expect(first.body.customers).toHaveLength(10);
+    const clvs = first.body.customers.map((x: any) => x.clv);
+    expect([...clvs].sort((a, b) => b - a)).toEqual(clvs);
+    const top = first.body.customers[0];
+    expect(Number(top.id.slice(1)) % 3).toBe(0); // the most valuable are the regulars still buying
+    expect(top).toMatchObject({ pAlive: expect.any(Number), expectedPurchases: expect.any(Number), churnRisk: 'active', rfm: { group: expect.any(String) }, segment: { slug: expect.any(String) } });
+    const second = await analyst('/v1/customers?limit=10&offset=10');
+    expect(second.body.customers[0].clv).toBeLessThanOrEqual(clvs[9]);
+    const byRevenue = await analyst('/v1/customers?sort=revenue&order=asc&limit=5');
+    const revenues = byRevenue.body.customers.map((x: any) => x.revenue);
+    expect([...revenues].sort((a, b) => a - b)).toEqual(revenues);
+  });
+
+  it('filters by churn risk, RFM group and segment', async () => {
+    const lost = await analyst('/v1/customers?churnRisk=lost&limit=1000');
+    expect(lost.body.total).toBeGreaterThan(10);
+    for (const x of lost.body.customers) expect(Number(x.id.slice(1)) % 3).toBe(1);
+    const anyGroup = (await analyst('/v1/customers?limit=1')).body.customers[0].rfm.group;
+    const group = await analyst(`/v1/customers?rfm=${anyGroup}&limit=1000`);
+    for (const x of group.body.customers) expect(x.rfm.group).toBe(anyGroup);
+    const slug = (await analyst('/v1/customers?limit=1')).body.customers[0].segment.slug;
+    const seg = await analyst(`/v1/customers?segment=${slug}&limit=1000`);
+    expect(seg.body.total).toBeGreaterThan(0);
+    for (const x of seg.body.customers) expect(x.segment.slug).toBe(slug);
+    expect((await analyst('/v1/customers?sort=height')).status).toBe(400);
+    expect((await analyst('/v1/customers?churnRisk=gone')).body.error.issues[0].path).toBe('churnRisk');
+  });
+
+  it('summarises CLV per segment and for the whole base, with the fitted models', async () => {
+    const portfolio = (await analyst('/v1/clv')).body;
+    const customers = (await analyst('/v1/customers?limit=1000')).body.customers;
+    const total = customers.reduce((s: number, x: any) => s + x.clv, 0);
+    expect(portfolio.customers).toBe(120);
+    expect(portfolio.clv).toBeCloseTo(total, 6);
+    expect(portfolio.byChurnRisk.active.customers + portfolio.byChurnRisk.cooling.customers + portfolio.byChurnRisk['at-risk'].customers + portfolio.byChurnRisk.lost.customers).toBe(120);
+    expect(portfolio.model.bgnbd.params).toMatchObject({ r: expect.any(Number), alpha: expect.any(Number), a: expect.any(Number), b: expect.any(Number) });
+    expect(portfolio.model.gammaGamma.params.q).toBeGreaterThan(1);
+    const segments = (await analyst('/v1/segments')).body.segments;
+    expect(segments.reduce((s: number, x: any) => s + x.value.clv, 0)).toBeCloseTo(total, 6);
+  });
+
+  it('is for analysts only', async () => {
+    expect((await get(`${c.url}/v1/customers`)).status).toBe(401);
+    expect((await get(`${c.url}/v1/clv`)).status).toBe(401);
+  });
+
+  it('keeps the values across a restart', async () => {
+    const before = (await analyst('/v1/customers?limit=3')).body.customers;
+    const dir = c.dir;
+    await c.stop();
+    c = await startCollector({ personalizer: { segments: { refreshIntervalMs: 0, refreshAfterEvents: 1e9 } } }, dir);
+    expect((await analyst('/v1/customers?limit=3')).body.customers).toEqual(before);
+  });
+});
