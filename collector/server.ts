@@ -10,6 +10,7 @@ import type { Keys } from './auth';
 import { loadOrCreateKeys } from './keys';
 import { openSqliteStore } from './store/sqlite';
 import { DEFAULT_RATE_LIMITS, type Bucket, type RateLimits } from './rate-limit';
+import { PUBLIC_PROFILE_FIELDS, type PublicProfileField } from '../sdk/wire';
 
 export interface ServerConfig {
   port: number;
@@ -20,6 +21,7 @@ export interface ServerConfig {
   corsOrigins: string[];
   rateLimits: RateLimits | false;
   durability: 'full' | 'normal';
+  profilePublic: PublicProfileField[];
 }
 
 const list = (value: string | undefined) => (value ? value.split(',').map((s) => s.trim()).filter(Boolean) : []);
@@ -40,6 +42,7 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv = process.env)
       'rate-per-address': { type: 'string' },
       'trust-proxy': { type: 'boolean' },
       durability: { type: 'string' },
+      'profile-public': { type: 'string' },
     },
     strict: true,
   });
@@ -70,9 +73,13 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv = process.env)
       };
   const durability = values.durability ?? env.PATRON_DURABILITY ?? 'full';
   if (durability !== 'full' && durability !== 'normal') throw new Error(`--durability must be full or normal, got ${durability}`);
+  const profilePublic = list(values['profile-public'] ?? env.PATRON_PROFILE_PUBLIC);
+  const unknown = profilePublic.filter((f) => !(PUBLIC_PROFILE_FIELDS as readonly string[]).includes(f));
+  if (unknown.length) throw new Error(`--profile-public takes ${PUBLIC_PROFILE_FIELDS.join(', ')}; got ${unknown.join(', ')}`);
   return {
     port,
     rateLimits,
+    profilePublic: profilePublic as PublicProfileField[],
     durability,
     host: values.host ?? env.PATRON_HOST ?? '0.0.0.0',
     database,
@@ -84,7 +91,7 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv = process.env)
 
 export async function startServer(config: ServerConfig, extra: Partial<CollectorOptions> = {}): Promise<{ app: PatronApp; server: Server; url: string }> {
   const store = openSqliteStore({ file: config.database, durability: config.durability });
-  const app = await createApp({ keys: config.keys, store, corsOrigins: config.corsOrigins, rateLimits: config.rateLimits, ...extra });
+  const app = await createApp({ keys: config.keys, store, corsOrigins: config.corsOrigins, rateLimits: config.rateLimits, profilePublic: config.profilePublic, ...extra });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(s)));
   });

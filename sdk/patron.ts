@@ -10,6 +10,7 @@ import type {
   EventProperties,
   EventType,
   ProductProperties,
+  ProfileResponse,
   RecommendationResponse,
   SegmentInfo,
   SegmentResponse,
@@ -34,6 +35,8 @@ export interface PatronOptions {
   sessionTimeout?: number;
   /** How long recommendation and segment requests may take before the page gives up on them. */
   requestTimeout?: number;
+  /** How long [data-patron-show] content waits for the visitor's profile before the page goes on without it. */
+  targetingTimeout?: number;
   /** Track Recommendation Viewed / Clicked for rendered slots. */
   trackRecommendations?: boolean;
   /** Caps on the events waiting to be sent; past them the oldest go and are counted. */
@@ -82,8 +85,15 @@ export interface Patron {
   /** null when the collector cannot be reached in time: the page goes on without. */
   recommendations(request: RecommendationRequest): Promise<RecommendationResponse | null>;
   segment(): Promise<SegmentInfo | null>;
+  /** The visitor's segment, RFM group and churn risk (fetched once per page); null when unknown in time. */
+  profile(): Promise<ProfileResponse | null>;
   /** Fills every [data-patron-slot] under root not filled yet. */
   renderSlots(root?: ParentNode): Promise<void>;
+  /**
+   * Shows [data-patron-show="segment:slug rfm:champions churn:at-risk"] to matching visitors only and hides
+   * [data-patron-hide="..."] from them; both stay hidden until the profile is known (or the wait times out).
+   */
+  renderTargeted(root?: ParentNode): Promise<void>;
   flush(): Promise<void>;
   anonymousId(): string;
   userId(): string | null;
@@ -228,6 +238,30 @@ export function createPatron(options: PatronOptions): Patron {
   // Without consent, reads carry no identifier.
   const who = () => (consent !== 'granted' ? {} : userId ? { anonymousId, userId } : { anonymousId });
 
+  // One profile request per page and visitor.
+  let profile: Promise<ProfileResponse | null> | null = null;
+  const forgetProfile = () => (profile = null);
+
+  async function renderTargeted(root: ParentNode | undefined = doc): Promise<void> {
+    if (!root) return;
+    hideUntilKnown(doc);
+    const targeted = Array.from(root.querySelectorAll<HTMLElement>('[data-patron-show],[data-patron-hide]'));
+    if (!targeted.length) return;
+    const wait = new Promise<null>((resolve) => setTimeout(resolve, options.targetingTimeout ?? 1000, null));
+    const known = await Promise.race([api.profile(), wait]);
+    const traits = new Set<string>();
+    if (known?.segment) traits.add(`segment:${known.segment.slug}`).add(`segment:${known.segment.id}`);
+    if (known?.rfm) traits.add(`rfm:${known.rfm.group}`);
+    if (known?.churnRisk) traits.add(`churn:${known.churnRisk}`);
+    const matches = (rule: string | undefined) => !!rule && rule.split(/[\s,]+/).some((t) => traits.has(t));
+    for (const el of targeted) {
+      // Unknown visitor (or no answer in time): show-content stays hidden, hide-content is shown.
+      const visible = el.hasAttribute('data-patron-show') ? matches(el.dataset.patronShow) : !matches(el.dataset.patronHide);
+      if (visible) el.setAttribute('data-patron-shown', '');
+      else el.removeAttribute('data-patron-shown');
+    }
+  }
+
   async function renderSlots(root: ParentNode | undefined = doc): Promise<void> {
     if (!root) return;
     const slots = Array.from(root.querySelectorAll<HTMLElement>('[data-patron-slot]:not([data-patron-state])'));
@@ -286,6 +320,7 @@ export function createPatron(options: PatronOptions): Patron {
       if (typeof id !== 'string' || !id) throw new Error('patron.identify: a userId is required');
       if (options.anonymous || consent === 'denied') return;
       storage.set(UID, (userId = id));
+      forgetProfile();
       enqueue('identify', { traits: traits ?? {} });
     },
     recommendations(request) {
@@ -295,19 +330,29 @@ export function createPatron(options: PatronOptions): Patron {
       const res = await getJson<SegmentResponse>('/v1/segment', who());
       return res ? res.segment : null;
     },
+    profile() {
+      if (consent !== 'granted') return Promise.resolve(null);
+      return (profile ??= getJson<ProfileResponse>('/v1/profile', who()).then((res) => {
+        if (!res) forgetProfile(); // try again next time
+        return res;
+      }));
+    },
     renderSlots,
+    renderTargeted,
     flush: () => queue.flush(),
     anonymousId: () => anonymousId,
     userId: () => userId,
     reset() {
       storage.remove(UID);
       userId = null;
+      forgetProfile();
       storage.set(AID, (anonymousId = uuid()));
     },
     consent(state) {
       if (state === undefined) return consent;
       if (state !== 'granted' && state !== 'pending' && state !== 'denied') throw new Error(`patron.consent: unknown state ${state}`);
       consent = state;
+      forgetProfile();
       local.set(CONSENT, state);
       if (state === 'granted') {
         queue.resume();
@@ -347,4 +392,18 @@ export function createPatron(options: PatronOptions): Patron {
     },
   };
   return api;
+}
+
+const HIDE_UNTIL_KNOWN = 'patron-targeting';
+
+/**
+ * Targeted content is hidden until Patron decides (pages should carry the same rule in their own CSS, so
+ * nothing flashes before this script loads).
+ */
+function hideUntilKnown(doc: Document | undefined): void {
+  if (!doc || doc.getElementById(HIDE_UNTIL_KNOWN)) return;
+  const style = doc.createElement('style');
+  style.id = HIDE_UNTIL_KNOWN;
+  style.textContent = '[data-patron-show]:not([data-patron-shown]),[data-patron-hide]:not([data-patron-shown]){display:none!important}';
+  (doc.head ?? doc.documentElement).appendChild(style);
 }

@@ -1,6 +1,6 @@
 // The script-tag build: <script async src=".../patron.js" data-write-key="..." data-endpoint="...">.
 // Reads its options from the tag, replays calls queued by the stub snippet, tracks the page view and
-// fills recommendation slots. Never throws into the host page.
+// fills recommendation slots and segment-targeted content. Never throws into the host page.
 
 import { createPatron, type Patron } from './patron';
 
@@ -32,9 +32,12 @@ declare global {
         console.warn('[patron]', error);
       }
     }
-    const slots = () => void patron.renderSlots();
-    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', slots);
-    else slots();
+    const render = () => {
+      void patron.renderSlots();
+      void patron.renderTargeted();
+    };
+    if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', render);
+    else render();
   } catch (error) {
     console.warn('[patron]', error);
   }

@@ -10,9 +10,14 @@ export function fakeCollector(replies: Reply[] = []) {
   const batches: WireEvent[][] = [];
   const requests: { url: string; init?: RequestInit; at: number }[] = [];
   let recommendations: unknown = { recommendationId: 'rec-1', strategy: 'also-bought', items: [] };
+  let profile: { body: unknown; delayMs: number; status: number } = { body: { segment: null, rfm: null, churnRisk: null }, delayMs: 0, status: 200 };
   const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = String(input);
     requests.push({ url, init, at: Date.now() });
+    if (url.includes('/v1/profile')) {
+      if (profile.delayMs) await new Promise((r) => setTimeout(r, profile.delayMs));
+      return new Response(JSON.stringify(profile.body), { status: profile.status });
+    }
     if (url.includes('/v1/recommendations')) return new Response(JSON.stringify(recommendations), { status: 200 });
     if (url.includes('/v1/segment')) return new Response(JSON.stringify({ anonymousId: 'x', segment: { id: 1, slug: 'loyal-regulars', label: 'loyal regulars' } }));
     const reply = replies.length ? replies.shift()! : 200;
@@ -28,6 +33,9 @@ export function fakeCollector(replies: Reply[] = []) {
     sent: () => batches.flat(),
     setRecommendations(body: unknown) {
       recommendations = body;
+    },
+    setProfile(body: unknown, opts: { delayMs?: number; status?: number } = {}) {
+      profile = { body, delayMs: opts.delayMs ?? 0, status: opts.status ?? 200 };
     },
   };
 }

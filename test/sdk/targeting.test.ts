@@ -1,0 +1,97 @@
+// @vitest-environment happy-dom
+// Segment-targeted content: [data-patron-show] for matching visitors only, [data-patron-hide] hidden from them,
+// both hidden until the profile is known, and the page never waiting long on Patron.
+import 'fake-indexeddb/auto';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { fakeCollector, freshStore, patron } from './helpers';
+
+const LOYAL = { segment: { id: 3, slug: 'loyal-high-spenders', label: 'loyal high spenders' }, rfm: { group: 'champions', label: 'Champions' }, churnRisk: 'active' };
+
+const PAGE = `
+  <div id="loyal" data-patron-show="segment:loyal-high-spenders">Thanks for being with us</div>
+  <div id="either" data-patron-show="rfm:at-risk, churn:active">Welcome back</div>
+  <div id="winback" data-patron-show="churn:lost">We miss you</div>
+  <div id="signup" data-patron-hide="rfm:champions">Join our club</div>
+  <div id="plain">Always here</div>`;
+
+const shown = (id: string) => document.getElementById(id)!.hasAttribute('data-patron-shown');
+const visible = (id: string) => getComputedStyle(document.getElementById(id)!).display !== 'none';
+
+beforeEach(() => {
+  document.head.innerHTML = '';
+  document.body.innerHTML = PAGE;
+  window.localStorage.clear();
+});
+
+describe('segment-targeted content', () => {
+  it('shows matching content, hides what the visitor is excluded from, leaves the rest alone', async () => {
+    const c = fakeCollector();
+    c.setProfile(LOYAL);
+    const p = patron({ fetch: c.fetch, idbStore: freshStore(), flushInterval: 60_000 });
+    await p.renderTargeted();
+    expect([shown('loyal'), shown('either'), shown('winback'), shown('signup')]).toEqual([true, true, false, false]);
+    expect([visible('loyal'), visible('either'), visible('winback'), visible('signup'), visible('plain')]).toEqual([true, true, false, false, true]);
+    const url = new URL(c.requests.find((r) => r.url.includes('/v1/profile'))!.url);
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({ writeKey: 'pk_test', anonymousId: p.anonymousId() });
+    p.destroy();
+  });
+
+  it('keeps targeted content hidden while the profile is on its way', async () => {
+    const c = fakeCollector();
+    c.setProfile(LOYAL, { delayMs: 100 });
+    const p = patron({ fetch: c.fetch, idbStore: freshStore(), flushInterval: 60_000, targetingTimeout: 1000 });
+    const rendering = p.renderTargeted();
+    await new Promise((r) => setTimeout(r, 20));
+    expect([visible('loyal'), visible('signup'), visible('plain')]).toEqual([false, false, true]);
+    await rendering;
+    expect(visible('loyal')).toBe(true);
+    p.destroy();
+  });
+
+  it('gives up after a short wait: show-content stays hidden, hide-content appears', async () => {
+    const c = fakeCollector();
+    c.setProfile(LOYAL, { delayMs: 2000 });
+    const p = patron({ fetch: c.fetch, idbStore: freshStore(), flushInterval: 60_000, targetingTimeout: 50 });
+    const started = Date.now();
+    await p.renderTargeted();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect([visible('loyal'), visible('either'), visible('signup')]).toEqual([false, false, true]);
+    p.destroy();
+  });
+
+  it('treats an unknown visitor or a collector that is down like a visitor who matches nothing', async () => {
+    const c = fakeCollector();
+    c.setProfile({ error: { code: 'internal' } }, { status: 503 });
+    const p = patron({ fetch: c.fetch, idbStore: freshStore(), flushInterval: 60_000 });
+    await p.renderTargeted();
+    expect([visible('loyal'), visible('winback'), visible('signup')]).toEqual([false, false, true]);
+    expect(await p.profile()).toBeNull();
+    p.destroy();
+  });
+
+  it('fetches the profile once per page, again after identify', async () => {
+    const c = fakeCollector();
+    c.setProfile(LOYAL);
+    const p = patron({ fetch: c.fetch, idbStore: freshStore(), flushInterval: 60_000 });
+    expect(await p.profile()).toEqual(LOYAL);
+    await p.profile();
+    await p.renderTargeted();
+    expect(c.requests.filter((r) => r.url.includes('/v1/profile'))).toHaveLength(1);
+    p.identify('user-7');
+    await p.profile();
+    const calls = c.requests.filter((r) => r.url.includes('/v1/profile'));
+    expect(calls).toHaveLength(2);
+    expect(new URL(calls[1].url).searchParams.get('userId')).toBe('user-7');
+    p.destroy();
+  });
+
+  it('asks nothing without consent', async () => {
+    const c = fakeCollector();
+    c.setProfile(LOYAL);
+    const p = patron({ fetch: c.fetch, idbStore: freshStore(), flushInterval: 60_000, consent: 'pending' });
+    await p.renderTargeted();
+    expect(c.requests.some((r) => r.url.includes('/v1/profile'))).toBe(false);
+    expect(visible('loyal')).toBe(false);
+    p.destroy();
+  });
+});
