@@ -148,4 +148,33 @@ describe('the demo store in Chromium', () => {
     expect(await page.textContent('#errors li')).toContain('filters.priceMin');
     await page.screenshot({ path: path.join(SHOTS, 'merchant.png'), fullPage: true });
   });
+
+  it('shows each visitor the banners targeted at them: a newcomer is welcomed, a best customer thanked', async () => {
+    const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+    const visitor = await context.newPage();
+    try {
+      await visitor.goto(demo.storeUrl);
+      await visitor.waitForSelector('#banner-welcome', { state: 'visible' });
+      expect(await visitor.isVisible('#banner-best')).toBe(false);
+      expect(await visitor.isVisible('#banner-winback')).toBe(false);
+
+      // The merchant's customer list, from the analyst API: shop as one of the best customers.
+      await visitor.goto(`${demo.storeUrl}/merchant.html`);
+      await visitor.fill('#admin-key', demo.config.keys.admin[0]);
+      await visitor.click('#login button');
+      const best = visitor.locator('#customer-table tbody tr', { hasText: /Champions|Loyal customers/ }).first();
+      await best.waitFor();
+      const id = await best.getAttribute('data-customer');
+      await visitor.waitForFunction(() => /customers who bought, worth €/.test(document.getElementById('portfolio')!.textContent ?? ''));
+      await visitor.screenshot({ path: path.join(SHOTS, 'customers.png'), fullPage: true });
+      await best.locator('button').click();
+      await visitor.waitForURL(`${demo.storeUrl}/`);
+      await visitor.waitForSelector('#banner-best', { state: 'visible' });
+      expect(await visitor.isVisible('#banner-welcome')).toBe(false);
+      expect(await visitor.evaluate(() => (window as any).patron.userId())).toBe(id);
+      await visitor.screenshot({ path: path.join(SHOTS, 'targeted-banner.png') });
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -94,7 +94,37 @@
     });
   }
 
+  // A few customers of each kind, and the whole base's value.
+  function customers() {
+    var money = function (n) { return n === null ? '—' : '€' + n.toFixed(2); };
+    api('GET', '/v1/clv').then(function (p) {
+      document.getElementById('portfolio').textContent = p.customers + ' customers who bought, worth ' + money(p.clv) + ' over the next 12 months (' + p.byChurnRisk['at-risk'].customers + ' at risk, ' + p.byChurnRisk.lost.customers + ' lost).';
+    });
+    var body = document.querySelector('#customer-table tbody');
+    body.textContent = '';
+    [['rfm', 'champions'], ['rfm', 'loyal'], ['churnRisk', 'at-risk'], ['churnRisk', 'lost']].forEach(function (filter) {
+      api('GET', '/v1/customers?limit=2&' + filter[0] + '=' + filter[1]).then(function (res) {
+        res.customers.forEach(function (c) {
+          var row = el('tr', { 'data-customer': c.id });
+          [c.id, c.segment ? c.segment.label : '—', c.rfm.label, c.churnRisk || '—', String(c.orders), money(c.clv)].forEach(function (text) { row.appendChild(el('td', {}, text)); });
+          var button = el('button', { type: 'button', class: 'secondary' }, 'Shop as');
+          button.addEventListener('click', function () {
+            window.patron.ready(function (p) {
+              p.identify(c.id);
+              p.flush().then(function () { location.href = '/'; });
+            });
+          });
+          var cell = el('td');
+          cell.appendChild(button);
+          row.appendChild(cell);
+          body.appendChild(row);
+        });
+      });
+    });
+  }
+
   function open() {
+    customers();
     refresh().then(function () {
       document.getElementById('login').hidden = true;
       document.getElementById('workspace').hidden = false;
