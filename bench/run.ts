@@ -5,6 +5,7 @@
 //   4. GET /v1/recommendations with the simulated demo history loaded: p50/p99 at 1,000 req/s, and max req/s
 //   5. the same at 50,000 products and 1,000,000 interactions
 //   6. the recommender's full rebuild from 1,000,000 interactions, one order's update, query times
+//   7. CLV fits (CDNOW, 100,000 customers) and k-means on 100,000 customers beside scikit-learn
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -208,17 +209,27 @@ async function recommendationsAtScale() {
   }
 }
 
-/** The recommender at scale, in its own process so its heap figures are its own. */
-async function scale() {
-  console.log('\nRecommender at scale (50,000 products, 100,000 shoppers, 1,000,000 interactions):');
-  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(ROOT, 'bench/scale.ts'), '--compare'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+/** A bench script in its own process (its heap figures are its own), its lines indented. */
+async function script(file: string, ...args: string[]) {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(ROOT, 'bench', file), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   child.stdout!.on('data', (d: Buffer) => process.stdout.write(String(d).replace(/^(?=.)/gm, '  ')));
   await new Promise((resolve) => child.on('exit', resolve));
 }
 
+async function scale() {
+  console.log('\nRecommender at scale (50,000 products, 100,000 shoppers, 1,000,000 interactions):');
+  await script('scale.ts', '--compare');
+}
+
+async function customers() {
+  console.log('\nCustomer models:');
+  await script('clv.ts');
+  await script('kmeans.ts');
+}
+
 async function main() {
   console.log(`Patron bench on ${process.version}, ${(await import('node:os')).cpus().length} cores`);
-  // BENCH_ONLY=ingest,recommendations,serving-at-scale,scale runs a part.
+  // BENCH_ONLY=ingest,recommendations,serving-at-scale,scale,customers runs a part.
   const only = process.env.BENCH_ONLY?.split(',');
   const want = (part: string) => !only || only.includes(part);
   bundle();
@@ -226,6 +237,7 @@ async function main() {
   if (want('recommendations')) await recommendations();
   if (want('serving-at-scale')) await recommendationsAtScale();
   if (want('scale')) await scale();
+  if (want('customers')) await customers();
 }
 
 main().catch((error) => {

@@ -81,38 +81,71 @@ function transform(x: number, logged: boolean): number {
   return logged ? Math.log1p(Math.max(0, x)) : x;
 }
 
-function squaredDistance(a: readonly number[], b: readonly number[]): number {
+export function squaredDistance(a: readonly number[], b: readonly number[]): number {
   let sum = 0;
   for (let j = 0; j < a.length; j++) sum += (a[j] - b[j]) ** 2;
   return sum;
 }
 
-/** k-means++ seeding (Arthur & Vassilvitskii): each next seed drawn with probability proportional to D². */
+/**
+ * Greedy k-means++ seeding, as scikit-learn does it: each next seed is the best (lowest total D²) of
+ * 2 + ln k candidates drawn with probability proportional to D². Over one flat array, so 100,000 customers
+ * seed in tens of milliseconds (ml-kmeans's own seeding is some 40 times slower than scikit-learn's).
+ */
 export function seedCentroids(points: readonly number[][], k: number, rand: () => number): number[][] {
   const n = points.length;
-  const nearest = new Float64Array(n).fill(Infinity);
-  const seeds: number[][] = [points[Math.floor(rand() * n)]];
-  while (seeds.length < k) {
-    const last = seeds[seeds.length - 1];
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      const d = squaredDistance(points[i], last);
-      if (d < nearest[i]) nearest[i] = d;
-      total += nearest[i];
+  if (n === 0) return [];
+  const d = points[0].length;
+  const flat = new Float64Array(n * d);
+  points.forEach((p, i) => flat.set(p, i * d));
+  const distanceTo = (c: number, out: Float64Array) => {
+    for (let i = 0, o = 0; i < n; i++, o += d) {
+      let sum = 0;
+      for (let j = 0; j < d; j++) {
+        const diff = flat[o + j] - flat[c * d + j];
+        sum += diff * diff;
+      }
+      out[i] = sum;
     }
-    if (total === 0) break; // fewer distinct points than k
-    let target = rand() * total;
-    let chosen = n - 1;
-    for (let i = 0; i < n; i++) {
-      target -= nearest[i];
-      if (target <= 0) {
-        chosen = i;
-        break;
+  };
+  const trials = 2 + Math.floor(Math.log(k));
+  const chosen = [Math.floor(rand() * n)];
+  const nearest = new Float64Array(n);
+  distanceTo(chosen[0], nearest);
+  let potential = nearest.reduce((a, b) => a + b, 0);
+  const candidate = new Float64Array(n);
+  const best = new Float64Array(n);
+  while (chosen.length < k && potential > 0) {
+    let bestPotential = Infinity;
+    let bestIndex = -1;
+    for (let t = 0; t < trials; t++) {
+      // Draw a point with probability proportional to its D².
+      let target = rand() * potential;
+      let pick = n - 1;
+      for (let i = 0; i < n; i++) {
+        target -= nearest[i];
+        if (target <= 0) {
+          pick = i;
+          break;
+        }
+      }
+      distanceTo(pick, candidate);
+      let total = 0;
+      for (let i = 0; i < n; i++) {
+        if (candidate[i] > nearest[i]) candidate[i] = nearest[i];
+        total += candidate[i];
+      }
+      if (total < bestPotential) {
+        bestPotential = total;
+        bestIndex = pick;
+        best.set(candidate);
       }
     }
-    seeds.push(points[chosen]);
+    chosen.push(bestIndex);
+    nearest.set(best);
+    potential = bestPotential;
   }
-  return seeds.map((s) => [...s]);
+  return chosen.map((i) => [...points[i]]);
 }
 
 /** Mean silhouette over a sample of at most `sampleSize` points. */
@@ -152,14 +185,60 @@ interface Clustering {
 
 function cluster(points: number[][], k: number, options: SegmentOptions): Clustering {
   const seed = options.seed ?? 42;
-  const initialization = seedCentroids(points, k, random(seed + k));
-  const result = kmeans(points, initialization.length, { initialization, maxIterations: options.maxIterations ?? 100 });
+  const result = kmeansFit(points, k, { seed: seed + k, maxIterations: options.maxIterations ?? 300 });
   return {
-    k: initialization.length,
+    k: result.centroids.length,
     clusters: result.clusters,
     centroids: result.centroids,
-    silhouette: silhouette(points, result.clusters, initialization.length, random(seed)),
+    silhouette: silhouette(points, result.clusters, result.centroids.length, random(seed)),
   };
+}
+
+/** Points seeded on, when there are more: k-means on a sample finds the centroids' neighbourhood cheaply. */
+const SAMPLE = 10_000;
+/** Seedings tried on the sample, the best kept: one, as each more costs a sample run and did not pay for itself here. */
+const INITS = 1;
+
+/**
+ * k-means with ml-kmeans: greedy k-means++ seeds on a sample of at most SAMPLE points, run to convergence
+ * there (INITS times, the best kept), then refined on every point. Stops, as scikit-learn does, once
+ * centroids move less than 1e-4 of the data's mean variance. Each ml-kmeans iteration over every point
+ * costs about four of scikit-learn's here: the sample leaves it two or three of them to do.
+ */
+export function kmeansFit(points: number[][], k: number, options: { seed: number; maxIterations: number }): { clusters: number[]; centroids: number[][]; inertia: number } {
+  const rand = random(options.seed);
+  const d = points[0].length;
+  const means = new Array<number>(d).fill(0);
+  for (const p of points) for (let j = 0; j < d; j++) means[j] += p[j] / points.length;
+  let variance = 0;
+  for (const p of points) for (let j = 0; j < d; j++) variance += (p[j] - means[j]) ** 2 / (points.length * d);
+  const tolerance = 1e-4 * variance;
+  let sample = points;
+  if (points.length > SAMPLE) {
+    const index = Array.from({ length: points.length }, (_, i) => i);
+    for (let i = 0; i < SAMPLE; i++) {
+      const j = i + Math.floor(rand() * (points.length - i));
+      [index[i], index[j]] = [index[j], index[i]];
+    }
+    sample = index.slice(0, SAMPLE).map((i) => points[i]);
+  }
+  let best: { clusters: number[]; centroids: number[][]; inertia: number } | undefined;
+  for (let t = 0; t < INITS; t++) {
+    const initialization = seedCentroids(sample, k, rand);
+    const run = kmeans(sample, initialization.length, { initialization, maxIterations: options.maxIterations, tolerance });
+    const inertia = inertiaOf(sample, run.clusters, run.centroids);
+    if (!best || inertia < best.inertia) best = { clusters: run.clusters, centroids: run.centroids, inertia };
+  }
+  if (sample === points) return best!;
+  const final = kmeans(points, best!.centroids.length, { initialization: best!.centroids, maxIterations: options.maxIterations, tolerance });
+  return { clusters: final.clusters, centroids: final.centroids, inertia: inertiaOf(points, final.clusters, final.centroids) };
+}
+
+/** The sum of squared distances from each point to its centroid. */
+export function inertiaOf(points: readonly number[][], clusters: readonly number[], centroids: readonly number[][]): number {
+  let sum = 0;
+  points.forEach((p, i) => (sum += squaredDistance(p, centroids[clusters[i]])));
+  return sum;
 }
 
 export function fitSegments(table: FeatureTable, options: SegmentOptions = {}): SegmentModel {

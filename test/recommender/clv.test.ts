@@ -20,7 +20,8 @@ import {
   type Purchase,
 } from '../../recommender';
 
-const CDNOW = path.resolve(import.meta.dirname, '../../../shared/datasets/cdnow');
+// A copy of ../shared/datasets/cdnow (MIT, from lifetimes), so the test runs on any clone.
+const CDNOW = path.resolve(import.meta.dirname, '../fixtures/cdnow');
 const CALIBRATION_END = Date.UTC(1997, 8, 30);
 
 /** CDNOW_sample.txt: `master_id sample_id YYYYMMDD cds dollars`; customers are numbered by sample_id. */
