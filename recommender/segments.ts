@@ -1,7 +1,7 @@
 // Behavioural segments: scale the customer features, cluster them with ml-kmeans from our own k-means++
 // seeds, pick k by silhouette, keep segment ids stable across refreshes, and name each segment.
 
-import { kmeans } from 'ml-kmeans';
+import { kmeansGenerator } from 'ml-kmeans';
 import { FEATURES, SKEWED, type FeatureTable } from './customers';
 
 export interface SegmentOptions {
@@ -201,8 +201,8 @@ const INITS = 1;
 
 /**
  * k-means with ml-kmeans: greedy k-means++ seeds on a sample of at most SAMPLE points, run to convergence
- * there (INITS times, the best kept), then refined on every point. Stops, as scikit-learn does, once
- * centroids move less than 1e-4 of the data's mean variance. Each ml-kmeans iteration over every point
+ * there (INITS times, the best kept), then refined on every point. Stops, as scikit-learn does, once the
+ * centroids' total squared shift is under 1e-4 of the data's mean variance. Each ml-kmeans iteration over every point
  * costs about four of scikit-learn's here: the sample leaves it two or three of them to do.
  */
 export function kmeansFit(points: number[][], k: number, options: { seed: number; maxIterations: number }): { clusters: number[]; centroids: number[][]; inertia: number } {
@@ -222,23 +222,51 @@ export function kmeansFit(points: number[][], k: number, options: { seed: number
     }
     sample = index.slice(0, SAMPLE).map((i) => points[i]);
   }
-  let best: { clusters: number[]; centroids: number[][]; inertia: number } | undefined;
+  let best: { centroids: number[][]; inertia: number } | undefined;
   for (let t = 0; t < INITS; t++) {
     const initialization = seedCentroids(sample, k, rand);
-    const run = kmeans(sample, initialization.length, { initialization, maxIterations: options.maxIterations, tolerance });
-    const inertia = inertiaOf(sample, run.clusters, run.centroids);
-    if (!best || inertia < best.inertia) best = { clusters: run.clusters, centroids: run.centroids, inertia };
+    const centroids = lloyd(sample, initialization, options.maxIterations, tolerance);
+    const inertia = nearest(sample, centroids).inertia;
+    if (!best || inertia < best.inertia) best = { centroids, inertia };
   }
-  if (sample === points) return best!;
-  const final = kmeans(points, best!.centroids.length, { initialization: best!.centroids, maxIterations: options.maxIterations, tolerance });
-  return { clusters: final.clusters, centroids: final.centroids, inertia: inertiaOf(points, final.clusters, final.centroids) };
+  const centroids = sample === points ? best!.centroids : lloyd(points, best!.centroids, options.maxIterations, tolerance);
+  // The labels for the final centroids (ml-kmeans's are for the ones before its last update).
+  return { centroids, ...nearest(points, centroids) };
 }
 
-/** The sum of squared distances from each point to its centroid. */
-export function inertiaOf(points: readonly number[][], clusters: readonly number[], centroids: readonly number[][]): number {
-  let sum = 0;
-  points.forEach((p, i) => (sum += squaredDistance(p, centroids[clusters[i]])));
-  return sum;
+/**
+ * ml-kmeans's Lloyd iterations from `initialization`, stopped as scikit-learn stops: once the centroids' total
+ * squared shift is at most `tolerance`.
+ */
+function lloyd(points: number[][], initialization: number[][], maxIterations: number, tolerance: number): number[][] {
+  let centroids = initialization;
+  for (const step of kmeansGenerator(points, initialization.length, { initialization, maxIterations })) {
+    let shift = 0;
+    step.centroids.forEach((c, i) => (shift += squaredDistance(c, centroids[i])));
+    centroids = step.centroids;
+    if (shift <= tolerance) break;
+  }
+  return centroids;
+}
+
+/** Each point's nearest centroid, and the inertia that gives. */
+function nearest(points: readonly number[][], centroids: readonly number[][]): { clusters: number[]; inertia: number } {
+  const clusters = new Array<number>(points.length).fill(0);
+  let inertia = 0;
+  for (let i = 0; i < points.length; i++) {
+    let best = 0;
+    let min = Infinity;
+    for (let j = 0; j < centroids.length; j++) {
+      const d = squaredDistance(points[i], centroids[j]);
+      if (d < min) {
+        min = d;
+        best = j;
+      }
+    }
+    clusters[i] = best;
+    inertia += min;
+  }
+  return { clusters, inertia };
 }
 
 export function fitSegments(table: FeatureTable, options: SegmentOptions = {}): SegmentModel {
