@@ -101,8 +101,9 @@ export async function startServer(config: ServerConfig, extra: Partial<Collector
   return { app, server, url: `http://${host}:${port}` };
 }
 
-async function main() {
-  const config = configFrom(process.argv.slice(2));
+/** `patron serve`: the collector, configured by flags and environment, until Ctrl+C. */
+export async function serve(argv: string[]): Promise<void> {
+  const config = configFrom(argv);
   const { app, server, url } = await startServer(config);
   console.log(`[patron] collector listening on ${url} (database ${config.database})`);
   if (config.keysFile) console.log(`[patron] keys in ${config.keysFile}; write key: ${config.keys.write[0]}`);
@@ -128,4 +129,4 @@ export function runIfEntry(moduleUrl: string, label: string, main: () => Promise
   });
 }
 
-runIfEntry(import.meta.url, 'patron', main);
+runIfEntry(import.meta.url, 'patron', () => serve(process.argv.slice(2)));

@@ -1,0 +1,184 @@
+// The `patron` command line (bin/patron.mjs): serve, import historical orders, export events, make keys,
+// refit the models.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+import { parseArgs } from 'node:util';
+import { DEFAULT_DATABASE } from './app';
+import type { Keys, Role } from './auth';
+import { newKey } from './keys';
+import { CsvError, ordersFromCsv } from './orders-csv';
+import { serve } from './server';
+import { openSqliteStore } from './store/sqlite';
+import { toStored } from './ingest';
+import type { StoredEvent } from './store/types';
+import type { ValidEvent } from './schemas';
+
+const USAGE = `patron <command> [options]
+
+  serve [flags]                         run the collector (flags as in the README's "Running the collector")
+  import FILE.csv [--database F]        historical orders, one line item per row: order_id, customer_id, date,
+                [--currency EUR]        product_id, quantity, price (and optionally currency, name, category)
+  export [--database F]                 every stored event, in time order, streamed
+         [--format csv|ndjson] [--out F]
+  keys create --role write|admin|analyst [--keys-file F]
+                                        a new key, added to the keys file the collector reads at start
+  retrain [--url U] [--admin-key K]     refit segments and customer value now, on a running collector
+`;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const databaseOf = (value: string | undefined) => path.resolve(value ?? process.env.PATRON_DATABASE ?? DEFAULT_DATABASE);
+
+export async function run(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      await serve(rest);
+      return 0;
+    case 'import':
+      return importOrders(rest, out, err);
+    case 'export':
+      return exportEvents(rest, out);
+    case 'keys':
+      return createKey(rest, out);
+    case 'retrain':
+      return retrain(rest, out);
+    case undefined:
+    case 'help':
+    case '--help':
+      out.write(USAGE);
+      return command === undefined ? 1 : 0;
+    default:
+      throw new UsageError(`unknown command ${command}\n\n${USAGE}`);
+  }
+}
+
+async function importOrders(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, options: { database: { type: 'string' }, currency: { type: 'string' } }, allowPositionals: true, strict: true });
+  const file = positionals[0];
+  if (!file) throw new UsageError('patron import needs a CSV file');
+  if (!fs.existsSync(file)) throw new UsageError(`no file ${file}`);
+  const size = fs.statSync(file).size;
+  const tty = (err as { isTTY?: boolean }).isTTY === true;
+  // Read line by line, with a progress bar on a terminal.
+  const lines: string[] = [];
+  let read = 0;
+  let shown = -1;
+  const progress = (done: number) => {
+    const pct = size ? Math.floor((done / size) * 100) : 100;
+    if (!tty || pct === shown) return;
+    shown = pct;
+    err.write(`\rreading ${file} [${'#'.repeat(Math.floor(pct / 5)).padEnd(20, '.')}] ${pct}%`);
+  };
+  for await (const line of readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity })) {
+    lines.push(line);
+    read += Buffer.byteLength(line) + 1;
+    if (lines.length % 10_000 === 0) progress(read);
+  }
+  progress(size);
+  if (tty) err.write('\n');
+  let parsed;
+  try {
+    parsed = ordersFromCsv(lines, { currency: values.currency });
+  } catch (error) {
+    if (error instanceof CsvError) {
+      err.write(`patron import: ${file}: ${error.message}; nothing imported\n`);
+      return 1;
+    }
+    throw error;
+  }
+  const store = openSqliteStore({ file: databaseOf(values.database) });
+  try {
+    // One call, one transaction: every good order is stored, or none is.
+    const receivedAt = Date.now();
+    const { inserted, duplicates } = await store.insertEvents(parsed.events.map((e) => toStored(e as ValidEvent, receivedAt)));
+    out.write(
+      `${file}: ${parsed.orders} good orders (${parsed.lines} lines): ${inserted.length} imported` +
+        (duplicates ? `, ${duplicates} already there (left as they were)` : '') +
+        `; ${parsed.rejected.length} rows rejected\n`,
+    );
+    for (const r of parsed.rejected) out.write(`  line ${r.line}: ${r.reason}\n`);
+    if (inserted.length) out.write('restart the collector (or start it) to learn from them\n');
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+const CSV_COLUMNS = ['message_id', 'type', 'event', 'anonymous_id', 'user_id', 'session_id', 'timestamp', 'received_at', 'properties', 'context', 'traits'] as const;
+
+function csvField(value: unknown): string {
+  const text = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+function csvRow(e: StoredEvent): string {
+  const values: Record<(typeof CSV_COLUMNS)[number], unknown> = {
+    message_id: e.messageId,
+    type: e.type,
+    event: e.event,
+    anonymous_id: e.anonymousId,
+    user_id: e.userId,
+    session_id: e.sessionId,
+    timestamp: new Date(e.timestamp).toISOString(),
+    received_at: new Date(e.receivedAt).toISOString(),
+    properties: e.properties,
+    context: e.context,
+    traits: e.traits,
+  };
+  return CSV_COLUMNS.map((c) => csvField(values[c])).join(',');
+}
+
+async function exportEvents(argv: string[], stdout: NodeJS.WritableStream): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { database: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } }, strict: true });
+  const format = values.format ?? 'ndjson';
+  if (format !== 'csv' && format !== 'ndjson') throw new UsageError(`--format must be csv or ndjson, got ${format}`);
+  const database = databaseOf(values.database);
+  if (!fs.existsSync(database)) throw new UsageError(`no database ${database}`);
+  const out: NodeJS.WritableStream = values.out ? fs.createWriteStream(values.out) : stdout;
+  const write = (chunk: string) => (out.write(chunk) ? Promise.resolve() : new Promise<void>((resolve) => out.once('drain', () => resolve())));
+  const store = openSqliteStore({ file: database });
+  try {
+    if (format === 'csv') await write(CSV_COLUMNS.join(',') + '\n');
+    // Page by page: memory stays flat however many events there are.
+    for await (const page of store.scanEvents(5000)) {
+      await write(page.map((e) => (format === 'csv' ? csvRow(e) : JSON.stringify(e))).join('\n') + '\n');
+    }
+  } finally {
+    await store.close();
+    if (values.out) await new Promise((resolve) => (out as fs.WriteStream).end(resolve));
+  }
+  return 0;
+}
+
+function createKey(argv: string[], out: NodeJS.WritableStream): number {
+  const { values, positionals } = parseArgs({ args: argv, options: { role: { type: 'string' }, 'keys-file': { type: 'string' }, database: { type: 'string' } }, allowPositionals: true, strict: true });
+  if (positionals[0] !== 'create') throw new UsageError('usage: patron keys create --role write|admin|analyst');
+  const role = values.role as Role;
+  if (role !== 'write' && role !== 'admin' && role !== 'analyst') throw new UsageError(`--role must be write, admin or analyst, got ${values.role ?? 'nothing'}`);
+  const file = path.resolve(values['keys-file'] ?? process.env.PATRON_KEYS_FILE ?? path.join(path.dirname(databaseOf(values.database)), 'keys.json'));
+  const keys: Keys = fs.existsSync(file) ? { write: [], admin: [], analyst: [], ...JSON.parse(fs.readFileSync(file, 'utf8')) } : { write: [], admin: [], analyst: [] };
+  const key = newKey(role);
+  keys[role].push(key);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(keys, null, 2) + '\n', { mode: 0o600 });
+  out.write(`${key}\n`);
+  return 0;
+}
+
+async function retrain(argv: string[], out: NodeJS.WritableStream): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { url: { type: 'string' }, 'admin-key': { type: 'string' } }, strict: true });
+  const url = (values.url ?? process.env.PATRON_URL ?? `http://localhost:${process.env.PATRON_PORT ?? 3000}`).replace(/\/+$/, '');
+  const key = values['admin-key'] ?? process.env.PATRON_ADMIN_KEY;
+  if (!key) throw new UsageError('patron retrain needs --admin-key (or PATRON_ADMIN_KEY)');
+  const started = Date.now();
+  const res = await fetch(`${url}/v1/segments/refit`, { method: 'POST', headers: { authorization: `Bearer ${key}` } });
+  const body = (await res.json()) as { segments?: { label: string; size: number }[]; error?: { message: string } };
+  if (!res.ok) throw new UsageError(`the collector at ${url} answered ${res.status}: ${body.error?.message ?? ''}`);
+  out.write(`refitted in ${Date.now() - started} ms: ${(body.segments ?? []).map((s) => `${s.label} (${s.size})`).join(', ')}\n`);
+  return 0;
+}

@@ -1,0 +1,159 @@
+// Historical orders from a CSV file, one line item per row, turned into the Order Completed events the
+// collector stores (to bootstrap CLV and recommendations). Every row is checked; an order with a bad row is
+// rejected whole, so nothing is half-written, and each rejection names its line and reason.
+
+import type { WireEvent } from '../sdk/wire';
+import { eventSchema, issuesOf } from './schemas';
+
+export const REQUIRED_COLUMNS = ['order_id', 'customer_id', 'date', 'product_id', 'quantity', 'price'] as const;
+export const OPTIONAL_COLUMNS = ['currency', 'name', 'category'] as const;
+
+export interface Rejection {
+  line: number;
+  reason: string;
+}
+
+export interface ParsedOrders {
+  events: WireEvent[];
+  orders: number;
+  lines: number;
+  rejected: Rejection[];
+}
+
+export class CsvError extends Error {
+  override name = 'CsvError';
+}
+
+/** Splits one CSV record (RFC 4180: quoted fields may hold commas and doubled quotes). */
+export function splitCsvLine(line: string): string[] {
+  const fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else field += ch;
+    } else if (ch === '"' && field === '') quoted = true;
+    else if (ch === ',') {
+      fields.push(field);
+      field = '';
+    } else field += ch;
+  }
+  fields.push(field);
+  return fields.map((f) => f.trim());
+}
+
+/** A date (YYYY-MM-DD) or an ISO 8601 time; NaN if it is neither or not a real day. */
+function parseDate(value: string): number {
+  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (day) {
+    const at = Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3]));
+    return new Date(at).toISOString().slice(0, 10) === value ? at : Number.NaN; // no 2026-02-30, no month 13
+  }
+  return /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : Number.NaN;
+}
+
+interface Line {
+  line: number;
+  customer: string;
+  at: number;
+  product: { product_id: string; quantity: number; price: number; name?: string; category?: string };
+  currency?: string;
+}
+
+/**
+ * Reads the rows (after the header) into events. `lines` yields the file's lines, header first; `now` bounds
+ * the dates (no orders from the future).
+ */
+export function ordersFromCsv(lines: Iterable<string>, options: { now?: number; currency?: string } = {}): ParsedOrders {
+  const now = options.now ?? Date.now();
+  let header: string[] | undefined;
+  let index: Record<string, number> = {};
+  const orders = new Map<string, Line[]>();
+  const bad = new Map<string, Rejection[]>();
+  const rejected: Rejection[] = [];
+  let lineNo = 0;
+  for (const raw of lines) {
+    lineNo++;
+    if (!raw.trim()) continue;
+    const fields = splitCsvLine(raw.replace(/^\uFEFF/, ''));
+    if (!header) {
+      header = fields.map((f) => f.toLowerCase());
+      const missing = REQUIRED_COLUMNS.filter((c) => !header!.includes(c));
+      if (missing.length) throw new CsvError(`line 1: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (the header needs ${REQUIRED_COLUMNS.join(', ')})`);
+      index = Object.fromEntries(header.map((h, i) => [h, i]));
+      continue;
+    }
+    const get = (column: string) => (index[column] === undefined ? '' : (fields[index[column]] ?? ''));
+    const orderId = get('order_id');
+    const reasons: string[] = [];
+    if (fields.length !== header.length) reasons.push(`has ${fields.length} fields, the header ${header.length}`);
+    for (const column of REQUIRED_COLUMNS) if (!get(column)) reasons.push(`${column} is empty`);
+    const at = parseDate(get('date'));
+    if (get('date') && Number.isNaN(at)) reasons.push(`date is not a date (YYYY-MM-DD or ISO 8601): ${JSON.stringify(get('date'))}`);
+    else if (at > now) reasons.push(`date is in the future: ${get('date')}`);
+    const quantity = Number(get('quantity'));
+    if (get('quantity') && !(Number.isInteger(quantity) && quantity > 0)) reasons.push(`quantity must be a whole number above 0, got ${JSON.stringify(get('quantity'))}`);
+    const price = Number(get('price'));
+    if (get('price') && !(Number.isFinite(price) && price >= 0)) reasons.push(`price must be a number of at least 0, got ${JSON.stringify(get('price'))}`);
+    if (reasons.length) {
+      const r = { line: lineNo, reason: reasons.join('; ') };
+      if (orderId) bad.set(orderId, [...(bad.get(orderId) ?? []), r]);
+      else rejected.push(r);
+      continue;
+    }
+    const list = orders.get(orderId) ?? [];
+    list.push({
+      line: lineNo,
+      customer: get('customer_id'),
+      at,
+      product: { product_id: get('product_id'), quantity, price, ...(get('name') ? { name: get('name') } : {}), ...(get('category') ? { category: get('category') } : {}) },
+      ...(get('currency') ? { currency: get('currency').toUpperCase() } : {}),
+    });
+    orders.set(orderId, list);
+  }
+  if (!header) throw new CsvError('the file is empty: it needs a header line');
+  const events: WireEvent[] = [];
+  let importedLines = 0;
+  for (const [orderId, list] of orders) {
+    const own = bad.get(orderId);
+    const first = list[0];
+    if (!own && list.some((l) => l.customer !== first.customer || l.at !== first.at)) {
+      bad.set(orderId, [{ line: first.line, reason: `order ${orderId}: its lines name different customers or dates` }]);
+    }
+    if (bad.has(orderId)) continue;
+    const currency = first.currency ?? options.currency;
+    const event: WireEvent = {
+      type: 'track',
+      event: 'Order Completed',
+      // The same order imported twice is stored once.
+      messageId: `import-${orderId}`,
+      userId: first.customer,
+      timestamp: new Date(first.at).toISOString(),
+      properties: {
+        order_id: orderId,
+        revenue: Math.round(list.reduce((s, l) => s + l.product.price * l.product.quantity, 0) * 100) / 100,
+        ...(currency ? { currency } : {}),
+        products: list.map((l) => l.product),
+      },
+    };
+    const valid = eventSchema.safeParse(event);
+    if (!valid.success) {
+      bad.set(orderId, [{ line: first.line, reason: `order ${orderId}: ${issuesOf(valid.error).map((i) => `${i.path} ${i.message}`).join('; ')}` }]);
+      continue;
+    }
+    events.push(event);
+    importedLines += list.length;
+  }
+  // An order with a bad row is rejected whole: its good rows are listed too, so every row is accounted for.
+  for (const [orderId, reasons] of bad) {
+    rejected.push(...reasons);
+    for (const l of orders.get(orderId) ?? []) if (!reasons.some((r) => r.line === l.line)) rejected.push({ line: l.line, reason: `order ${orderId} has a rejected line` });
+  }
+  rejected.sort((a, b) => a.line - b.line);
+  return { events, orders: events.length, lines: importedLines, rejected };
+}
