@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import { STRATEGIES, type ProfileResponse, type PublicProfileField, type RecommendationResponse, type SegmentResponse, type Strategy } from '../sdk/wire';
 import { profileOf, registerCustomerRoutes } from './customers-api';
+import { toCsv } from './csv';
 import { createAuth, type Keys } from './auth';
 import { errorHandler, HttpError, invalid, notFound, toErrorResponse } from './errors';
 import { INGEST_PATHS, createIngestHandler, sendJson } from './ingest';
@@ -16,6 +17,7 @@ import { Personalizer, type PersonalizerOptions } from './personalizer';
 import {
   LIMITS,
   catalogUpsertSchema,
+  eventsQuerySchema,
   quarantineQuerySchema,
   recommendationQuerySchema,
   segmentQuerySchema,
@@ -226,6 +228,19 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
       totals.set(r.slot, t);
     }
     res.json({ days: rows, slots: [...totals.values()].map((t) => ({ ...t, ctr: t.impressions ? t.clicks / t.impressions : 0 })) });
+  });
+  app.get('/v1/query/events', analyst, async (req, res) => {
+    const query = eventsQuerySchema.safeParse(req.query);
+    if (!query.success) throw invalid(query.error, 'query');
+    const { event, type, from, to, userId, anonymousId, productId, interval, by, measures, format, limit, ...rest } = query.data;
+    const properties = Object.entries(rest).map(([key, value]) => [key.slice('prop.'.length), value] as [string, string]);
+    const rows = await store.queryEvents({ events: event?.split(',').map((e) => e.trim()).filter(Boolean), type, from, to, userId, anonymousId, productId, properties, interval, by, measures, limit });
+    if (format === 'csv') {
+      const columns = [...(interval ? ['bucket'] : []), ...(by ? ['group'] : []), ...measures];
+      res.type('text/csv').set('Content-Disposition', 'attachment; filename="events.csv"').send(toCsv(columns, rows as Record<string, unknown>[]));
+      return;
+    }
+    res.json({ rows });
   });
   app.get('/v1/quarantine', analyst, async (req, res) => {
     const query = quarantineQuerySchema.safeParse(req.query);

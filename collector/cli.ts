@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_DATABASE } from './app';
 import type { Keys, Role } from './auth';
 import { newKey } from './keys';
+import { csvLine } from './csv';
 import { CsvError, ordersFromCsv } from './orders-csv';
 import { serve } from './server';
 import { openSqliteStore } from './store/sqlite';
@@ -111,11 +112,6 @@ async function importOrders(argv: string[], out: NodeJS.WritableStream, err: Nod
 
 const CSV_COLUMNS = ['message_id', 'type', 'event', 'anonymous_id', 'user_id', 'session_id', 'timestamp', 'received_at', 'properties', 'context', 'traits'] as const;
 
-function csvField(value: unknown): string {
-  const text = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 function csvRow(e: StoredEvent): string {
   const values: Record<(typeof CSV_COLUMNS)[number], unknown> = {
     message_id: e.messageId,
@@ -130,7 +126,7 @@ function csvRow(e: StoredEvent): string {
     context: e.context,
     traits: e.traits,
   };
-  return CSV_COLUMNS.map((c) => csvField(values[c])).join(',');
+  return csvLine(CSV_COLUMNS.map((c) => values[c]));
 }
 
 async function exportEvents(argv: string[], stdout: NodeJS.WritableStream): Promise<number> {

@@ -219,6 +219,48 @@ export const customersQuerySchema = z.object({
   churnRisk: z.enum(CHURN_TIERS).optional(),
 });
 
+/** A time as an ISO 8601 date or date-time, or milliseconds since the epoch. */
+const instant = z.string().transform((value, ctx) => {
+  const ms = /^\d+$/.test(value) ? Number(value) : /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : Number.NaN;
+  if (Number.isNaN(ms)) {
+    ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 date or time, or milliseconds since the epoch' });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+export const QUERY_MEASURES = ['count', 'users', 'revenue'] as const;
+const PROPERTY_PARAM = /^prop\.[A-Za-z0-9_]{1,64}$/;
+
+/** GET /v1/query/events: filters, a time bucket and a grouping, measures; `prop.<name>=value` filters by a property. */
+export const eventsQuerySchema = z
+  .object({
+    event: z.string().max(2000).optional(),
+    type: z.enum(['page', 'track', 'identify', 'screen', 'group', 'alias']).optional(),
+    from: instant.optional(),
+    to: instant.optional(),
+    userId: id.optional(),
+    anonymousId: id.optional(),
+    productId: id.optional(),
+    interval: z.enum(['hour', 'day', 'week', 'month']).optional(),
+    by: z
+      .string()
+      .regex(/^(event|type|product_id|user|prop\.[A-Za-z0-9_]{1,64})$/, 'must be event, type, product_id, user or prop.<name>')
+      .optional(),
+    measures: z
+      .string()
+      .default('count')
+      .transform((v) => v.split(',').map((m) => m.trim()))
+      .pipe(z.array(z.enum(QUERY_MEASURES)).min(1)),
+    format: z.enum(['json', 'csv']).default('json'),
+    limit: z.coerce.number().int().min(1).max(100_000).default(10_000),
+  })
+  .catchall(z.string().max(500))
+  .superRefine((q, ctx) => {
+    const known = new Set(['event', 'type', 'from', 'to', 'userId', 'anonymousId', 'productId', 'interval', 'by', 'measures', 'format', 'limit']);
+    for (const key of Object.keys(q)) if (!known.has(key) && !PROPERTY_PARAM.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'is not a parameter (filters on properties are prop.<name>)' });
+  });
+
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day, YYYY-MM-DD');
 export const slotReportQuerySchema = z.object({ from: day.optional(), to: day.optional(), slot: slotNameSchema.optional() });
 

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { CatalogItem, SlotConfig } from '../schemas';
-import type { AttributedOrder, QuarantinedEvent, SlotStats, Store, StoredEvent, StoredSegments, StoredValues } from './types';
+import type { AttributedOrder, EventQuery, EventQueryRow, QuarantinedEvent, SlotStats, Store, StoredEvent, StoredSegments, StoredValues } from './types';
 import type { ChurnRisk, CustomerValue, RfmGroup } from '../../recommender';
 
 const SCHEMA = `
@@ -113,6 +113,68 @@ CREATE TABLE IF NOT EXISTS customer_segments (
   updated_at  INTEGER NOT NULL
 );
 `;
+
+const BUCKETS: Record<NonNullable<EventQuery['interval']>, string> = {
+  hour: "strftime('%Y-%m-%dT%H:00:00Z', e.timestamp / 1000, 'unixepoch')",
+  day: "strftime('%Y-%m-%d', e.timestamp / 1000, 'unixepoch')",
+  // Weeks start on Monday (ISO).
+  week: "date(e.timestamp / 1000, 'unixepoch', 'weekday 0', '-6 days')",
+  month: "strftime('%Y-%m', e.timestamp / 1000, 'unixepoch')",
+};
+const WHO = 'COALESCE(e.user_id, i.user_id, e.anonymous_id)';
+
+/** The SQL of an events query: fragments from fixed lists only, every value a bound parameter. */
+export function eventQuerySql(q: EventQuery): { sql: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const groupParams: unknown[] = [];
+  if (q.events?.length) {
+    where.push(`e.event IN (${q.events.map(() => '?').join(', ')})`);
+    params.push(...q.events);
+  }
+  for (const [column, value] of [
+    ['e.type', q.type],
+    ['e.user_id', q.userId],
+    ['e.anonymous_id', q.anonymousId],
+    ['e.product_id', q.productId],
+  ] as const) {
+    if (value === undefined) continue;
+    where.push(`${column} = ?`);
+    params.push(value);
+  }
+  if (q.from !== undefined) {
+    where.push('e.timestamp >= ?');
+    params.push(q.from);
+  }
+  if (q.to !== undefined) {
+    where.push('e.timestamp < ?');
+    params.push(q.to);
+  }
+  for (const [name, value] of q.properties) {
+    where.push("CAST(json_extract(e.properties, '$.' || ?) AS TEXT) = ?");
+    params.push(name, value);
+  }
+  const select: string[] = [];
+  const group: string[] = [];
+  if (q.interval) {
+    select.push(`${BUCKETS[q.interval]} AS bucket`);
+    group.push('bucket');
+  }
+  if (q.by) {
+    const expression =
+      q.by === 'user' ? WHO : q.by === 'event' || q.by === 'type' || q.by === 'product_id' ? `e.${q.by}` : "json_extract(e.properties, '$.' || ?)";
+    if (q.by.startsWith('prop.')) groupParams.push(q.by.slice(5));
+    select.push(`${expression} AS "group"`);
+    group.push('"group"');
+  }
+  for (const m of q.measures) select.push(m === 'count' ? 'count(*) AS count' : m === 'users' ? `count(DISTINCT ${WHO}) AS users` : 'round(COALESCE(sum(e.revenue), 0), 2) AS revenue');
+  const sql =
+    `SELECT ${select.join(', ')} FROM events e LEFT JOIN identities i ON i.anonymous_id = e.anonymous_id` +
+    (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
+    (group.length ? ` GROUP BY ${group.join(', ')} ORDER BY ${group.join(', ')}` : '') +
+    ' LIMIT ?';
+  return { sql, params: [...groupParams, ...params, q.limit] };
+}
 
 interface ValueRow {
   customer_id: string;
@@ -399,6 +461,10 @@ export function openSqliteStore({ file, durability = 'full' }: SqliteStoreOption
         assignments: new Map(assignments.map((a) => [a.customer_id, a.segment_id])),
         updatedAt: rows[0].updated_at,
       };
+    },
+    async queryEvents(q) {
+      const { sql, params } = eventQuerySql(q);
+      return db.prepare(sql).all(...params) as EventQueryRow[];
     },
     async saveValues(v) {
       saveValues(v);

@@ -60,6 +60,33 @@ export interface AttributedOrder {
   at: number;
 }
 
+/** What GET /v1/query/events asks of the store. Every value is bound as a parameter. */
+export interface EventQuery {
+  events?: string[];
+  type?: string;
+  from?: number;
+  to?: number;
+  userId?: string;
+  anonymousId?: string;
+  productId?: string;
+  /** Property name (letters, digits, _) and the value it must equal. */
+  properties: [string, string][];
+  interval?: 'hour' | 'day' | 'week' | 'month';
+  /** event, type, product_id, user (user id, else the anonymous id) or prop.<name>. */
+  by?: string;
+  measures: ('count' | 'users' | 'revenue')[];
+  limit: number;
+}
+
+/** A row of an events query: the bucket (start of the hour, day, week or month, UTC) and group when asked for. */
+export interface EventQueryRow {
+  bucket?: string;
+  group?: string | number | null;
+  count?: number;
+  users?: number;
+  revenue?: number;
+}
+
 export interface Store {
   /**
    * Stores new events durably before resolving; an event already stored (same messageId and timestamp) is
@@ -88,6 +115,8 @@ export interface Store {
   /** Adds to the count of events that clients dropped before they could send them. */
   addClientDropped(n: number): Promise<void>;
   clientDropped(): Promise<number>;
+  /** Counts, unique users and revenue of the stored events, filtered, bucketed by time and grouped. */
+  queryEvents(query: EventQuery): Promise<EventQueryRow[]>;
   saveSegments(segments: StoredSegments): Promise<void>;
   loadSegments(): Promise<StoredSegments | null>;
   /** Replaces the customer values (CLV, P(alive), RFM...) with the latest refit's. */
