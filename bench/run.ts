@@ -6,6 +6,7 @@
 //   5. the same at 50,000 products and 1,000,000 interactions
 //   6. the recommender's full rebuild from 1,000,000 interactions, one order's update, query times
 //   7. CLV fits (CDNOW, 100,000 customers) and k-means on 100,000 customers beside scikit-learn
+//   8. reports over 1,000,000 events and the streamed export
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -229,7 +230,7 @@ async function customers() {
 
 async function main() {
   console.log(`Patron bench on ${process.version}, ${(await import('node:os')).cpus().length} cores`);
-  // BENCH_ONLY=ingest,recommendations,serving-at-scale,scale,customers runs a part.
+  // BENCH_ONLY=ingest,recommendations,serving-at-scale,scale,customers,reports runs a part.
   const only = process.env.BENCH_ONLY?.split(',');
   const want = (part: string) => !only || only.includes(part);
   bundle();
@@ -238,6 +239,10 @@ async function main() {
   if (want('serving-at-scale')) await recommendationsAtScale();
   if (want('scale')) await scale();
   if (want('customers')) await customers();
+  if (want('reports')) {
+    console.log('\nReports and exports over 1,000,000 events:');
+    await script('reports.ts');
+  }
 }
 
 main().catch((error) => {

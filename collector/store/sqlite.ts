@@ -169,7 +169,9 @@ export function eventQuerySql(q: EventQuery): { sql: string; params: unknown[] }
   }
   for (const m of q.measures) select.push(m === 'count' ? 'count(*) AS count' : m === 'users' ? `count(DISTINCT ${WHO}) AS users` : 'round(COALESCE(sum(e.revenue), 0), 2) AS revenue');
   const sql =
-    `SELECT ${select.join(', ')} FROM events e LEFT JOIN identities i ON i.anonymous_id = e.anonymous_id` +
+    `SELECT ${select.join(', ')} FROM events e` +
+    // Identities only when people are counted or listed.
+    (q.by === 'user' || q.measures.includes('users') ? ' LEFT JOIN identities i ON i.anonymous_id = e.anonymous_id' : '') +
     (where.length ? ` WHERE ${where.join(' AND ')}` : '') +
     (group.length ? ` GROUP BY ${group.join(', ')} ORDER BY ${group.join(', ')}` : '') +
     ' LIMIT ?';

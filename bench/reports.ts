@@ -1,0 +1,71 @@
+// Reports over 1,000,000 stored events (target: under a second each) and the streamed export (target: at least
+// 100,000 rows a second), on a fresh SQLite file. Run by `npm run bench`; prints lines, asserts nothing.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { csvLine } from '../collector/csv';
+import { openSqliteStore } from '../collector/store/sqlite';
+import type { EventQuery, StoredEvent } from '../collector/store/types';
+import { random } from '../recommender';
+
+const EVENTS = 1_000_000;
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patron-reports-'));
+const store = openSqliteStore({ file: path.join(dir, 'patron.db'), durability: 'normal' });
+const rand = random(3);
+const start = Date.UTC(2026, 0, 1);
+const names = ['Product Viewed', 'Product Viewed', 'Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed'];
+let loaded = performance.now();
+for (let i = 0; i < EVENTS; i += 10_000) {
+  const page: StoredEvent[] = [];
+  for (let j = i; j < i + 10_000; j++) {
+    const event = names[Math.floor(rand() * names.length)];
+    const product = `SKU-${Math.floor(rand() ** 2 * 5000)}`;
+    const order = event === 'Order Completed';
+    page.push({
+      messageId: `m-${j}`,
+      type: 'track',
+      event,
+      anonymousId: `a-${Math.floor(rand() * 100_000)}`,
+      userId: null,
+      sessionId: null,
+      timestamp: start + Math.floor((j / EVENTS) * 180 * 86_400_000),
+      receivedAt: Date.now(),
+      properties: order ? { order_id: `o-${j}`, revenue: Math.round(rand() * 20_000) / 100, products: [{ product_id: product }] } : { product_id: product, category: `c${Math.floor(rand() * 8)}` },
+      context: {},
+      traits: null,
+    });
+  }
+  await store.insertEvents(page);
+}
+loaded = performance.now() - loaded;
+console.log(`1,000,000 events stored in ${(loaded / 1000).toFixed(1)} s (for the reports below)`);
+
+const reports: [string, Partial<EventQuery>][] = [
+  ['events by day', { interval: 'day', measures: ['count'] }],
+  ['unique users and revenue by week', { interval: 'week', measures: ['users', 'revenue'] }],
+  ['orders and revenue by month', { events: ['Order Completed'], interval: 'month', measures: ['count', 'revenue'] }],
+  ['views by category (a property)', { events: ['Product Viewed'], by: 'prop.category', measures: ['count', 'users'] }],
+  ['views of one product by day', { productId: 'SKU-7', interval: 'day', measures: ['count'] }],
+];
+for (const [label, q] of reports) {
+  const started = performance.now();
+  const rows = await store.queryEvents({ properties: [], measures: ['count'], limit: 100_000, ...q });
+  console.log(`  ${label}: ${(performance.now() - started).toFixed(0)} ms, ${rows.length} rows (target < 1,000 ms)`);
+}
+
+for (const format of ['ndjson', 'csv'] as const) {
+  const out = fs.createWriteStream('/dev/null');
+  const started = performance.now();
+  let rows = 0;
+  for await (const page of store.scanEvents(5000)) {
+    rows += page.length;
+    const text = page.map((e) => (format === 'csv' ? csvLine([e.messageId, e.type, e.event, e.anonymousId, e.userId, e.sessionId, e.timestamp, e.receivedAt, e.properties, e.context, e.traits]) : JSON.stringify(e))).join('\n');
+    if (!out.write(text + '\n')) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+  }
+  out.end();
+  const seconds = (performance.now() - started) / 1000;
+  console.log(`  export as ${format}: ${Math.round(rows / seconds).toLocaleString('en-US')} rows/s (target >= 100,000), heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB`);
+}
+await store.close();
+fs.rmSync(dir, { recursive: true, force: true });
