@@ -8,12 +8,11 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_DATABASE } from './app';
 import type { Keys, Role } from './auth';
 import { newKey } from './keys';
-import { csvLine } from './csv';
+import { exportChunks } from './export';
 import { CsvError, ordersFromCsv } from './orders-csv';
 import { serve } from './server';
 import { openSqliteStore } from './store/sqlite';
 import { toStored } from './ingest';
-import type { StoredEvent } from './store/types';
 import type { ValidEvent } from './schemas';
 
 const USAGE = `patron <command> [options]
@@ -110,25 +109,6 @@ async function importOrders(argv: string[], out: NodeJS.WritableStream, err: Nod
   }
 }
 
-const CSV_COLUMNS = ['message_id', 'type', 'event', 'anonymous_id', 'user_id', 'session_id', 'timestamp', 'received_at', 'properties', 'context', 'traits'] as const;
-
-function csvRow(e: StoredEvent): string {
-  const values: Record<(typeof CSV_COLUMNS)[number], unknown> = {
-    message_id: e.messageId,
-    type: e.type,
-    event: e.event,
-    anonymous_id: e.anonymousId,
-    user_id: e.userId,
-    session_id: e.sessionId,
-    timestamp: new Date(e.timestamp).toISOString(),
-    received_at: new Date(e.receivedAt).toISOString(),
-    properties: e.properties,
-    context: e.context,
-    traits: e.traits,
-  };
-  return csvLine(CSV_COLUMNS.map((c) => values[c]));
-}
-
 async function exportEvents(argv: string[], stdout: NodeJS.WritableStream): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { database: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } }, strict: true });
   const format = values.format ?? 'ndjson';
@@ -139,11 +119,8 @@ async function exportEvents(argv: string[], stdout: NodeJS.WritableStream): Prom
   const write = (chunk: string) => (out.write(chunk) ? Promise.resolve() : new Promise<void>((resolve) => out.once('drain', () => resolve())));
   const store = openSqliteStore({ file: database });
   try {
-    if (format === 'csv') await write(CSV_COLUMNS.join(',') + '\n');
     // Page by page: memory stays flat however many events there are.
-    for await (const page of store.scanEvents(5000)) {
-      await write(page.map((e) => (format === 'csv' ? csvRow(e) : JSON.stringify(e))).join('\n') + '\n');
-    }
+    for await (const chunk of exportChunks(store, format)) await write(chunk);
   } finally {
     await store.close();
     if (values.out) await new Promise((resolve) => (out as fs.WriteStream).end(resolve));

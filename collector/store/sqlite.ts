@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { CatalogItem, SlotConfig } from '../schemas';
-import type { AttributedOrder, EventQuery, EventQueryRow, QuarantinedEvent, SlotStats, Store, StoredEvent, StoredSegments, StoredValues } from './types';
+import type { AttributedOrder, EventQuery, EventQueryRow, QuarantinedEvent, RawEvent, SlotStats, Store, StoredEvent, StoredSegments, StoredValues } from './types';
 import type { ChurnRisk, CustomerValue, RfmGroup } from '../../recommender';
 
 const SCHEMA = `
@@ -193,35 +193,15 @@ interface ValueRow {
   rfm_group: string;
 }
 
-interface EventRow {
-  message_id: string;
-  type: StoredEvent['type'];
-  event: string | null;
-  anonymous_id: string | null;
-  user_id: string | null;
-  session_id: string | null;
-  timestamp: number;
-  received_at: number;
-  properties: string;
-  context: string;
-  traits: string | null;
-  id: number;
+const SCAN_COLUMNS = ['message_id', 'type', 'event', 'anonymous_id', 'user_id', 'session_id', 'timestamp', 'received_at', 'properties', 'context', 'traits'] as const;
+type ScanRow = [string, StoredEvent['type'], string | null, string | null, string | null, string | null, number, number, string, string, string | null];
+
+function toRawEvent(r: ScanRow): RawEvent {
+  return { messageId: r[0], type: r[1], event: r[2], anonymousId: r[3], userId: r[4], sessionId: r[5], timestamp: r[6], receivedAt: r[7], properties: r[8], context: r[9], traits: r[10] };
 }
 
-function toEvent(row: EventRow): StoredEvent {
-  return {
-    messageId: row.message_id,
-    type: row.type,
-    event: row.event,
-    anonymousId: row.anonymous_id,
-    userId: row.user_id,
-    sessionId: row.session_id,
-    timestamp: row.timestamp,
-    receivedAt: row.received_at,
-    properties: JSON.parse(row.properties),
-    context: JSON.parse(row.context),
-    traits: row.traits === null ? null : JSON.parse(row.traits),
-  };
+function parsed(raw: RawEvent): StoredEvent {
+  return { ...raw, properties: JSON.parse(raw.properties), context: JSON.parse(raw.context), traits: raw.traits === null ? null : JSON.parse(raw.traits) };
 }
 
 export interface SqliteStoreOptions {
@@ -258,8 +238,22 @@ export function openSqliteStore({ file, durability = 'full' }: SqliteStoreOption
   const linkIdentity = db.prepare(`
     INSERT INTO identities (anonymous_id, user_id, linked_at) VALUES (?, ?, ?)
     ON CONFLICT (anonymous_id) DO UPDATE SET user_id = excluded.user_id, linked_at = excluded.linked_at`);
-  const pageOfEvents = db.prepare(`
-    SELECT * FROM events WHERE (timestamp, message_id) > (?, ?) ORDER BY timestamp, message_id LIMIT ?`);
+  // Rows as arrays (twice as fast as objects), in SCAN_COLUMNS order.
+  const pageOfEvents = db
+    .prepare(`SELECT ${SCAN_COLUMNS.join(', ')} FROM events WHERE (timestamp, message_id) > (?, ?) ORDER BY timestamp, message_id LIMIT ?`)
+    .raw(true);
+
+  /** Every event in time order, a page at a time (keyset pagination: each page is one index seek). */
+  function* pagesOfEvents(pageSize: number): Generator<RawEvent[]> {
+    let after: [number, string] = [-Infinity, ''];
+    for (;;) {
+      const rows = pageOfEvents.all(after[0], after[1], pageSize) as ScanRow[];
+      if (rows.length === 0) return;
+      const last = rows[rows.length - 1];
+      after = [last[6], last[0]];
+      yield rows.map(toRawEvent);
+    }
+  }
 
   // One request's events; run inside the commit's transaction it becomes a savepoint of its own.
   const insertGroup = db.transaction((events: StoredEvent[]) => {
@@ -377,14 +371,10 @@ export function openSqliteStore({ file, durability = 'full' }: SqliteStoreOption
       return (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
     },
     async *scanEvents(pageSize = 5000) {
-      let after: [number, string] = [-Infinity, ''];
-      for (;;) {
-        const rows = pageOfEvents.all(after[0], after[1], pageSize) as EventRow[];
-        if (rows.length === 0) return;
-        const last = rows[rows.length - 1];
-        after = [last.timestamp, last.message_id];
-        yield rows.map(toEvent);
-      }
+      for (const page of pagesOfEvents(pageSize)) yield page.map(parsed);
+    },
+    async *scanRawEvents(pageSize = 5000) {
+      yield* pagesOfEvents(pageSize);
     },
     async upsertItems(items) {
       return upsertItems(items);

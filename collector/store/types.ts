@@ -20,6 +20,13 @@ export interface StoredEvent {
   traits: Record<string, unknown> | null;
 }
 
+/** A stored event with its JSON columns as the text they are stored as: what exports copy without parsing. */
+export interface RawEvent extends Omit<StoredEvent, 'properties' | 'context' | 'traits'> {
+  properties: string;
+  context: string;
+  traits: string | null;
+}
+
 export interface QuarantinedEvent {
   receivedAt: number;
   messageId: string | null;
@@ -98,6 +105,8 @@ export interface Store {
   countEvents(): Promise<number>;
   /** Every stored event in time order, page by page, for rebuilding the models at start-up. */
   scanEvents(pageSize?: number): AsyncIterable<StoredEvent[]>;
+  /** The same, JSON columns left as text (exports). */
+  scanRawEvents(pageSize?: number): AsyncIterable<RawEvent[]>;
   upsertItems(items: CatalogItem[]): Promise<number>;
   listItems(): Promise<CatalogItem[]>;
   /** Removes products from the catalog; returns how many there were. */
