@@ -18,6 +18,7 @@ import {
   LIMITS,
   catalogUpsertSchema,
   eventsQuerySchema,
+  retentionQuerySchema,
   quarantineQuerySchema,
   recommendationQuerySchema,
   segmentQuerySchema,
@@ -241,6 +242,26 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
       return;
     }
     res.json({ rows });
+  });
+  app.get('/v1/query/retention', analyst, async (req, res) => {
+    const query = retentionQuerySchema.safeParse(req.query);
+    if (!query.success) throw invalid(query.error, 'query');
+    const { format, ...q } = query.data;
+    const rows = await store.retention(q);
+    // Cohort size is offset 0; rate = active / size.
+    const sizes = new Map(rows.filter((r) => r.offset === 0).map((r) => [r.cohort, r.customers]));
+    const withRates = rows.map((r) => ({ ...r, size: sizes.get(r.cohort) ?? 0, rate: r.customers / (sizes.get(r.cohort) || 1) }));
+    if (format === 'csv') {
+      res.type('text/csv').set('Content-Disposition', 'attachment; filename="retention.csv"').send(toCsv(['cohort', 'size', 'offset', 'customers', 'rate'], withRates));
+      return;
+    }
+    const cohorts = [...sizes.keys()].map((cohort) => {
+      const own = withRates.filter((r) => r.cohort === cohort);
+      const periods = Math.max(...own.map((r) => r.offset)) + 1;
+      const active = Array.from({ length: periods }, (_, offset) => own.find((r) => r.offset === offset)?.customers ?? 0);
+      return { cohort, size: sizes.get(cohort)!, active, rates: active.map((n) => n / sizes.get(cohort)!) };
+    });
+    res.json({ interval: q.interval, basis: q.basis, cohorts });
   });
   app.get('/v1/quarantine', analyst, async (req, res) => {
     const query = quarantineQuerySchema.safeParse(req.query);

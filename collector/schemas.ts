@@ -261,6 +261,14 @@ export const eventsQuerySchema = z
     for (const key of Object.keys(q)) if (!known.has(key) && !PROPERTY_PARAM.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'is not a parameter (filters on properties are prop.<name>)' });
   });
 
+export const retentionQuerySchema = z.object({
+  interval: z.enum(['week', 'month']).default('week'),
+  basis: z.enum(['orders', 'visits']).default('orders'),
+  from: instant.optional(),
+  to: instant.optional(),
+  format: z.enum(['json', 'csv']).default('json'),
+});
+
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day, YYYY-MM-DD');
 export const slotReportQuerySchema = z.object({ from: day.optional(), to: day.optional(), slot: slotNameSchema.optional() });
 

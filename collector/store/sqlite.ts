@@ -125,6 +125,18 @@ const BUCKETS: Record<NonNullable<EventQuery['interval']>, { sql: string; name: 
 };
 const WHO = 'COALESCE(e.user_id, i.user_id, e.anonymous_id)';
 
+/** Adds `from <= timestamp < to` (each when given) to a query's conditions. */
+function timeRange(where: string[], params: unknown[], range: { from?: number; to?: number }): void {
+  if (range.from !== undefined) {
+    where.push('e.timestamp >= ?');
+    params.push(range.from);
+  }
+  if (range.to !== undefined) {
+    where.push('e.timestamp < ?');
+    params.push(range.to);
+  }
+}
+
 /** The SQL of an events query: fragments from fixed lists only, every value a bound parameter. */
 export function eventQuerySql(q: EventQuery): { sql: string; params: unknown[] } {
   const where: string[] = [];
@@ -144,14 +156,7 @@ export function eventQuerySql(q: EventQuery): { sql: string; params: unknown[] }
     where.push(`${column} = ?`);
     params.push(value);
   }
-  if (q.from !== undefined) {
-    where.push('e.timestamp >= ?');
-    params.push(q.from);
-  }
-  if (q.to !== undefined) {
-    where.push('e.timestamp < ?');
-    params.push(q.to);
-  }
+  timeRange(where, params, q);
   for (const [name, value] of q.properties) {
     where.push("CAST(json_extract(e.properties, '$.' || ?) AS TEXT) = ?");
     params.push(name, value);
@@ -461,6 +466,24 @@ export function openSqliteStore({ file, durability = 'full' }: SqliteStoreOption
       const rows = db.prepare(sql).all(...params) as (Omit<EventQueryRow, 'bucket'> & { bucket?: number })[];
       const name = q.interval && BUCKETS[q.interval].name;
       return name ? rows.map((r) => ({ ...r, bucket: name(r.bucket!) })) : (rows as EventQueryRow[]);
+    },
+    async retention(q) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (q.basis === 'orders') where.push("e.event = 'Order Completed'");
+      timeRange(where, params, q);
+      const bucket = BUCKETS[q.interval];
+      const rows = db
+        .prepare(
+          `WITH acts AS (
+             SELECT ${WHO} AS who, ${bucket.sql} AS bucket FROM events e LEFT JOIN identities i ON i.anonymous_id = e.anonymous_id
+             ${where.length ? `WHERE ${where.join(' AND ')}` : ''} GROUP BY who, bucket),
+           firsts AS (SELECT who, min(bucket) AS cohort FROM acts GROUP BY who)
+           SELECT f.cohort AS cohort, a.bucket - f.cohort AS offset, count(*) AS customers
+           FROM acts a JOIN firsts f ON f.who = a.who GROUP BY f.cohort, offset ORDER BY f.cohort, offset`,
+        )
+        .all(...params) as { cohort: number; offset: number; customers: number }[];
+      return rows.map((r) => ({ ...r, cohort: bucket.name(r.cohort) }));
     },
     async saveValues(v) {
       saveValues(v);

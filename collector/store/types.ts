@@ -94,6 +94,22 @@ export interface EventQueryRow {
   revenue?: number;
 }
 
+/** Cohorts by the period of their first order (or first visit), and how many were active in each later period. */
+export interface RetentionQuery {
+  interval: 'week' | 'month';
+  /** orders: cohorts by first order, active = ordered; visits: by first event of any kind, active = any event. */
+  basis: 'orders' | 'visits';
+  from?: number;
+  to?: number;
+}
+
+export interface RetentionRow {
+  cohort: string;
+  /** Periods since the cohort's (0: its own). */
+  offset: number;
+  customers: number;
+}
+
 export interface Store {
   /**
    * Stores new events durably before resolving; an event already stored (same messageId and timestamp) is
@@ -126,6 +142,7 @@ export interface Store {
   clientDropped(): Promise<number>;
   /** Counts, unique users and revenue of the stored events, filtered, bucketed by time and grouped. */
   queryEvents(query: EventQuery): Promise<EventQueryRow[]>;
+  retention(query: RetentionQuery): Promise<RetentionRow[]>;
   saveSegments(segments: StoredSegments): Promise<void>;
   loadSegments(): Promise<StoredSegments | null>;
   /** Replaces the customer values (CLV, P(alive), RFM...) with the latest refit's. */

@@ -81,3 +81,21 @@ describe('GET /v1/query/events', () => {
     expect((await get(`${c.url}/v1/query/events`)).status).toBe(401);
   });
 });
+
+describe('GET /v1/query/retention', () => {
+  const retention = (query: string) => get(`${c.url}/v1/query/retention?${query}`, KEYS.analyst[0], true);
+
+  it('builds cohorts by first order and counts who ordered again in each later week', async () => {
+    const res = await retention('interval=week&basis=orders');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ interval: 'week', basis: 'orders', cohorts: [{ cohort: '2026-03-02', size: 1, active: [1, 1], rates: [1, 1] }] });
+    expect((await retention('interval=month')).body.cohorts).toEqual([{ cohort: '2026-03', size: 1, active: [1], rates: [1] }]);
+  });
+
+  it('builds cohorts by first visit, a person counted once across their anonymous and known ids', async () => {
+    expect((await retention('basis=visits')).body.cohorts).toEqual([{ cohort: '2026-03-02', size: 2, active: [2, 1], rates: [1, 0.5] }]);
+    const csv = await fetch(`${c.url}/v1/query/retention?basis=visits&format=csv`, { headers: { authorization: `Bearer ${KEYS.analyst[0]}` } });
+    expect(await csv.text()).toBe('cohort,size,offset,customers,rate\n2026-03-02,2,0,2,1\n2026-03-02,2,1,1,0.5\n');
+    expect((await retention('interval=day')).body.error.issues[0].path).toBe('interval');
+  });
+});
