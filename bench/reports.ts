@@ -54,6 +54,12 @@ for (const [label, q] of reports) {
   console.log(`  ${label}: ${(performance.now() - started).toFixed(0)} ms, ${rows.length} rows (target < 1,000 ms)`);
 }
 
+for (const basis of ['orders', 'visits'] as const) {
+  const started = performance.now();
+  const rows = await store.retention({ interval: 'week', basis });
+  console.log(`  weekly retention by first ${basis === 'orders' ? 'order' : 'visit'}: ${(performance.now() - started).toFixed(0)} ms, ${rows.length} cells (target < 1,000 ms)`);
+}
+
 for (const format of ['ndjson', 'csv'] as const) {
   const out = fs.createWriteStream('/dev/null');
   const started = performance.now();
