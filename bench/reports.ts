@@ -60,6 +60,12 @@ for (const basis of ['orders', 'visits'] as const) {
   console.log(`  weekly retention by first ${basis === 'orders' ? 'order' : 'visit'}: ${(performance.now() - started).toFixed(0)} ms, ${rows.length} cells (target < 1,000 ms)`);
 }
 
+{
+  const started = performance.now();
+  const counts = await store.funnel({ steps: ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed'], windowMs: 7 * 86_400_000 });
+  console.log(`  funnel of four steps within 7 days: ${(performance.now() - started).toFixed(0)} ms, people per step ${counts.get('')!.join(', ')} (target < 1,000 ms)`);
+}
+
 for (const format of ['ndjson', 'csv'] as const) {
   const out = fs.createWriteStream('/dev/null');
   const started = performance.now();

@@ -18,6 +18,7 @@ import {
   LIMITS,
   catalogUpsertSchema,
   eventsQuerySchema,
+  funnelQuerySchema,
   retentionQuerySchema,
   quarantineQuerySchema,
   recommendationQuerySchema,
@@ -262,6 +263,28 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
       return { cohort, size: sizes.get(cohort)!, active, rates: active.map((n) => n / sizes.get(cohort)!) };
     });
     res.json({ interval: q.interval, basis: q.basis, cohorts });
+  });
+  app.get('/v1/query/funnel', analyst, async (req, res) => {
+    const query = funnelQuerySchema.safeParse(req.query);
+    if (!query.success) throw invalid(query.error, 'query');
+    const { steps, within, from, to, bySegment, format } = query.data;
+    const segmentKey = (person: string) => String(personalizer.segmentIdOf(person) ?? '');
+    const counts = await store.funnel({ steps, windowMs: within, from, to }, bySegment === 'true' ? segmentKey : undefined);
+    const describe = (people: number[]) =>
+      steps.map((name, k) => ({ step: name, people: people[k], conversion: people[0] ? people[k] / people[0] : 0, dropOff: k === 0 || !people[k - 1] ? 0 : 1 - people[k] / people[k - 1] }));
+    const total = steps.map((_, k) => [...counts.values()].reduce((s, list) => s + list[k], 0));
+    const segments = [...counts.entries()].map(([key, people]) => {
+      const s = personalizer.segments.find((x) => String(x.id) === key);
+      return { segment: s ? { id: s.id, slug: s.slug, label: s.label } : null, steps: describe(people) };
+    });
+    if (format === 'csv') {
+      const rows = [{ segment: '(all)', list: describe(total) }, ...(bySegment === 'true' ? segments.map((s) => ({ segment: s.segment?.slug ?? '(none)', list: s.steps })) : [])].flatMap((g) =>
+        g.list.map((r) => ({ segment: g.segment, ...r })),
+      );
+      res.type('text/csv').set('Content-Disposition', 'attachment; filename="funnel.csv"').send(toCsv(['segment', 'step', 'people', 'conversion', 'dropOff'], rows));
+      return;
+    }
+    res.json({ within, steps: describe(total), ...(bySegment === 'true' ? { segments } : {}) });
   });
   app.get('/v1/quarantine', analyst, async (req, res) => {
     const query = quarantineQuerySchema.safeParse(req.query);

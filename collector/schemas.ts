@@ -269,6 +269,30 @@ export const retentionQuerySchema = z.object({
   format: z.enum(['json', 'csv']).default('json'),
 });
 
+export const funnelQuerySchema = z.object({
+  steps: z
+    .string()
+    .max(2000)
+    .transform((v) => v.split(',').map((step) => step.trim()))
+    .pipe(
+      z
+        .array(z.string().min(1))
+        .min(2, 'needs at least two steps')
+        .max(20)
+        .refine((steps) => new Set(steps).size === steps.length, 'must not repeat a step'),
+    ),
+  /** How long after the first step the others may come: 30m, 12h, 7d. */
+  within: z
+    .string()
+    .regex(/^\d+(m|h|d)$/, 'must be minutes, hours or days, as 30m, 12h or 7d')
+    .default('7d')
+    .transform((v) => Number(v.slice(0, -1)) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[v.slice(-1) as 'm' | 'h' | 'd']),
+  from: instant.optional(),
+  to: instant.optional(),
+  bySegment: z.enum(['true', 'false']).default('false'),
+  format: z.enum(['json', 'csv']).default('json'),
+});
+
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day, YYYY-MM-DD');
 export const slotReportQuerySchema = z.object({ from: day.optional(), to: day.optional(), slot: slotNameSchema.optional() });
 

@@ -125,6 +125,22 @@ const BUCKETS: Record<NonNullable<EventQuery['interval']>, { sql: string; name: 
 };
 const WHO = 'COALESCE(e.user_id, i.user_id, e.anonymous_id)';
 
+/**
+ * How far one person got: from each time they did step 0, the steps they then did in order within the window;
+ * the best of those runs. `events` are [step, time] in time order.
+ */
+export function stepsReached(events: readonly [number, number][], steps: number, windowMs: number): number {
+  let best = 0;
+  for (let i = 0; i < events.length && best < steps; i++) {
+    if (events[i][0] !== 0) continue;
+    const start = events[i][1];
+    let next = 1;
+    for (let j = i + 1; j < events.length && next < steps && events[j][1] - start <= windowMs; j++) if (events[j][0] === next) next++;
+    best = Math.max(best, next);
+  }
+  return best;
+}
+
 /** Adds `from <= timestamp < to` (each when given) to a query's conditions. */
 function timeRange(where: string[], params: unknown[], range: { from?: number; to?: number }): void {
   if (range.from !== undefined) {
@@ -484,6 +500,38 @@ export function openSqliteStore({ file, durability = 'full' }: SqliteStoreOption
         )
         .all(...params) as { cohort: number; offset: number; customers: number }[];
       return rows.map((r) => ({ ...r, cohort: bucket.name(r.cohort) }));
+    },
+    async funnel(q, groupOf = () => '') {
+      const where = [`e.event IN (${q.steps.map(() => '?').join(', ')})`];
+      const params: unknown[] = [...q.steps];
+      timeRange(where, params, q);
+      const rows = db
+        .prepare(`SELECT ${WHO} AS who, e.event, e.timestamp FROM events e LEFT JOIN identities i ON i.anonymous_id = e.anonymous_id WHERE ${where.join(' AND ')} ORDER BY who, e.timestamp`)
+        .raw(true)
+        .iterate(...params) as IterableIterator<[string, string, number]>;
+      // One person at a time (rows come grouped by person), all in this call: nothing else uses the connection meanwhile.
+      const counts = new Map<string, number[]>();
+      const stepOf = new Map(q.steps.map((name, i) => [name, i]));
+      let who: string | undefined;
+      let events: [number, number][] = [];
+      const finish = () => {
+        if (who === undefined) return;
+        const reached = stepsReached(events, q.steps.length, q.windowMs);
+        const group = groupOf(who);
+        let list = counts.get(group);
+        if (!list) counts.set(group, (list = new Array<number>(q.steps.length).fill(0)));
+        for (let k = 0; k < reached; k++) list[k]++;
+      };
+      for (const [person, event, timestamp] of rows) {
+        if (person !== who) {
+          finish();
+          who = person;
+          events = [];
+        }
+        events.push([stepOf.get(event)!, timestamp]);
+      }
+      finish();
+      return counts;
     },
     async saveValues(v) {
       saveValues(v);

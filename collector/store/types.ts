@@ -110,6 +110,15 @@ export interface RetentionRow {
   customers: number;
 }
 
+export interface FunnelQuery {
+  /** Event names, in order: a person reaches step k by doing it after step k - 1... */
+  steps: string[];
+  /** ...and within this long of their first step. */
+  windowMs: number;
+  from?: number;
+  to?: number;
+}
+
 export interface Store {
   /**
    * Stores new events durably before resolving; an event already stored (same messageId and timestamp) is
@@ -143,6 +152,11 @@ export interface Store {
   /** Counts, unique users and revenue of the stored events, filtered, bucketed by time and grouped. */
   queryEvents(query: EventQuery): Promise<EventQueryRow[]>;
   retention(query: RetentionQuery): Promise<RetentionRow[]>;
+  /**
+   * How many people (anonymous ids resolved to their users) reached each step, per group: `groupOf` names a
+   * person's group ('' counts everyone once, under '').
+   */
+  funnel(query: FunnelQuery, groupOf?: (person: string) => string): Promise<Map<string, number[]>>;
   saveSegments(segments: StoredSegments): Promise<void>;
   loadSegments(): Promise<StoredSegments | null>;
   /** Replaces the customer values (CLV, P(alive), RFM...) with the latest refit's. */

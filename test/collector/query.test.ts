@@ -99,3 +99,38 @@ describe('GET /v1/query/retention', () => {
     expect((await retention('interval=day')).body.error.issues[0].path).toBe('interval');
   });
 });
+
+describe('GET /v1/query/funnel', () => {
+  const funnel = (query: string) => get(`${c.url}/v1/query/funnel?${query}`, KEYS.analyst[0], true);
+
+  it('counts the people who did each step after the one before, within the window of their first step', async () => {
+    const res = await funnel('steps=Product%20Viewed,Order%20Completed&within=1d');
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({
+      within: 86_400_000,
+      steps: [
+        { step: 'Product Viewed', people: 2, conversion: 1, dropOff: 0 },
+        { step: 'Order Completed', people: 1, conversion: 0.5, dropOff: 0.5 },
+      ],
+    });
+    // Ann's views came 1.5 h (and 1 h, a week later) before her orders: not within 30 minutes.
+    expect((await funnel('steps=Product%20Viewed,Order%20Completed&within=30m')).body.steps.map((s: any) => s.people)).toEqual([2, 0]);
+    // In the other order: Ann's first order, then a view six days later.
+    expect((await funnel('steps=Order%20Completed,Product%20Viewed&within=7d')).body.steps.map((s: any) => s.people)).toEqual([1, 1]);
+    expect((await funnel('steps=Order%20Completed,Product%20Viewed&within=7d&from=2026-03-05')).body.steps.map((s: any) => s.people)).toEqual([1, 0]);
+  });
+
+  it('breaks the funnel down by segment, and answers as CSV', async () => {
+    const res = await funnel('steps=Product%20Viewed,Order%20Completed&bySegment=true');
+    expect(res.body.segments).toEqual([{ segment: null, steps: res.body.steps }]); // no refit yet: nobody has a segment
+    const csv = await fetch(`${c.url}/v1/query/funnel?steps=Product%20Viewed,Order%20Completed&format=csv`, { headers: { authorization: `Bearer ${KEYS.analyst[0]}` } });
+    expect(await csv.text()).toBe('segment,step,people,conversion,dropOff\n(all),Product Viewed,2,1,0\n(all),Order Completed,1,0.5,0.5\n');
+  });
+
+  it('names what is wrong with the steps or the window', async () => {
+    const path = async (query: string) => (await funnel(query)).body.error.issues[0].path;
+    expect(await path('steps=Product%20Viewed')).toBe('steps');
+    expect(await path('steps=A,A')).toBe('steps');
+    expect(await path('steps=A,B&within=2w')).toBe('within');
+  });
+});
