@@ -19,6 +19,7 @@ import {
   catalogUpsertSchema,
   eventsQuerySchema,
   funnelQuerySchema,
+  topProductsQuerySchema,
   retentionQuerySchema,
   quarantineQuerySchema,
   recommendationQuerySchema,
@@ -239,7 +240,7 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
     const rows = await store.queryEvents({ events: event?.split(',').map((e) => e.trim()).filter(Boolean), type, from, to, userId, anonymousId, productId, properties, interval, by, measures, limit });
     if (format === 'csv') {
       const columns = [...(interval ? ['bucket'] : []), ...(by ? ['group'] : []), ...measures];
-      res.type('text/csv').set('Content-Disposition', 'attachment; filename="events.csv"').send(toCsv(columns, rows as Record<string, unknown>[]));
+      sendCsv(res, 'events', columns, rows);
       return;
     }
     res.json({ rows });
@@ -253,7 +254,7 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
     const sizes = new Map(rows.filter((r) => r.offset === 0).map((r) => [r.cohort, r.customers]));
     const withRates = rows.map((r) => ({ ...r, size: sizes.get(r.cohort) ?? 0, rate: r.customers / (sizes.get(r.cohort) || 1) }));
     if (format === 'csv') {
-      res.type('text/csv').set('Content-Disposition', 'attachment; filename="retention.csv"').send(toCsv(['cohort', 'size', 'offset', 'customers', 'rate'], withRates));
+      sendCsv(res, 'retention', ['cohort', 'size', 'offset', 'customers', 'rate'], withRates);
       return;
     }
     const cohorts = [...sizes.keys()].map((cohort) => {
@@ -263,6 +264,17 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
       return { cohort, size: sizes.get(cohort)!, active, rates: active.map((n) => n / sizes.get(cohort)!) };
     });
     res.json({ interval: q.interval, basis: q.basis, cohorts });
+  });
+  app.get('/v1/query/top-products', analyst, async (req, res) => {
+    const query = topProductsQuerySchema.safeParse(req.query);
+    if (!query.success) throw invalid(query.error, 'query');
+    const { format, ...q } = query.data;
+    const products = await store.topProducts(q);
+    if (format === 'csv') {
+      sendCsv(res, 'top-products', ['productId', 'views', 'cartAdds', 'orders', 'revenue'], products);
+      return;
+    }
+    res.json({ products });
   });
   app.get('/v1/query/funnel', analyst, async (req, res) => {
     const query = funnelQuerySchema.safeParse(req.query);
@@ -281,7 +293,7 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
       const rows = [{ segment: '(all)', list: describe(total) }, ...(bySegment === 'true' ? segments.map((s) => ({ segment: s.segment?.slug ?? '(none)', list: s.steps })) : [])].flatMap((g) =>
         g.list.map((r) => ({ segment: g.segment, ...r })),
       );
-      res.type('text/csv').set('Content-Disposition', 'attachment; filename="funnel.csv"').send(toCsv(['segment', 'step', 'people', 'conversion', 'dropOff'], rows));
+      sendCsv(res, 'funnel', ['segment', 'step', 'people', 'conversion', 'dropOff'], rows);
       return;
     }
     res.json({ within, steps: describe(total), ...(bySegment === 'true' ? { segments } : {}) });
@@ -306,6 +318,11 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
   app.patron.handler = handler;
   app.listen = ((...args: unknown[]) => http.createServer(handler).listen(...(args as Parameters<Server['listen']>))) as unknown as PatronApp['listen'];
   return app;
+}
+
+/** A report as a CSV download. */
+function sendCsv(res: express.Response, name: string, columns: readonly string[], rows: readonly object[]): void {
+  res.type('text/csv').set('Content-Disposition', `attachment; filename="${name}.csv"`).send(toCsv(columns, rows as Record<string, unknown>[]));
 }
 
 /** CORS for the configured origins; true when it answered a preflight itself. */

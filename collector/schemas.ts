@@ -269,6 +269,14 @@ export const retentionQuerySchema = z.object({
   format: z.enum(['json', 'csv']).default('json'),
 });
 
+export const topProductsQuerySchema = z.object({
+  sort: z.enum(['views', 'cartAdds', 'orders', 'revenue']).default('revenue'),
+  limit: z.coerce.number().int().min(1).max(10_000).default(20),
+  from: instant.optional(),
+  to: instant.optional(),
+  format: z.enum(['json', 'csv']).default('json'),
+});
+
 export const funnelQuerySchema = z.object({
   steps: z
     .string()

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { CatalogItem, SlotConfig } from '../schemas';
-import type { AttributedOrder, EventQuery, EventQueryRow, QuarantinedEvent, RawEvent, SlotStats, Store, StoredEvent, StoredSegments, StoredValues } from './types';
+import type { AttributedOrder, EventQuery, EventQueryRow, QuarantinedEvent, RawEvent, TopProductRow, SlotStats, Store, StoredEvent, StoredSegments, StoredValues } from './types';
 import type { ChurnRisk, CustomerValue, RfmGroup } from '../../recommender';
 
 const SCHEMA = `
@@ -500,6 +500,26 @@ export function openSqliteStore({ file, durability = 'full' }: SqliteStoreOption
         )
         .all(...params) as { cohort: number; offset: number; customers: number }[];
       return rows.map((r) => ({ ...r, cohort: bucket.name(r.cohort) }));
+    },
+    async topProducts(q) {
+      const range: string[] = [];
+      const params: unknown[] = [];
+      timeRange(range, params, q);
+      const when = range.length ? ` AND ${range.join(' AND ')}` : '';
+      const order = { views: 'views', cartAdds: 'cart_adds', orders: 'orders', revenue: 'revenue' }[q.sort];
+      const rows = db
+        .prepare(
+          `SELECT product AS productId, sum(views) AS views, sum(cart_adds) AS cartAdds, sum(orders) AS orders, round(sum(revenue), 2) AS revenue FROM (
+             SELECT e.product_id AS product, sum(e.event = 'Product Viewed') AS views, sum(e.event = 'Product Added') AS cart_adds, 0 AS orders, 0 AS revenue
+             FROM events e WHERE e.event IN ('Product Viewed', 'Product Added') AND e.product_id IS NOT NULL${when} GROUP BY e.product_id
+             UNION ALL
+             SELECT COALESCE(json_extract(p.value, '$.product_id'), json_extract(p.value, '$.sku')) AS product, 0, 0, count(DISTINCT e.id),
+               sum(COALESCE(json_extract(p.value, '$.price'), 0) * COALESCE(json_extract(p.value, '$.quantity'), 1))
+             FROM events e, json_each(e.properties, '$.products') p WHERE e.event = 'Order Completed'${when} GROUP BY product
+           ) WHERE product IS NOT NULL GROUP BY product ORDER BY ${order} DESC, product LIMIT ?`,
+        )
+        .all(...params, ...params, q.limit);
+      return rows as TopProductRow[];
     },
     async funnel(q, groupOf = () => '') {
       const where = [`e.event IN (${q.steps.map(() => '?').join(', ')})`];

@@ -110,6 +110,22 @@ export interface RetentionRow {
   customers: number;
 }
 
+export interface TopProductsQuery {
+  sort: 'views' | 'cartAdds' | 'orders' | 'revenue';
+  limit: number;
+  from?: number;
+  to?: number;
+}
+
+export interface TopProductRow {
+  productId: string;
+  views: number;
+  cartAdds: number;
+  /** Orders containing the product, and the revenue of its lines in them. */
+  orders: number;
+  revenue: number;
+}
+
 export interface FunnelQuery {
   /** Event names, in order: a person reaches step k by doing it after step k - 1... */
   steps: string[];
@@ -152,6 +168,7 @@ export interface Store {
   /** Counts, unique users and revenue of the stored events, filtered, bucketed by time and grouped. */
   queryEvents(query: EventQuery): Promise<EventQueryRow[]>;
   retention(query: RetentionQuery): Promise<RetentionRow[]>;
+  topProducts(query: TopProductsQuery): Promise<TopProductRow[]>;
   /**
    * How many people (anonymous ids resolved to their users) reached each step, per group: `groupOf` names a
    * person's group ('' counts everyone once, under '').

@@ -134,3 +134,24 @@ describe('GET /v1/query/funnel', () => {
     expect(await path('steps=A,B&within=2w')).toBe('within');
   });
 });
+
+describe('GET /v1/query/top-products', () => {
+  it('ranks products by views, cart adds, orders containing them or their revenue', async () => {
+    const res = await get(`${c.url}/v1/query/top-products?sort=views`, KEYS.analyst[0], true);
+    expect(res.body.products).toEqual([
+      { productId: 'P1', views: 3, cartAdds: 0, orders: 1, revenue: 0 },
+      { productId: 'P2', views: 1, cartAdds: 0, orders: 1, revenue: 0 },
+    ]);
+    const before = await get(`${c.url}/v1/query/top-products?sort=orders&to=2026-03-05`, KEYS.analyst[0], true);
+    expect(before.body.products).toEqual([
+      { productId: 'P1', views: 2, cartAdds: 0, orders: 1, revenue: 0 },
+      { productId: 'P2', views: 1, cartAdds: 0, orders: 0, revenue: 0 },
+    ]);
+    expect((await get(`${c.url}/v1/query/top-products?sort=margin`, KEYS.analyst[0], true)).body.error.issues[0].path).toBe('sort');
+    // Revenue is each product's lines: price x quantity (a product may be named by sku).
+    const order = track('Order Completed', { userId: 'cy' }, '2026-03-10T08:00:00Z', { order_id: 'o3', revenue: 29, products: [{ product_id: 'P2', price: 12.5, quantity: 2 }, { sku: 'P3', price: 4 }] });
+    expect((await post(`${c.url}/v1/batch`, { batch: [order] })).body.accepted).toBe(1);
+    const csv = await fetch(`${c.url}/v1/query/top-products?sort=revenue&limit=2&format=csv`, { headers: { authorization: `Bearer ${KEYS.analyst[0]}` } });
+    expect(await csv.text()).toBe('productId,views,cartAdds,orders,revenue\nP2,1,0,2,25\nP3,0,0,1,4\n');
+  });
+});
