@@ -9,6 +9,7 @@ import express, { type Express } from 'express';
 import { STRATEGIES, type ProfileResponse, type PublicProfileField, type RecommendationResponse, type SegmentResponse, type Strategy } from '../sdk/wire';
 import { profileOf, registerCustomerRoutes } from './customers-api';
 import { toCsv } from './csv';
+import { openApiDocument } from './openapi';
 import { createAuth, type Keys } from './auth';
 import { errorHandler, HttpError, invalid, notFound, toErrorResponse } from './errors';
 import { INGEST_PATHS, createIngestHandler, sendJson } from './ingest';
@@ -102,6 +103,11 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
       res.set('Cache-Control', 'public, max-age=300').sendFile(file);
     });
   }
+
+  const openApi = openApiDocument((JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+  app.get('/v1/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
 
   app.get('/health', async (_req, res) => {
     res.json({ ok: true, events: await store.countEvents(), catalog: personalizer.catalogSize, segments: personalizer.segments.length, droppedByClients: await store.clientDropped() });
