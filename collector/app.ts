@@ -9,6 +9,7 @@ import express, { type Express } from 'express';
 import { STRATEGIES, type ProfileResponse, type PublicProfileField, type RecommendationResponse, type SegmentResponse, type Strategy } from '../sdk/wire';
 import { profileOf, registerCustomerRoutes } from './customers-api';
 import { toCsv } from './csv';
+import { exportChunks } from './export';
 import { openApiDocument } from './openapi';
 import { createAuth, type Keys } from './auth';
 import { errorHandler, HttpError, invalid, notFound, toErrorResponse } from './errors';
@@ -19,6 +20,7 @@ import {
   LIMITS,
   catalogUpsertSchema,
   eventsQuerySchema,
+  exportQuerySchema,
   funnelQuerySchema,
   topProductsQuerySchema,
   retentionQuerySchema,
@@ -270,6 +272,20 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
       return { cohort, size: sizes.get(cohort)!, active, rates: active.map((n) => n / sizes.get(cohort)!) };
     });
     res.json({ interval: q.interval, basis: q.basis, cohorts });
+  });
+  // Every stored event, streamed page by page at the pace the client reads.
+  app.get('/v1/export/events', analyst, async (req, res) => {
+    const query = exportQuerySchema.safeParse(req.query);
+    if (!query.success) throw invalid(query.error, 'query');
+    const { format, from, to } = query.data;
+    res.type(format === 'csv' ? 'text/csv' : 'application/x-ndjson').set('Content-Disposition', `attachment; filename="events.${format}"`);
+    let gone = false;
+    res.on('close', () => (gone = true));
+    for await (const chunk of exportChunks(store, format, { from, to })) {
+      if (gone) return;
+      if (!res.write(chunk)) await new Promise<void>((resolve) => res.once('drain', () => resolve()).once('close', () => resolve()));
+    }
+    res.end();
   });
   app.get('/v1/query/top-products', analyst, async (req, res) => {
     const query = topProductsQuerySchema.safeParse(req.query);

@@ -269,6 +269,12 @@ export const retentionQuerySchema = z.object({
   format: z.enum(['json', 'csv']).default('json'),
 });
 
+export const exportQuerySchema = z.object({
+  format: z.enum(['ndjson', 'csv']).default('ndjson'),
+  from: instant.optional(),
+  to: instant.optional(),
+});
+
 export const topProductsQuerySchema = z.object({
   sort: z.enum(['views', 'cartAdds', 'orders', 'revenue']).default('revenue'),
   limit: z.coerce.number().int().min(1).max(10_000).default(20),

@@ -263,14 +263,14 @@ export function openSqliteStore({ file, durability = 'full' }: SqliteStoreOption
     ON CONFLICT (anonymous_id) DO UPDATE SET user_id = excluded.user_id, linked_at = excluded.linked_at`);
   // Rows as arrays (twice as fast as objects), in SCAN_COLUMNS order.
   const pageOfEvents = db
-    .prepare(`SELECT ${SCAN_COLUMNS.join(', ')} FROM events WHERE (timestamp, message_id) > (?, ?) ORDER BY timestamp, message_id LIMIT ?`)
+    .prepare(`SELECT ${SCAN_COLUMNS.join(', ')} FROM events WHERE (timestamp, message_id) > (?, ?) AND timestamp < ? ORDER BY timestamp, message_id LIMIT ?`)
     .raw(true);
 
   /** Every event in time order, a page at a time (keyset pagination: each page is one index seek). */
-  function* pagesOfEvents(pageSize: number): Generator<RawEvent[]> {
-    let after: [number, string] = [-Infinity, ''];
+  function* pagesOfEvents(pageSize: number, range: { from?: number; to?: number } = {}): Generator<RawEvent[]> {
+    let after: [number, string] = [range.from ?? -Infinity, ''];
     for (;;) {
-      const rows = pageOfEvents.all(after[0], after[1], pageSize) as ScanRow[];
+      const rows = pageOfEvents.all(after[0], after[1], range.to ?? Infinity, pageSize) as ScanRow[];
       if (rows.length === 0) return;
       const last = rows[rows.length - 1];
       after = [last[6], last[0]];
@@ -396,8 +396,8 @@ export function openSqliteStore({ file, durability = 'full' }: SqliteStoreOption
     async *scanEvents(pageSize = 5000) {
       for (const page of pagesOfEvents(pageSize)) yield page.map(parsed);
     },
-    async *scanRawEvents(pageSize = 5000) {
-      yield* pagesOfEvents(pageSize);
+    async *scanRawEvents(pageSize = 5000, range) {
+      yield* pagesOfEvents(pageSize, range);
     },
     async upsertItems(items) {
       return upsertItems(items);

@@ -146,8 +146,8 @@ export interface Store {
   countEvents(): Promise<number>;
   /** Every stored event in time order, page by page, for rebuilding the models at start-up. */
   scanEvents(pageSize?: number): AsyncIterable<StoredEvent[]>;
-  /** The same, JSON columns left as text (exports). */
-  scanRawEvents(pageSize?: number): AsyncIterable<RawEvent[]>;
+  /** The same, JSON columns left as text (exports), from `from` (included) to `to` (excluded) when given. */
+  scanRawEvents(pageSize?: number, range?: { from?: number; to?: number }): AsyncIterable<RawEvent[]>;
   upsertItems(items: CatalogItem[]): Promise<number>;
   listItems(): Promise<CatalogItem[]>;
   /** Removes products from the catalog; returns how many there were. */

@@ -155,3 +155,26 @@ describe('GET /v1/query/top-products', () => {
     expect(await csv.text()).toBe('productId,views,cartAdds,orders,revenue\nP2,1,0,2,25\nP3,0,0,1,4\n');
   });
 });
+
+describe('GET /v1/export/events', () => {
+  const download = (query: string, key = KEYS.analyst[0]) => fetch(`${c.url}/v1/export/events?${query}`, { headers: { authorization: `Bearer ${key}` } });
+
+  it('streams every stored event as NDJSON, in time order', async () => {
+    const res = await download('');
+    expect(res.headers.get('content-type')).toContain('application/x-ndjson');
+    const events = (await res.text()).trim().split('\n').map((l) => JSON.parse(l));
+    const stored = (await get(`${c.url}/v1/query/events`, KEYS.analyst[0], true)).body.rows[0].count;
+    expect(events).toHaveLength(stored);
+    expect(events.map((e) => e.timestamp)).toEqual([...events.map((e) => e.timestamp)].sort());
+    expect(events[0]).toMatchObject({ type: 'track', event: 'Product Viewed', anonymousId: 'a-ann', properties: { product_id: 'P1', color: 'red' }, timestamp: '2026-03-02T09:00:00.000Z' });
+  });
+
+  it('streams a time range as CSV, and is for analysts only', async () => {
+    const res = await download('format=csv&from=2026-03-09&to=2026-03-10');
+    const lines = (await res.text()).trim().split('\n');
+    expect(lines[0]).toBe('message_id,type,event,anonymous_id,user_id,session_id,timestamp,received_at,properties,context,traits');
+    expect(lines.slice(1).map((l) => l.split(',')[6])).toEqual(['2026-03-09T09:00:00.000Z', '2026-03-09T10:00:00.000Z']);
+    expect((await download('', KEYS.write[0])).status).toBe(401);
+    expect((await download('format=xml')).status).toBe(400);
+  });
+});
