@@ -1,6 +1,9 @@
 // GET /v1/query/events: filters, time buckets, grouping and measures over real stored events, as JSON and CSV.
 
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { WireEvent } from '../../sdk/wire';
 import { KEYS, get, post, startCollector, type Running } from './helpers';
@@ -176,5 +179,18 @@ describe('GET /v1/export/events', () => {
     expect(lines.slice(1).map((l) => l.split(',')[6])).toEqual(['2026-03-09T09:00:00.000Z', '2026-03-09T10:00:00.000Z']);
     expect((await download('', KEYS.write[0])).status).toBe(401);
     expect((await download('format=xml')).status).toBe(400);
+  });
+});
+
+describe('the README SQL', () => {
+  it('gives the same answer as the API', async () => {
+    const readme = fs.readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
+    const sql = /-- GET \/v1\/query\/events\?interval=day&measures=count,users,revenue\n([\s\S]*?;)/.exec(readme)![1];
+    const db = new Database(c.database, { readonly: true });
+    try {
+      expect(db.prepare(sql).all()).toEqual((await get(`${c.url}/v1/query/events?interval=day&measures=count,users,revenue`, KEYS.analyst[0], true)).body.rows);
+    } finally {
+      db.close();
+    }
   });
 });
