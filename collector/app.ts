@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import { STRATEGIES, type ProfileResponse, type PublicProfileField, type RecommendationResponse, type SegmentResponse, type Strategy } from '../sdk/wire';
 import { profileOf, registerCustomerRoutes } from './customers-api';
-import { toCsv } from './csv';
+import { sendCsv } from './csv';
 import { exportChunks } from './export';
 import { openApiDocument } from './openapi';
 import { createAuth, type Keys } from './auth';
@@ -340,11 +340,6 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
   app.patron.handler = handler;
   app.listen = ((...args: unknown[]) => http.createServer(handler).listen(...(args as Parameters<Server['listen']>))) as unknown as PatronApp['listen'];
   return app;
-}
-
-/** A report as a CSV download. */
-function sendCsv(res: express.Response, name: string, columns: readonly string[], rows: readonly object[]): void {
-  res.type('text/csv').set('Content-Disposition', `attachment; filename="${name}.csv"`).send(toCsv(columns, rows as Record<string, unknown>[]));
 }
 
 /** CORS for the configured origins; true when it answered a preflight itself. */

@@ -5,6 +5,7 @@
 import type { Express, RequestHandler } from 'express';
 import { CHURN_TIERS, RFM_GROUPS, RFM_LABELS, type CustomerValue, type Segment } from '../recommender';
 import type { ProfileResponse, PublicProfileField } from '../sdk/wire';
+import { sendCsv } from './csv';
 import { invalid } from './errors';
 import type { Personalizer } from './personalizer';
 import { customersQuerySchema, profileQuerySchema } from './schemas';
@@ -57,7 +58,7 @@ export function registerCustomerRoutes(app: Express, personalizer: Personalizer,
   app.get('/v1/customers', analyst, (req, res) => {
     const query = customersQuerySchema.safeParse(req.query);
     if (!query.success) throw invalid(query.error, 'query');
-    const { limit, offset, sort, order, segment, rfm, churnRisk } = query.data;
+    const { limit, offset, sort, order, segment, rfm, churnRisk, format } = query.data;
     const wanted = segment === undefined ? undefined : personalizer.segments.find((s) => s.slug === segment || String(s.id) === segment);
     let rows = [...personalizer.values.customers];
     if (segment !== undefined) rows = rows.filter((c) => wanted !== undefined && personalizer.segmentIdOf(c.id) === wanted.id);
@@ -71,12 +72,18 @@ export function registerCustomerRoutes(app: Express, personalizer: Personalizer,
       if (x === null || y === null) return x === y ? (a.id < b.id ? -1 : 1) : x === null ? 1 : -1;
       return sign * (x - y) || (a.id < b.id ? -1 : 1);
     });
+    const page = rows.slice(offset, offset + limit);
+    if (format === 'csv') {
+      const flat = page.map((c) => ({ ...c, segment: segmentInfo(c.id)?.slug ?? '', rfmR: c.rfm.r, rfmF: c.rfm.f, rfmM: c.rfm.m, rfmGroup: c.rfm.group }));
+      sendCsv(res, 'customers', ['id', 'segment', 'orders', 'revenue', 'clv', 'pAlive', 'expectedPurchases', 'expectedSpend', 'churnRisk', 'rfmR', 'rfmF', 'rfmM', 'rfmGroup'], flat);
+      return;
+    }
     res.json({
       total: rows.length,
       limit,
       offset,
       updatedAt: new Date(personalizer.values.updatedAt).toISOString(),
-      customers: rows.slice(offset, offset + limit).map((c) => ({ ...c, rfm: { ...c.rfm, label: RFM_LABELS[c.rfm.group] }, segment: segmentInfo(c.id) })),
+      customers: page.map((c) => ({ ...c, rfm: { ...c.rfm, label: RFM_LABELS[c.rfm.group] }, segment: segmentInfo(c.id) })),
     });
   });
 

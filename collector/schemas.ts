@@ -217,6 +217,7 @@ export const customersQuerySchema = z.object({
   segment: z.string().max(200).optional(),
   rfm: z.enum(RFM_GROUPS).optional(),
   churnRisk: z.enum(CHURN_TIERS).optional(),
+  format: z.enum(['json', 'csv']).default('json'),
 });
 
 /** A time as an ISO 8601 date or date-time, or milliseconds since the epoch. */

@@ -132,6 +132,15 @@ describe('analyst endpoints', () => {
     expect(segments.reduce((s: number, x: any) => s + x.value.clv, 0)).toBeCloseTo(total, 6);
   });
 
+  it('gives the customer table as CSV too', async () => {
+    const res = await fetch(`${c.url}/v1/customers?limit=2&format=csv`, { headers: { authorization: `Bearer ${KEYS.analyst[0]}` } });
+    expect(res.headers.get('content-type')).toContain('text/csv');
+    const [header, first] = (await res.text()).trim().split('\n');
+    expect(header).toBe('id,segment,orders,revenue,clv,pAlive,expectedPurchases,expectedSpend,churnRisk,rfmR,rfmF,rfmM,rfmGroup');
+    const top = (await analyst('/v1/customers?limit=1')).body.customers[0];
+    expect(first.split(',').slice(0, 3)).toEqual([top.id, top.segment.slug, String(top.orders)]);
+  });
+
   it('is for analysts only', async () => {
     expect((await get(`${c.url}/v1/customers`)).status).toBe(401);
     expect((await get(`${c.url}/v1/clv`)).status).toBe(401);
