@@ -166,11 +166,17 @@ export function eventQuerySql(q: EventQuery): { sql: string; params: unknown[] }
     ['e.type', q.type],
     ['e.user_id', q.userId],
     ['e.anonymous_id', q.anonymousId],
-    ['e.product_id', q.productId],
   ] as const) {
     if (value === undefined) continue;
     where.push(`${column} = ?`);
     params.push(value);
+  }
+  if (q.productId !== undefined) {
+    // The event's own product, or a line of an order.
+    where.push(
+      "(e.product_id = ? OR (e.event = 'Order Completed' AND EXISTS (SELECT 1 FROM json_each(e.properties, '$.products') p WHERE COALESCE(json_extract(p.value, '$.product_id'), json_extract(p.value, '$.sku')) = ?)))",
+    );
+    params.push(q.productId, q.productId);
   }
   timeRange(where, params, q);
   for (const [name, value] of q.properties) {

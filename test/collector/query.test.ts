@@ -57,8 +57,11 @@ describe('GET /v1/query/events', () => {
       { group: 'red', count: 3 },
     ]);
     expect((await analyst('event=Product%20Viewed&prop.color=red&from=2026-03-03')).body.rows).toEqual([{ count: 1 }]);
-    // productId is the event's own product_id (orders list theirs in products).
-    expect((await analyst('productId=P1&by=event')).body.rows).toEqual([{ group: 'Product Viewed', count: 3 }]);
+    // An event's own product, or a line of an order.
+    expect((await analyst('productId=P1&by=event')).body.rows).toEqual([
+      { group: 'Order Completed', count: 1 },
+      { group: 'Product Viewed', count: 3 },
+    ]);
     expect((await analyst('prop.size=3')).body.rows).toEqual([{ count: 1 }]);
     expect((await analyst('event=Order%20Completed,Product%20Viewed&interval=week&measures=revenue')).body.rows).toEqual([
       { bucket: '2026-03-02', revenue: 30 },
