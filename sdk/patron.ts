@@ -260,6 +260,8 @@ export function createPatron(options: PatronOptions): Patron {
       if (visible) el.setAttribute('data-patron-shown', '');
       else el.removeAttribute('data-patron-shown');
     }
+    // Decided: pages (and tests) can wait for this before anything that moves with the layout.
+    doc?.documentElement.setAttribute('data-patron-targeted', '');
   }
 
   async function renderSlots(root: ParentNode | undefined = doc): Promise<void> {

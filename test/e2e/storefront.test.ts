@@ -96,6 +96,8 @@ describe('the demo store in Chromium', () => {
   it('tracks a click on a recommendation with its slot and position', async () => {
     await page.goto(demo.storeUrl);
     await page.waitForSelector(ready('[data-patron-slot="home-trending"]'));
+    // The targeted banners above the slots appear once the profile is known: click after the layout settles.
+    await page.waitForSelector('html[data-patron-targeted]', { state: 'attached' });
     const anonymousId = await page.evaluate(() => (window as any).patron.anonymousId());
     await page.click('[data-patron-slot="home-trending"] .card >> nth=1');
     await page.waitForSelector('#add-to-cart');

@@ -19,6 +19,7 @@ const visible = (id: string) => getComputedStyle(document.getElementById(id)!).d
 
 beforeEach(() => {
   document.head.innerHTML = '';
+  document.documentElement.removeAttribute('data-patron-targeted');
   document.body.innerHTML = PAGE;
   window.localStorage.clear();
 });
@@ -31,6 +32,7 @@ describe('segment-targeted content', () => {
     await p.renderTargeted();
     expect([shown('loyal'), shown('either'), shown('winback'), shown('signup')]).toEqual([true, true, false, false]);
     expect([visible('loyal'), visible('either'), visible('winback'), visible('signup'), visible('plain')]).toEqual([true, true, false, false, true]);
+    expect(document.documentElement.hasAttribute('data-patron-targeted')).toBe(true);
     const url = new URL(c.requests.find((r) => r.url.includes('/v1/profile'))!.url);
     expect(Object.fromEntries(url.searchParams)).toMatchObject({ writeKey: 'pk_test', anonymousId: p.anonymousId() });
     p.destroy();
