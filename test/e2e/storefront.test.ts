@@ -62,6 +62,7 @@ describe('the demo store in Chromium', () => {
   });
 
   it('tracks a product view, renders also-bought, and stores an order from cart to checkout', async () => {
+    await page.waitForSelector('html[data-patron-targeted]', { state: 'attached' }); // the home page's layout has settled
     await page.click('#products .card >> nth=3');
     await page.waitForSelector('#add-to-cart');
     const anonymousId = await page.evaluate(() => (window as any).patron.anonymousId());
@@ -158,7 +159,7 @@ describe('the demo store in Chromium', () => {
     const visitor = await context.newPage();
     try {
       await visitor.goto(demo.storeUrl);
-      await visitor.waitForSelector('#banner-welcome', { state: 'visible' });
+      await visitor.waitForSelector('#banner-welcome', { state: 'visible', timeout: 10_000 });
       expect(await visitor.isVisible('#banner-best')).toBe(false);
       expect(await visitor.isVisible('#banner-winback')).toBe(false);
 
@@ -167,13 +168,13 @@ describe('the demo store in Chromium', () => {
       await visitor.fill('#admin-key', demo.config.keys.admin[0]);
       await visitor.click('#login button');
       const best = visitor.locator('#customer-table tbody tr', { hasText: /Champions|Loyal customers/ }).first();
-      await best.waitFor();
+      await best.waitFor({ timeout: 10_000 });
       const id = await best.getAttribute('data-customer');
-      await visitor.waitForFunction(() => /customers who bought, worth €/.test(document.getElementById('portfolio')!.textContent ?? ''));
+      await visitor.waitForFunction(() => /customers who bought, worth €/.test(document.getElementById('portfolio')!.textContent ?? ''), undefined, { timeout: 10_000 });
       await visitor.screenshot({ path: path.join(SHOTS, 'customers.png'), fullPage: true });
       await best.locator('button').click();
-      await visitor.waitForURL(`${demo.storeUrl}/`);
-      await visitor.waitForSelector('#banner-best', { state: 'visible' });
+      await visitor.waitForURL(`${demo.storeUrl}/`, { timeout: 10_000 });
+      await visitor.waitForSelector('#banner-best', { state: 'visible', timeout: 10_000 });
       expect(await visitor.isVisible('#banner-welcome')).toBe(false);
       expect(await visitor.evaluate(() => (window as any).patron.userId())).toBe(id);
       await visitor.screenshot({ path: path.join(SHOTS, 'targeted-banner.png') });

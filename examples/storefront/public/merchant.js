@@ -111,7 +111,9 @@
           button.addEventListener('click', function () {
             window.patron.ready(function (p) {
               p.identify(c.id);
-              p.flush().then(function () { location.href = '/'; });
+              // Send the identify first, but never wait on it for long.
+              var go = function () { location.href = '/'; };
+              Promise.race([p.flush(), new Promise(function (resolve) { setTimeout(resolve, 2000); })]).then(go, go);
             });
           });
           var cell = el('td');
