@@ -49,12 +49,6 @@ function summary(values: readonly CustomerValue[]) {
 }
 
 export function registerCustomerRoutes(app: Express, personalizer: Personalizer, analyst: RequestHandler): void {
-  const segmentInfo = (customerId: string) => {
-    const id = personalizer.segmentIdOf(customerId);
-    const s = id === undefined ? undefined : personalizer.segments.find((x) => x.id === id);
-    return s ? { id: s.id, slug: s.slug, label: s.label } : null;
-  };
-
   app.get('/v1/customers', analyst, (req, res) => {
     const query = customersQuerySchema.safeParse(req.query);
     if (!query.success) throw invalid(query.error, 'query');
@@ -74,7 +68,7 @@ export function registerCustomerRoutes(app: Express, personalizer: Personalizer,
     });
     const page = rows.slice(offset, offset + limit);
     if (format === 'csv') {
-      const flat = page.map((c) => ({ ...c, segment: segmentInfo(c.id)?.slug ?? '', rfmR: c.rfm.r, rfmF: c.rfm.f, rfmM: c.rfm.m, rfmGroup: c.rfm.group }));
+      const flat = page.map((c) => ({ ...c, segment: personalizer.segmentInfoOf(c.id)?.slug ?? '', rfmR: c.rfm.r, rfmF: c.rfm.f, rfmM: c.rfm.m, rfmGroup: c.rfm.group }));
       sendCsv(res, 'customers', ['id', 'segment', 'orders', 'revenue', 'clv', 'pAlive', 'expectedPurchases', 'expectedSpend', 'churnRisk', 'rfmR', 'rfmF', 'rfmM', 'rfmGroup'], flat);
       return;
     }
@@ -83,7 +77,7 @@ export function registerCustomerRoutes(app: Express, personalizer: Personalizer,
       limit,
       offset,
       updatedAt: new Date(personalizer.values.updatedAt).toISOString(),
-      customers: page.map((c) => ({ ...c, rfm: { ...c.rfm, label: RFM_LABELS[c.rfm.group] }, segment: segmentInfo(c.id) })),
+      customers: page.map((c) => ({ ...c, rfm: { ...c.rfm, label: RFM_LABELS[c.rfm.group] }, segment: personalizer.segmentInfoOf(c.id) })),
     });
   });
 

@@ -6,7 +6,6 @@ import type { WireEvent } from '../sdk/wire';
 import { eventSchema, issuesOf } from './schemas';
 
 export const REQUIRED_COLUMNS = ['order_id', 'customer_id', 'date', 'product_id', 'quantity', 'price'] as const;
-export const OPTIONAL_COLUMNS = ['currency', 'name', 'category'] as const;
 
 export interface Rejection {
   line: number;

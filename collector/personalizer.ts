@@ -307,8 +307,12 @@ export class Personalizer {
   }
 
   segmentOf(anonymousId?: string, userId?: string): SegmentInfo | null {
-    const customer = this.viewerOf(anonymousId, userId);
-    const id = customer === undefined ? undefined : this._assignments.get(customer);
+    return this.segmentInfoOf(this.viewerOf(anonymousId, userId));
+  }
+
+  /** A customer's segment (id, slug, label), as of the last refit. */
+  segmentInfoOf(customerId: string | undefined): SegmentInfo | null {
+    const id = customerId === undefined ? undefined : this._assignments.get(customerId);
     const segment = id === undefined ? undefined : this._segments.find((s) => s.id === id);
     return segment ? { id: segment.id, slug: segment.slug, label: segment.label } : null;
   }
@@ -335,7 +339,7 @@ export class Personalizer {
   /** What the shop may know about a visitor: their segment and, once they have bought, their value. */
   profileOf(anonymousId?: string, userId?: string): { customerId?: string; segment: SegmentInfo | null; value?: CustomerValue } {
     const customerId = this.viewerOf(anonymousId, userId);
-    return { customerId, segment: this.segmentOf(anonymousId, userId), value: customerId === undefined ? undefined : this._values.get(customerId) };
+    return { customerId, segment: this.segmentInfoOf(customerId), value: customerId === undefined ? undefined : this._values.get(customerId) };
   }
 
   private _setValues(values: StoredValues): void {

@@ -71,11 +71,6 @@ export class DecayedScores {
     this._at[into] = at;
   }
 
-  /** Bytes of the typed arrays. */
-  get bytes(): number {
-    return this._score.byteLength + this._at.byteLength;
-  }
-
   /** Gives back the room kept for growth. */
   trim(): void {
     this._resize(this._size);

@@ -144,11 +144,6 @@ export class ShopperItems {
     }
   }
 
-  /** Bytes of the typed arrays. */
-  get bytes(): number {
-    return [this._user, this._item, this._next, this._bought, this._visit, this._flags, this._head, this._buckets].reduce((n, a) => n + a.byteLength, 0) + this._affinity.bytes;
-  }
-
   /** Gives back the room kept for growth (after a bulk load, whose size is known). */
   trim(): void {
     this._reserve(this._size);
