@@ -228,7 +228,9 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
   app.get('/v1/reports/slots', analyst, async (req, res) => {
     const query = slotReportQuerySchema.safeParse(req.query);
     if (!query.success) throw invalid(query.error, 'query');
-    const rows = (await store.slotReport(query.data)).map((r) => ({ ...r, ctr: r.impressions ? r.clicks / r.impressions : 0 }));
+    const { format, ...q } = query.data;
+    const rows = (await store.slotReport(q)).map((r) => ({ ...r, ctr: r.impressions ? r.clicks / r.impressions : 0 }));
+    if (format === 'csv') return sendCsv(res, 'slots', ['day', 'slot', 'impressions', 'clicks', 'ctr', 'orders', 'revenue'], rows);
     const totals = new Map<string, { slot: string; impressions: number; clicks: number; orders: number; revenue: number }>();
     for (const r of rows) {
       const t = totals.get(r.slot) ?? { slot: r.slot, impressions: 0, clicks: 0, orders: 0, revenue: 0 };

@@ -8,7 +8,7 @@ import type { ProfileResponse, PublicProfileField } from '../sdk/wire';
 import { sendCsv } from './csv';
 import { invalid } from './errors';
 import type { Personalizer } from './personalizer';
-import { customersQuerySchema, profileQuerySchema } from './schemas';
+import { clvQuerySchema, customersQuerySchema, profileQuerySchema, segmentsQuerySchema } from './schemas';
 
 /** GET /v1/profile: segment, RFM group and churn risk; raw figures only when made public. */
 export function profileOf(personalizer: Personalizer, raw: unknown, publicFields: readonly PublicProfileField[]): ProfileResponse {
@@ -48,6 +48,35 @@ function summary(values: readonly CustomerValue[]) {
   };
 }
 
+/** The smallest of 1, 2, 2.5, 5 times a power of ten that is at least x: bin edges a person can read. */
+function niceCeil(x: number): number {
+  const power = 10 ** Math.floor(Math.log10(x));
+  return power * ([1, 2, 2.5, 5, 10].find((m) => m * power >= x * (1 - 1e-12)) ?? 10);
+}
+
+export interface ClvBin {
+  from: number;
+  /** null for the last bin, which is open: it gathers the top 1% rather than stretch the axis. */
+  to: number | null;
+  customers: number;
+  clv: number;
+}
+
+/** A histogram of predicted CLV: `bins` bins of one readable width up to the 99th percentile, the last one open. */
+export function clvDistribution(values: readonly (number | null)[], bins: number): ClvBin[] {
+  const known = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
+  if (known.length === 0) return [];
+  const p99 = known[Math.min(known.length - 1, Math.floor(0.99 * known.length))];
+  const width = p99 > 0 ? niceCeil(p99 / (bins - 1)) : 1;
+  const out: ClvBin[] = Array.from({ length: bins }, (_, k) => ({ from: k * width, to: k === bins - 1 ? null : (k + 1) * width, customers: 0, clv: 0 }));
+  for (const v of known) {
+    const bin = out[Math.min(bins - 1, Math.floor(v / width))];
+    bin.customers++;
+    bin.clv += v;
+  }
+  return out;
+}
+
 export function registerCustomerRoutes(app: Express, personalizer: Personalizer, analyst: RequestHandler): void {
   app.get('/v1/customers', analyst, (req, res) => {
     const query = customersQuerySchema.safeParse(req.query);
@@ -81,7 +110,9 @@ export function registerCustomerRoutes(app: Express, personalizer: Personalizer,
     });
   });
 
-  app.get('/v1/segments', analyst, (_req, res) => {
+  app.get('/v1/segments', analyst, (req, res) => {
+    const query = segmentsQuerySchema.safeParse(req.query);
+    if (!query.success) throw invalid(query.error, 'query');
     const bySegment = new Map<number, CustomerValue[]>();
     for (const c of personalizer.values.customers) {
       const id = personalizer.segmentIdOf(c.id);
@@ -90,22 +121,44 @@ export function registerCustomerRoutes(app: Express, personalizer: Personalizer,
       if (!list) bySegment.set(id, (list = []));
       list.push(c);
     }
-    res.json({
-      segments: personalizer.segments.map((s: Segment) => ({ ...s, value: summary(bySegment.get(s.id) ?? []) })),
-    });
+    const segments = personalizer.segments.map((s: Segment) => ({ ...s, value: summary(bySegment.get(s.id) ?? []) }));
+    if (query.data.format === 'csv') {
+      const features = [...new Set(segments.flatMap((s) => Object.keys(s.centroid)))];
+      const rows = segments.map(({ centroid, value, ...s }) => ({
+        ...s,
+        ...Object.fromEntries(features.map((f) => [`centroid.${f}`, centroid[f]])),
+        customers: value.customers,
+        clv: value.clv,
+        meanClv: value.meanClv,
+        expectedPurchases: value.expectedPurchases,
+        revenue: value.revenue,
+      }));
+      sendCsv(res, 'segments', ['id', 'slug', 'label', 'size', 'revenueShare', 'customers', 'clv', 'meanClv', 'expectedPurchases', 'revenue', ...features.map((f) => `centroid.${f}`)], rows);
+      return;
+    }
+    res.json({ segments });
   });
 
-  app.get('/v1/clv', analyst, (_req, res) => {
+  app.get('/v1/clv', analyst, (req, res) => {
+    const query = clvQuerySchema.safeParse(req.query);
+    if (!query.success) throw invalid(query.error, 'query');
+    const { bins, format, table } = query.data;
     const { model, updatedAt } = personalizer.values;
     const all = [...personalizer.values.customers];
     const by = <K extends string>(keys: readonly K[], of: (c: CustomerValue) => K | null) =>
       Object.fromEntries(keys.map((k) => [k, summary(all.filter((c) => of(c) === k))]));
-    res.json({
-      updatedAt: new Date(updatedAt).toISOString(),
-      ...summary(all),
-      byChurnRisk: by(CHURN_TIERS, (c) => c.churnRisk),
-      byRfmGroup: by(RFM_GROUPS, (c) => c.rfm.group),
-      model,
-    });
+    const byChurnRisk = by(CHURN_TIERS, (c) => c.churnRisk);
+    const byRfmGroup = by(RFM_GROUPS, (c) => c.rfm.group);
+    const distribution = clvDistribution(all.map((c) => c.clv), bins);
+    if (format === 'csv') {
+      if (table === 'distribution') return sendCsv(res, 'clv-distribution', ['from', 'to', 'customers', 'clv'], distribution);
+      const rows = [
+        { group: 'all', name: 'all', ...summary(all) },
+        ...Object.entries(byChurnRisk).map(([name, s]) => ({ group: 'churnRisk', name, ...s })),
+        ...Object.entries(byRfmGroup).map(([name, s]) => ({ group: 'rfm', name, ...s })),
+      ];
+      return sendCsv(res, 'clv', ['group', 'name', 'customers', 'clv', 'meanClv', 'expectedPurchases', 'revenue'], rows);
+    }
+    res.json({ updatedAt: new Date(updatedAt).toISOString(), ...summary(all), byChurnRisk, byRfmGroup, distribution, model });
   });
 }

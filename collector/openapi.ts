@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { Role } from './auth';
 import {
   batchSchema,
+  clvQuerySchema,
   catalogUpsertSchema,
   customersQuerySchema,
   eventSchema,
@@ -16,6 +17,7 @@ import {
   recommendationQuerySchema,
   retentionQuerySchema,
   segmentQuerySchema,
+  segmentsQuerySchema,
   slotConfigSchema,
   slotReportQuerySchema,
   topProductsQuerySchema,
@@ -50,9 +52,9 @@ export const ENDPOINTS: Endpoint[] = [
   { method: 'put', path: '/v1/slots/{name}', summary: 'Create (201) or replace (200) a slot', role: 'admin', params: { name: 'slot name' }, body: slotConfigSchema },
   { method: 'delete', path: '/v1/slots/{name}', summary: 'Remove a slot', role: 'admin', params: { name: 'slot name' }, responses: { '204': 'removed', '404': 'no such slot' } },
   { method: 'post', path: '/v1/segments/refit', summary: 'Refit segments and customer value now', role: 'admin' },
-  { method: 'get', path: '/v1/segments', summary: 'Segments with their size, centroid, share of revenue and value', role: 'analyst' },
+  { method: 'get', path: '/v1/segments', summary: 'Segments with their size, centroid, share of revenue and value', role: 'analyst', query: segmentsQuerySchema },
   { method: 'get', path: '/v1/customers', summary: 'Customers with CLV, P(alive), expected purchases, churn risk, RFM and segment', role: 'analyst', query: customersQuerySchema },
-  { method: 'get', path: '/v1/clv', summary: 'The value of the whole customer base, by churn tier and RFM group, and the fitted models', role: 'analyst' },
+  { method: 'get', path: '/v1/clv', summary: 'The value of the whole customer base, by churn tier and RFM group, its distribution, and the fitted models', role: 'analyst', query: clvQuerySchema },
   { method: 'get', path: '/v1/reports/slots', summary: 'Impressions, clicks, attributed orders and revenue per slot and day', role: 'analyst', query: slotReportQuerySchema },
   { method: 'get', path: '/v1/query/events', summary: 'Counts, people and revenue over the stored events, filtered, bucketed and grouped', role: 'analyst', query: eventsQuerySchema },
   { method: 'get', path: '/v1/query/retention', summary: 'Cohort retention by first order or first visit', role: 'analyst', query: retentionQuerySchema },

@@ -309,7 +309,17 @@ export const funnelQuerySchema = z.object({
 });
 
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day, YYYY-MM-DD');
-export const slotReportQuerySchema = z.object({ from: day.optional(), to: day.optional(), slot: slotNameSchema.optional() });
+export const slotReportQuerySchema = z.object({ from: day.optional(), to: day.optional(), slot: slotNameSchema.optional(), format: z.enum(['json', 'csv']).default('json') });
+
+/** GET /v1/segments: JSON, or CSV with one line per segment (its centroid flattened). */
+export const segmentsQuerySchema = z.object({ format: z.enum(['json', 'csv']).default('json') });
+
+/** GET /v1/clv: the base's value; `bins` sizes the CLV histogram; as CSV, `table` picks the groups or the histogram. */
+export const clvQuerySchema = z.object({
+  bins: z.coerce.number().int().min(2).max(200).default(20),
+  format: z.enum(['json', 'csv']).default('json'),
+  table: z.enum(['groups', 'distribution']).default('groups'),
+});
 
 export const quarantineQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),

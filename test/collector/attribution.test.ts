@@ -37,6 +37,9 @@ describe('attribution and the slot report', () => {
     const onlyHome = (await get(`${c.url}/v1/reports/slots?slot=home&from=2026-06-01&to=2026-06-01`, KEYS.analyst[0], true)).body;
     expect(onlyHome.days.map((d: any) => d.slot)).toEqual(['home']);
     expect((await get(`${c.url}/v1/reports/slots?from=2026-06-02`, KEYS.analyst[0], true)).body.days).toEqual([]);
+    const csv = await fetch(`${c.url}/v1/reports/slots?format=csv`, { headers: { authorization: `Bearer ${KEYS.analyst[0]}` } });
+    expect(csv.headers.get('content-type')).toContain('text/csv');
+    expect((await csv.text()).trim().split('\n')).toEqual(['day,slot,impressions,clicks,ctr,orders,revenue', `${day},home,1,0,0,0,0`, `${day},pdp,2,1,0.5,1,60`]);
     const bad = await get(`${c.url}/v1/reports/slots?from=June`, KEYS.analyst[0], true);
     expect(bad.status).toBe(400);
     expect(bad.body.error.issues[0].path).toBe('from');

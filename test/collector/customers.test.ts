@@ -141,6 +141,46 @@ describe('analyst endpoints', () => {
     expect(first.split(',').slice(0, 3)).toEqual([top.id, top.segment.slug, String(top.orders)]);
   });
 
+  it('draws the distribution of CLV: readable bins that hold every valued customer, the top percent in an open last bin', async () => {
+    const portfolio = (await analyst('/v1/clv?bins=10')).body;
+    const bins = portfolio.distribution;
+    expect(bins).toHaveLength(10);
+    expect(bins.reduce((s: number, b: any) => s + b.customers, 0)).toBe(120);
+    expect(bins.reduce((s: number, b: any) => s + b.clv, 0)).toBeCloseTo(portfolio.clv, 6);
+    const width = bins[0].to - bins[0].from;
+    expect(String(width / 10 ** Math.floor(Math.log10(width)))).toMatch(/^(1|2|2\.5|5)$/);
+    bins.slice(0, -1).forEach((b: any, k: number) => expect(b).toMatchObject({ from: k * width, to: (k + 1) * width }));
+    expect(bins[9].to).toBeNull();
+    const values = (await analyst('/v1/customers?limit=1000')).body.customers.map((x: any) => x.clv);
+    expect(bins[0].customers).toBe(values.filter((v: number) => v < width).length);
+    expect((await analyst('/v1/clv?bins=1')).body.error.issues[0].path).toBe('bins');
+  });
+
+  it('gives segments and the base’s value as CSV', async () => {
+    const csv = (path: string) => fetch(`${c.url}${path}`, { headers: { authorization: `Bearer ${KEYS.analyst[0]}` } }).then(async (r) => ({ type: r.headers.get('content-type'), lines: (await r.text()).trim().split('\n') }));
+    const segments = (await analyst('/v1/segments')).body.segments;
+    const seg = await csv('/v1/segments?format=csv');
+    expect(seg.type).toContain('text/csv');
+    const header = seg.lines[0].split(',');
+    expect(header.slice(0, 10)).toEqual(['id', 'slug', 'label', 'size', 'revenueShare', 'customers', 'clv', 'meanClv', 'expectedPurchases', 'revenue']);
+    expect(header).toContain('centroid.orders');
+    expect(seg.lines).toHaveLength(segments.length + 1);
+    const first = seg.lines[1].split(',');
+    expect(first.slice(0, 4)).toEqual([String(segments[0].id), segments[0].slug, segments[0].label, String(segments[0].size)]);
+    expect(Number(first[header.indexOf('centroid.orders')])).toBeCloseTo(segments[0].centroid.orders, 9);
+
+    const portfolio = (await analyst('/v1/clv')).body;
+    const clv = await csv('/v1/clv?format=csv');
+    expect(clv.lines[0]).toBe('group,name,customers,clv,meanClv,expectedPurchases,revenue');
+    expect(clv.lines[1].split(',').slice(0, 3)).toEqual(['all', 'all', '120']);
+    expect(clv.lines.find((l) => l.startsWith('churnRisk,lost,'))!.split(',')[2]).toBe(String(portfolio.byChurnRisk.lost.customers));
+    expect(clv.lines.filter((l) => l.startsWith('rfm,'))).toHaveLength(Object.keys(portfolio.byRfmGroup).length);
+    const hist = await csv('/v1/clv?format=csv&table=distribution');
+    expect(hist.lines[0]).toBe('from,to,customers,clv');
+    expect(hist.lines).toHaveLength(portfolio.distribution.length + 1);
+    expect(hist.lines.at(-1)!.split(',')[1]).toBe('');
+  });
+
   it('is for analysts only', async () => {
     expect((await get(`${c.url}/v1/customers`)).status).toBe(401);
     expect((await get(`${c.url}/v1/clv`)).status).toBe(401);
