@@ -1,5 +1,6 @@
-// Builds the SDK twice from one source (an IIFE for the script tag, an ESM build with types for bundlers)
-// and the collector's segment worker, which Node 20 can only run as JavaScript.
+// Builds the SDK twice from one source (an IIFE for the script tag, an ESM build with types for bundlers),
+// the collector's segment worker, which Node 20 can only run as JavaScript, and the dashboard's script
+// (Chart.js bundled in: the collector serves everything it needs itself).
 import resolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
@@ -24,5 +25,10 @@ export default [
     output: { file: 'dist/segment-worker.mjs', format: 'es' },
     external: [/^node:/, 'ml-kmeans'],
     plugins: [ts()],
+  },
+  {
+    input: 'collector/dashboard/main.ts',
+    output: { file: 'dist/dashboard.js', format: 'iife', sourcemap: true },
+    plugins: [resolve({ browser: true }), ts({}, ['collector/dashboard/**/*.ts']), terser({ format: { comments: false } })],
   },
 ];

@@ -106,6 +106,27 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
     });
   }
 
+  // The analysts' and merchants' dashboard: static files; the key entered on the page does the rest.
+  const dashboardFiles: Record<string, [string, string]> = {
+    '/dashboard': [path.join(ROOT, 'collector', 'dashboard', 'index.html'), 'html'],
+    '/dashboard/dashboard.css': [path.join(ROOT, 'collector', 'dashboard', 'dashboard.css'), 'css'],
+    '/dashboard/dashboard.js': [path.join(sdkDir || path.join(ROOT, 'dist'), 'dashboard.js'), 'js'],
+    '/dashboard/dashboard.js.map': [path.join(sdkDir || path.join(ROOT, 'dist'), 'dashboard.js.map'), 'json'],
+  };
+  app.get(Object.keys(dashboardFiles), (req, res, next) => {
+    const [file, type] = dashboardFiles[req.path.replace(/\/$/, '')];
+    if (!fs.existsSync(file)) return next();
+    res
+      .set({
+        'Content-Security-Policy': "default-src 'self'; img-src * data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+        'X-Content-Type-Options': 'nosniff',
+        'Referrer-Policy': 'no-referrer',
+        'Cache-Control': 'no-cache',
+      })
+      .type(type)
+      .sendFile(file);
+  });
+
   const openApi = openApiDocument((JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
   app.get('/v1/openapi.json', (_req, res) => {
     res.json(openApi);

@@ -64,6 +64,7 @@ export const ENDPOINTS: Endpoint[] = [
   { method: 'get', path: '/v1/quarantine', summary: 'Rejected events with their reasons, newest first', role: 'analyst', query: quarantineQuerySchema },
   { method: 'get', path: '/health', summary: 'Liveness and counts', role: null },
   { method: 'get', path: '/patron.js', summary: 'The script-tag SDK', role: null },
+  { method: 'get', path: '/dashboard', summary: 'The dashboard: charts for analysts, the slot editor for merchants (the page asks for a key)', role: null },
   { method: 'get', path: '/v1/openapi.json', summary: 'This document', role: null },
 ];
 

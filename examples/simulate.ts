@@ -73,8 +73,9 @@ export function simulatedEvents(options: { shoppers?: number; days?: number; see
     for (const start of starts) {
       let t = start;
       const session = randomUUID();
-      const emit = (e: Omit<WireEvent, 'messageId' | 'anonymousId' | 'timestamp' | 'context'>) => {
-        t += 15_000 + rand() * 75_000;
+      /** An event `ms` after the last one. */
+      const at = (ms: number, e: Omit<WireEvent, 'messageId' | 'anonymousId' | 'timestamp' | 'context'>) => {
+        t += ms;
         events.push({
           messageId: randomUUID(),
           anonymousId,
@@ -84,6 +85,10 @@ export function simulatedEvents(options: { shoppers?: number; days?: number; see
           ...e,
         } as WireEvent);
       };
+      const emit = (e: Parameters<typeof at>[1]) => at(15_000 + rand() * 75_000, e);
+      // What the product page's slot showed last. Slot events take no draw from the generator (a fixed delay):
+      // the rest of the history is the same with or without them.
+      let shown: { id: string; products: string[] } | undefined;
       emit({ type: 'page', name: 'Home', properties: {} });
       const cart: DemoProduct[] = [];
       const views = 2 + Math.floor(rand() * 6);
@@ -91,8 +96,13 @@ export function simulatedEvents(options: { shoppers?: number; days?: number; see
       for (let v = 0; v < views; v++) {
         // Shoppers follow complements from the product they are on, else browse their favourite categories.
         const category = rand() < 0.85 ? favourites[Math.floor(rand() * favourites.length)] : categories[Math.floor(rand() * categories.length)];
-        const next = last && rand() < 0.35 ? byId.get(last.complements[Math.floor(rand() * last.complements.length)])! : zipf(products.filter((p) => p.category === category));
+        const followed = last !== undefined && rand() < 0.35;
+        const next = followed ? byId.get(last!.complements[Math.floor(rand() * last!.complements.length)])! : zipf(products.filter((p) => p.category === category));
+        // Following a complement is a click on the product page's "bought together" slot that showed it.
+        if (followed && shown?.products.includes(next.id)) at(1_000, { type: 'track', event: 'Recommendation Clicked', properties: { slot: 'pdp-also-bought', recommendation_id: shown.id, product_id: next.id, position: shown.products.indexOf(next.id) } });
         emit({ type: 'track', event: 'Product Viewed', properties: productProps(next) });
+        shown = { id: randomUUID(), products: next.complements.slice(0, 4) };
+        at(500, { type: 'track', event: 'Recommendation Viewed', properties: { slot: 'pdp-also-bought', recommendation_id: shown.id, products: shown.products.map((id, position) => ({ product_id: id, position })) } });
         last = next;
         if (next.in_stock && rand() < spec.add && cart.length < spec.basket + 2) {
           cart.push(next);
@@ -101,7 +111,11 @@ export function simulatedEvents(options: { shoppers?: number; days?: number; see
       }
       if (cart.length === 0) continue;
       emit({ type: 'track', event: 'Cart Viewed', properties: { products: cart.map(productProps) } });
-      if (rand() >= spec.buy) continue; // an abandoned cart
+      if (rand() >= spec.buy) {
+        // An abandoned cart; with more than one thing in it the shopper got as far as the checkout.
+        if (cart.length > 1) at(20_000, { type: 'track', event: 'Checkout Started', properties: { products: cart.map(productProps) } });
+        continue;
+      }
       // Baskets pick up complements at checkout: what makes "also bought" worth showing.
       for (const item of [...cart]) {
         const complement = byId.get(item.complements[Math.floor(rand() * item.complements.length)])!;

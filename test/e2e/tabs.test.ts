@@ -1,24 +1,16 @@
 // Several tabs in real Chromium (real Web Locks, real IndexedDB): a tab that closed with events it could
 // not deliver has them sent by another tab, and no event goes out twice.
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import Database from 'better-sqlite3';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemo } from '../../examples/start';
+import { startDemoAndBrowser, type Demo } from './demo';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-
-let demo: Awaited<ReturnType<typeof startDemo>>;
+let demo: Demo;
 let browser: Browser;
 let database: string;
 
 beforeAll(async () => {
-  database = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'patron-tabs-')), 'patron.db');
-  demo = await startDemo({ collectorPort: 0, storePort: 0, host: '127.0.0.1', database, shoppers: 40, log: () => {} });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  ({ demo, browser, database } = await startDemoAndBrowser('tabs', 40));
 }, 120_000);
 
 afterAll(async () => {

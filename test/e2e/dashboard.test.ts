@@ -1,0 +1,164 @@
+// The dashboard in real Chromium, on the demo's simulated history: a key to enter, every chart drawn with the
+// numbers the analyst API returns, and the merchants' slot editor behind the admin key.
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SHOTS, startDemoAndBrowser, type Demo } from './demo';
+
+const DAY = 86_400_000;
+
+let demo: Demo;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  ({ demo, browser } = await startDemoAndBrowser('dashboard', 120));
+  await demo.collector.app.patron.personalizer.refitSegments();
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.on('pageerror', (error) => console.error('page error:', error.message));
+}, 120_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await demo?.stop();
+});
+
+const analystApi = async (p: string) => {
+  const res = await fetch(`${demo.collector.url}${p}`, { headers: { authorization: `Bearer ${demo.config.keys.analyst[0]}` } });
+  expect(res.status).toBe(200);
+  return (await res.json()) as any;
+};
+const chartData = (name: string) => page.evaluate((n) => window.patronDashboard!.data(n), name) as Promise<{ labels: any[]; datasets: { label?: string; data: any[] }[] }>;
+
+describe('the dashboard in Chromium', () => {
+  it('is served with a strict content security policy and no caching of stale scripts', async () => {
+    const res = await fetch(`${demo.collector.url}/dashboard`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/html');
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    const script = await fetch(`${demo.collector.url}/dashboard/dashboard.js`);
+    expect(script.headers.get('content-type')).toContain('javascript');
+    // The page itself holds no data: everything comes through the API with the key.
+    expect((await fetch(`${demo.collector.url}/v1/clv`)).status).toBe(401);
+  });
+
+  it('refuses a write key, lets an analyst in, and draws every chart with the numbers the API returns', async () => {
+    await page.goto(`${demo.collector.url}/dashboard`);
+    await page.fill('#key', demo.config.keys.write[0]);
+    await page.click('#login button');
+    await page.waitForFunction(() => /does not open/.test(document.getElementById('login-error')!.textContent ?? ''), undefined, { timeout: 10_000 });
+
+    await page.fill('#key', demo.config.keys.analyst[0]);
+    await page.click('#login button');
+    await page.waitForSelector('html[data-ready="true"]', { timeout: 20_000 });
+    const states = await page.$$eval('[data-chart], [data-table]', (els) => els.map((e) => [e.getAttribute('data-chart') ?? e.getAttribute('data-table'), (e as HTMLElement).dataset.state]));
+    expect(states).toEqual(['activity', 'funnel', 'retention', 'clv', 'segments', 'slots', 'products', 'customers'].map((n) => [n, 'ready']));
+    const from = new Date(Math.floor(Date.now() / DAY) * DAY - 89 * DAY).toISOString();
+
+    // Events and revenue by day: every bucket the API has, at its day; the days without events at zero.
+    const activity = await chartData('activity');
+    const rows = (await analystApi(`/v1/query/events?interval=day&measures=count,users,revenue&from=${from}`)).rows;
+    expect(activity.labels).toHaveLength(90);
+    for (const r of rows) {
+      const k = activity.labels.indexOf(r.bucket);
+      expect(activity.datasets[0].data[k]).toBe(r.count);
+      expect(activity.datasets[1].data[k]).toBe(r.revenue);
+    }
+    const total = (values: number[]) => values.reduce((a, b) => a + b, 0);
+    expect(total(activity.datasets[0].data)).toBe(total(rows.map((r: any) => r.count)));
+
+    const funnel = await analystApi(`/v1/query/funnel?steps=${encodeURIComponent('Product Viewed, Product Added, Checkout Started, Order Completed')}&within=7d&from=${from}`);
+    expect(await chartData('funnel')).toMatchObject({ labels: funnel.steps.map((s: any) => s.step), datasets: [{ data: funnel.steps.map((s: any) => s.people) }] });
+    expect(funnel.steps[3].people).toBeGreaterThan(0);
+
+    const retention = await analystApi(`/v1/query/retention?basis=orders&interval=week&from=${from}`);
+    const cells = (await chartData('retention')).datasets[0].data;
+    expect(cells).toEqual(retention.cohorts.flatMap((c: any) => c.rates.map((v: number, k: number) => ({ x: String(k), y: c.cohort, v, n: c.active[k] }))));
+    expect(cells.length).toBeGreaterThan(10);
+
+    const clv = await analystApi('/v1/clv?bins=12');
+    expect((await chartData('clv')).datasets[0].data).toEqual(clv.distribution.map((b: any) => b.customers));
+    expect(await page.textContent('[data-chart="clv"] [data-caption]')).toContain(`${clv.customers} customers who bought`);
+
+    const segments = (await analystApi('/v1/segments')).segments;
+    expect(segments.length).toBeGreaterThan(1);
+    expect(await chartData('segments')).toMatchObject({ labels: segments.map((s: any) => s.label), datasets: [{ data: segments.map((s: any) => s.size) }] });
+
+    // The simulated shoppers click the product page's slot: its impressions, clicks and orders are drawn.
+    const slots = (await analystApi(`/v1/reports/slots?from=${from.slice(0, 10)}`)).slots;
+    const drawn = await chartData('slots');
+    expect(drawn.labels).toEqual(slots.map((s: any) => s.slot));
+    expect(drawn.datasets.map((d) => d.data)).toEqual([slots.map((s: any) => s.impressions), slots.map((s: any) => s.clicks), slots.map((s: any) => s.orders), slots.map((s: any) => s.ctr)]);
+    expect(slots.find((s: any) => s.slot === 'pdp-also-bought')).toMatchObject({ impressions: expect.any(Number), clicks: expect.any(Number) });
+    expect(slots.find((s: any) => s.slot === 'pdp-also-bought').orders).toBeGreaterThan(0);
+
+    const products = (await analystApi(`/v1/query/top-products?limit=10&from=${from}`)).products;
+    expect(await page.$$eval('[data-table="products"] tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-product')))).toEqual(products.map((p: any) => p.productId));
+    const customers = (await analystApi('/v1/customers?limit=10&sort=clv')).customers;
+    expect(await page.$$eval('[data-table="customers"] tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-customer')))).toEqual(customers.map((c: any) => c.id));
+
+    // Drawn, not just configured: every canvas has ink on it.
+    await page.waitForTimeout(400); // the charts' short entry animation
+    const inked = await page.$$eval('[data-chart] canvas', (canvases) =>
+      canvases.map((c) => {
+        const { data } = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height);
+        let n = 0;
+        for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
+        return n;
+      }),
+    );
+    expect(inked).toHaveLength(6);
+    for (const n of inked) expect(n).toBeGreaterThan(2_000);
+    expect(await page.$$eval('[data-tile]', (els) => els.map((e) => e.getAttribute('data-tile')))).toEqual(['visitors', 'events', 'orders', 'buyers', 'revenue', 'portfolio']);
+    await page.screenshot({ path: path.join(SHOTS, 'dashboard.png'), fullPage: true });
+
+    // Another period redraws from the API.
+    await page.selectOption('#period', '7');
+    await page.evaluate(() => window.patronDashboard!.ready);
+    expect((await chartData('activity')).labels).toHaveLength(7);
+  });
+
+  it('keeps the slot editor behind the admin key; a merchant edits, previews and sees the collector’s errors', async () => {
+    // A hostile description is shown as text.
+    const admin = { authorization: `Bearer ${demo.config.keys.admin[0]}`, 'content-type': 'application/json' };
+    await fetch(`${demo.collector.url}/v1/slots/xss-check`, { method: 'PUT', headers: admin, body: JSON.stringify({ strategy: 'popular', description: '<img src=x onerror="window.pwned=1">' }) });
+
+    await page.click('[data-tab="slots"]');
+    await page.waitForSelector('#admin-login', { state: 'visible' });
+    await page.fill('#admin-key', demo.config.keys.analyst[0]);
+    await page.click('#admin-login button');
+    await page.waitForFunction(() => /not an admin key/.test(document.getElementById('admin-error')!.textContent ?? ''));
+    await page.fill('#admin-key', demo.config.keys.admin[0]);
+    await page.click('#admin-login button');
+    await page.waitForSelector('#editor', { state: 'visible' });
+
+    await page.click('[data-slot="pdp-also-bought"]');
+    expect(await page.inputValue('input[name="name"]')).toBe('pdp-also-bought');
+    expect(await page.inputValue('input[name="minSupport"]')).toBe('2');
+    await page.fill('input[name="limit"]', '2');
+    await page.fill('input[name="boosters"]', 'Coffee=1.5, roast:dark=2');
+    await page.click('#save-slot');
+    await page.waitForFunction(() => /Saved/.test(document.getElementById('saved')!.textContent ?? ''));
+    const saved = (await (await fetch(`${demo.collector.url}/v1/slots/pdp-also-bought`, { headers: admin })).json()) as any;
+    expect(saved).toMatchObject({ limit: 2, minSupport: 2, boosters: [{ category: 'Coffee', weight: 1.5 }, { attribute: { name: 'roast', value: 'dark' }, weight: 2 }] });
+
+    await page.fill('#preview-item', 'SKU-001');
+    await page.click('#preview');
+    await page.waitForSelector('#preview-items .product');
+    expect(await page.$$eval('#preview-items .product', (els) => els.length)).toBe(2);
+
+    await page.click('#new-slot');
+    await page.fill('input[name="name"]', 'bad-range');
+    await page.fill('input[name="priceMin"]', '50');
+    await page.fill('input[name="priceMax"]', '10');
+    await page.click('#save-slot');
+    await page.waitForSelector('#errors li');
+    expect(await page.textContent('#errors li')).toContain('filters.priceMin');
+    expect((await fetch(`${demo.collector.url}/v1/slots/bad-range`, { headers: admin })).status).toBe(404);
+
+    expect(await page.textContent('#slot-list')).toContain('<img src=x onerror="window.pwned=1">');
+    expect(await page.evaluate(() => (window as any).pwned)).toBeUndefined();
+    await page.screenshot({ path: path.join(SHOTS, 'slot-editor.png'), fullPage: true });
+  });
+});

@@ -1,0 +1,23 @@
+// What the end-to-end tests share: the demo (collector, store, simulated history) on ephemeral ports over a
+// fresh database, and Debian's Chromium with the flags these machines need.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { startDemo } from '../../examples/start';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+/** Where screenshots go. */
+export const SHOTS = path.resolve(import.meta.dirname, '../../test-results');
+
+export type Demo = Awaited<ReturnType<typeof startDemo>>;
+
+/** The demo with `shoppers` simulated shoppers, and a browser; `database` is the SQLite file it writes. */
+export async function startDemoAndBrowser(name: string, shoppers: number): Promise<{ demo: Demo; browser: Browser; database: string }> {
+  const database = path.join(fs.mkdtempSync(path.join(os.tmpdir(), `patron-${name}-`)), 'patron.db');
+  const demo = await startDemo({ collectorPort: 0, storePort: 0, host: '127.0.0.1', database, shoppers, log: () => {} });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  fs.mkdirSync(SHOTS, { recursive: true });
+  return { demo, browser, database };
+}
