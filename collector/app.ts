@@ -280,7 +280,7 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
     const query = retentionQuerySchema.safeParse(req.query);
     if (!query.success) throw invalid(query.error, 'query');
     const { format, ...q } = query.data;
-    const rows = await store.retention(q);
+    const rows = personalizer.retention(q);
     // Cohort size is offset 0; rate = active / size.
     const sizes = new Map(rows.filter((r) => r.offset === 0).map((r) => [r.cohort, r.customers]));
     const withRates = rows.map((r) => ({ ...r, size: sizes.get(r.cohort) ?? 0, rate: r.customers / (sizes.get(r.cohort) || 1) }));
@@ -326,7 +326,7 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
     if (!query.success) throw invalid(query.error, 'query');
     const { steps, within, from, to, bySegment, format } = query.data;
     const segmentKey = (person: string) => String(personalizer.segmentIdOf(person) ?? '');
-    const counts = await store.funnel({ steps, windowMs: within, from, to }, bySegment === 'true' ? segmentKey : undefined);
+    const counts = personalizer.funnel({ steps, windowMs: within, from, to }, bySegment === 'true' ? segmentKey : undefined);
     const describe = (people: number[]) =>
       steps.map((name, k) => ({ step: name, people: people[k], conversion: people[0] ? people[k] / people[0] : 0, dropOff: k === 0 || !people[k - 1] ? 0 : 1 - people[k] / people[k - 1] }));
     const total = steps.map((_, k) => [...counts.values()].reduce((s, list) => s + list[k], 0));

@@ -11,7 +11,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { CatalogItem, SlotConfig } from '../schemas';
 import type { AttributedOrder, EventQuery, EventQueryRow, QuarantinedEvent, RawEvent, TopProductRow, SlotStats, Store, StoredEvent, StoredSegments, StoredValues } from './types';
-import type { ChurnRisk, CustomerValue, RfmGroup } from '../../recommender';
+import { BUCKET_NAME, stepsReached, type ChurnRisk, type CustomerValue, type RfmGroup } from '../../recommender';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -114,32 +114,17 @@ CREATE TABLE IF NOT EXISTS customer_segments (
 );
 `;
 
-// Buckets as integers (a third faster to group by than date strings), named in JavaScript afterwards.
+// Buckets as integers (a third faster to group by than date strings), named in JavaScript afterwards, as the
+// collector's in-memory event log buckets and names them.
 const DAY_MS = 86_400_000;
 const BUCKETS: Record<NonNullable<EventQuery['interval']>, { sql: string; name: (n: number) => string }> = {
   hour: { sql: 'e.timestamp / 3600000', name: (n) => new Date(n * 3_600_000).toISOString().slice(0, 13) + ':00:00Z' },
-  day: { sql: `e.timestamp / ${DAY_MS}`, name: (n) => new Date(n * DAY_MS).toISOString().slice(0, 10) },
+  day: { sql: `e.timestamp / ${DAY_MS}`, name: BUCKET_NAME.day },
   // Weeks start on Monday (ISO); day 0 of the epoch was a Thursday.
-  week: { sql: `(e.timestamp / ${DAY_MS} + 3) / 7`, name: (n) => new Date((n * 7 - 3) * DAY_MS).toISOString().slice(0, 10) },
-  month: { sql: "CAST(strftime('%Y', e.timestamp / 1000, 'unixepoch') AS INTEGER) * 12 + CAST(strftime('%m', e.timestamp / 1000, 'unixepoch') AS INTEGER) - 1", name: (n) => `${Math.floor(n / 12)}-${String((n % 12) + 1).padStart(2, '0')}` },
+  week: { sql: `(e.timestamp / ${DAY_MS} + 3) / 7`, name: BUCKET_NAME.week },
+  month: { sql: "CAST(strftime('%Y', e.timestamp / 1000, 'unixepoch') AS INTEGER) * 12 + CAST(strftime('%m', e.timestamp / 1000, 'unixepoch') AS INTEGER) - 1", name: BUCKET_NAME.month },
 };
 const WHO = 'COALESCE(e.user_id, i.user_id, e.anonymous_id)';
-
-/**
- * How far one person got: from each time they did step 0, the steps they then did in order within the window;
- * the best of those runs. `events` are [step, time] in time order.
- */
-export function stepsReached(events: readonly [number, number][], steps: number, windowMs: number): number {
-  let best = 0;
-  for (let i = 0; i < events.length && best < steps; i++) {
-    if (events[i][0] !== 0) continue;
-    const start = events[i][1];
-    let next = 1;
-    for (let j = i + 1; j < events.length && next < steps && events[j][1] - start <= windowMs; j++) if (events[j][0] === next) next++;
-    best = Math.max(best, next);
-  }
-  return best;
-}
 
 /** Adds `from <= timestamp < to` (each when given) to a query's conditions. */
 function timeRange(where: string[], params: unknown[], range: { from?: number; to?: number }): void {

@@ -186,12 +186,18 @@ describe('GET /v1/export/events', () => {
 });
 
 describe('the README SQL', () => {
-  it('gives the same answer as the API', async () => {
+  it('gives the same answers as the API', async () => {
     const readme = fs.readFileSync(path.resolve(import.meta.dirname, '../../README.md'), 'utf8');
     const sql = /-- GET \/v1\/query\/events\?interval=day&measures=count,users,revenue\n([\s\S]*?;)/.exec(readme)![1];
     const db = new Database(c.database, { readonly: true });
     try {
       expect(db.prepare(sql).all()).toEqual((await get(`${c.url}/v1/query/events?interval=day&measures=count,users,revenue`, KEYS.analyst[0], true)).body.rows);
+      // The cohort matrix: the API answers from its event log, the analyst from the events table.
+      const cohorts = /-- GET \/v1\/query\/retention\?interval=week&basis=visits.*\n([\s\S]*?;)/.exec(readme)![1];
+      const csv = await fetch(`${c.url}/v1/query/retention?interval=week&basis=visits&format=csv`, { headers: { authorization: `Bearer ${KEYS.analyst[0]}` } });
+      const api = (await csv.text()).trim().split('\n').slice(1).map((line) => line.split(','));
+      expect(api.length).toBeGreaterThan(1);
+      expect(db.prepare(cohorts).all()).toEqual(api.map(([cohort, , offset, customers]) => ({ cohort, offset: Number(offset), customers: Number(customers) })));
     } finally {
       db.close();
     }

@@ -1,0 +1,126 @@
+// The cohort and funnel reports come from the collector's in-memory event log; the store's SQL computes the
+// same reports from the events table (what an analyst with sqlite3 gets). On random histories, with identities
+// tied late, both must give the very same answers.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Personalizer } from '../../collector/personalizer';
+import { openSqliteStore } from '../../collector/store/sqlite';
+import type { Store, StoredEvent } from '../../collector/store/types';
+import { EventLog, random } from '../../recommender';
+
+const DAY = 86_400_000;
+const NAMES = ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed', 'Cart Viewed'];
+
+let store: Store;
+let personalizer: Personalizer;
+
+/** 300 visitors over 150 days; some log in (userId on later events, an identity tying the anonymous id). */
+async function history(s: Store) {
+  const rand = random(7);
+  const start = Date.UTC(2026, 0, 5);
+  const events: StoredEvent[] = [];
+  let seq = 0;
+  const links: [string, string, number][] = [];
+  for (let v = 0; v < 300; v++) {
+    const anonymousId = `a${v}`;
+    const userId = rand() < 0.4 ? `u${v % 120}` : null; // several visitors may be one user (devices)
+    const loginAt = start + rand() * 150 * DAY;
+    let t = start + rand() * 150 * DAY;
+    const count = 1 + Math.floor(rand() * 25);
+    for (let k = 0; k < count; k++) {
+      t += rand() * 6 * DAY;
+      if (t > start + 160 * DAY) break;
+      const loggedIn = userId !== null && t >= loginAt;
+      const page = rand() < 0.15;
+      events.push({
+        messageId: `m${seq++}`,
+        type: page ? 'page' : 'track',
+        event: page ? 'Home' : NAMES[Math.floor(rand() ** 1.5 * NAMES.length)],
+        anonymousId,
+        userId: loggedIn ? userId : null,
+        sessionId: null,
+        timestamp: Math.round(t) + seq, // distinct times: the order of a person's events is never a tie
+        receivedAt: 0,
+        properties: { product_id: `p${k % 5}`, products: [{ product_id: `p${k % 5}`, price: 10, quantity: 1 }] },
+        context: {},
+        traits: null,
+      });
+      if (loggedIn && !links.some((l) => l[0] === anonymousId)) links.push([anonymousId, userId!, Math.round(t)]);
+    }
+  }
+  await s.insertEvents(events);
+  for (const [a, u, at] of links) await s.linkIdentity(a, u, at);
+}
+
+beforeAll(async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patron-event-log-'));
+  store = openSqliteStore({ file: path.join(dir, 'patron.db') });
+  await history(store);
+  personalizer = new Personalizer(store, { segments: { refreshIntervalMs: 0, refreshAfterEvents: 1e9 } });
+  await personalizer.start();
+});
+afterAll(async () => {
+  await personalizer.close();
+  await store.close();
+});
+
+describe('the event log', () => {
+  it('gives the same cohort matrices as the SQL store, weekly and monthly, by first order or first visit, in any range', async () => {
+    const ranges = [{}, { from: Date.UTC(2026, 1, 1) }, { from: Date.UTC(2026, 0, 20), to: Date.UTC(2026, 3, 1, 12) }];
+    for (const interval of ['week', 'month'] as const) {
+      for (const basis of ['orders', 'visits'] as const) {
+        for (const range of ranges) {
+          const q = { interval, basis, ...range };
+          const sql = await store.retention(q);
+          expect(sql.length).toBeGreaterThan(3);
+          expect(personalizer.retention(q), JSON.stringify(q)).toEqual(sql);
+        }
+      }
+    }
+  });
+
+  it('gives the same funnels as the SQL store, overall and per group, whatever the steps and window', async () => {
+    const cases = [
+      { steps: ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed'], windowMs: 7 * DAY },
+      { steps: ['Product Viewed', 'Order Completed'], windowMs: 2 * DAY },
+      { steps: ['Home', 'Product Added'], windowMs: 30 * DAY, from: Date.UTC(2026, 1, 1) },
+      { steps: ['Order Completed', 'Product Viewed'], windowMs: 10 * DAY, to: Date.UTC(2026, 3, 1) },
+      { steps: ['Product Viewed', 'No Such Event'], windowMs: DAY },
+    ];
+    const groupOf = (person: string) => (person.startsWith('u') ? 'users' : 'visitors');
+    for (const q of cases) {
+      expect(personalizer.funnel(q), JSON.stringify(q)).toEqual(await store.funnel(q));
+      expect(personalizer.funnel(q, groupOf)).toEqual(await store.funnel(q, groupOf));
+    }
+    expect(personalizer.funnel(cases[0]).get('')![3]).toBeGreaterThan(0);
+  });
+
+  it('keeps up with events as they come, and with identities tied after the fact', async () => {
+    const before = personalizer.retention({ interval: 'week', basis: 'visits' });
+    const at = Date.UTC(2026, 5, 1);
+    const late: StoredEvent[] = [
+      { messageId: 'late-1', type: 'track', event: 'Product Viewed', anonymousId: 'new-visitor', userId: null, sessionId: null, timestamp: at, receivedAt: 0, properties: { product_id: 'p1' }, context: {}, traits: null },
+      { messageId: 'late-2', type: 'identify', event: null, anonymousId: 'new-visitor', userId: 'u1', sessionId: null, timestamp: at + 1000, receivedAt: 0, properties: {}, context: {}, traits: {} },
+    ];
+    const { inserted } = await store.insertEvents(late);
+    await store.linkIdentity('new-visitor', 'u1', at + 1000);
+    personalizer.learn(inserted);
+    const after = personalizer.retention({ interval: 'week', basis: 'visits' });
+    expect(after).not.toEqual(before);
+    expect(after).toEqual(await store.retention({ interval: 'week', basis: 'visits' }));
+  });
+
+  it('counts a name it never saw as nobody, and grows past its first arrays', () => {
+    const log = new EventLog();
+    for (let i = 0; i < 5000; i++) log.add(`p${i % 700}`, i % 2 ? 'Order Completed' : null, Date.UTC(2026, 0, 1) + i * 3_600_000);
+    expect(log.length).toBe(5000);
+    expect(log.people).toBe(700);
+    expect(log.cohorts({ interval: 'week', name: 'Nothing' })).toEqual([]);
+    expect(log.funnel({ steps: ['Nothing', 'Order Completed'], windowMs: DAY }).get('')).toEqual([0, 0]);
+    const cells = log.cohorts({ interval: 'month', name: 'Order Completed' });
+    expect(cells.filter((c) => c.offset === 0).reduce((s, c) => s + c.people, 0)).toBe(350);
+  });
+});
