@@ -268,7 +268,8 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
     if (!query.success) throw invalid(query.error, 'query');
     const { event, type, from, to, userId, anonymousId, productId, interval, by, measures, format, limit, ...rest } = query.data;
     const properties = Object.entries(rest).map(([key, value]) => [key.slice('prop.'.length), value] as [string, string]);
-    const rows = await store.queryEvents({ events: event?.split(',').map((e) => e.trim()).filter(Boolean), type, from, to, userId, anonymousId, productId, properties, interval, by, measures, limit });
+    const q = { events: event?.split(',').map((e) => e.trim()).filter(Boolean), type, from, to, userId, anonymousId, productId, properties, interval, by, measures, limit };
+    const rows = personalizer.queryEvents(q) ?? (await store.queryEvents(q));
     if (format === 'csv') {
       const columns = [...(interval ? ['bucket'] : []), ...(by ? ['group'] : []), ...measures];
       sendCsv(res, 'events', columns, rows);

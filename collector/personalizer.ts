@@ -5,8 +5,6 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
-  BUCKET_NAME,
-  canonicalPeople,
   ClickLedger,
   composeSlot,
   CustomerLedger,
@@ -29,9 +27,10 @@ import {
   type Similarity,
 } from '../recommender';
 import type { RecommendationResponse, SegmentInfo, Strategy } from '../sdk/wire';
+import { eventsFromLog, funnelFromLog, logEvent, retentionFromLog } from './event-reports';
 import { slotConfigSchema, type CatalogItem, type SlotConfig } from './schemas';
 import type { RefitJob } from './segment-worker';
-import type { AttributedOrder, FunnelQuery, RetentionQuery, RetentionRow, SlotStats, Store, StoredEvent, StoredValues } from './store/types';
+import type { AttributedOrder, EventQuery, EventQueryRow, FunnelQuery, RetentionQuery, RetentionRow, SlotStats, Store, StoredEvent, StoredValues } from './store/types';
 
 /** What a batch of new events adds to the slot reports. */
 export interface ReportDeltas {
@@ -208,15 +207,19 @@ export class Personalizer {
     return this._catalog.size;
   }
 
-  /** Cohort retention, as the store's SQL computes it, from the event log: a million events in tens of ms. */
+  /** An events query from the event log, or null when the store's SQL must answer it (event-reports.ts). */
+  queryEvents(q: EventQuery): EventQueryRow[] | null {
+    return eventsFromLog(this.events, q, (id) => this._identities.get(id));
+  }
+
+  /** Cohort retention, as the store's SQL computes it, from the event log. */
   retention(q: RetentionQuery): RetentionRow[] {
-    const cells = this.events.cohorts({ interval: q.interval, name: q.basis === 'orders' ? 'Order Completed' : undefined, from: q.from, to: q.to, canonical: canonicalPeople(this.events, (id) => this._identities.get(id)) });
-    return cells.map((c) => ({ cohort: BUCKET_NAME[q.interval](c.cohort), offset: c.offset, customers: c.people }));
+    return retentionFromLog(this.events, q, (id) => this._identities.get(id));
   }
 
   /** An ordered funnel, as the store's SQL computes it, from the event log; `groupOf` a person's id. */
   funnel(q: FunnelQuery, groupOf?: (person: string) => string): Map<string, number[]> {
-    return this.events.funnel({ ...q, canonical: canonicalPeople(this.events, (id) => this._identities.get(id)) }, groupOf && ((p) => groupOf(this.events.personId(p))));
+    return funnelFromLog(this.events, q, (id) => this._identities.get(id), groupOf);
   }
 
   /** The user an anonymous id has been tied to, if any. */
@@ -457,7 +460,7 @@ export class Personalizer {
 
   /** Updates the models with one event; returns the slots an order is attributed to. */
   private _learnOne(e: StoredEvent): ReturnType<ClickLedger['attribute']> {
-    this.events.add((e.userId ?? e.anonymousId)!, e.event, e.timestamp);
+    logEvent(this.events, e);
     // The first event that names both ties the anonymous history to the user; alias ties any earlier id.
     const earlier = e.type === 'alias' ? (e.properties.previous_id as string | undefined) : e.anonymousId;
     if (earlier && e.userId && earlier !== e.userId && this._identities.get(earlier) !== e.userId) {

@@ -118,7 +118,7 @@ CREATE TABLE IF NOT EXISTS customer_segments (
 // collector's in-memory event log buckets and names them.
 const DAY_MS = 86_400_000;
 const BUCKETS: Record<NonNullable<EventQuery['interval']>, { sql: string; name: (n: number) => string }> = {
-  hour: { sql: 'e.timestamp / 3600000', name: (n) => new Date(n * 3_600_000).toISOString().slice(0, 13) + ':00:00Z' },
+  hour: { sql: 'e.timestamp / 3600000', name: BUCKET_NAME.hour },
   day: { sql: `e.timestamp / ${DAY_MS}`, name: BUCKET_NAME.day },
   // Weeks start on Monday (ISO); day 0 of the epoch was a Thursday.
   week: { sql: `(e.timestamp / ${DAY_MS} + 3) / 7`, name: BUCKET_NAME.week },

@@ -44,7 +44,7 @@ async function history(s: Store) {
         sessionId: null,
         timestamp: Math.round(t) + seq, // distinct times: the order of a person's events is never a tie
         receivedAt: 0,
-        properties: { product_id: `p${k % 5}`, products: [{ product_id: `p${k % 5}`, price: 10, quantity: 1 }] },
+        properties: { product_id: `p${k % 5}`, products: [{ product_id: `p${k % 5}`, price: 10, quantity: 1 }], ...(k % 3 === 0 ? { revenue: ((seq * 7919) % 30_000) / 100 } : {}), ...(k % 4 === 0 ? {} : { category: ['Coffee', 'Kitchen', 'Tea', 'Épicerie'][seq % 4] }) },
         context: {},
         traits: null,
       });
@@ -96,6 +96,42 @@ describe('the event log', () => {
       expect(personalizer.funnel(q, groupOf)).toEqual(await store.funnel(q, groupOf));
     }
     expect(personalizer.funnel(cases[0]).get('')![3]).toBeGreaterThan(0);
+  });
+
+  it('gives the same counts, people and revenue as the SQL store, bucketed and grouped, and leaves it the rest', async () => {
+    const base = { properties: [] as [string, string][], limit: 10_000 };
+    expect(personalizer.events.categoriesExact).toBe(true);
+    const queries = [
+      { measures: ['count', 'users', 'revenue'] as const },
+      { interval: 'day', measures: ['count', 'users', 'revenue'] as const },
+      { interval: 'hour', measures: ['count'] as const, from: Date.UTC(2026, 1, 1), to: Date.UTC(2026, 1, 3) },
+      { interval: 'week', measures: ['users', 'revenue'] as const },
+      { interval: 'month', by: 'event', measures: ['count', 'users'] as const },
+      { by: 'user', measures: ['count', 'revenue'] as const },
+      { events: ['Order Completed', 'Home'], interval: 'week', by: 'event', measures: ['count', 'revenue'] as const, from: Date.UTC(2026, 1, 10) },
+      { events: ['No Such Event'], measures: ['count', 'users', 'revenue'] as const },
+      { interval: 'day', by: 'user', measures: ['count'] as const, limit: 50 },
+      { events: ['Product Viewed'], by: 'prop.category', measures: ['count', 'users'] as const },
+      { interval: 'month', properties: [['category', 'Tea']], measures: ['count', 'revenue'] as const },
+      { by: 'prop.category', properties: [['category', 'Épicerie']], measures: ['users'] as const },
+    ];
+    for (const query of queries) {
+      const q = { ...base, ...query, measures: [...query.measures] } as Parameters<Store['queryEvents']>[0];
+      const sql = await store.queryEvents(q);
+      expect(sql.length).toBeGreaterThan(0);
+      expect(personalizer.queryEvents(q), JSON.stringify(query)).toEqual(sql);
+    }
+    expect((await store.queryEvents({ ...base, measures: ['revenue'] }))[0].revenue).toBeGreaterThan(1000);
+    // Filters the log does not hold go to SQL.
+    expect(personalizer.queryEvents({ ...base, measures: ['count'], productId: 'p1' })).toBeNull();
+    expect(personalizer.queryEvents({ ...base, measures: ['count'], by: 'prop.product_id' })).toBeNull();
+    expect(personalizer.queryEvents({ ...base, measures: ['count'], properties: [['product_id', 'p1']] })).toBeNull();
+    // A category that is not text is shown by SQL as it is: from then on category reports are SQL's.
+    const log = new EventLog();
+    log.add('p', 'Product Viewed', 0, null, 'Tea');
+    expect(log.categoriesExact).toBe(true);
+    log.add('p', 'Product Viewed', 1, null, 7);
+    expect(log.categoriesExact).toBe(false);
   });
 
   it('keeps up with events as they come, and with identities tied after the fact', async () => {
