@@ -13,21 +13,34 @@ export interface Scored {
   score: number;
 }
 
+/** Columns as 16-bit numbers while the catalog has at most 65,536 items: half the memory of the matrix. */
+type Columns = Uint16Array<ArrayBuffer> | Int32Array<ArrayBuffer>;
+const columns = (items: number, length: number): Columns => (items <= 65_536 ? new Uint16Array(length) : new Int32Array(length));
+
+/**
+ * Counts are one byte: most pairs are seen together a few times. A count of SATURATED or more is SATURATED in
+ * the byte and exact in a map by position (the popular pairs of a large shop, most pairs of a small one).
+ */
+const SATURATED = 255;
+
 interface Compaction {
   rows: number;
   row: number;
   phase: 'size' | 'fill';
   sizes: Int32Array<ArrayBuffer>;
   ptr: Int32Array<ArrayBuffer>;
-  cols: Int32Array<ArrayBuffer>;
-  counts: Float32Array<ArrayBuffer>;
+  cols: Columns;
+  counts: Uint8Array<ArrayBuffer>;
+  big: Map<number, number>;
 }
 
 export class CooccurrenceMatrix {
   /** Row pointers, columns (sorted within a row) and counts of the compressed rows. */
   private _ptr = new Int32Array(1);
-  private _cols = new Int32Array(0);
-  private _counts = new Float32Array(0);
+  private _cols: Columns = new Uint16Array(0);
+  private _counts = new Uint8Array(0);
+  /** Exact counts of the positions whose byte is SATURATED. */
+  private _big = new Map<number, number>();
   /** Increments since the rows were last built. */
   private _delta = new Map<number, Map<number, number>>();
   private _deltaSize = 0;
@@ -60,7 +73,7 @@ export class CooccurrenceMatrix {
     }
     for (let r = 0; r < items; r++) ptr[r + 1] += ptr[r];
     const fill = ptr.slice(0, items);
-    const cols = new Int32Array(ptr[items]);
+    const cols = columns(items, ptr[items]);
     for (let k = 0, start = 0; k < count; start = ends[k++]) {
       const end = ends[k];
       if (end - start < 2) continue;
@@ -72,7 +85,8 @@ export class CooccurrenceMatrix {
       }
     }
     // Sort each row and fold its runs in place: the output never overtakes the input.
-    const counts = new Float32Array(cols.length);
+    const counts = new Uint8Array(cols.length);
+    const big = m._big;
     let out = 0;
     let rowStart = 0;
     for (let r = 0; r < items; r++) {
@@ -86,7 +100,8 @@ export class CooccurrenceMatrix {
         let q = p + 1;
         while (q < e && cols[q] === c) q++;
         cols[out] = c;
-        counts[out++] = q - p;
+        if (q - p >= SATURATED) big.set(out, q - p);
+        counts[out++] = Math.min(q - p, SATURATED);
         p = q;
       }
     }
@@ -132,7 +147,7 @@ export class CooccurrenceMatrix {
     if (item < this._ptr.length - 1) {
       for (let p = this._ptr[item]; p < this._ptr[item + 1]; p++) {
         const other = this._cols[p];
-        fn(other, this._counts[p] + (frozen?.get(other) ?? 0) + (delta?.get(other) ?? 0));
+        fn(other, this._countAt(p) + (frozen?.get(other) ?? 0) + (delta?.get(other) ?? 0));
       }
     }
     if (frozen) for (const [other, n] of frozen) if (this._baseCount(item, other) === 0) fn(other, n + (delta?.get(other) ?? 0));
@@ -156,11 +171,12 @@ export class CooccurrenceMatrix {
     if (item >= this._ptr.length - 1) return;
     const cols = this._cols;
     const counts = this._counts;
+    const big = this._big;
     const { scores, seen, blocked, touched, stamp } = board;
     const kind = SIMILARITIES.indexOf(measure);
     let count = board.count;
     for (let p = this._ptr[item], end = this._ptr[item + 1]; p < end; p++) {
-      const c = counts[p];
+      const c = counts[p] === SATURATED ? big.get(p)! : counts[p];
       const other = cols[p];
       if (c < minSupport || blocked[other] === stamp) continue;
       if (seen[other] !== stamp) {
@@ -201,7 +217,8 @@ export class CooccurrenceMatrix {
 
   /** Bytes held by the compressed rows and occurrence counts (not the overlay). */
   get bytes(): number {
-    return this._ptr.byteLength + this._cols.byteLength + this._counts.byteLength + this._occurrences.byteLength;
+    // A map entry costs V8 about 20 bytes.
+    return this._ptr.byteLength + this._cols.byteLength + this._counts.byteLength + this._big.size * 20 + this._occurrences.byteLength;
   }
 
   /** Folds the increments into the compressed rows at once (a pause proportional to the matrix). */
@@ -220,7 +237,7 @@ export class CooccurrenceMatrix {
     this._delta = new Map();
     this._deltaSize = 0;
     const rows = Math.max(this._ptr.length - 1, this._occurrences.length);
-    this._next = { rows, row: 0, phase: 'size', sizes: new Int32Array(rows), ptr: new Int32Array(rows + 1), cols: new Int32Array(0), counts: new Float32Array(0) };
+    this._next = { rows, row: 0, phase: 'size', sizes: new Int32Array(rows), ptr: new Int32Array(rows + 1), cols: columns(rows, 0), counts: new Uint8Array(0), big: new Map() };
     return true;
   }
 
@@ -252,15 +269,18 @@ export class CooccurrenceMatrix {
         while (p < end || (extra && q < extra.length)) {
           const fromBase = p < end ? this._cols[p] : Infinity;
           const fromDelta = extra && q < extra.length ? extra[q] : Infinity;
+          let count: number;
           if (fromBase <= fromDelta) {
             c.cols[out] = fromBase;
-            c.counts[out++] = this._counts[p++] + (fromBase === fromDelta ? add!.get(fromDelta)! : 0);
+            count = this._countAt(p++) + (fromBase === fromDelta ? add!.get(fromDelta)! : 0);
             if (fromBase === fromDelta) q++;
           } else {
             c.cols[out] = fromDelta;
-            c.counts[out++] = add!.get(fromDelta)!;
+            count = add!.get(fromDelta)!;
             q++;
           }
+          if (count >= SATURATED) c.big.set(out, count);
+          c.counts[out++] = Math.min(count, SATURATED);
         }
       }
       // Popular items' rows are long: look at the clock after every row.
@@ -268,8 +288,8 @@ export class CooccurrenceMatrix {
     }
     if (c.phase === 'size') {
       for (let r = 0; r < c.rows; r++) c.ptr[r + 1] = c.ptr[r] + c.sizes[r];
-      c.cols = new Int32Array(c.ptr[c.rows]);
-      c.counts = new Float32Array(c.ptr[c.rows]);
+      c.cols = columns(c.rows, c.ptr[c.rows]);
+      c.counts = new Uint8Array(c.ptr[c.rows]);
       c.phase = 'fill';
       c.row = 0;
       return this.compactStep(Math.max(0, until - performance.now()));
@@ -277,9 +297,15 @@ export class CooccurrenceMatrix {
     this._ptr = c.ptr;
     this._cols = c.cols;
     this._counts = c.counts;
+    this._big = c.big;
     this._frozen = null;
     this._next = null;
     return true;
+  }
+
+  private _countAt(p: number): number {
+    const c = this._counts[p];
+    return c === SATURATED ? this._big.get(p)! : c;
   }
 
   private _baseCount(a: number, b: number): number {
@@ -289,7 +315,7 @@ export class CooccurrenceMatrix {
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
       const c = this._cols[mid];
-      if (c === b) return this._counts[mid];
+      if (c === b) return this._countAt(mid);
       if (c < b) lo = mid + 1;
       else hi = mid - 1;
     }

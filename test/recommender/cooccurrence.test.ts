@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CooccurrenceMatrix, score } from '../../recommender';
+import { CooccurrenceMatrix, InteractionModel, score } from '../../recommender';
 
 // Orders: {0,1,2}, {0,1}, {0,3}, {1,2}. By hand:
 //   occurrences: 0→3, 1→3, 2→2, 3→1
@@ -115,5 +115,40 @@ describe('compaction in steps', () => {
     m.compact(); // folds what arrived during the steps
     expect(m.pending).toBe(0);
     check();
+  });
+});
+
+describe('compact storage', () => {
+  it('keeps counts past a byte exact, in bulk and through compaction, and ids past 16 bits', () => {
+    // 300 groups with items 1 and 2 (a count past 255), 40 with 1 and 3, and one pair of ids past 65,535.
+    const groups: number[][] = [];
+    for (let g = 0; g < 300; g++) groups.push([1, 2]);
+    for (let g = 0; g < 40; g++) groups.push([1, 3]);
+    groups.push([70_000, 1]);
+    const m = CooccurrenceMatrix.build(groups);
+    expect(m.count(1, 2)).toBe(300);
+    expect(m.count(2, 1)).toBe(300);
+    expect(m.count(1, 3)).toBe(40);
+    expect(m.count(1, 70_000)).toBe(1);
+    expect(m.neighbours(1, 'count').map((s) => [s.item, s.score])).toEqual([[2, 300], [3, 40], [70_000, 1]]);
+    // Increments across the byte's limit, folded in: 250 + 10, and 300 + 5.
+    const small = CooccurrenceMatrix.build(Array.from({ length: 250 }, () => [4, 5]));
+    for (let i = 0; i < 10; i++) small.addGroup([4, 5]);
+    for (let i = 0; i < 5; i++) m.addGroup([1, 2]);
+    expect(small.count(4, 5)).toBe(260);
+    small.compact();
+    m.compact();
+    expect(small.count(4, 5)).toBe(260);
+    expect(small.similarity(4, 5, 'jaccard')).toBe(1);
+    expect(m.count(1, 2)).toBe(305);
+    expect(m.count(70_000, 1)).toBe(1);
+    expect(m.neighbours(2, 'count')).toEqual([{ item: 1, score: 305 }]);
+    // The queries' inner loop reads the exact count too.
+    const model = new InteractionModel();
+    model.beginBulk();
+    for (let i = 0; i < 300; i++) model.purchase(`u${i}`, ['kettle', 'beans'], Date.UTC(2026, 0, 1) + i);
+    model.purchase('u0', ['kettle', 'mug'], Date.UTC(2026, 0, 2));
+    model.endBulk();
+    expect(model.alsoBought('kettle', { limit: 5, measure: 'count' })).toEqual([{ id: 'beans', score: 300 }, { id: 'mug', score: 1 }]);
   });
 });
