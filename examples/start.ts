@@ -95,6 +95,7 @@ async function main() {
   Patron is running.
     Demo store:   ${demo.storeUrl}
     Collector:    ${demo.collector.url}   (database ${demo.config.database})
+    Dashboard:    ${demo.collector.url}/dashboard   (analyst key: charts; admin key: charts and slots)
     Write key:    ${demo.config.keys.write[0]}   (public: it goes in the script tag)
     Admin key:    ${demo.config.keys.admin[0]}
     Analyst key:  ${demo.config.keys.analyst[0]}
