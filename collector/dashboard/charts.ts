@@ -65,6 +65,14 @@ export function createOverview(api: Api): Overview {
   let period: Period = {};
   const since = () => (period.from === undefined ? '' : `from=${new Date(period.from).toISOString()}`);
   const figure = (name: string) => document.querySelector<HTMLElement>(`[data-chart="${name}"], [data-table="${name}"]`)!;
+  // The reports drawn from the period and the forms; their CSV downloads ask for the same with format=csv.
+  const weekly = () => period.days === undefined || period.days > 120;
+  const reports = {
+    activity: () => `/v1/query/events?interval=${weekly() ? 'week' : 'day'}&measures=count,users,revenue&${since()}`,
+    funnel: () => `/v1/query/funnel?steps=${encodeURIComponent(byId<HTMLInputElement>('funnel-steps').value)}&within=${byId<HTMLSelectElement>('funnel-within').value}&${since()}`,
+    retention: () => `/v1/query/retention?basis=${byId<HTMLSelectElement>('retention-basis').value}&interval=${byId<HTMLSelectElement>('retention-interval').value}&${since()}`,
+    slots: () => `/v1/reports/slots?${period.from === undefined ? '' : `from=${new Date(period.from).toISOString().slice(0, 10)}`}`,
+  };
   const caption = (name: string, text: string) => (figure(name).querySelector('[data-caption]')!.textContent = text);
 
   function draw(name: string, config: ChartConfiguration) {
@@ -90,14 +98,13 @@ export function createOverview(api: Api): Overview {
 
   // Events and revenue over time, every bucket of the period shown (empty days are days too).
   async function activity() {
-    const weekly = period.days === undefined || period.days > 120;
-    const { rows } = await api<{ rows: EventRow[] }>('GET', `/v1/query/events?interval=${weekly ? 'week' : 'day'}&measures=count,users,revenue&${since()}`);
+    const { rows } = await api<{ rows: EventRow[] }>('GET', reports.activity());
     const byBucket = new Map(rows.map((r) => [r.bucket!, r]));
-    const step = weekly ? 7 * DAY : DAY;
+    const step = weekly() ? 7 * DAY : DAY;
     const monday = (t: number) => Math.floor(t / DAY) * DAY - ((new Date(t).getUTCDay() + 6) % 7) * DAY;
     const first = period.from ?? (rows.length ? Date.parse(rows[0].bucket!) : Date.now());
     const labels: string[] = [];
-    for (let t = weekly ? monday(first) : Math.floor(first / DAY) * DAY; t <= Date.now(); t += step) labels.push(new Date(t).toISOString().slice(0, 10));
+    for (let t = weekly() ? monday(first) : Math.floor(first / DAY) * DAY; t <= Date.now(); t += step) labels.push(new Date(t).toISOString().slice(0, 10));
     for (const r of rows) if (!labels.includes(r.bucket!)) labels.push(r.bucket!);
     labels.sort();
     const totals = { count: 0, revenue: 0 };
@@ -105,7 +112,7 @@ export function createOverview(api: Api): Overview {
       totals.count += r.count ?? 0;
       totals.revenue += r.revenue ?? 0;
     }
-    caption('activity', `${number.format(totals.count)} events and ${money.format(totals.revenue)} in revenue, by ${weekly ? 'week' : 'day'}`);
+    caption('activity', `${number.format(totals.count)} events and ${money.format(totals.revenue)} in revenue, by ${weekly() ? 'week' : 'day'}`);
     draw('activity', {
       type: 'line',
       data: {
@@ -127,9 +134,8 @@ export function createOverview(api: Api): Overview {
   }
 
   async function funnel() {
-    const steps = byId<HTMLInputElement>('funnel-steps').value;
     const within = byId<HTMLSelectElement>('funnel-within').value;
-    const res = await api<{ steps: FunnelStep[] }>('GET', `/v1/query/funnel?steps=${encodeURIComponent(steps)}&within=${within}&${since()}`);
+    const res = await api<{ steps: FunnelStep[] }>('GET', reports.funnel());
     const last = res.steps.at(-1)!;
     caption('funnel', `${percent.format(last.conversion)} of the ${number.format(res.steps[0].people)} people who did “${res.steps[0].step}” went on to “${last.step}” within ${within}`);
     draw('funnel', {
@@ -152,7 +158,7 @@ export function createOverview(api: Api): Overview {
   async function retention() {
     const basis = byId<HTMLSelectElement>('retention-basis').value;
     const interval = byId<HTMLSelectElement>('retention-interval').value;
-    const res = await api<{ cohorts: Cohort[] }>('GET', `/v1/query/retention?basis=${basis}&interval=${interval}&${since()}`);
+    const res = await api<{ cohorts: Cohort[] }>('GET', reports.retention());
     const cohorts = res.cohorts;
     const periods = Math.max(1, ...cohorts.map((c) => c.rates.length));
     const xs = Array.from({ length: periods }, (_, k) => String(k));
@@ -262,8 +268,7 @@ export function createOverview(api: Api): Overview {
   }
 
   async function slots() {
-    const from = period.from === undefined ? '' : `from=${new Date(period.from).toISOString().slice(0, 10)}`;
-    const { slots: list } = await api<{ slots: SlotTotals[] }>('GET', `/v1/reports/slots?${from}`);
+    const { slots: list } = await api<{ slots: SlotTotals[] }>('GET', reports.slots());
     const totals = list.reduce((s, x) => ({ impressions: s.impressions + x.impressions, clicks: s.clicks + x.clicks, orders: s.orders + x.orders, revenue: s.revenue + x.revenue }), { impressions: 0, clicks: 0, orders: 0, revenue: 0 });
     caption('slots', `${number.format(totals.impressions)} impressions, ${number.format(totals.clicks)} clicks (${percent.format(totals.impressions ? totals.clicks / totals.impressions : 0)}), ${number.format(totals.orders)} attributed orders worth ${money.format(totals.revenue)}`);
     draw('slots', {
@@ -353,12 +358,12 @@ export function createOverview(api: Api): Overview {
   });
   byId('retention-form').addEventListener('change', () => void load('retention', retention));
   const csv: Record<string, () => [string, string]> = {
-    activity: () => [`/v1/query/events?interval=${period.days === undefined || period.days > 120 ? 'week' : 'day'}&measures=count,users,revenue&format=csv&${since()}`, 'events.csv'],
-    funnel: () => [`/v1/query/funnel?steps=${encodeURIComponent(byId<HTMLInputElement>('funnel-steps').value)}&within=${byId<HTMLSelectElement>('funnel-within').value}&bySegment=true&format=csv&${since()}`, 'funnel.csv'],
-    retention: () => [`/v1/query/retention?basis=${byId<HTMLSelectElement>('retention-basis').value}&interval=${byId<HTMLSelectElement>('retention-interval').value}&format=csv&${since()}`, 'retention.csv'],
+    activity: () => [`${reports.activity()}&format=csv`, 'events.csv'],
+    funnel: () => [`${reports.funnel()}&bySegment=true&format=csv`, 'funnel.csv'],
+    retention: () => [`${reports.retention()}&format=csv`, 'retention.csv'],
     clv: () => ['/v1/clv?format=csv&table=distribution&bins=12', 'clv-distribution.csv'],
     segments: () => ['/v1/segments?format=csv', 'segments.csv'],
-    slots: () => [`/v1/reports/slots?format=csv${period.from === undefined ? '' : `&from=${new Date(period.from).toISOString().slice(0, 10)}`}`, 'slots.csv'],
+    slots: () => [`${reports.slots()}&format=csv`, 'slots.csv'],
     products: () => [`/v1/query/top-products?limit=1000&format=csv&${since()}`, 'top-products.csv'],
     customers: () => ['/v1/customers?limit=1000&format=csv', 'customers.csv'],
   };
