@@ -15,6 +15,15 @@ const text = (v: unknown) => typeof v === 'string' && v.length <= LIMITS.stringL
 const short = (max: number) => (v: unknown) => typeof v === 'string' && v.length <= max;
 const money = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1e12;
 const int = (min: number, max: number) => (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+// Made once: this runs on every event.
+const quantity = int(0, 1e6);
+const position = int(0, Number.MAX_SAFE_INTEGER);
+const currency = short(8);
+const locale = short(64);
+const libraryField = short(100);
+const productList = (list: unknown) => Array.isArray(list) && list.length <= 500 && list.every(product);
+const page = (x: unknown) => isObj(x) && optional(x.url, text) && optional(x.referrer, text) && optional(x.title, text) && optional(x.path, text) && optional(x.search, text);
+const library = (x: unknown) => isObj(x) && libraryField(x.name) && libraryField(x.version);
 
 function product(p: unknown): boolean {
   return (
@@ -24,9 +33,9 @@ function product(p: unknown): boolean {
     optional(p.name, text) &&
     optional(p.category, text) &&
     optional(p.price, money) &&
-    optional(p.quantity, int(0, 1e6)) &&
-    optional(p.currency, short(8)) &&
-    optional(p.position, int(0, Number.MAX_SAFE_INTEGER)) &&
+    optional(p.quantity, quantity) &&
+    optional(p.currency, currency) &&
+    optional(p.position, position) &&
     optional(p.url, text) &&
     optional(p.image_url, text)
   );
@@ -42,19 +51,17 @@ function properties(p: unknown): boolean {
     optional((p as Obj).total, money) &&
     optional((p as Obj).slot, text) &&
     optional((p as Obj).recommendation_id, text) &&
-    optional((p as Obj).products, (list) => Array.isArray(list) && list.length <= 500 && list.every(product))
+    optional((p as Obj).products, productList)
   );
 }
 
 function context(c: unknown): boolean {
-  if (!isObj(c)) return false;
-  const page = c.page;
-  const library = c.library;
   return (
-    optional(page, (x) => isObj(x) && optional(x.url, text) && optional(x.referrer, text) && optional(x.title, text) && optional(x.path, text) && optional(x.search, text)) &&
+    isObj(c) &&
+    optional(c.page, page) &&
     optional(c.userAgent, text) &&
-    optional(c.locale, short(64)) &&
-    optional(library, (x) => isObj(x) && short(100)(x.name) && short(100)(x.version)) &&
+    optional(c.locale, locale) &&
+    optional(c.library, library) &&
     optional(c.sessionId, id)
   );
 }

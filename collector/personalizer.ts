@@ -138,25 +138,24 @@ export class Personalizer {
 
   /** Feeds newly stored events to the models, in the order given; returns what they add to the slot reports. */
   learn(events: readonly StoredEvent[]): ReportDeltas {
-    const stats = new Map<string, SlotStats>();
-    const attributions: AttributedOrder[] = [];
-    const statsOf = (day: string, slot: string) => {
-      let s = stats.get(`${day} ${slot}`);
-      if (!s) stats.set(`${day} ${slot}`, (s = { day, slot, impressions: 0, clicks: 0, orders: 0, revenue: 0 }));
-      return s;
-    };
-    const dayOf = (e: StoredEvent) => new Date(e.timestamp).toISOString().slice(0, 10);
+    // Made only when a slot event or an attributed order arrives: most batches have neither.
+    let stats: Map<string, SlotStats> | undefined;
+    let attributions: AttributedOrder[] | undefined;
     for (const e of events) {
       const attributed = this._learnOne(e);
-      const slot = typeof e.properties.slot === 'string' ? e.properties.slot : undefined;
-      if (e.type === 'track' && slot && e.event === 'Recommendation Viewed') statsOf(dayOf(e), slot).impressions++;
-      if (e.type === 'track' && slot && e.event === 'Recommendation Clicked') statsOf(dayOf(e), slot).clicks++;
-      const day = attributed.length ? dayOf(e) : '';
+      const slot = e.type === 'track' && typeof e.properties.slot === 'string' ? e.properties.slot : undefined;
+      if (slot && (e.event === 'Recommendation Viewed' || e.event === 'Recommendation Clicked')) {
+        const s = statsOf((stats ??= new Map()), dayOf(e.timestamp), slot);
+        if (e.event === 'Recommendation Viewed') s.impressions++;
+        else s.clicks++;
+      }
+      if (attributed.length === 0) continue;
+      const day = dayOf(e.timestamp);
       for (const a of attributed) {
-        const s = statsOf(day, a.slot);
+        const s = statsOf((stats ??= new Map()), day, a.slot);
         s.orders++;
         s.revenue += a.revenue;
-        attributions.push({ orderId: e.properties.order_id ?? null, slot: a.slot, recommendationIds: a.recommendationIds, products: a.products, revenue: a.revenue, at: e.timestamp });
+        (attributions ??= []).push({ orderId: e.properties.order_id ?? null, slot: a.slot, recommendationIds: a.recommendationIds, products: a.products, revenue: a.revenue, at: e.timestamp });
       }
     }
     this._eventsSinceRefit += events.length;
@@ -165,7 +164,7 @@ export class Personalizer {
     const seg = this._options.segments;
     const due = this._eventsSinceRefit >= (seg?.refreshAfterEvents ?? 1000) && performance.now() - this._lastRefitAt >= (seg?.minRefreshIntervalMs ?? 60_000);
     if (due) void this.refitSegments();
-    return { stats: [...stats.values()], attributions };
+    return { stats: stats ? [...stats.values()] : [], attributions: attributions ?? [] };
   }
 
   setItems(items: readonly CatalogItem[]): void {
@@ -458,6 +457,10 @@ export class Personalizer {
     });
   }
 
+  private _categoryOf(id: string | undefined, fallback?: string): string | undefined {
+    return fallback ?? (id ? this._catalog.get(id)?.category : undefined);
+  }
+
   /** Updates the models with one event; returns the slots an order is attributed to. */
   private _learnOne(e: StoredEvent): ReturnType<ClickLedger['attribute']> {
     logEvent(this.events, e);
@@ -473,17 +476,16 @@ export class Personalizer {
     const p = e.properties;
     const at = e.timestamp;
     const productId = p.product_id ?? p.sku;
-    const categoryOf = (id: string | undefined, fallback?: string) => fallback ?? (id ? this._catalog.get(id)?.category : undefined);
     // Attribution works per visit: the SDK's session id, else the shopper.
     const visit = e.sessionId ?? customer;
     switch (e.type === 'track' ? e.event : null) {
       case 'Product Viewed':
         this.interactions.view(customer, productId!, at, e.sessionId ?? undefined);
-        this.customers.view(customer, at, categoryOf(productId, p.category));
+        this.customers.view(customer, at, this._categoryOf(productId, p.category));
         return [];
       case 'Product Added':
         this.interactions.cartAdd(customer, productId!, at);
-        this.customers.cartAdd(customer, at, categoryOf(productId, p.category));
+        this.customers.cartAdd(customer, at, this._categoryOf(productId, p.category));
         return [];
       case 'Product Removed':
         this.interactions.cartRemove(customer, productId!);
@@ -498,7 +500,7 @@ export class Personalizer {
         const ids = products.map((x) => (x.product_id ?? x.sku)!);
         const revenue = p.revenue ?? p.total ?? products.reduce((sum, x) => sum + (x.price ?? 0) * (x.quantity ?? 1), 0);
         this.interactions.purchase(customer, ids, at);
-        const categories = products.map((x, i) => categoryOf(ids[i], x.category)).filter((c): c is string => c !== undefined);
+        const categories = products.map((x, i) => this._categoryOf(ids[i], x.category)).filter((c): c is string => c !== undefined);
         this.customers.order(customer, at, revenue, categories);
         const lines = products.map((x, i) => ({ productId: ids[i], revenue: (x.price ?? 0) * (x.quantity ?? 1) }));
         return this._clicks.attribute(visit, lines, at);
@@ -512,6 +514,16 @@ export class Personalizer {
 
 // Built from segment-worker.ts by rollup: Node 20 cannot apply tsx's loader inside a worker thread.
 export const DEFAULT_SEGMENT_WORKER = fileURLToPath(new URL('../dist/segment-worker.mjs', import.meta.url));
+
+/** The report day (UTC, YYYY-MM-DD) of a time. */
+const dayOf = (at: number) => new Date(at).toISOString().slice(0, 10);
+
+function statsOf(stats: Map<string, SlotStats>, day: string, slot: string): SlotStats {
+  const key = `${day} ${slot}`;
+  let s = stats.get(key);
+  if (!s) stats.set(key, (s = { day, slot, impressions: 0, clicks: 0, orders: 0, revenue: 0 }));
+  return s;
+}
 
 function spawnSegmentWorker(script: string): Worker {
   const worker = new Worker(script);
