@@ -1,6 +1,6 @@
 // Builds the SDK twice from one source (an IIFE for the script tag, an ESM build with types for bundlers),
-// the collector's segment worker, which Node 20 can only run as JavaScript, and the dashboard's script
-// (Chart.js bundled in: the collector serves everything it needs itself).
+// the collector's two workers (segments, the ingest journal), which Node 20 can only run as JavaScript, and
+// the dashboard's script (Chart.js bundled in: the collector serves everything it needs itself).
 import resolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
@@ -24,6 +24,12 @@ export default [
     input: 'collector/segment-worker.ts',
     output: { file: 'dist/segment-worker.mjs', format: 'es' },
     external: [/^node:/, 'ml-kmeans'],
+    plugins: [ts()],
+  },
+  {
+    input: 'collector/store/journal-worker.ts',
+    output: { file: 'dist/journal-worker.mjs', format: 'es' },
+    external: [/^node:/, 'better-sqlite3'],
     plugins: [ts()],
   },
   {

@@ -12,7 +12,7 @@ import { eventsFromLog, funnelFromLog, logEvent, retentionFromLog } from '../col
 
 const EVENTS = 1_000_000;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patron-reports-'));
-const store = openSqliteStore({ file: path.join(dir, 'patron.db'), durability: 'normal' });
+const store = openSqliteStore({ file: path.join(dir, 'patron.db'), durability: 'normal', journal: false });
 const rand = random(3);
 const start = Date.UTC(2026, 0, 1);
 const names = ['Product Viewed', 'Product Viewed', 'Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed'];

@@ -69,7 +69,7 @@ export const DEFAULT_DATABASE = path.join(ROOT, 'data', 'patron.db');
 export async function createApp(options: CollectorOptions): Promise<PatronApp> {
   if (options.keys.write.length === 0) throw new Error('createApp: at least one write key is required');
   const log = options.log ?? ((message: string) => console.log(`[patron] ${message}`));
-  const store = options.store ?? openSqliteStore({ file: options.database ?? DEFAULT_DATABASE });
+  const store = options.store ?? openSqliteStore({ file: options.database ?? DEFAULT_DATABASE, log });
   const personalizer = new Personalizer(store, { log, ...options.personalizer });
   await personalizer.start();
   const auth = createAuth(options.keys);

@@ -91,7 +91,7 @@ async function importOrders(argv: string[], out: NodeJS.WritableStream, err: Nod
     }
     throw error;
   }
-  const store = openSqliteStore({ file: databaseOf(values.database) });
+  const store = openSqliteStore({ file: databaseOf(values.database), journal: false });
   try {
     // One call, one transaction: every good order is stored, or none is.
     const receivedAt = Date.now();
@@ -117,7 +117,7 @@ async function exportEvents(argv: string[], stdout: NodeJS.WritableStream): Prom
   if (!fs.existsSync(database)) throw new UsageError(`no database ${database}`);
   const out: NodeJS.WritableStream = values.out ? fs.createWriteStream(values.out) : stdout;
   const write = (chunk: string) => (out.write(chunk) ? Promise.resolve() : new Promise<void>((resolve) => out.once('drain', () => resolve())));
-  const store = openSqliteStore({ file: database });
+  const store = openSqliteStore({ file: database, journal: false });
   try {
     // Page by page: memory stays flat however many events there are.
     for await (const chunk of exportChunks(store, format)) await write(chunk);

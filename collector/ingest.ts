@@ -9,6 +9,9 @@ import { fastValid } from './fast-validate';
 import type { Personalizer } from './personalizer';
 import { LIMITS, batchSchema, eventSchema, issuesOf, type ValidEvent } from './schemas';
 import type { QuarantinedEvent, Store, StoredEvent } from './store/types';
+import { toStored } from './stored-event';
+
+export { toStored };
 
 export const INGEST_PATHS: Record<string, EventType | undefined> = {
   '/v1/batch': undefined,
@@ -66,36 +69,18 @@ function quarantineText(raw: unknown, max: number): string {
   }
 }
 
-export function toStored(e: ValidEvent, receivedAt: number): StoredEvent {
-  return {
-    messageId: e.messageId,
-    type: e.type,
-    event: e.type === 'track' ? e.event : e.type === 'page' || e.type === 'screen' ? (e.name ?? null) : null,
-    anonymousId: e.anonymousId ?? null,
-    userId: e.userId ?? null,
-    sessionId: e.context?.sessionId ?? null,
-    timestamp: Date.parse(e.timestamp),
-    receivedAt,
-    properties:
-      e.type === 'track' || e.type === 'page' || e.type === 'screen'
-        ? (e.properties ?? {})
-        : e.type === 'group'
-          ? { group_id: e.groupId }
-          : e.type === 'alias'
-            ? { previous_id: e.previousId }
-            : {},
-    context: e.context ?? {},
-    traits: e.type === 'identify' || e.type === 'group' ? (e.traits ?? {}) : null,
-  };
-}
-
 /** Validates, stores and learns from a list of raw events; what is invalid is quarantined with its reasons. */
 export function createIngest({ store, personalizer }: Pick<IngestDeps, 'store' | 'personalizer'>) {
-  /** `bodyBytes`: the size of the body the events came in; a body under the per-event limit needs no check. */
-  return async function ingest(rawEvents: unknown[], impliedType?: EventType, bodyBytes = Infinity): Promise<BatchResponse> {
+  /**
+   * `body`: the request body the events came in (a batch, or one event when the endpoint implies its type):
+   * the store may keep it as it arrived. A body under the per-event limit needs no size check per event.
+   */
+  return async function ingest(rawEvents: unknown[], impliedType?: EventType, body?: Buffer): Promise<BatchResponse> {
     const receivedAt = Date.now();
-    const small = bodyBytes <= LIMITS.eventBytes;
+    const small = body !== undefined && body.length <= LIMITS.eventBytes;
     const valid: StoredEvent[] = [];
+    // Where each valid event is in the body, when it is stored as it arrived there (-1: zod's reading of it).
+    const positions: number[] = [];
     const rejected: RejectedEvent[] = [];
     const quarantined: QuarantinedEvent[] = [];
     for (let index = 0; index < rawEvents.length; index++) {
@@ -111,10 +96,13 @@ export function createIngest({ store, personalizer }: Pick<IngestDeps, 'store' |
       } else if (fastValid(candidate, receivedAt)) {
         // Accepted by the fast check, so zod would accept it unchanged (test/collector/fast-validate.test.ts).
         valid.push(toStored(candidate as ValidEvent, receivedAt));
+        positions.push(index);
       } else {
         const parsed = eventSchema.safeParse(candidate);
-        if (parsed.success) valid.push(toStored(parsed.data, receivedAt));
-        else issues = issuesOf(parsed.error);
+        if (parsed.success) {
+          valid.push(toStored(parsed.data, receivedAt));
+          positions.push(-1);
+        } else issues = issuesOf(parsed.error);
       }
       if (issues) {
         const messageId = isRecord(raw) && typeof raw.messageId === 'string' ? raw.messageId.slice(0, LIMITS.idLength) : undefined;
@@ -122,23 +110,26 @@ export function createIngest({ store, personalizer }: Pick<IngestDeps, 'store' |
         quarantined.push({ receivedAt, messageId: messageId ?? null, reasons: issues, raw: quarantineText(raw, LIMITS.batchBytes) });
       }
     }
-    const { inserted, duplicates } = await store.insertEvents(valid);
-    if (quarantined.length) await store.quarantine(quarantined);
+    const source = body && { body, positions, impliedType, single: impliedType !== undefined };
+    // Written together, so they share one journal write.
+    const [{ inserted, duplicates }] = await Promise.all([store.insertEvents(valid, source), quarantined.length ? store.quarantine(quarantined) : undefined]);
     // New ties between an earlier id and a user: every event naming both, and alias calls.
     const links = new Map<string, { userId: string; at: number }>();
     for (const e of inserted) {
       const earlier = e.type === 'alias' ? (e.properties.previous_id as string) : e.anonymousId;
       if (earlier && e.userId && earlier !== e.userId && personalizer.linkedUser(earlier) !== e.userId) links.set(earlier, { userId: e.userId, at: e.timestamp });
     }
-    for (const [earlier, { userId, at }] of links) await store.linkIdentity(earlier, userId, at);
     const deltas = personalizer.learn(inserted);
-    if (deltas.stats.length) await store.addSlotStats(deltas.stats, deltas.attributions);
+    await Promise.all([
+      ...[...links].map(([earlier, { userId, at }]) => store.linkIdentity(earlier, userId, at)),
+      deltas.stats.length ? store.addSlotStats(deltas.stats, deltas.attributions) : undefined,
+    ]);
     return { success: true, accepted: inserted.length, duplicates, rejected };
   };
 }
 
 /** The request body as JSON, and its size; 413 past `limit` bytes, 415 for a type other than JSON or text, 400 if malformed. */
-export function readJson(req: IncomingMessage, limit: number): Promise<{ body: unknown; bytes: number }> {
+export function readJson(req: IncomingMessage, limit: number): Promise<{ body: unknown; bytes: number; raw: Buffer }> {
   return new Promise((resolve, reject) => {
     const type = (req.headers['content-type'] ?? 'application/json').split(';')[0].trim().toLowerCase();
     if (type !== 'application/json' && type !== 'text/plain') {
@@ -170,9 +161,9 @@ export function readJson(req: IncomingMessage, limit: number): Promise<{ body: u
     });
     req.on('end', () => {
       if (failed) return;
-      const text = Buffer.concat(chunks, size).toString('utf8');
+      const raw = Buffer.concat(chunks, size);
       try {
-        resolve({ body: JSON.parse(text), bytes: size });
+        resolve({ body: JSON.parse(raw.toString('utf8')), bytes: size, raw });
       } catch (error) {
         reject(new HttpError(400, 'invalid_json', 'Body is not valid JSON', [{ path: '(body)', message: (error as Error).message }]));
       }
@@ -210,7 +201,7 @@ export function createIngestHandler(deps: IngestDeps) {
   return async function handleIngest(req: IncomingMessage, res: ServerResponse, impliedType?: EventType): Promise<void> {
     try {
       if (deps.cors(req, res)) return;
-      const { body, bytes } = await readJson(req, LIMITS.batchBytes);
+      const { body, raw } = await readJson(req, LIMITS.batchBytes);
       deps.authorize(req, body);
       let events: unknown[];
       if (impliedType) {
@@ -223,7 +214,7 @@ export function createIngestHandler(deps: IngestDeps) {
       deps.limit?.(req, body, events.length);
       const dropped = (body as { dropped?: number }).dropped;
       if (!impliedType && dropped) await deps.store.addClientDropped(dropped);
-      const result = await ingest(events, impliedType, bytes);
+      const result = await ingest(events, impliedType, raw);
       if (result.accepted + result.duplicates > 0) return sendJson(res, 200, result);
       // Every event was rejected: a client error, with the same body.
       const first = result.rejected[0];

@@ -90,7 +90,7 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv = process.env)
 }
 
 export async function startServer(config: ServerConfig, extra: Partial<CollectorOptions> = {}): Promise<{ app: PatronApp; server: Server; url: string }> {
-  const store = openSqliteStore({ file: config.database, durability: config.durability });
+  const store = openSqliteStore({ file: config.database, durability: config.durability, log: (message) => console.log(`[patron] ${message}`) });
   const app = await createApp({ keys: config.keys, store, corsOrigins: config.corsOrigins, rateLimits: config.rateLimits, profilePublic: config.profilePublic, ...extra });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(s)));

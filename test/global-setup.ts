@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const OUTPUTS = ['dist/patron.js', 'dist/segment-worker.mjs', 'dist/esm/index.js'];
+const OUTPUTS = ['dist/patron.js', 'dist/segment-worker.mjs', 'dist/journal-worker.mjs', 'dist/esm/index.js'];
 
 function newest(dir: string): number {
   let latest = 0;

@@ -135,12 +135,31 @@ export interface FunnelQuery {
   to?: number;
 }
 
+/**
+ * Where events came from, when they came in a request: a store may keep the body as it arrived instead of
+ * serialising each event again.
+ */
+export interface EventSource {
+  body: Buffer;
+  /** For each event, its index among the body's events when it is exactly as it arrived there, else -1. */
+  positions: number[];
+  /** The type the endpoint gives events that name none (/v1/track and the like). */
+  impliedType?: EventType;
+  /** The body is one event (less its writeKey), not a batch. */
+  single?: boolean;
+}
+
 export interface Store {
   /**
    * Stores new events durably before resolving; an event already stored (same messageId and timestamp) is
    * skipped. Returns the new ones.
    */
-  insertEvents(events: StoredEvent[]): Promise<{ inserted: StoredEvent[]; duplicates: number }>;
+  insertEvents(events: StoredEvent[], source?: EventSource): Promise<{ inserted: StoredEvent[]; duplicates: number }>;
+  /**
+   * Resolves once every write acknowledged before the call can be read back (a store that writes behind
+   * its acknowledgements, as the SQLite store's journal does, catches up first). Reads call it themselves.
+   */
+  settled(): Promise<void>;
   quarantine(events: QuarantinedEvent[]): Promise<void>;
   listQuarantine(limit: number, beforeId?: number): Promise<(QuarantinedEvent & { id: number })[]>;
   countEvents(): Promise<number>;

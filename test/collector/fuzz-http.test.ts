@@ -143,6 +143,7 @@ describe('fuzzing the collector over HTTP', () => {
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
 
     expect((await fetch(`${c.url}/health`)).status).toBe(200);
+    await c.app.patron.store.settled(); // the tables are filled from the journal a moment after the answer
     const db = new Database(c.database, { readonly: true });
     const stored = (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
     const quarantined = (db.prepare('SELECT count(*) AS n FROM quarantine').get() as { n: number }).n;

@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
 import { createApp, type CollectorOptions, type PatronApp } from '../../collector';
 import type { WireEvent } from '../../sdk/wire';
 
@@ -36,6 +37,20 @@ export async function startCollector(options: Partial<CollectorOptions> = {}, di
       await app.patron.close();
     },
   };
+}
+
+/**
+ * Reads the database file as an analyst's own SQLite client would, once the collector's tables have caught
+ * up with what it acknowledged (ingest journals first and fills the tables a moment later).
+ */
+export async function readDatabase<T>(c: Running, read: (db: Database.Database) => T): Promise<T> {
+  await c.app.patron.store.settled();
+  const db = new Database(c.database, { readonly: true });
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
 }
 
 export const basic = (key: string) => `Basic ${Buffer.from(`${key}:`).toString('base64')}`;

@@ -1,6 +1,5 @@
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KEYS, event, get, ordered, post, startCollector, viewed, type Running } from './helpers';
+import { KEYS, event, get, ordered, post, readDatabase, startCollector, viewed, type Running } from './helpers';
 
 let c: Running;
 beforeAll(async () => {
@@ -9,27 +8,22 @@ beforeAll(async () => {
 afterAll(() => c.stop());
 
 /** The rows of `table` (events or quarantine) for a messageId, read from the file as an analyst would. */
-function rowsOf(table: 'events' | 'quarantine', messageId: string) {
-  const db = new Database(c.database, { readonly: true });
-  try {
-    return db.prepare(`SELECT * FROM ${table} WHERE message_id = ?`).all(messageId) as any[];
-  } finally {
-    db.close();
-  }
+function rowsOf(table: 'events' | 'quarantine', messageId: string): Promise<any[]> {
+  return readDatabase(c, (db) => db.prepare(`SELECT * FROM ${table} WHERE message_id = ?`).all(messageId));
 }
 const stored = (messageId: string) => rowsOf('events', messageId);
 const quarantined = (messageId: string) => rowsOf('quarantine', messageId);
 
 describe('POST /v1/batch', () => {
-  it('stores valid events before answering', async () => {
+  it('stores valid events durably before answering (journalled, then in the events table)', async () => {
     const a = viewed('SKU-1');
     const b = event({ type: 'page', name: 'Home', context: { page: { url: 'http://shop.test/' }, sessionId: 's-1' } });
     const res = await post(`${c.url}/v1/batch`, { batch: [a, b] });
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ success: true, accepted: 2, duplicates: 0, rejected: [] });
-    const [row] = stored(a.messageId);
+    const [row] = await stored(a.messageId);
     expect(row).toMatchObject({ type: 'track', event: 'Product Viewed', anonymous_id: 'anon-1', product_id: 'SKU-1', timestamp: Date.parse(a.timestamp) });
-    expect(stored(b.messageId)[0]).toMatchObject({ type: 'page', event: 'Home', session_id: 's-1' });
+    expect((await stored(b.messageId))[0]).toMatchObject({ type: 'page', event: 'Home', session_id: 's-1' });
   });
 
   it('stores a repeated messageId once and still answers success', async () => {
@@ -38,7 +32,7 @@ describe('POST /v1/batch', () => {
     const again = await post(`${c.url}/v1/batch`, { batch: [e, e] });
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ success: true, accepted: 0, duplicates: 2 });
-    expect(stored(e.messageId)).toHaveLength(1);
+    expect(await stored(e.messageId)).toHaveLength(1);
   });
 
   it('rejects an invalid event with 400 naming the field, and quarantines it with the reason', async () => {
@@ -47,10 +41,10 @@ describe('POST /v1/batch', () => {
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('invalid_event');
     expect(res.body.rejected).toEqual([{ index: 0, messageId: bad.messageId, issues: [{ path: 'properties.product_id', message: 'needs product_id or sku' }] }]);
-    const [q] = quarantined(bad.messageId);
+    const [q] = await quarantined(bad.messageId);
     expect(JSON.parse(q.raw)).toEqual(bad);
     expect(JSON.parse(q.reasons)[0].path).toBe('properties.product_id');
-    expect(stored(bad.messageId)).toHaveLength(0);
+    expect(await stored(bad.messageId)).toHaveLength(0);
   });
 
   it('keeps the good events of a mixed batch and lists the bad ones by index', async () => {
@@ -65,8 +59,8 @@ describe('POST /v1/batch', () => {
     expect(res.body.rejected[0].issues[0].path).toBe('properties.price');
     expect(res.body.rejected[1].issues[0]).toEqual({ path: 'anonymousId', message: 'needs anonymousId or userId' });
     expect(res.body.rejected[2].issues[0].path).toBe('timestamp');
-    for (const e of good) expect(stored(e.messageId)).toHaveLength(1);
-    expect(quarantined('no-id-1')).toHaveLength(1);
+    for (const e of good) expect(await stored(e.messageId)).toHaveLength(1);
+    expect(await quarantined('no-id-1')).toHaveLength(1);
   });
 
   it('rejects an event over 32 KB but keeps its neighbours', async () => {
@@ -75,7 +69,7 @@ describe('POST /v1/batch', () => {
     const res = await post(`${c.url}/v1/batch`, { batch: [big, ok] });
     expect(res.status).toBe(200);
     expect(res.body.rejected[0]).toMatchObject({ index: 0, issues: [{ path: '(event)' }] });
-    expect(stored(ok.messageId)).toHaveLength(1);
+    expect(await stored(ok.messageId)).toHaveLength(1);
   });
 
   it('answers 413 for a body over 500 KB', async () => {
@@ -102,10 +96,10 @@ describe('POST /v1/batch', () => {
     const wrong = await post(`${c.url}/v1/batch`, { batch: [e] }, { key: 'pk_nope' });
     expect(wrong.status).toBe(401);
     expect(wrong.body.error.code).toBe('unauthorized');
-    expect(stored(e.messageId)).toHaveLength(0);
+    expect(await stored(e.messageId)).toHaveLength(0);
     const beacon = await post(`${c.url}/v1/batch`, { batch: [e], writeKey: KEYS.write[0] }, { key: null, contentType: 'text/plain;charset=UTF-8' });
     expect(beacon.status).toBe(200);
-    expect(stored(e.messageId)).toHaveLength(1);
+    expect(await stored(e.messageId)).toHaveLength(1);
     // an admin key is not a write key's substitute for nothing: it opens write routes too
     expect((await post(`${c.url}/v1/batch`, { batch: [viewed('SKU-8')] }, { key: KEYS.admin[0] })).status).toBe(200);
     expect((await post(`${c.url}/v1/batch`, { batch: [viewed('SKU-8')] }, { key: KEYS.analyst[0] })).status).toBe(401);
@@ -130,7 +124,7 @@ describe('single-event endpoints', () => {
     expect((await post(`${c.url}/v1/page`, page)).body.accepted).toBe(1);
     const identify = event({ type: 'identify', userId: 'user-1', traits: { email: 'a@b.c' } });
     expect((await post(`${c.url}/v1/identify`, identify)).body.accepted).toBe(1);
-    expect(stored(identify.messageId)[0]).toMatchObject({ user_id: 'user-1', traits: '{"email":"a@b.c"}' });
+    expect((await stored(identify.messageId))[0]).toMatchObject({ user_id: 'user-1', traits: '{"email":"a@b.c"}' });
     const mismatch = await post(`${c.url}/v1/page`, viewed('SKU-9'));
     expect(mismatch.status).toBe(400);
     expect(mismatch.body.rejected[0].issues[0].path).toBe('type');

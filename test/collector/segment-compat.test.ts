@@ -27,6 +27,7 @@ describe('@segment/analytics-node against Patron', () => {
     await analytics.closeAndFlush({ timeout: 10_000 });
     expect(errors).toEqual([]);
 
+    await c.app.patron.store.settled(); // the tables are filled from the journal a moment after the answer
     const db = new Database(c.database, { readonly: true });
     const rows = db.prepare("SELECT * FROM events WHERE user_id = 'seg-user-1' ORDER BY timestamp, id").all() as any[];
     db.close();
@@ -53,6 +54,7 @@ describe('group, alias and screen', () => {
     await analytics.closeAndFlush({ timeout: 10_000 });
     expect(errors).toEqual([]);
 
+    await c.app.patron.store.settled(); // the tables are filled from the journal a moment after the answer
     const db = new Database(c.database, { readonly: true });
     const rows = db.prepare("SELECT type, event, properties, traits FROM events WHERE user_id = 'seg-user-2' ORDER BY id").all() as any[];
     const identities = db.prepare("SELECT user_id FROM identities WHERE anonymous_id = 'seg-old-id'").all();

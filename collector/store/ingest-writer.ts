@@ -1,0 +1,154 @@
+// How the SQLite store writes what ingest sends it, in one of two ways:
+// - journalled (a database file whose journal this process owns): a record is durable once the journal has
+//   it; a worker thread fills the tables behind, and readers wait for it with settled();
+// - direct (':memory:', or a second process on a database whose collector holds the journal, such as
+//   `patron import`): records that arrive together are applied in one transaction on this connection.
+
+import fs from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import type Database from 'better-sqlite3';
+import { createApplier, type Applier, type JournalHeader } from './journal-apply';
+import { Journal, lockJournal, positionOf, readRecords, segmentOf, type JournalPosition } from './journal';
+import type { FromJournalWorker, JournalWorkerData, ToJournalWorker } from './journal-worker';
+
+export interface IngestWriter {
+  readonly journalled: boolean;
+  /**
+   * Writes a record durably. Direct: resolves with which events of an event record were new to the table.
+   * Journalled: with undefined (the caller has decided what is new before journalling).
+   */
+  write(header: JournalHeader, body?: Buffer): Promise<boolean[] | undefined>;
+  /** Resolves once everything written before the call is in the tables. */
+  settled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function directWriter(applier: Applier): IngestWriter {
+  // Group commit: every record written before the next turn of the event loop joins one transaction.
+  let waiting: { header: JournalHeader; body?: Buffer; resolve: (r: boolean[] | undefined) => void; reject: (e: unknown) => void }[] = [];
+  const commit = () => {
+    const jobs = waiting;
+    waiting = [];
+    try {
+      const results = applier.apply(jobs);
+      let e = 0;
+      for (const j of jobs) j.resolve(j.header.k === 'e' ? results[e++] : undefined);
+    } catch (error) {
+      for (const j of jobs) j.reject(error);
+    }
+  };
+  return {
+    journalled: false,
+    write: (header, body) =>
+      new Promise((resolve, reject) => {
+        if (waiting.push({ header, body, resolve, reject }) === 1) setImmediate(commit);
+      }),
+    settled: async () => {},
+    close: async () => {
+      if (waiting.length) commit();
+    },
+  };
+}
+
+export interface JournalOptions {
+  database: string;
+  db: Database.Database;
+  sync: boolean;
+  /** Keep the journal for this process's own writes; else only replay what is left in it, then let it go. */
+  own: boolean;
+  workerScript: string;
+  log: (message: string) => void;
+}
+
+/**
+ * The journalled writer, when this process can own the database's journal (else null). Either way, if no
+ * other process holds the journal, what an earlier one left unapplied in it is replayed first.
+ */
+export function journalWriter({ database, db, sync, own, workerScript, log }: JournalOptions): IngestWriter | null {
+  const dir = `${database}.journal`;
+  if (!own && !fs.existsSync(dir)) return null;
+  const lock = lockJournal(dir);
+  if (!lock.locked) {
+    log(`the journal of ${database} belongs to process ${lock.holder}: writing to the database directly`);
+    return null;
+  }
+  const applier = createApplier(db);
+  const replayed = replay(dir, applier);
+  if (replayed) log(`replayed ${replayed} journal records a previous run left unapplied`);
+  if (!own || !fs.existsSync(workerScript)) {
+    if (own) log(`no ${workerScript} (run npm run build): writing to the database directly`);
+    lock.release();
+    return null;
+  }
+  const journal = new Journal(dir, { sync });
+  // Everything before the new segment is in the tables now.
+  let applied: JournalPosition = positionOf(journal.segment, 0);
+  applier.apply([], applied);
+  journal.removeBefore(journal.segment);
+
+  let waiters: { target: JournalPosition; resolve: () => void }[] = [];
+  let closing = false;
+  let worker: Worker;
+  let closed: () => void = () => {};
+  const start = () => {
+    worker = new Worker(workerScript, { workerData: { database, journal: dir, applied } satisfies JournalWorkerData });
+    worker.on('message', (m: FromJournalWorker) => {
+      if ('applied' in m) {
+        if (segmentOf(m.applied) > segmentOf(applied)) journal.removeBefore(segmentOf(m.applied));
+        applied = m.applied;
+        waiters = waiters.filter((w) => (w.target <= applied ? (w.resolve(), false) : true));
+      } else if ('error' in m) log(`journal worker: ${m.error}`);
+      else closed();
+    });
+    worker.on('error', (error) => log(`journal worker failed: ${error.stack ?? error}`));
+    worker.on('exit', () => {
+      if (closing) return closed();
+      // The journal keeps every record: a new worker goes on from where the tables are.
+      log('journal worker exited; starting another');
+      start();
+      worker.postMessage({ written: journal.position } satisfies ToJournalWorker);
+    });
+  };
+  start();
+  journal.onWritten = (written) => worker.postMessage({ written } satisfies ToJournalWorker);
+
+  return {
+    journalled: true,
+    write: async (header, body) => {
+      await journal.append(header, body);
+      return undefined;
+    },
+    async settled() {
+      await journal.idle();
+      const target = journal.position;
+      if (target <= applied) return;
+      // The worker gathers records for a moment before applying them; a reader should not wait for that.
+      worker.postMessage({ written: target, now: true } satisfies ToJournalWorker);
+      await new Promise<void>((resolve) => waiters.push({ target, resolve }));
+    },
+    async close() {
+      await journal.close();
+      closing = true;
+      await new Promise<void>((resolve) => {
+        closed = resolve;
+        worker.postMessage({ close: true } satisfies ToJournalWorker);
+      });
+      await worker.terminate();
+      journal.removeBefore(Infinity);
+      lock.release();
+    },
+  };
+}
+
+/** Applies the records after the position the tables record; returns how many there were. */
+function replay(dir: string, applier: Applier): number {
+  let n = 0;
+  for (const records of readRecords(dir, applier.applied())) {
+    applier.apply(
+      records.map((r) => ({ header: r.header as JournalHeader, body: r.body })),
+      records[records.length - 1].end,
+    );
+    n += records.length;
+  }
+  return n;
+}

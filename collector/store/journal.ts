@@ -1,0 +1,286 @@
+// The ingest journal: an append-only log of what ingest writes (validated event batches, quarantined events,
+// identity links, slot statistics), made durable before a request is answered. Appending a request's record
+// costs one memory copy; requests that arrive together share one write and one fdatasync, both done off the
+// main thread. The SQLite tables are filled from it behind (journal-worker.ts), and rebuilt from it after a
+// crash, so the journal is where an acknowledged event lives until the database has it.
+//
+// Files: <database>.journal/<segment>.log, segments of about 64 MB. A record is
+//   u32 payload length | u32 crc32 of the payload | payload = u32 header length | header JSON | body bytes
+// A record cut short by a crash fails its length or checksum and ends the segment there.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { crc32 } from 'node:zlib';
+
+/** Where a record ends, as one number: segment * 2^32 + byte offset in the segment. */
+export type JournalPosition = number;
+
+const SPLIT = 4294967296;
+export const positionOf = (segment: number, offset: number): JournalPosition => segment * SPLIT + offset;
+export const segmentOf = (p: JournalPosition) => Math.floor(p / SPLIT);
+export const offsetOf = (p: JournalPosition) => p % SPLIT;
+
+const SEGMENT_NAME = /^(\d{8})\.log$/;
+const segmentFile = (dir: string, segment: number) => path.join(dir, `${String(segment).padStart(8, '0')}.log`);
+
+/** The segments in a journal folder, oldest first. */
+export function segmentsIn(dir: string): number[] {
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .map((name) => SEGMENT_NAME.exec(name))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => Number(m[1]))
+    .sort((a, b) => a - b);
+}
+
+export interface JournalRecord {
+  header: Record<string, unknown>;
+  body?: Buffer;
+  /** Where this record ends. */
+  end: JournalPosition;
+}
+
+/** One record's bytes. */
+export function encodeRecord(header: Record<string, unknown>, body?: Buffer): Buffer[] {
+  const head = Buffer.from(JSON.stringify(header));
+  const frame = Buffer.allocUnsafe(12);
+  const length = 4 + head.length + (body?.length ?? 0);
+  frame.writeUInt32LE(length, 0);
+  frame.writeUInt32LE(head.length, 8);
+  let crc = crc32(frame.subarray(8, 12));
+  crc = crc32(head, crc);
+  if (body) crc = crc32(body, crc);
+  frame.writeUInt32LE(crc, 4);
+  return body ? [frame, head, body] : [frame, head];
+}
+
+/** The whole records in `bytes` (read from `segment` at `offset`); stops at a record cut short or damaged. */
+export function decodeRecords(bytes: Buffer, segment: number, offset: number): { records: JournalRecord[]; used: number } {
+  const records: JournalRecord[] = [];
+  let at = 0;
+  while (at + 8 <= bytes.length) {
+    const length = bytes.readUInt32LE(at);
+    if (length < 4 || at + 8 + length > bytes.length) break;
+    const payload = bytes.subarray(at + 8, at + 8 + length);
+    if (crc32(payload) !== bytes.readUInt32LE(at + 4)) break;
+    const headLength = payload.readUInt32LE(0);
+    if (4 + headLength > length) break;
+    const header = JSON.parse(payload.toString('utf8', 4, 4 + headLength)) as Record<string, unknown>;
+    const body = 4 + headLength < length ? payload.subarray(4 + headLength) : undefined;
+    at += 8 + length;
+    records.push({ header, body, end: positionOf(segment, offset + at) });
+  }
+  return { records, used: at };
+}
+
+/**
+ * Reads the records after `from`, up to `until` (a position some writer reported as written), in chunks of
+ * about `chunkBytes`: what the worker applies and what start-up replays.
+ */
+export function* readRecords(dir: string, from: JournalPosition, until = Infinity, chunkBytes = 4 << 20): Generator<JournalRecord[]> {
+  for (const segment of segmentsIn(dir)) {
+    if (segment < segmentOf(from) || positionOf(segment, 0) > until) continue;
+    const fd = fs.openSync(segmentFile(dir, segment), 'r');
+    try {
+      let offset = segment === segmentOf(from) ? offsetOf(from) : 0;
+      const stop = segment === segmentOf(until) ? offsetOf(until) : Infinity;
+      let size = chunkBytes;
+      for (;;) {
+        const want = Math.min(size, stop - offset);
+        if (want <= 0) break;
+        // A buffer per chunk: the records yielded are views of it, and may be kept after the next read.
+        const buffer = Buffer.allocUnsafe(want);
+        const got = fs.readSync(fd, buffer, 0, want, offset);
+        if (got === 0) break;
+        const { records, used } = decodeRecords(buffer.subarray(0, got), segment, offset);
+        if (used === 0) {
+          // A record larger than the buffer, or the damaged end of the segment.
+          if (got < want) break;
+          size *= 2;
+          continue;
+        }
+        offset += used;
+        yield records;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+}
+
+export interface JournalOptions {
+  /** fdatasync before a record counts as written (survives a power cut); else it survives the process. */
+  sync: boolean;
+  segmentBytes?: number;
+}
+
+interface Pending {
+  buffers: Buffer[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+export class Journal {
+  private readonly _sync: boolean;
+  private readonly _segmentBytes: number;
+  private _segment: number;
+  private _offset = 0;
+  private _fd: number;
+  private _pending: Pending[] = [];
+  private _scheduled = false;
+  private _writing = false;
+  private _idle: (() => void)[] = [];
+  private _closed = false;
+  /** Called with the position up to which records are written (and synced), after each write. */
+  onWritten: (position: JournalPosition) => void = () => {};
+
+  /** Starts a fresh segment after the newest in `dir`: a segment is only ever appended to by one opening. */
+  constructor(
+    private readonly _dir: string,
+    options: JournalOptions,
+  ) {
+    this._sync = options.sync;
+    this._segmentBytes = options.segmentBytes ?? 64 << 20;
+    fs.mkdirSync(_dir, { recursive: true });
+    this._segment = (segmentsIn(_dir).at(-1) ?? 0) + 1;
+    this._fd = this._create(this._segment);
+  }
+
+  /** Where the next record will start; everything before it is written once the journal is idle. */
+  get position(): JournalPosition {
+    return positionOf(this._segment, this._offset);
+  }
+
+  get segment(): number {
+    return this._segment;
+  }
+
+  /** Appends a record; resolves once it is written (and synced): then the caller may acknowledge it. */
+  append(header: Record<string, unknown>, body?: Buffer): Promise<void> {
+    if (this._closed) return Promise.reject(new Error('journal closed'));
+    return new Promise((resolve, reject) => {
+      this._pending.push({ buffers: encodeRecord(header, body), resolve, reject });
+      if (!this._scheduled && !this._writing) {
+        this._scheduled = true;
+        setImmediate(() => this._flush());
+      }
+    });
+  }
+
+  /** Resolves when every record appended so far is written. */
+  idle(): Promise<void> {
+    if (!this._writing && !this._scheduled && this._pending.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this._idle.push(resolve));
+  }
+
+  /** Deletes the segments before `segment` (their records are in the database). */
+  removeBefore(segment: number): void {
+    for (const s of segmentsIn(this._dir)) if (s < segment && s !== this._segment) fs.rmSync(segmentFile(this._dir, s), { force: true });
+  }
+
+  async close(): Promise<void> {
+    await this.idle();
+    this._closed = true;
+    fs.closeSync(this._fd);
+  }
+
+  private _create(segment: number): number {
+    // O_DSYNC: each write returns once its bytes are on the device, one trip to the thread pool, not two.
+    const { O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_DSYNC } = fs.constants;
+    const fd = fs.openSync(segmentFile(this._dir, segment), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | (this._sync ? O_DSYNC : 0), 0o644);
+    if (this._sync) syncFolder(this._dir);
+    return fd;
+  }
+
+  private _flush(): void {
+    this._scheduled = false;
+    if (this._pending.length === 0) {
+      for (const resolve of this._idle.splice(0)) resolve();
+      return;
+    }
+    if (this._offset >= this._segmentBytes) {
+      // Rotation happens between writes, so a record never spans two segments.
+      fs.closeSync(this._fd);
+      this._segment++;
+      this._offset = 0;
+      this._fd = this._create(this._segment);
+    }
+    this._writing = true;
+    const group = this._pending;
+    this._pending = [];
+    const buffers = group.flatMap((p) => p.buffers);
+    const bytes = buffers.reduce((n, b) => n + b.length, 0);
+    const done = (error: unknown) => {
+      this._writing = false;
+      if (error) {
+        // Nothing of the group is acknowledged; the segment may hold part of it, so later records go to a new one.
+        for (const p of group) p.reject(error);
+        this._offset = this._segmentBytes;
+      } else {
+        this._offset += bytes;
+        for (const p of group) p.resolve();
+        this.onWritten(this.position);
+      }
+      this._flush();
+    };
+    writeAll(this._fd, buffers, done);
+  }
+}
+
+/** fs.writev in runs the kernel accepts, until every byte is written. */
+function writeAll(fd: number, buffers: Buffer[], callback: (error: unknown) => void): void {
+  const run = buffers.splice(0, 512);
+  if (run.length === 0) return callback(null);
+  const want = run.reduce((n, b) => n + b.length, 0);
+  fs.writev(fd, run, (error, written) => {
+    if (error) return callback(error);
+    if (written < want) {
+      // A short write: put back what is left of the run.
+      let skip = written;
+      while (skip >= run[0].length) skip -= run.shift()!.length;
+      run[0] = run[0].subarray(skip);
+      buffers.unshift(...run);
+    }
+    writeAll(fd, buffers, callback);
+  });
+}
+
+function syncFolder(dir: string): void {
+  const fd = fs.openSync(dir, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Takes the journal folder for this process (a lock file naming its pid), or reports the live process that
+ * holds it: only one process may append to a journal, and start-up replays it only when nobody else does.
+ */
+export function lockJournal(dir: string): { locked: true; release: () => void } | { locked: false; holder: number } {
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, 'lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return { locked: true, release: () => fs.rmSync(file, { force: true }) };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const holder = Number(fs.readFileSync(file, 'utf8'));
+      if (holder > 0 && isAlive(holder)) return { locked: false, holder };
+      fs.rmSync(file, { force: true }); // left by a process that died
+    }
+  }
+  return { locked: false, holder: Number(fs.readFileSync(file, 'utf8')) };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

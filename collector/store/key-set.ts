@@ -1,0 +1,119 @@
+// The dedup keys (timestamp, messageId) of every stored event, as 64-bit fingerprints in an open-addressing
+// table: 8 bytes a slot, filled to at most 70%, so about 12 bytes an event. A fingerprint says "seen" with a
+// chance of about one in 2^64 of being wrong, and the store checks every "seen" against its tables before
+// calling an event a duplicate, so the answer is exact; "new" is always right.
+
+const EMPTY = 0;
+const MAX_LOAD = 0.7;
+
+// The last fingerprint made, in two halves (no array made per key).
+let fpHi = 0;
+let fpLo = 0;
+
+/** Two independent 32-bit FNV-1a hashes of the key, mixed; neither is ever 0 (0 marks an empty slot). */
+function fingerprint(timestamp: number, messageId: string): void {
+  let a = 0x811c9dc5 ^ (timestamp >>> 0);
+  let b = 0x01000193 ^ Math.floor(timestamp / 4294967296);
+  for (let i = 0; i < messageId.length; i++) {
+    const c = messageId.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+  }
+  a ^= a >>> 15;
+  a = Math.imul(a, 0x2c1b3c6d);
+  a ^= a >>> 12;
+  b ^= b >>> 13;
+  b = Math.imul(b, 0x297a2d39);
+  b ^= b >>> 16;
+  fpHi = a >>> 0 || 1;
+  fpLo = b >>> 0 || 1;
+}
+
+// Slots moved from the old table to the new one with each key added while the table grows: growing never
+// stops a request for longer than a few microseconds, however many keys there are.
+const MOVES_PER_ADD = 8;
+
+export class KeySet {
+  private _hi: Uint32Array;
+  private _lo: Uint32Array;
+  /** The table being emptied into the new one while it grows, and how far that has got. */
+  private _oldHi: Uint32Array | null = null;
+  private _oldLo: Uint32Array | null = null;
+  private _moved = 0;
+  private _size = 0;
+
+  constructor(expected = 1024) {
+    let capacity = 1024;
+    while (capacity * MAX_LOAD < expected) capacity *= 2;
+    this._hi = new Uint32Array(capacity);
+    this._lo = new Uint32Array(capacity);
+  }
+
+  get size(): number {
+    return this._size;
+  }
+
+  /** Bytes held by the table. */
+  get bytes(): number {
+    return this._hi.byteLength + this._lo.byteLength + (this._oldHi ? this._oldHi.byteLength * 2 : 0);
+  }
+
+  /** Adds the key; false when its fingerprint was there already (a duplicate, or very rarely a lookalike). */
+  add(timestamp: number, messageId: string): boolean {
+    fingerprint(timestamp, messageId);
+    const hi = fpHi;
+    const lo = fpLo;
+    if (this._oldHi && this._find(this._oldHi, this._oldLo!, hi, lo)) return false;
+    if (!insert(this._hi, this._lo, hi, lo)) return false;
+    this._size++;
+    if (this._oldHi) this._move(MOVES_PER_ADD);
+    else if (this._size > this._hi.length * MAX_LOAD) this._grow();
+    return true;
+  }
+
+  has(timestamp: number, messageId: string): boolean {
+    fingerprint(timestamp, messageId);
+    return this._find(this._hi, this._lo, fpHi, fpLo) || (this._oldHi !== null && this._find(this._oldHi, this._oldLo!, fpHi, fpLo));
+  }
+
+  private _find(his: Uint32Array, los: Uint32Array, hi: number, lo: number): boolean {
+    const mask = his.length - 1;
+    for (let i = hi & mask; ; i = (i + 1) & mask) {
+      const h = his[i];
+      if (h === EMPTY) return false;
+      if (h === hi && los[i] === lo) return true;
+    }
+  }
+
+  /** Starts growing: a table twice the size takes the new keys, and the old one's move over a few at a time. */
+  private _grow(): void {
+    this._oldHi = this._hi;
+    this._oldLo = this._lo;
+    this._moved = 0;
+    this._hi = new Uint32Array(this._oldHi.length * 2);
+    this._lo = new Uint32Array(this._oldLo.length * 2);
+  }
+
+  private _move(slots: number): void {
+    const his = this._oldHi!;
+    const los = this._oldLo!;
+    const end = Math.min(his.length, this._moved + slots);
+    // Slots are left in the old table (moved, not cleared): a lookup there stays right until it is dropped.
+    for (let i = this._moved; i < end; i++) if (his[i] !== EMPTY) insert(this._hi, this._lo, his[i], los[i]);
+    this._moved = end;
+    if (end === his.length) this._oldHi = this._oldLo = null;
+  }
+}
+
+function insert(his: Uint32Array, los: Uint32Array, hi: number, lo: number): boolean {
+  const mask = his.length - 1;
+  for (let i = hi & mask; ; i = (i + 1) & mask) {
+    const h = his[i];
+    if (h === EMPTY) {
+      his[i] = hi;
+      los[i] = lo;
+      return true;
+    }
+    if (h === hi && los[i] === lo) return false;
+  }
+}
