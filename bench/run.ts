@@ -1,6 +1,7 @@
 // `npm run bench`: prints Patron's figures, each beside a baseline measured in the same run.
 //   1. gzip size of dist/patron.js (budget 8 KB)
 //   2. POST /v1/batch, 20 events a request: events/s and p99, beside a bare Express route and bare node:http
+//      (load from wrk where installed), and how long Patron's tables take to hold every acknowledged event
 //   3. POST /v1/track, one event a request (what a beacon sends)
 //   4. GET /v1/recommendations with the simulated demo history loaded: p50/p99 at 1,000 req/s, and max req/s
 //   5. the same at 50,000 products and 1,000,000 interactions
@@ -84,11 +85,11 @@ function singleBody(): string {
   return event(new Date().toISOString());
 }
 
-async function load(url: string, opts: { path: string; body: () => string; connections?: number }) {
+async function load(url: string, opts: { path: string; body: () => string; connections?: number; seconds?: number }) {
   const result = await autocannon({
     url,
     connections: opts.connections ?? 50,
-    duration: DURATION,
+    duration: opts.seconds ?? DURATION,
     requests: [
       {
         method: 'POST',
@@ -99,32 +100,78 @@ async function load(url: string, opts: { path: string; body: () => string; conne
     ],
   });
   const ok = result['2xx'];
-  return { requestsPerSecond: ok / DURATION, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+  return { requestsPerSecond: ok / (opts.seconds ?? DURATION), p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
 }
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
+const WRK = ['/usr/bin/wrk', '/usr/local/bin/wrk'].find((f) => fs.existsSync(f));
+
+interface Load {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+/** wrk with bench/ingest.lua: the same events as `batchBody` and `diverseBody`, made in C-speed Lua. */
+function wrkLoad(url: string, opts: { path: string; events: number; diverse?: boolean; seconds: number; connections?: number }): Promise<Load> {
+  const args = ['-t1', `-c${opts.connections ?? 50}`, `-d${opts.seconds}s`, '-s', path.join(ROOT, 'bench/ingest.lua'), url, '--', opts.path, String(opts.events), opts.diverse ? '1' : '0'];
+  return new Promise((resolve, reject) => {
+    const child = spawn(WRK!, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d));
+    child.on('exit', () => {
+      const m = /RESULT (\d+) (\d+) (\d+) ([\d.]+) ([\d.]+)/.exec(out);
+      if (!m) return reject(new Error(`wrk said: ${out}`));
+      const [requests, micros, errors, p50, p99] = m.slice(1).map(Number);
+      resolve({ requestsPerSecond: (requests - errors) / (micros / 1e6), p50: Number(p50.toFixed(1)), p99: Number(p99.toFixed(1)), errors });
+    });
+  });
+}
+
+/** The load of one ingest measurement: wrk where Debian's package is installed, else autocannon. */
+function ingestLoad(url: string, opts: { path: string; events: number; diverse?: boolean; warmUp?: boolean }): Promise<Load> {
+  const seconds = opts.warmUp ? Math.min(3, DURATION) : DURATION;
+  if (WRK) return wrkLoad(url, { ...opts, seconds, connections: opts.warmUp ? 20 : 50 });
+  const body = opts.events === 1 ? singleBody : opts.diverse ? () => diverseBody(opts.events) : () => batchBody(opts.events);
+  return load(url, { path: opts.path, body, connections: opts.warmUp ? 20 : 50, seconds });
+}
+
+/** How long after the load the collector's tables held every acknowledged event, and how many it holds. */
+async function settled(server: Server): Promise<{ ms: number; events: number }> {
+  return (await (await fetch(`${server.url}/__settled`)).json()) as { ms: number; events: number };
+}
+
 async function ingest() {
-  const rows: [string, Awaited<ReturnType<typeof load>>, number][] = [];
+  const rows: [string, Load, number][] = [];
+  let catchUp = { ms: 0, events: 0 };
   for (const [label, kind] of [['Patron /v1/batch (durable, dedup)', 'patron'], ['bare Express + express.json()', 'express'], ['bare node:http + JSON.parse', 'http']] as const) {
     const server = await start(kind);
     try {
-      await load(server.url, { path: '/v1/batch', body: () => batchBody(20), connections: 20 }); // warm-up
-      const r = await load(server.url, { path: '/v1/batch', body: () => batchBody(20) });
+      await ingestLoad(server.url, { path: '/v1/batch', events: 20, warmUp: true });
+      if (kind === 'patron') await settled(server);
+      const r = await ingestLoad(server.url, { path: '/v1/batch', events: 20 });
+      if (kind === 'patron') catchUp = await settled(server);
       rows.push([label, r, r.requestsPerSecond * 20]);
     } finally {
       stop(server);
     }
   }
-  console.log(`\nIngest, batches of 20 events (${DURATION} s each, 50 connections):`);
+  console.log(`\nIngest, batches of 20 events (${DURATION} s each, 50 connections, load from ${WRK ? 'wrk' : 'autocannon (install wrk for a load generator that leaves the server more of the machine)'}):`);
   for (const [label, r, eps] of rows) console.log(`  ${label.padEnd(36)} ${fmt(eps).padStart(9)} events/s   p50 ${r.p50} ms   p99 ${r.p99} ms   errors ${r.errors}`);
   const [patron, bareExpress, bareHttp] = rows.map((r) => r[2]);
   console.log(`  Patron / Express: ${(patron / bareExpress).toFixed(2)}x   Patron / node:http: ${(patron / bareHttp).toFixed(2)}x`);
+  const acknowledged = patron * DURATION;
+  console.log(
+    `  Patron's tables held every acknowledged event ${fmt(catchUp.ms)} ms after the load ended (${fmt(catchUp.events)} stored); ` +
+      `acknowledged and in the tables: ${fmt(acknowledged / (DURATION + catchUp.ms / 1000))} events/s`,
+  );
 
   const diverse = await start('patron');
   try {
-    await load(diverse.url, { path: '/v1/batch', body: () => diverseBody(20), connections: 20 }); // warm-up
-    const r = await load(diverse.url, { path: '/v1/batch', body: () => diverseBody(20) });
+    await ingestLoad(diverse.url, { path: '/v1/batch', events: 20, diverse: true, warmUp: true });
+    const r = await ingestLoad(diverse.url, { path: '/v1/batch', events: 20, diverse: true });
     console.log(`  Patron /v1/batch, 100,000 shoppers and 50,000 products (learning as in a real shop): ${fmt(r.requestsPerSecond * 20)} events/s   p99 ${r.p99} ms`);
   } finally {
     stop(diverse);
@@ -132,7 +179,8 @@ async function ingest() {
 
   const server = await start('patron');
   try {
-    const r = await load(server.url, { path: '/v1/track', body: singleBody });
+    await ingestLoad(server.url, { path: '/v1/track', events: 1, warmUp: true });
+    const r = await ingestLoad(server.url, { path: '/v1/track', events: 1 });
     console.log(`\nSingle-event requests (a beacon), Patron /v1/track: ${fmt(r.requestsPerSecond)} events/s   p50 ${r.p50} ms   p99 ${r.p99} ms   errors ${r.errors}`);
   } finally {
     stop(server);
