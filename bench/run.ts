@@ -143,29 +143,46 @@ async function settled(server: Server): Promise<{ ms: number; events: number }> 
   return (await (await fetch(`${server.url}/__settled`)).json()) as { ms: number; events: number };
 }
 
+// The machine's speed drifts from minute to minute (its cores are shared): each server is measured in turn,
+// round after round, and each figure is the median of its rounds.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 async function ingest() {
-  const rows: [string, Load, number][] = [];
-  let catchUp = { ms: 0, events: 0 };
-  for (const [label, kind] of [['Patron /v1/batch (durable, dedup)', 'patron'], ['bare Express + express.json()', 'express'], ['bare node:http + JSON.parse', 'http']] as const) {
-    const server = await start(kind);
-    try {
-      await ingestLoad(server.url, { path: '/v1/batch', events: 20, warmUp: true });
-      if (kind === 'patron') await settled(server);
-      const r = await ingestLoad(server.url, { path: '/v1/batch', events: 20 });
-      if (kind === 'patron') catchUp = await settled(server);
-      rows.push([label, r, r.requestsPerSecond * 20]);
-    } finally {
-      stop(server);
+  const servers = [
+    ['Patron /v1/batch (durable, dedup)', 'patron'],
+    ['bare Express + express.json()', 'express'],
+    ['bare node:http + JSON.parse', 'http'],
+  ] as const;
+  const runs = servers.map(() => [] as Load[]);
+  const catchUps: { ms: number; events: number }[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, [, kind]] of servers.entries()) {
+      const server = await start(kind);
+      try {
+        await ingestLoad(server.url, { path: '/v1/batch', events: 20, warmUp: true });
+        if (kind === 'patron') await settled(server);
+        runs[i].push(await ingestLoad(server.url, { path: '/v1/batch', events: 20 }));
+        if (kind === 'patron') catchUps.push(await settled(server));
+      } finally {
+        stop(server);
+      }
     }
   }
-  console.log(`\nIngest, batches of 20 events (${DURATION} s each, 50 connections, load from ${WRK ? 'wrk' : 'autocannon (install wrk for a load generator that leaves the server more of the machine)'}):`);
-  for (const [label, r, eps] of rows) console.log(`  ${label.padEnd(36)} ${fmt(eps).padStart(9)} events/s   p50 ${r.p50} ms   p99 ${r.p99} ms   errors ${r.errors}`);
-  const [patron, bareExpress, bareHttp] = rows.map((r) => r[2]);
-  console.log(`  Patron / Express: ${(patron / bareExpress).toFixed(2)}x   Patron / node:http: ${(patron / bareHttp).toFixed(2)}x`);
-  const acknowledged = patron * DURATION;
+  const load = WRK ? 'wrk' : 'autocannon (install wrk for a load generator that leaves the server more of the machine)';
+  console.log(`\nIngest, batches of 20 events (${DURATION} s each, 50 connections, load from ${load}; median of ${ROUNDS} rounds, servers in turn):`);
+  const eps = runs.map((r) => median(r.map((x) => x.requestsPerSecond * 20)));
+  for (const [i, [label]] of servers.entries()) {
+    const r = runs[i];
+    const each = r.map((x) => fmt(x.requestsPerSecond * 20)).join(' / ');
+    console.log(`  ${label.padEnd(36)} ${fmt(eps[i]).padStart(9)} events/s   p50 ${median(r.map((x) => x.p50))} ms   p99 ${median(r.map((x) => x.p99))} ms   errors ${r.reduce((n, x) => n + x.errors, 0)}   (rounds: ${each})`);
+  }
+  const ratios = (a: number, b: number) => runs[a].map((x, k) => (x.requestsPerSecond / runs[b][k].requestsPerSecond).toFixed(2)).join(' / ');
+  console.log(`  Patron / Express: ${(eps[0] / eps[1]).toFixed(2)}x (rounds: ${ratios(0, 1)})   Patron / node:http: ${(eps[0] / eps[2]).toFixed(2)}x (rounds: ${ratios(0, 2)})`);
+  const catchUp = median(catchUps.map((c) => c.ms));
   console.log(
-    `  Patron's tables held every acknowledged event ${fmt(catchUp.ms)} ms after the load ended (${fmt(catchUp.events)} stored); ` +
-      `acknowledged and in the tables: ${fmt(acknowledged / (DURATION + catchUp.ms / 1000))} events/s`,
+    `  Patron's tables held every acknowledged event ${fmt(catchUp)} ms after the load ended (median); ` +
+      `acknowledged and in the tables: ${fmt((eps[0] * DURATION) / (DURATION + catchUp / 1000))} events/s`,
   );
 
   const diverse = await start('patron');

@@ -16,23 +16,38 @@ export interface Keys {
 
 const digest = (key: string) => createHash('sha256').update(key).digest('hex');
 
+// Authorization headers already read, and the key in each: a shop's every batch carries the same one.
+const fromHeader = new Map<string, string | undefined>();
+
 /** The key a request presents: Basic (Segment's `writeKey:`), Bearer, or `writeKey` in the body or query. */
 export function presentedKey(req: IncomingMessage, body: unknown, allowInBody: boolean): string | undefined {
   const header = req.headers.authorization;
   if (header) {
-    const [scheme, value = ''] = header.split(' ', 2);
-    if (/^basic$/i.test(scheme)) {
-      const decoded = Buffer.from(value, 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      return colon === -1 ? decoded : decoded.slice(0, colon);
+    let key = fromHeader.get(header);
+    if (key === undefined && !fromHeader.has(header)) {
+      key = keyInHeader(header);
+      if (fromHeader.size >= 1000) fromHeader.clear();
+      fromHeader.set(header, key);
     }
-    if (/^bearer$/i.test(scheme)) return value.trim();
+    if (key !== undefined) return key;
   }
   if (!allowInBody) return undefined;
   const fromBody = body && typeof body === 'object' && !Array.isArray(body) ? (body as { writeKey?: unknown }).writeKey : undefined;
   const fromQuery = new URL(req.url ?? '/', 'http://x').searchParams.get('writeKey') ?? undefined;
   const key = fromBody ?? fromQuery;
   return typeof key === 'string' ? key : undefined;
+}
+
+/** The key in an Authorization header: Basic (the user name), or Bearer. */
+function keyInHeader(header: string): string | undefined {
+  const [scheme, value = ''] = header.split(' ', 2);
+  if (/^basic$/i.test(scheme)) {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    return colon === -1 ? decoded : decoded.slice(0, colon);
+  }
+  if (/^bearer$/i.test(scheme)) return value.trim();
+  return undefined;
 }
 
 export function createAuth(keys: Keys) {
