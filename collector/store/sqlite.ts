@@ -227,12 +227,30 @@ function parsed(raw: RawEvent): StoredEvent {
   return { ...raw, properties: JSON.parse(raw.properties), context: JSON.parse(raw.context), traits: raw.traits === null ? null : JSON.parse(raw.traits) };
 }
 
-/** Every stored event's dedup key, read through the unique index. */
-function loadKeys(db: Database.Database): KeySet {
-  const count = (db.prepare('SELECT count(*) FROM events').pluck().get() as number) ?? 0;
-  const keys = new KeySet(Math.max(1024, count * 1.25));
-  for (const [timestamp, messageId] of db.prepare('SELECT timestamp, message_id FROM events').raw(true).iterate() as IterableIterator<[number, string]>) keys.add(timestamp, messageId);
+/**
+ * Every stored event's dedup key: the set saved at the last stop (or ten minutes before a crash) and the keys
+ * of the rows stored since, or all of them read from the table when there is no saved set that fits it.
+ */
+function loadKeys(db: Database.Database, file: string): KeySet {
+  const saved = KeySet.load(file);
+  let from = 0;
+  let keys: KeySet;
+  const marked = saved && saved.mark > 0 ? (db.prepare('SELECT timestamp, message_id FROM events WHERE id = ?').raw(true).get(saved.mark) as [number, string] | undefined) : undefined;
+  // A saved set fits if the row it was saved after is there and in it (not a set of another database's).
+  if (saved && (saved.mark === 0 || (marked && saved.keys.has(marked[0], marked[1])))) {
+    keys = saved.keys;
+    from = saved.mark;
+  } else {
+    const count = (db.prepare('SELECT count(*) FROM events').pluck().get() as number) ?? 0;
+    keys = new KeySet(Math.max(1024, count * 1.25));
+  }
+  for (const [timestamp, messageId] of db.prepare('SELECT timestamp, message_id FROM events WHERE id > ?').raw(true).iterate(from) as IterableIterator<[number, string]>) keys.add(timestamp, messageId);
   return keys;
+}
+
+/** Saves the key set with the last row id it covers. */
+function saveKeys(db: Database.Database, keys: KeySet, file: string): void {
+  keys.save(file, (db.prepare('SELECT max(id) FROM events').pluck().get() as number | null) ?? 0);
 }
 
 export interface SqliteStoreOptions {
@@ -271,8 +289,16 @@ export function openSqliteStore({ file, durability = 'full', journal = true, jou
   const writer: IngestWriter =
     (file !== ':memory:' && journalWriter({ database: path.resolve(file), db, sync: durability === 'full', own: journal, workerScript: journalWorker, log })) ||
     directWriter(createApplier(db));
-  // Journalled, duplicates are known before the worker stores anything: every stored key, in memory.
-  const keys = writer.journalled ? loadKeys(db) : null;
+  // Journalled, duplicates are known before the worker stores anything: every stored key, in memory, saved
+  // beside the database every ten minutes and at the stop so that the next start need not read them all.
+  const keysFile = `${path.resolve(file)}.keys`;
+  const keys = writer.journalled ? loadKeys(db, keysFile) : null;
+  const saving =
+    keys &&
+    setInterval(() => {
+      const mark = (db.prepare('SELECT max(id) FROM events').pluck().get() as number | null) ?? 0;
+      keys.saveInBackground(keysFile, mark).catch((error) => log(`could not save the dedup keys: ${error.message}`));
+    }, 10 * 60_000).unref();
   const isStored = db.prepare('SELECT 1 FROM events WHERE timestamp = ? AND message_id = ?').pluck();
   const upsertItem = db.prepare(`
     INSERT INTO items (id, name, url, image, price, currency, category, in_stock, attributes, updated_at)
@@ -586,6 +612,8 @@ export function openSqliteStore({ file, durability = 'full', journal = true, jou
     },
     async close() {
       await writer.close();
+      if (saving) clearInterval(saving);
+      if (keys && db.open) saveKeys(db, keys, keysFile);
       if (db.open) db.close();
     },
   };

@@ -60,6 +60,15 @@ describe('the key set', () => {
     // The same id at another time is another key.
     for (let i = 0; i < 200_000; i += 7) expect(keys.has(1_700_000_000_001 + (i % 977), `m-${i}`)).toBe(false);
     expect(keys.add(1_700_000_000_000, 'm-0')).toBe(false);
+    // Saved and loaded back, mid-growth or not, it is the same set.
+    const file = path.join(tmp(), 'keys');
+    keys.save(file, 42);
+    const loaded = KeySet.load(file)!;
+    expect(loaded.mark).toBe(42);
+    expect(loaded.keys.size).toBe(200_000);
+    for (let i = 0; i < 200_000; i += 7) expect(loaded.keys.has(1_700_000_000_000 + (i % 977), `m-${i}`)).toBe(true);
+    fs.writeFileSync(file, 'not a key set');
+    expect(KeySet.load(file)).toBeNull();
   });
 });
 
@@ -102,6 +111,26 @@ describe('the store and its journal', () => {
     const db = new Database(file, { readonly: true });
     expect(db.prepare('SELECT message_id FROM events ORDER BY timestamp').pluck().all()).toEqual(['m-1', 'm-2', 'm-3', 'm-4']);
     db.close();
+  });
+
+  it('starts from the key set saved at the last stop, and not from one that belongs to another database', async () => {
+    const a = path.join(tmp(), 'patron.db');
+    const b = path.join(tmp(), 'patron.db');
+    let store = openSqliteStore({ file: a });
+    await store.insertEvents([stored(10), stored(11), stored(12)]);
+    await store.close();
+    expect(fs.existsSync(`${a}.keys`)).toBe(true);
+    store = openSqliteStore({ file: a });
+    expect(await store.insertEvents([stored(10), stored(13)])).toMatchObject({ duplicates: 1 });
+    await store.close();
+    store = openSqliteStore({ file: b });
+    await store.insertEvents([stored(1), stored(2), stored(3), stored(4), stored(5)]);
+    await store.close();
+    // Another database's set (saved after its third row) in b's place: b's own first rows are not in it.
+    fs.copyFileSync(`${a}.keys`, `${b}.keys`);
+    store = openSqliteStore({ file: b });
+    expect(await store.insertEvents([stored(1), stored(2), stored(6)])).toMatchObject({ duplicates: 2 });
+    await store.close();
   });
 
   it('lets a second process write directly while the collector owns the journal', async () => {
