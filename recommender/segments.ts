@@ -198,35 +198,46 @@ function cluster(points: number[][], k: number, options: SegmentOptions): Cluste
 const SAMPLE = 2_500;
 /** Seedings tried on the sample, the best kept: runs on so few points are cheap, and one bad seeding is not. */
 const INITS = 3;
+/**
+ * The sample's runs stop at a looser tolerance than the final one: they only have to find the neighbourhood,
+ * which the run on every point then refines as far as scikit-learn's rule asks (half the sample's iterations).
+ */
+const SAMPLE_TOLERANCE = 30;
 
 /**
- * k-means with ml-kmeans: greedy k-means++ seeds on a sample of at most SAMPLE points, run to convergence
- * there (INITS times, the best kept), then refined on every point. Stops, as scikit-learn does, once the
- * centroids' total squared shift is under 1e-4 of the data's mean variance. Each ml-kmeans iteration over every point
- * costs about four of scikit-learn's here: the sample leaves it two or three of them to do.
+ * k-means with ml-kmeans: greedy k-means++ seeds on a sample of at most SAMPLE points, run there (INITS times,
+ * the best kept), then refined on every point. Stops, as scikit-learn does, once the centroids' total squared
+ * shift is under 1e-4 of the data's mean variance. Each ml-kmeans iteration over every point costs about four
+ * of scikit-learn's here: the sample leaves it two to four of them to do.
  */
 export function kmeansFit(points: number[][], k: number, options: { seed: number; maxIterations: number }): { clusters: number[]; centroids: number[][]; inertia: number } {
   const rand = random(options.seed);
   const tolerance = 1e-4 * meanVariance(points);
-  let sample = points;
-  if (points.length > SAMPLE) {
-    const index = Array.from({ length: points.length }, (_, i) => i);
-    for (let i = 0; i < SAMPLE; i++) {
-      const j = i + Math.floor(rand() * (points.length - i));
-      [index[i], index[j]] = [index[j], index[i]];
-    }
-    sample = index.slice(0, SAMPLE).map((i) => points[i]);
-  }
+  const sample = points.length > SAMPLE ? sampleOf(points, SAMPLE, rand) : points;
+  const sampleTolerance = sample === points ? tolerance : tolerance * SAMPLE_TOLERANCE;
   let best: { centroids: number[][]; inertia: number } | undefined;
   for (let t = 0; t < INITS; t++) {
     const initialization = seedCentroids(sample, k, rand);
-    const centroids = lloyd(sample, initialization, options.maxIterations, tolerance);
+    const centroids = lloyd(sample, initialization, options.maxIterations, sampleTolerance);
     const inertia = nearest(sample, centroids).inertia;
     if (!best || inertia < best.inertia) best = { centroids, inertia };
   }
   const centroids = sample === points ? best!.centroids : lloyd(points, best!.centroids, options.maxIterations, tolerance);
   // The labels for the final centroids (ml-kmeans's are for the ones before its last update).
   return { centroids, ...nearest(points, centroids) };
+}
+
+/** `n` of the points, drawn at random without repeats (no array of every index: a hundred thousand take time). */
+function sampleOf(points: readonly number[][], n: number, rand: () => number): number[][] {
+  const taken = new Set<number>();
+  const out: number[][] = [];
+  while (out.length < n) {
+    const i = Math.floor(rand() * points.length);
+    if (taken.has(i)) continue;
+    taken.add(i);
+    out.push(points[i] as number[]);
+  }
+  return out;
 }
 
 /**
