@@ -2,6 +2,7 @@
 // connection of its own (the database's only writer of ingested data), and tells the main thread how far it
 // has got. Built to dist/journal-worker.mjs by rollup: Node 20 cannot apply tsx's loader inside a worker.
 
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { createApplier, type JournalHeader } from './journal-apply';
@@ -30,6 +31,15 @@ const EVENTS_PER_TRANSACTION = 2000;
 const GATHER_MS = 20;
 
 const { database, journal, applied: start } = workerData as JournalWorkerData;
+// Background work: the requests come first. On Linux a nice value is a thread's own (elsewhere it would be the
+// whole process's, requests included, so it is left alone there).
+if (process.platform === 'linux') {
+  try {
+    os.setPriority(0, 19);
+  } catch {
+    // not allowed here: it runs at the process's priority
+  }
+}
 const db = new Database(database);
 db.pragma('journal_mode = WAL');
 // The journal may only be removed once the database holds its records for good: this connection syncs.
