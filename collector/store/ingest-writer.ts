@@ -90,8 +90,12 @@ export function journalWriter({ database, db, sync, own, workerScript, log }: Jo
   let closing = false;
   let worker: Worker;
   let closed: () => void = () => {};
+  // How far the journal is written, shared with the worker (it looks every few milliseconds).
+  const written = new SharedArrayBuffer(8);
+  const writtenSoFar = new BigInt64Array(written);
+  Atomics.store(writtenSoFar, 0, BigInt(applied));
   const start = () => {
-    worker = new Worker(workerScript, { workerData: { database, journal: dir, applied } satisfies JournalWorkerData });
+    worker = new Worker(workerScript, { workerData: { database, journal: dir, applied, written } satisfies JournalWorkerData });
     worker.on('message', (m: FromJournalWorker) => {
       if ('applied' in m) {
         if (segmentOf(m.applied) > segmentOf(applied)) journal.removeBefore(segmentOf(m.applied));
@@ -106,11 +110,10 @@ export function journalWriter({ database, db, sync, own, workerScript, log }: Jo
       // The journal keeps every record: a new worker goes on from where the tables are.
       log('journal worker exited; starting another');
       start();
-      worker.postMessage({ written: journal.position } satisfies ToJournalWorker);
     });
   };
   start();
-  journal.onWritten = (written) => worker.postMessage({ written } satisfies ToJournalWorker);
+  journal.onWritten = (position) => Atomics.store(writtenSoFar, 0, BigInt(position));
 
   return {
     journalled: true,
@@ -123,7 +126,7 @@ export function journalWriter({ database, db, sync, own, workerScript, log }: Jo
       const target = journal.position;
       if (target <= applied) return;
       // The worker gathers records for a moment before applying them; a reader should not wait for that.
-      worker.postMessage({ written: target, now: true } satisfies ToJournalWorker);
+      worker.postMessage({ now: true } satisfies ToJournalWorker);
       await new Promise<void>((resolve) => waiters.push({ target, resolve }));
     },
     async close() {
