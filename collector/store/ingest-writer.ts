@@ -97,8 +97,8 @@ export function journalWriter({ database, db, sync, own, workerScript, log }: Jo
   const start = () => {
     worker = new Worker(workerScript, { workerData: { database, journal: dir, applied, written } satisfies JournalWorkerData });
     worker.on('message', (m: FromJournalWorker) => {
-      if ('applied' in m) {
-        if (segmentOf(m.applied) > segmentOf(applied)) journal.removeBefore(segmentOf(m.applied));
+      if ('durable' in m) journal.removeBefore(segmentOf(m.durable));
+      else if ('applied' in m) {
         applied = m.applied;
         waiters = waiters.filter((w) => (w.target <= applied ? (w.resolve(), false) : true));
       } else if ('error' in m) log(`journal worker: ${m.error}`);

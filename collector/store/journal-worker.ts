@@ -2,11 +2,12 @@
 // connection of its own (the database's only writer of ingested data), and tells the main thread how far it
 // has got. Built to dist/journal-worker.mjs by rollup: Node 20 cannot apply tsx's loader inside a worker.
 
+import fs from 'node:fs';
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { createApplier, type JournalHeader } from './journal-apply';
-import { readRecords, type JournalPosition } from './journal';
+import { readRecords, segmentOf, type JournalPosition } from './journal';
 
 export interface JournalWorkerData {
   database: string;
@@ -23,8 +24,11 @@ export interface JournalWorkerData {
 
 /** main -> worker: `now`, someone waits to read back what is written; `close`: apply it, then say `closed`. */
 export type ToJournalWorker = { now: true } | { close: true };
-/** worker -> main. */
-export type FromJournalWorker = { applied: JournalPosition } | { closed: true } | { error: string };
+/**
+ * worker -> main: `applied`, the tables hold the records up to here (readers may go on); `durable`, and they
+ * are on the device (the journal's segments before it may go); `closed`; `error`.
+ */
+export type FromJournalWorker = { applied: JournalPosition } | { durable: JournalPosition } | { closed: true } | { error: string };
 
 // Events per transaction: large enough to share the commit's cost, small enough that the write lock the main
 // connection may be waiting for (catalog, slots) is never held long.
@@ -46,13 +50,25 @@ if (process.platform === 'linux') {
 }
 const db = new Database(database);
 db.pragma('journal_mode = WAL');
-// The journal may only be removed once the database holds its records for good: this connection syncs.
-db.pragma('synchronous = FULL');
+// Commits are not synced one by one: the journal still holds what they hold. Before a segment of it may be
+// removed, the write-ahead log is synced (durableUpTo), and a checkpoint syncs the database as it always does.
+db.pragma('synchronous = NORMAL');
 db.pragma('busy_timeout = 10000');
 const applier = createApplier(db);
 let applied = start;
+let durable = start;
 let written = start;
 let closing = false;
+let wal: number | undefined;
+
+/** Makes everything applied durable and says so, when a segment of the journal has been applied since. */
+function durableUpTo(force: boolean): void {
+  if (applied === durable || (!force && segmentOf(applied) === segmentOf(durable))) return;
+  wal ??= fs.openSync(`${database}-wal`, 'r');
+  fs.fdatasyncSync(wal);
+  durable = applied;
+  parentPort!.postMessage({ durable } satisfies FromJournalWorker);
+}
 
 function drain(): void {
   written = Math.max(written, Number(Atomics.load(writtenSoFar, 0)));
@@ -83,10 +99,12 @@ function drain(): void {
       // Nothing readable up to `written` (it points past what is on disk): do not spin.
       if (applied === before) break;
     }
+    durableUpTo(closing);
   } catch (error) {
     parentPort!.postMessage({ error: (error as Error).stack ?? String(error) } satisfies FromJournalWorker);
   }
   if (closing && applied >= written) {
+    if (wal !== undefined) fs.closeSync(wal);
     db.close();
     parentPort!.postMessage({ closed: true } satisfies FromJournalWorker);
     parentPort!.close();
