@@ -174,9 +174,9 @@ export class Journal {
     return new Promise((resolve) => this._idle.push(resolve));
   }
 
-  /** Deletes the segments before `segment` (their records are in the database). */
+  /** Deletes the segments before `segment` (their records are in the database); the open one once closed. */
   removeBefore(segment: number): void {
-    for (const s of segmentsIn(this._dir)) if (s < segment && s !== this._segment) fs.rmSync(segmentFile(this._dir, s), { force: true });
+    for (const s of segmentsIn(this._dir)) if (s < segment && (s !== this._segment || this._closed)) fs.rmSync(segmentFile(this._dir, s), { force: true });
   }
 
   async close(): Promise<void> {
