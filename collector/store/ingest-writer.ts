@@ -83,6 +83,7 @@ export function journalWriter({ database, db, sync, own, workerScript, log }: Jo
   const journal = new Journal(dir, { sync });
   // Everything before the new segment is in the tables now.
   let applied: JournalPosition = positionOf(journal.segment, 0);
+  let durable = applied;
   applier.apply([], applied);
   journal.removeBefore(journal.segment);
 
@@ -97,7 +98,10 @@ export function journalWriter({ database, db, sync, own, workerScript, log }: Jo
   const start = () => {
     worker = new Worker(workerScript, { workerData: { database, journal: dir, applied, written } satisfies JournalWorkerData });
     worker.on('message', (m: FromJournalWorker) => {
-      if ('durable' in m) journal.removeBefore(segmentOf(m.durable));
+      if ('durable' in m) {
+        durable = m.durable;
+        journal.removeBefore(segmentOf(durable));
+      }
       else if ('applied' in m) {
         applied = m.applied;
         waiters = waiters.filter((w) => (w.target <= applied ? (w.resolve(), false) : true));
@@ -137,7 +141,8 @@ export function journalWriter({ database, db, sync, own, workerScript, log }: Jo
         worker.postMessage({ close: true } satisfies ToJournalWorker);
       });
       await worker.terminate();
-      journal.removeBefore(Infinity);
+      // Only what the tables hold for good goes: anything the worker could not apply waits for the next start.
+      journal.removeBefore(durable >= journal.position ? Infinity : segmentOf(durable));
       lock.release();
     },
   };

@@ -70,8 +70,13 @@ function durableUpTo(force: boolean): void {
   parentPort!.postMessage({ durable } satisfies FromJournalWorker);
 }
 
+// After a failure (a full disk, say), the next attempt waits a while, and the same failure is told once.
+let retryAt = 0;
+let lastError = '';
+
 function drain(): void {
   written = Math.max(written, Number(Atomics.load(writtenSoFar, 0)));
+  if (performance.now() < retryAt && !closing) return;
   try {
     while (applied < written) {
       const before = applied;
@@ -100,8 +105,16 @@ function drain(): void {
       if (applied === before) break;
     }
     durableUpTo(closing);
+    lastError = '';
   } catch (error) {
-    parentPort!.postMessage({ error: (error as Error).stack ?? String(error) } satisfies FromJournalWorker);
+    const message = (error as Error).stack ?? String(error);
+    if (message !== lastError) parentPort!.postMessage({ error: `${message} (retrying every second)` } satisfies FromJournalWorker);
+    lastError = message;
+    retryAt = performance.now() + 1000;
+    if (closing) {
+      // Nothing more can be done now: what is not applied stays in the journal for the next start.
+      written = applied;
+    }
   }
   if (closing && applied >= written) {
     if (wal !== undefined) fs.closeSync(wal);
