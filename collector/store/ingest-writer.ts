@@ -101,8 +101,7 @@ export function journalWriter({ database, db, sync, own, workerScript, log }: Jo
       if ('durable' in m) {
         durable = m.durable;
         journal.removeBefore(segmentOf(durable));
-      }
-      else if ('applied' in m) {
+      } else if ('applied' in m) {
         applied = m.applied;
         waiters = waiters.filter((w) => (w.target <= applied ? (w.resolve(), false) : true));
       } else if ('error' in m) log(`journal worker: ${m.error}`);
