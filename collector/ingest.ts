@@ -9,7 +9,7 @@ import { fastValid } from './fast-validate';
 import type { Personalizer } from './personalizer';
 import { LIMITS, batchSchema, eventSchema, issuesOf, type ValidEvent } from './schemas';
 import type { QuarantinedEvent, Store, StoredEvent } from './store/types';
-import { toStored } from './stored-event';
+import { isRecord, singleEventOf, toStored, withImpliedType } from './stored-event';
 
 export { toStored };
 
@@ -34,8 +34,6 @@ export interface IngestDeps {
   limit?: (req: IncomingMessage, body: unknown, events: number) => void;
   log: (message: string) => void;
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * Whether objects and arrays nest deeper than `limit`. Recursion stops at the limit, so hostile depth cannot
@@ -85,7 +83,7 @@ export function createIngest({ store, personalizer }: Pick<IngestDeps, 'store' |
     const quarantined: QuarantinedEvent[] = [];
     for (let index = 0; index < rawEvents.length; index++) {
       const raw = rawEvents[index];
-      const candidate = impliedType && isRecord(raw) && raw.type === undefined ? { ...raw, type: impliedType } : raw;
+      const candidate = withImpliedType(raw, impliedType);
       let issues: Issue[] | undefined;
       if (impliedType && isRecord(candidate) && candidate.type !== impliedType) {
         issues = [{ path: 'type', message: `must be '${impliedType}' on this endpoint` }];
@@ -128,8 +126,8 @@ export function createIngest({ store, personalizer }: Pick<IngestDeps, 'store' |
   };
 }
 
-/** The request body as JSON, and its size; 413 past `limit` bytes, 415 for a type other than JSON or text, 400 if malformed. */
-export function readJson(req: IncomingMessage, limit: number): Promise<{ body: unknown; bytes: number; raw: Buffer }> {
+/** The request body as JSON, and its bytes; 413 past `limit` bytes, 415 for a type other than JSON or text, 400 if malformed. */
+export function readJson(req: IncomingMessage, limit: number): Promise<{ body: unknown; raw: Buffer }> {
   return new Promise((resolve, reject) => {
     const type = (req.headers['content-type'] ?? 'application/json').split(';')[0].trim().toLowerCase();
     if (type !== 'application/json' && type !== 'text/plain') {
@@ -163,7 +161,7 @@ export function readJson(req: IncomingMessage, limit: number): Promise<{ body: u
       if (failed) return;
       const raw = Buffer.concat(chunks, size);
       try {
-        resolve({ body: JSON.parse(raw.toString('utf8')), bytes: size, raw });
+        resolve({ body: JSON.parse(raw.toString('utf8')), raw });
       } catch (error) {
         reject(new HttpError(400, 'invalid_json', 'Body is not valid JSON', [{ path: '(body)', message: (error as Error).message }]));
       }
@@ -206,8 +204,7 @@ export function createIngestHandler(deps: IngestDeps) {
       let events: unknown[];
       if (impliedType) {
         if (!isRecord(body)) throw new HttpError(400, 'invalid_request', 'Body must be a JSON object', [{ path: '(body)', message: 'must be an object' }]);
-        const { writeKey: _key, ...event } = body;
-        events = [event];
+        events = [singleEventOf(body)];
       } else {
         events = batchOf(body);
       }

@@ -1,8 +1,22 @@
 // A validated event in the shape the store keeps: one function, shared by ingest and the journal's worker,
 // which rebuilds each stored event from the journalled request body exactly as ingest made it.
 
+import type { EventType } from '../sdk/wire';
 import type { ValidEvent } from './schemas';
 import type { StoredEvent } from './store/types';
+
+export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** The body of a single-event endpoint (/v1/track and the like) as an event: its writeKey left out. */
+export function singleEventOf(body: Record<string, unknown>): Record<string, unknown> {
+  const { writeKey: _key, ...event } = body;
+  return event;
+}
+
+/** A raw event with the type its endpoint implies, when it names none. */
+export function withImpliedType(raw: unknown, impliedType: EventType | undefined): unknown {
+  return impliedType && isRecord(raw) && raw.type === undefined ? { ...raw, type: impliedType } : raw;
+}
 
 export function toStored(e: ValidEvent, receivedAt: number): StoredEvent {
   return {

@@ -5,7 +5,7 @@
 
 import type Database from 'better-sqlite3';
 import type { EventType } from '../../sdk/wire';
-import { toStored } from '../stored-event';
+import { singleEventOf, toStored, withImpliedType } from '../stored-event';
 import { rowsFromBody, type EventRow } from './raw-rows';
 import type { ValidEvent } from '../schemas';
 import type { AttributedOrder, QuarantinedEvent, SlotStats, StoredEvent } from './types';
@@ -23,25 +23,15 @@ export type JournalHeader =
   | { k: 's'; stats: SlotStats[]; attributions: AttributedOrder[] }
   | { k: 'd'; n: number };
 
-export const APPLIED_KEY = 'journal_applied';
-
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const APPLIED_KEY = 'journal_applied';
 
 /** The stored events of an event record, in order. */
 export function eventsOf(header: Extract<JournalHeader, { k: 'e' }>, body?: Buffer): StoredEvent[] {
   const events: StoredEvent[] = [];
   if (header.i?.length && body) {
     const parsed = JSON.parse(body.toString('utf8')) as unknown;
-    let raws: unknown[];
-    if (header.s) {
-      const { writeKey: _key, ...event } = parsed as Record<string, unknown>;
-      raws = [event];
-    } else raws = (parsed as { batch: unknown[] }).batch;
-    for (const index of header.i) {
-      const raw = raws[index];
-      const candidate = header.t && isRecord(raw) && raw.type === undefined ? { ...raw, type: header.t } : raw;
-      events.push(toStored(candidate as ValidEvent, header.at));
-    }
+    const raws = header.s ? [singleEventOf(parsed as Record<string, unknown>)] : (parsed as { batch: unknown[] }).batch;
+    for (const index of header.i) events.push(toStored(withImpliedType(raws[index], header.t) as ValidEvent, header.at));
   }
   if (header.x) events.push(...header.x);
   return events;

@@ -120,11 +120,6 @@ export class KeySet {
     return { keys, mark: bytes.readDoubleLE(16) };
   }
 
-  /** Bytes held by the table. */
-  get bytes(): number {
-    return this._hi.byteLength + this._lo.byteLength + (this._oldHi ? this._oldHi.byteLength * 2 : 0);
-  }
-
   /** Adds the key; false when its fingerprint was there already (a duplicate, or very rarely a lookalike). */
   add(timestamp: number, messageId: string): boolean {
     fingerprint(timestamp, messageId);

@@ -248,10 +248,8 @@ function loadKeys(db: Database.Database, file: string): KeySet {
   return keys;
 }
 
-/** Saves the key set with the last row id it covers. */
-function saveKeys(db: Database.Database, keys: KeySet, file: string): void {
-  keys.save(file, (db.prepare('SELECT max(id) FROM events').pluck().get() as number | null) ?? 0);
-}
+/** The last stored row's id: what a saved key set covers. */
+const lastRowId = (db: Database.Database) => (db.prepare('SELECT max(id) FROM events').pluck().get() as number | null) ?? 0;
 
 export interface SqliteStoreOptions {
   /** Path of the database file, or ':memory:'. Parent folders are created. */
@@ -295,10 +293,7 @@ export function openSqliteStore({ file, durability = 'full', journal = true, jou
   const keys = writer.journalled ? loadKeys(db, keysFile) : null;
   const saving =
     keys &&
-    setInterval(() => {
-      const mark = (db.prepare('SELECT max(id) FROM events').pluck().get() as number | null) ?? 0;
-      keys.saveInBackground(keysFile, mark).catch((error) => log(`could not save the dedup keys: ${error.message}`));
-    }, 10 * 60_000).unref();
+    setInterval(() => keys.saveInBackground(keysFile, lastRowId(db)).catch((error) => log(`could not save the dedup keys: ${error.message}`)), 10 * 60_000).unref();
   const isStored = db.prepare('SELECT 1 FROM events WHERE timestamp = ? AND message_id = ?').pluck();
   const upsertItem = db.prepare(`
     INSERT INTO items (id, name, url, image, price, currency, category, in_stock, attributes, updated_at)
@@ -613,7 +608,7 @@ export function openSqliteStore({ file, durability = 'full', journal = true, jou
     async close() {
       await writer.close();
       if (saving) clearInterval(saving);
-      if (keys && db.open) saveKeys(db, keys, keysFile);
+      if (keys && db.open) keys.save(keysFile, lastRowId(db));
       if (db.open) db.close();
     },
   };
