@@ -71,6 +71,11 @@ export class DecayedScores {
     this._at[into] = at;
   }
 
+  /** Makes room for `capacity` slots at once. */
+  reserve(capacity: number): void {
+    if (capacity > this._score.length) this._resize(capacity);
+  }
+
   /** Gives back the room kept for growth. */
   trim(): void {
     this._resize(this._size);

@@ -7,6 +7,7 @@ import { DecayedScores } from './decayed';
 import { IdIndex } from './ids';
 import { ScoreBoard } from './scoreboard';
 import { IN_CART, ShopperItems, VIEWED } from './shopper-items';
+import { BOUGHT, CART_ADD, CART_CLEAR, CART_REMOVE, PlayedRecords, RATED, ShopperLog, VIEW } from './shopper-log';
 
 const NONE = -1;
 
@@ -57,8 +58,21 @@ export class InteractionModel {
   private _viewed = new CooccurrenceMatrix();
   /** Items in the same shopper's history: SAR's item-item co-occurrence. */
   private _shared = new CooccurrenceMatrix();
-  /** During a bulk load: orders, and each first view of a product in a visit, counted at the end. */
-  private _bulk: { orders: Groups; visitViews: Int32Array<ArrayBuffer>; viewedItems: Int32Array<ArrayBuffer>; views: number } | null = null;
+  /**
+   * During a bulk load: orders, and each first view of a product in a visit, counted at the end; what each
+   * shopper did, played into the shopper entries at the end (or when one shopper's state is asked for); per
+   * product, the entry of the shopper being played (when stamp[item] is the shopper's turn).
+   */
+  private _bulk: {
+    orders: Groups;
+    visitViews: Int32Array<ArrayBuffer>;
+    viewedItems: Int32Array<ArrayBuffer>;
+    views: number;
+    log: ShopperLog;
+    stamp: Int32Array<ArrayBuffer>;
+    entryOf: Int32Array<ArrayBuffer>;
+    turn: number;
+  } | null = null;
   /** What each shopper did with each product: affinity, orders, cart, views. */
   private readonly _shoppers: ShopperItems;
   /** Per shopper: the current visit's number (NONE before the first), when it was last active, its key. */
@@ -90,11 +104,22 @@ export class InteractionModel {
   }
 
   /**
-   * Starts a bulk load (a full rebuild from stored events): shoppers' state is kept as events arrive, but
-   * co-occurrences are counted once, in endBulk(), by sorting: far faster than pair by pair.
+   * Starts a bulk load (a full rebuild from stored events): popularity and visits are kept as events arrive,
+   * shoppers' entries are made in endBulk() a shopper at a time, and co-occurrences are counted once there, by
+   * sorting: far faster than event by event and pair by pair. Reads of a shopper meanwhile see all of it.
    */
   beginBulk(): void {
-    this._bulk = { orders: new Groups(), visitViews: new Int32Array(1024), viewedItems: new Int32Array(1024), views: 0 };
+    if (this._bulk) return;
+    this._bulk = {
+      orders: new Groups(),
+      visitViews: new Int32Array(1024),
+      viewedItems: new Int32Array(1024),
+      views: 0,
+      log: new ShopperLog(),
+      stamp: new Int32Array(0),
+      entryOf: new Int32Array(0),
+      turn: 0,
+    };
   }
 
   /** Folds live increments into the co-occurrence rows at once (a pause proportional to the matrices). */
@@ -127,12 +152,21 @@ export class InteractionModel {
     return this._bought.compacting || this._viewed.compacting || this._shared.compacting;
   }
 
-  /** Counts the co-occurrences of the bulk load; returns how long that took (ms) and the matrices' bytes. */
-  endBulk(): { ms: number; bytes: number } {
+  /**
+   * Makes the shoppers' entries and counts the co-occurrences of the bulk load; returns how long each took (ms)
+   * and the matrices' bytes.
+   */
+  endBulk(): { shoppersMs: number; ms: number; bytes: number } {
     const bulk = this._bulk;
-    if (!bulk) return { ms: 0, bytes: 0 };
-    const started = performance.now();
+    if (!bulk) return { shoppersMs: 0, ms: 0, bytes: 0 };
+    const playing = performance.now();
+    // Every entry made is new: room for them at once, then each shopper's history played in turn.
+    this._shoppers.reserve(bulk.log.size);
+    const { played, start: first } = bulk.log.takeAll(this._users.size);
+    for (let user = 0; user < this._users.size; user++) if (first[user + 1] > first[user]) this._playShopper(user, played, null, first[user], first[user + 1]);
+    this._shoppers.settle();
     this._bulk = null;
+    const started = performance.now();
     this._bought = CooccurrenceMatrix.build(bulk.orders);
     // Each visit's products together: a counting sort of the first views by visit number.
     const start = new Int32Array(this._visitCount + 1);
@@ -153,7 +187,7 @@ export class InteractionModel {
     }
     this._shared = CooccurrenceMatrix.build(histories);
     this._shoppers.trim();
-    return { ms: performance.now() - started, bytes: this._bought.bytes + this._viewed.bytes + this._shared.bytes };
+    return { shoppersMs: started - playing, ms: performance.now() - started, bytes: this._bought.bytes + this._viewed.bytes + this._shared.bytes };
   }
 
   get itemCount(): number {
@@ -164,59 +198,75 @@ export class InteractionModel {
     const user = this._users.intern(userId);
     const item = this._items.intern(itemId);
     const visit = this._visitOf(user, at, visitKey);
+    const weight = this.options.weights.view;
+    this._trend(item, 1, at);
+    this._count(item, weight, at);
+    if (this._bulk) {
+      this._bulk.log.add(user, VIEW, item, at, weight, visit);
+      return;
+    }
     const shoppers = this._shoppers;
     const e = shoppers.entry(user, item);
     if (shoppers.visit(e) !== visit) {
-      const bulk = this._bulk;
-      if (bulk) {
-        if (bulk.views === bulk.visitViews.length) {
-          bulk.visitViews = grownInts(bulk.visitViews);
-          bulk.viewedItems = grownInts(bulk.viewedItems);
-        }
-        bulk.visitViews[bulk.views] = visit;
-        bulk.viewedItems[bulk.views++] = item;
-      } else {
-        const others: number[] = [];
-        for (let o = shoppers.first(user); o !== NONE; o = shoppers.next(o)) if (o !== e && shoppers.visit(o) === visit) others.push(shoppers.item(o));
-        this._viewed.join(others, item);
-      }
+      const others: number[] = [];
+      for (let o = shoppers.first(user); o !== NONE; o = shoppers.next(o)) if (o !== e && shoppers.visit(o) === visit) others.push(shoppers.item(o));
+      this._viewed.join(others, item);
       shoppers.setVisit(e, visit);
     }
     shoppers.set(e, VIEWED, true);
-    this._trend(item, 1, at);
-    this._interactWeighted(user, e, this.options.weights.view, at);
+    this._interactWeighted(user, e, weight, at);
   }
 
   cartAdd(userId: string, itemId: string, at: number): void {
     const user = this._users.intern(userId);
-    const e = this._shoppers.entry(user, this._items.intern(itemId));
+    const item = this._items.intern(itemId);
+    const weight = this.options.weights.cartAdd;
+    this._count(item, weight, at);
+    if (this._bulk) {
+      this._bulk.log.add(user, CART_ADD, item, at, weight, NONE);
+      return;
+    }
+    const e = this._shoppers.entry(user, item);
     this._shoppers.set(e, IN_CART, true);
-    this._interactWeighted(user, e, this.options.weights.cartAdd, at);
+    this._interactWeighted(user, e, weight, at);
   }
 
   cartRemove(userId: string, itemId: string): void {
     const user = this._users.get(userId);
     const item = this._items.get(itemId);
-    const e = user === undefined || item === undefined ? NONE : this._shoppers.find(user, item);
+    if (user === undefined || item === undefined) return;
+    if (this._bulk) {
+      this._bulk.log.add(user, CART_REMOVE, item, 0, 0, NONE);
+      return;
+    }
+    const e = this._shoppers.find(user, item);
     if (e !== NONE) this._shoppers.set(e, IN_CART, false);
   }
 
   purchase(userId: string, itemIds: readonly string[], at: number): void {
     const user = this._users.intern(userId);
     const items = itemIds.map((id) => this._items.intern(id));
+    const weight = this.options.weights.purchase;
     const bulk = this._bulk;
     if (bulk) {
       for (const item of items) bulk.orders.add(item);
       bulk.orders.close();
-    } else this._bought.addGroup(items);
-    const shoppers = this._shoppers;
-    // The cart became an order.
-    for (let e = shoppers.first(user); e !== NONE; e = shoppers.next(e)) shoppers.set(e, IN_CART, false);
+      // The cart became an order.
+      bulk.log.add(user, CART_CLEAR, NONE, at, 0, NONE);
+    } else {
+      this._bought.addGroup(items);
+      const shoppers = this._shoppers;
+      for (let e = shoppers.first(user); e !== NONE; e = shoppers.next(e)) shoppers.set(e, IN_CART, false);
+    }
     for (const item of items.length > 1 ? new Set(items) : items) {
-      const e = shoppers.entry(user, item);
-      shoppers.addBought(e);
-      this._trend(item, this.options.weights.purchase / this.options.weights.view, at);
-      this._interactWeighted(user, e, this.options.weights.purchase, at);
+      this._trend(item, weight / this.options.weights.view, at);
+      this._count(item, weight, at);
+      if (bulk) bulk.log.add(user, BOUGHT, item, at, weight, NONE);
+      else {
+        const e = this._shoppers.entry(user, item);
+        this._shoppers.addBought(e);
+        this._interactWeighted(user, e, weight, at);
+      }
     }
   }
 
@@ -280,9 +330,12 @@ export class InteractionModel {
    */
   alias(fromId: string, intoId: string): void {
     const from = this._users.get(fromId);
-    if (from === undefined || this._shoppers.first(from) === NONE) return;
+    if (from === undefined) return;
+    this._shopperNow(from);
+    if (this._shoppers.first(from) === NONE) return;
     const into = this._users.intern(intoId);
     if (into === from) return;
+    this._shopperNow(into);
     const fromItems = new Set(this._entries(fromId).map((e) => this._shoppers.item(e)));
     const intoOnly = this._entries(intoId)
       .map((e) => this._shoppers.item(e))
@@ -303,7 +356,10 @@ export class InteractionModel {
   /** An interaction of any weight (a rating, in an offline evaluation): counts toward for-you and popularity. */
   rate(userId: string, itemId: string, weight: number, at: number): void {
     const user = this._users.intern(userId);
-    this._interactWeighted(user, this._shoppers.entry(user, this._items.intern(itemId)), weight, at);
+    const item = this._items.intern(itemId);
+    this._count(item, weight, at);
+    if (this._bulk) this._bulk.log.add(user, RATED, item, at, weight, NONE);
+    else this._interactWeighted(user, this._shoppers.entry(user, item), weight, at);
   }
 
   /** Items most often in the same order as `itemId`. */
@@ -363,23 +419,96 @@ export class InteractionModel {
     const user = this._users.get(userId);
     const out: number[] = [];
     if (user === undefined) return out;
+    this._shopperNow(user);
     for (let e = this._shoppers.first(user); e !== NONE; e = this._shoppers.next(e)) out.push(e);
     return out;
   }
 
+  /** A shopper's interaction with entry `e`, live: a product new to the shopper joins their history. */
   private _interactWeighted(user: number, e: number, weight: number, at: number): void {
-    this._interactions++;
     const shoppers = this._shoppers;
-    const item = shoppers.item(e);
-    if (Number.isNaN(shoppers.at(e)) && !this._bulk) {
+    if (Number.isNaN(shoppers.at(e))) {
+      const item = shoppers.item(e);
       const others: number[] = [];
       for (let o = shoppers.first(user); o !== NONE; o = shoppers.next(o)) if (o !== e) others.push(shoppers.item(o));
       this._shared.join(others, item);
     }
     shoppers.addAffinity(e, weight, at);
+  }
+
+  /** An interaction of `weight` with `item`, for popularity. */
+  private _count(item: number, weight: number, at: number): void {
+    this._interactions++;
     this._popularity.add(item, weight, at);
     if (at > this._latestAt) this._latestAt = at;
     this._popularRanking = null;
+  }
+
+  /** During a bulk load, plays what the shopper did so far into their entries, which a read is about to see. */
+  private _shopperNow(user: number): void {
+    if (!this._bulk) return;
+    const { taken, count } = this._bulk.log.take(user);
+    if (count === 0) return;
+    this._playShopper(user, this._bulk.log, taken, 0, count);
+    this._shoppers.settle();
+  }
+
+  /**
+   * Plays the shopper's logged interactions (log records taken[from..to), or played records from..to, oldest
+   * first) into their entries, with the same effect as each had live: the shopper's products found through
+   * bulk.entryOf, new entries appended for settle() to hash.
+   */
+  private _playShopper(user: number, log: ShopperLog | PlayedRecords, taken: Int32Array | null, from: number, to: number): void {
+    const bulk = this._bulk!;
+    const shoppers = this._shoppers;
+    if (bulk.stamp.length < this._items.size) {
+      const n = Math.ceil(this._items.size * 1.25) + 64;
+      const stamp = new Int32Array(n);
+      stamp.set(bulk.stamp);
+      bulk.stamp = stamp;
+      bulk.entryOf = new Int32Array(n);
+    }
+    const { stamp, entryOf } = bulk;
+    const turn = ++bulk.turn;
+    for (let e = shoppers.first(user); e !== NONE; e = shoppers.next(e)) {
+      stamp[shoppers.item(e)] = turn;
+      entryOf[shoppers.item(e)] = e;
+    }
+    for (let i = from; i < to; i++) {
+      const r = taken ? taken[i] : i;
+      const kind = log.kind(r);
+      if (kind === CART_CLEAR) {
+        for (let e = shoppers.first(user); e !== NONE; e = shoppers.next(e)) shoppers.set(e, IN_CART, false);
+        continue;
+      }
+      const item = log.item(r);
+      let e: number;
+      if (stamp[item] === turn) e = entryOf[item];
+      else if (kind === CART_REMOVE) continue;
+      else {
+        e = shoppers.append(user, item);
+        stamp[item] = turn;
+        entryOf[item] = e;
+      }
+      if (kind === VIEW) {
+        const visit = log.visit(r);
+        if (shoppers.visit(e) !== visit) {
+          if (bulk.views === bulk.visitViews.length) {
+            bulk.visitViews = grownInts(bulk.visitViews);
+            bulk.viewedItems = grownInts(bulk.viewedItems);
+          }
+          bulk.visitViews[bulk.views] = visit;
+          bulk.viewedItems[bulk.views++] = item;
+          shoppers.setVisit(e, visit);
+        }
+        shoppers.set(e, VIEWED, true);
+      } else if (kind === CART_ADD) shoppers.set(e, IN_CART, true);
+      else if (kind === CART_REMOVE) {
+        shoppers.set(e, IN_CART, false);
+        continue;
+      } else if (kind === BOUGHT) shoppers.addBought(e);
+      shoppers.addAffinity(e, log.weight(r), log.at(r));
+    }
   }
 
   /** The shopper's current visit (a number), a new one after a long enough pause or with a new key. */

@@ -23,6 +23,8 @@ export class ShopperItems {
   private _visit = new Int32Array(0);
   private _flags = new Uint8Array(0);
   private _size = 0;
+  /** Entries below this are in the hash; those above were appended in bulk and await settle(). */
+  private _placed = 0;
   /** Per shopper: the most recent entry (the chain runs newest first). */
   private _head = new Int32Array(0);
   /** Hash buckets: entry + 1, 0 for empty. */
@@ -50,8 +52,17 @@ export class ShopperItems {
   entry(user: number, item: number): number {
     const found = this.find(user, item);
     if (found !== NONE) return found;
+    const e = this.append(user, item);
+    this.settle();
+    return e;
+  }
+
+  /**
+   * A new entry of (user, item), which must not have one, left out of the hash until settle(): a bulk load
+   * finds a shopper's entries by itself and hashes them all at once at the end.
+   */
+  append(user: number, item: number): number {
     if (this._size === this._user.length) this._reserve(Math.ceil(this._size * 1.5) + 64);
-    if ((this._size + 1) * 10 > this._buckets.length * 7) this._rehash(this._buckets.length * 2);
     if (user >= this._head.length) {
       const head = new Int32Array(Math.max(user + 1, Math.ceil(this._head.length * 1.5) + 64)).fill(NONE);
       head.set(this._head);
@@ -66,8 +77,24 @@ export class ShopperItems {
     this._bought[e] = 0;
     this._visit[e] = NONE;
     this._flags[e] = 0;
-    this._place(e);
     return e;
+  }
+
+  /** Puts the appended entries into the hash, growing it once if they need the room. */
+  settle(): void {
+    if (this._placed === this._size) return;
+    if (this._size * 10 > this._buckets.length * 7) {
+      let buckets = this._buckets.length * 2;
+      while (this._size * 10 > buckets * 7) buckets *= 2;
+      this._rehash(buckets);
+    } else for (let e = this._placed; e < this._size; e++) if (this._user[e] !== NONE) this._place(e);
+    this._placed = this._size;
+  }
+
+  /** Makes room for `extra` more entries at once. */
+  reserve(extra: number): void {
+    if (this._size + extra > this._user.length) this._reserve(this._size + extra);
+    this._affinity.reserve(this._size + extra);
   }
 
   /** The shopper's first entry (newest), then next(): NONE at the end. */

@@ -80,6 +80,27 @@ describe('CooccurrenceMatrix.build', () => {
     half.compact();
     for (let a = 0; a < 300; a += 5) expect(half.neighbours(a, 'count')).toEqual(built.neighbours(a, 'count'));
   });
+
+  it('counts rows of every length exactly, with ids past 16 bits', async () => {
+    const { random } = await import('../../recommender');
+    const rand = random(23);
+    // Zipf-like ids up to 200,000: a few rows with thousands of partners, most with a handful.
+    const groups = Array.from({ length: 4000 }, () => Array.from({ length: 2 + Math.floor(rand() * 12) }, () => Math.floor(Math.pow(rand(), 4) * 200_000)));
+    const built = CooccurrenceMatrix.build(groups);
+    const expected = new Map<number, Map<number, number>>();
+    for (const g of groups) {
+      const distinct = [...new Set(g)];
+      for (const a of distinct) for (const b of distinct) if (a !== b) expected.set(a, (expected.get(a) ?? new Map()).set(b, (expected.get(a)?.get(b) ?? 0) + 1));
+    }
+    const lengths = [...expected.values()].map((row) => row.size);
+    expect(Math.max(...lengths)).toBeGreaterThan(2000);
+    for (const [a, row] of expected) {
+      const got: [number, number][] = [];
+      built.forEachNeighbour(a, (b, n) => got.push([b, n]));
+      // in column order, as the rows are stored
+      expect(got).toEqual([...row].sort((x, y) => x[0] - y[0]));
+    }
+  });
 });
 
 describe('compaction in steps', () => {

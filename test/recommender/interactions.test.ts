@@ -165,4 +165,59 @@ describe('bulk loading', () => {
     live.purchase('u1', ['i1', 'i2'], at + DAY);
     expect(bulk.alsoBought('i1', { limit: 10 })).toEqual(live.alsoBought('i1', { limit: 10 }));
   });
+
+  // Live, an alias pairs the two histories' products as it moves them (an item both had is counted twice); in
+  // bulk the histories are counted once, whole, at the end: for-you is compared on the script without aliases.
+  it.each([true, false])('gives every shopper the same state as live updates, with carts, removals, ratings, reads (and aliases: %s)', async (aliases) => {
+    const { random } = await import('../../recommender');
+    const rand = random(9);
+    type Step = { kind: 'view' | 'cartAdd' | 'cartRemove' | 'purchase' | 'rate' | 'alias' | 'read'; user: string; items: string[]; at: number };
+    const script: Step[] = [];
+    let at = T0;
+    for (let i = 0; i < 5000; i++) {
+      at += Math.floor(rand() * 20) * MIN;
+      const user = `u${Math.floor(rand() * 40)}`;
+      const item = () => `i${Math.floor(Math.pow(rand(), 2) * 60)}`;
+      const r = rand();
+      const kind = r < 0.5 ? 'view' : r < 0.65 ? 'cartAdd' : r < 0.75 ? 'cartRemove' : r < 0.85 ? 'purchase' : r < 0.9 ? 'rate' : r < 0.95 || !aliases ? 'read' : 'alias';
+      // aliases tie anonymous visitors (a0..a9) to shoppers, who then go on under their own id
+      const who = kind === 'alias' || rand() < 0.2 ? `a${Math.floor(rand() * 10)}` : user;
+      script.push({ kind, user: who, items: kind === 'purchase' ? [item(), item(), item()] : kind === 'alias' ? [user] : [item()], at });
+    }
+    const state = (m: InteractionModel, user: string) => ({
+      cart: [...m.cart(user)].sort(),
+      purchased: [...m.purchased(user)].sort(),
+      history: m.history(user),
+      recent: m.recentlyViewed(user, { limit: 100 }),
+    });
+    const play = (m: InteractionModel, reads: unknown[]) => {
+      for (const { kind, user, items, at: t } of script) {
+        if (kind === 'view') m.view(user, items[0], t);
+        else if (kind === 'cartAdd') m.cartAdd(user, items[0], t);
+        else if (kind === 'cartRemove') m.cartRemove(user, items[0]);
+        else if (kind === 'purchase') m.purchase(user, items, t);
+        else if (kind === 'rate') m.rate(user, items[0], 2, t);
+        else if (kind === 'alias') m.alias(user, items[0]);
+        else reads.push(state(m, user));
+      }
+    };
+    const liveReads: unknown[] = [];
+    const live = new InteractionModel();
+    play(live, liveReads);
+    const bulkReads: unknown[] = [];
+    const bulk = new InteractionModel();
+    bulk.beginBulk();
+    play(bulk, bulkReads);
+    bulk.endBulk();
+    expect(bulkReads.length).toBeGreaterThan(100);
+    expect(bulkReads).toEqual(liveReads);
+    const users = [...Array.from({ length: 40 }, (_, u) => `u${u}`), ...Array.from({ length: 10 }, (_, a) => `a${a}`)];
+    for (const user of users) {
+      expect(state(bulk, user)).toEqual(state(live, user));
+      if (!aliases) expect(bulk.forYou(user, { limit: 10 })).toEqual(live.forYou(user, { limit: 10 }));
+    }
+    expect(users.some((u) => bulk.cart(u).size > 0)).toBe(true);
+    expect(bulk.popular({ limit: 20 })).toEqual(live.popular({ limit: 20 }));
+    expect(bulk.interactions).toBe(live.interactions);
+  });
 });
