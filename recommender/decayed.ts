@@ -5,8 +5,8 @@
 const DAY_MS = 86_400_000;
 
 export class DecayedScores {
-  private _score: Float64Array;
-  private _at: Float64Array;
+  /** Slot i's score at 2i and the time it was last added to at 2i + 1 (NaN if never): one cache line for both. */
+  private _data: Float64Array;
   private _size = 0;
   /** Decay per millisecond: a score is multiplied by e^(-rate x elapsed). */
   private readonly _rate: number;
@@ -16,8 +16,7 @@ export class DecayedScores {
     capacity = 64,
   ) {
     this._rate = Math.LN2 / (halfLifeDays * DAY_MS);
-    this._score = new Float64Array(capacity);
-    this._at = new Float64Array(capacity).fill(Number.NaN);
+    this._data = unused(capacity);
   }
 
   /** Slots handed out by allocate(), or the highest index used plus one. */
@@ -32,48 +31,49 @@ export class DecayedScores {
   }
 
   has(i: number): boolean {
-    return i < this._at.length && !Number.isNaN(this._at[i]);
+    return 2 * i < this._data.length && !Number.isNaN(this._data[2 * i + 1]);
   }
 
   /** Adds `weight` at time `at`; an event older than the latest one is decayed to the latest time instead. */
   add(i: number, weight: number, at: number): void {
-    this._ensure(i + 1);
+    if (2 * i >= this._data.length) this._ensure(i + 1);
     if (i >= this._size) this._size = i + 1;
-    const last = this._at[i];
+    const data = this._data;
+    const last = data[2 * i + 1];
     if (Number.isNaN(last)) {
-      this._score[i] = weight;
-      this._at[i] = at;
+      data[2 * i] = weight;
+      data[2 * i + 1] = at;
     } else if (at >= last) {
-      this._score[i] = this._decayed(this._score[i], last, at) + weight;
-      this._at[i] = at;
+      data[2 * i] = data[2 * i] * Math.exp((last - at) * this._rate) + weight;
+      data[2 * i + 1] = at;
     } else {
-      this._score[i] += this._decayed(weight, at, last);
+      data[2 * i] += weight * Math.exp((at - last) * this._rate);
     }
   }
 
   /** The score at time `now` (0 for an unused index). */
   value(i: number, now: number): number {
     if (!this.has(i)) return 0;
-    return this._decayed(this._score[i], this._at[i], now);
+    return this._data[2 * i] * Math.exp((this._data[2 * i + 1] - now) * this._rate);
   }
 
   /** When the score was last added to (NaN for an unused index). */
   at(i: number): number {
-    return i < this._at.length ? this._at[i] : Number.NaN;
+    return 2 * i < this._data.length ? this._data[2 * i + 1] : Number.NaN;
   }
 
   /** Moves slot `from`'s score into slot `into`, as if its events had been added there. */
   merge(from: number, into: number): void {
     if (!this.has(from)) return;
-    const at = Math.max(this._at[from], this.has(into) ? this._at[into] : -Infinity);
+    const at = Math.max(this._data[2 * from + 1], this.has(into) ? this._data[2 * into + 1] : -Infinity);
     const total = this.value(from, at) + this.value(into, at);
-    this._score[into] = total;
-    this._at[into] = at;
+    this._data[2 * into] = total;
+    this._data[2 * into + 1] = at;
   }
 
   /** Makes room for `capacity` slots at once. */
   reserve(capacity: number): void {
-    if (capacity > this._score.length) this._resize(capacity);
+    if (2 * capacity > this._data.length) this._resize(capacity);
   }
 
   /** Gives back the room kept for growth. */
@@ -81,21 +81,21 @@ export class DecayedScores {
     this._resize(this._size);
   }
 
-  private _decayed(score: number, from: number, to: number): number {
-    return score * Math.exp((from - to) * this._rate);
-  }
-
   private _ensure(n: number): void {
-    if (n <= this._score.length) return;
-    this._resize(Math.max(n, Math.ceil(this._score.length * 1.5) + 16));
+    if (2 * n <= this._data.length) return;
+    this._resize(Math.max(n, Math.ceil((this._data.length / 2) * 1.5) + 16));
   }
 
   private _resize(capacity: number): void {
-    const score = new Float64Array(capacity);
-    score.set(this._score.subarray(0, capacity));
-    const at = new Float64Array(capacity).fill(Number.NaN);
-    at.set(this._at.subarray(0, capacity));
-    this._score = score;
-    this._at = at;
+    const data = unused(capacity);
+    data.set(this._data.subarray(0, 2 * capacity));
+    this._data = data;
   }
+}
+
+/** Room for `capacity` slots, none used. */
+function unused(capacity: number): Float64Array {
+  const data = new Float64Array(2 * capacity);
+  for (let i = 1; i < data.length; i += 2) data[i] = Number.NaN;
+  return data;
 }
