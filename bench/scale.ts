@@ -4,7 +4,7 @@
 
 import { InteractionModel, random } from '../recommender';
 
-import { ITEMS, USERS, play, syntheticSteps as script, type Steps } from './synthetic';
+import { INTERACTIONS, ITEMS, USERS, play, syntheticSteps as script, type Steps } from './synthetic';
 
 /** JS heap plus typed arrays' buffers, which V8 keeps outside the heap. */
 const heap = () => {
@@ -19,7 +19,7 @@ function measure(bulk: boolean, steps: Steps) {
   const before = heap();
   const started = performance.now();
   const m = new InteractionModel();
-  if (bulk) m.beginBulk();
+  if (bulk) m.beginBulk(INTERACTIONS);
   play(m, steps);
   const cooccurrence = bulk ? m.endBulk() : { shoppersMs: 0, ms: 0, bytes: 0 };
   const ms = performance.now() - started;

@@ -10,7 +10,7 @@ import express from 'express';
 import { createApp } from '../collector';
 import { catalogItems, demoCatalog } from '../examples/catalog';
 import { simulate } from '../examples/simulate';
-import { play, syntheticCatalog, syntheticSteps } from './synthetic';
+import { INTERACTIONS, play, syntheticCatalog, syntheticSteps } from './synthetic';
 
 export const BENCH_KEYS = { write: ['pk_bench'], admin: ['sk_admin_bench'], analyst: ['sk_analyst_bench'] };
 
@@ -67,7 +67,7 @@ async function main() {
       await app.patron.store.upsertItems(items);
       app.patron.personalizer.setItems(items);
       const model = app.patron.personalizer.interactions;
-      model.beginBulk();
+      model.beginBulk(INTERACTIONS);
       play(model, syntheticSteps());
       model.endBulk();
     }

@@ -120,8 +120,9 @@ export class Personalizer {
     const values = await this._store.loadValues();
     if (values) this._setValues(values);
     for (const slot of await this._store.listSlots()) this._slots.set(slot.name, { config: slot.config, updatedAt: slot.updatedAt });
-    // A full rebuild: co-occurrences are counted once at the end, by sorting.
-    this.interactions.beginBulk();
+    // A full rebuild: shoppers' entries are made and co-occurrences counted once at the end. The count of
+    // stored events sizes the log of interactions at once (room not touched costs no memory).
+    this.interactions.beginBulk(await this._store.countEvents());
     for await (const page of this._store.scanEvents()) for (const e of page) this._learnOne(e);
     this.interactions.endBulk();
     this._computeSegmentTop();

@@ -107,15 +107,16 @@ export class InteractionModel {
    * Starts a bulk load (a full rebuild from stored events): popularity and visits are kept as events arrive,
    * shoppers' entries are made in endBulk() a shopper at a time, and co-occurrences are counted once there, by
    * sorting: far faster than event by event and pair by pair. Reads of a shopper meanwhile see all of it.
+   * `expected`: about how many interactions will be loaded (the stored events), to make room once.
    */
-  beginBulk(): void {
+  beginBulk(expected = 0): void {
     if (this._bulk) return;
     this._bulk = {
       orders: new Groups(),
       visitViews: new Int32Array(1024),
       viewedItems: new Int32Array(1024),
       views: 0,
-      log: new ShopperLog(),
+      log: new ShopperLog(expected),
       stamp: new Int32Array(0),
       entryOf: new Int32Array(0),
       turn: 0,

@@ -22,8 +22,8 @@ export class ShopperLog {
    * Record r: f64[4r] time, f64[4r + 1] weight; i32[8r + 4] product, + 5 the visit of a view (>= 0) or else
    * -1 - kind, + 6 the shopper's previous record, + 7 the shopper (NONE once played).
    */
-  f64 = new Float64Array(STRIDE * 1024);
-  i32 = new Int32Array(this.f64.buffer);
+  f64: Float64Array<ArrayBuffer>;
+  i32: Int32Array<ArrayBuffer>;
   size = 0;
   /**
    * Per shopper, the newest record not yet played. Records link backwards so that writing one touches only
@@ -32,6 +32,12 @@ export class ShopperLog {
   private _last = new Int32Array(0);
   /** A shopper's records, oldest first, as take() hands them over. */
   private _taken = new Int32Array(64);
+
+  /** `expected`: about how many records will come (room made at once, not grown and copied on the way). */
+  constructor(expected = 0) {
+    this.f64 = new Float64Array(STRIDE * Math.max(1024, Math.ceil(expected)));
+    this.i32 = new Int32Array(this.f64.buffer);
+  }
 
   add(user: number, kind: number, item: number, at: number, weight: number, visit: number): void {
     if (STRIDE * (this.size + 1) > this.f64.length) {
