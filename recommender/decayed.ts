@@ -1,22 +1,54 @@
-// Scores that decay with a half-life, kept in parallel typed arrays and updated in place: one per item (its
+// Scores that decay with a half-life, kept in typed arrays and updated in place: one per item (its
 // popularity), or one per slot of a pool (a shopper's affinity to a product). No object per value, so no
-// garbage per event and little for the collector to trace.
+// garbage per event and little for the collector to trace. Scores updated together (an item's popularity
+// and its two trending rates) can share one array, each item's in one cache line.
 
 const DAY_MS = 86_400_000;
 
+/** The array behind one or more DecayedScores: per slot, `stride` doubles, a (score, time) pair per lane. */
+class Lanes {
+  data: Float64Array<ArrayBuffer>;
+  readonly stride: number;
+
+  constructor(lanes: number, capacity: number) {
+    // A power of two, so that a slot never straddles two cache lines.
+    this.stride = 2 << Math.ceil(Math.log2(lanes));
+    this.data = unused(this.stride * capacity);
+  }
+
+  get capacity(): number {
+    return this.data.length / this.stride;
+  }
+
+  ensure(n: number): void {
+    if (n > this.capacity) this.resize(Math.max(n, Math.ceil(this.capacity * 1.5) + 16));
+  }
+
+  resize(capacity: number): void {
+    const data = unused(this.stride * capacity);
+    data.set(this.data.subarray(0, this.stride * capacity));
+    this.data = data;
+  }
+}
+
 export class DecayedScores {
-  /** Slot i's score at 2i and the time it was last added to at 2i + 1 (NaN if never): one cache line for both. */
-  private _data: Float64Array;
+  /** Slot i's score at stride * i + lane and the time it was last added to right after (NaN if never). */
+  private readonly _lanes: Lanes;
+  private readonly _offset: number;
   private _size = 0;
   /** Decay per millisecond: a score is multiplied by e^(-rate x elapsed). */
   private readonly _rate: number;
 
-  constructor(
-    halfLifeDays: number,
-    capacity = 64,
-  ) {
+  constructor(halfLifeDays: number, capacity = 64, lanes?: Lanes, offset = 0) {
     this._rate = Math.LN2 / (halfLifeDays * DAY_MS);
-    this._data = unused(capacity);
+    this._lanes = lanes ?? new Lanes(1, capacity);
+    this._offset = offset;
+  }
+
+  /** Scores for the same slots with these half-lives, in one array: a slot's are in one cache line. */
+  static together(halfLivesDays: readonly number[], capacity = 64): DecayedScores[] {
+    const lanes = new Lanes(halfLivesDays.length, capacity);
+    return halfLivesDays.map((days, i) => new DecayedScores(days, capacity, lanes, 2 * i));
   }
 
   /** Slots handed out by allocate(), or the highest index used plus one. */
@@ -26,76 +58,70 @@ export class DecayedScores {
 
   /** A fresh slot (for pools). */
   allocate(): number {
-    this._ensure(this._size + 1);
+    this._lanes.ensure(this._size + 1);
     return this._size++;
   }
 
   has(i: number): boolean {
-    return 2 * i < this._data.length && !Number.isNaN(this._data[2 * i + 1]);
+    const { data, stride } = this._lanes;
+    return stride * i < data.length && !Number.isNaN(data[stride * i + this._offset + 1]);
   }
 
   /** Adds `weight` at time `at`; an event older than the latest one is decayed to the latest time instead. */
   add(i: number, weight: number, at: number): void {
-    if (2 * i >= this._data.length) this._ensure(i + 1);
+    const lanes = this._lanes;
+    if (lanes.stride * i >= lanes.data.length) lanes.ensure(i + 1);
     if (i >= this._size) this._size = i + 1;
-    const data = this._data;
-    const last = data[2 * i + 1];
+    const data = lanes.data;
+    const o = lanes.stride * i + this._offset;
+    const last = data[o + 1];
     if (Number.isNaN(last)) {
-      data[2 * i] = weight;
-      data[2 * i + 1] = at;
+      data[o] = weight;
+      data[o + 1] = at;
     } else if (at >= last) {
-      data[2 * i] = data[2 * i] * Math.exp((last - at) * this._rate) + weight;
-      data[2 * i + 1] = at;
+      data[o] = data[o] * Math.exp((last - at) * this._rate) + weight;
+      data[o + 1] = at;
     } else {
-      data[2 * i] += weight * Math.exp((at - last) * this._rate);
+      data[o] += weight * Math.exp((at - last) * this._rate);
     }
   }
 
   /** The score at time `now` (0 for an unused index). */
   value(i: number, now: number): number {
     if (!this.has(i)) return 0;
-    return this._data[2 * i] * Math.exp((this._data[2 * i + 1] - now) * this._rate);
+    const o = this._lanes.stride * i + this._offset;
+    const data = this._lanes.data;
+    return data[o] * Math.exp((data[o + 1] - now) * this._rate);
   }
 
   /** When the score was last added to (NaN for an unused index). */
   at(i: number): number {
-    return 2 * i < this._data.length ? this._data[2 * i + 1] : Number.NaN;
+    const { data, stride } = this._lanes;
+    return stride * i < data.length ? data[stride * i + this._offset + 1] : Number.NaN;
   }
 
   /** Moves slot `from`'s score into slot `into`, as if its events had been added there. */
   merge(from: number, into: number): void {
     if (!this.has(from)) return;
-    const at = Math.max(this._data[2 * from + 1], this.has(into) ? this._data[2 * into + 1] : -Infinity);
+    const at = Math.max(this.at(from), this.has(into) ? this.at(into) : -Infinity);
     const total = this.value(from, at) + this.value(into, at);
-    this._data[2 * into] = total;
-    this._data[2 * into + 1] = at;
+    const o = this._lanes.stride * into + this._offset;
+    this._lanes.data[o] = total;
+    this._lanes.data[o + 1] = at;
   }
 
   /** Makes room for `capacity` slots at once. */
   reserve(capacity: number): void {
-    if (2 * capacity > this._data.length) this._resize(capacity);
+    if (capacity > this._lanes.capacity) this._lanes.resize(capacity);
   }
 
-  /** Gives back the room kept for growth. */
+  /** Gives back the room kept for growth (scores sharing the array keep theirs). */
   trim(): void {
-    this._resize(this._size);
-  }
-
-  private _ensure(n: number): void {
-    if (2 * n <= this._data.length) return;
-    this._resize(Math.max(n, Math.ceil((this._data.length / 2) * 1.5) + 16));
-  }
-
-  private _resize(capacity: number): void {
-    const data = unused(capacity);
-    data.set(this._data.subarray(0, 2 * capacity));
-    this._data = data;
+    if (this._lanes.stride === 2) this._lanes.resize(this._size);
   }
 }
 
-/** Room for `capacity` slots, none used. */
-function unused(capacity: number): Float64Array {
-  const data = new Float64Array(2 * capacity);
-  for (let i = 1; i < data.length; i += 2) data[i] = Number.NaN;
-  return data;
+/** Room for scores not yet used: NaN times (and scores, never read before they are set). */
+function unused(length: number): Float64Array<ArrayBuffer> {
+  return new Float64Array(length).fill(Number.NaN);
 }

@@ -94,9 +94,8 @@ export class InteractionModel {
   constructor(options: Partial<InteractionOptions> = {}) {
     this.options = { ...DEFAULT_INTERACTION_OPTIONS, ...options, weights: { ...DEFAULT_INTERACTION_OPTIONS.weights, ...options.weights } };
     this._shoppers = new ShopperItems(this.options.halfLifeDays);
-    this._popularity = new DecayedScores(this.options.halfLifeDays);
-    this._recent = new DecayedScores(this.options.trendingRecentHours / 24);
-    this._baseline = new DecayedScores(this.options.trendingBaselineDays);
+    // An item's popularity and trending rates change together: one cache line for the three.
+    [this._popularity, this._recent, this._baseline] = DecayedScores.together([this.options.halfLifeDays, this.options.trendingRecentHours / 24, this.options.trendingBaselineDays]);
   }
 
   get interactions(): number {
