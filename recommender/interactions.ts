@@ -72,6 +72,8 @@ export class InteractionModel {
     stamp: Int32Array<ArrayBuffer>;
     entryOf: Int32Array<ArrayBuffer>;
     turn: number;
+    /** Some shopper was played before the end (their visits' views may not be side by side). */
+    playedInParts: boolean;
   } | null = null;
   /** What each shopper did with each product: affinity, orders, cart, views. */
   private readonly _shoppers: ShopperItems;
@@ -119,6 +121,7 @@ export class InteractionModel {
       stamp: new Int32Array(0),
       entryOf: new Int32Array(0),
       turn: 0,
+      playedInParts: false,
     };
   }
 
@@ -168,18 +171,7 @@ export class InteractionModel {
     this._bulk = null;
     const started = performance.now();
     this._bought = CooccurrenceMatrix.build(bulk.orders);
-    // Each visit's products together: a counting sort of the first views by visit number.
-    const start = new Int32Array(this._visitCount + 1);
-    for (let i = 0; i < bulk.views; i++) start[bulk.visitViews[i] + 1]++;
-    for (let v = 0; v < this._visitCount; v++) start[v + 1] += start[v];
-    const byVisit = new Int32Array(bulk.views);
-    for (let i = 0; i < bulk.views; i++) byVisit[start[bulk.visitViews[i]]++] = bulk.viewedItems[i];
-    const visits = new Groups();
-    for (let v = 0, i = 0; v < this._visitCount; v++) {
-      for (; i < start[v]; i++) visits.add(byVisit[i]);
-      visits.close();
-    }
-    this._viewed = CooccurrenceMatrix.build(visits);
+    this._viewed = CooccurrenceMatrix.build(this._visitGroups(bulk));
     const histories = new Groups();
     for (let user = 0; user < this._users.size; user++) {
       for (let e = this._shoppers.first(user); e !== NONE; e = this._shoppers.next(e)) histories.add(this._shoppers.item(e));
@@ -188,6 +180,34 @@ export class InteractionModel {
     this._shared = CooccurrenceMatrix.build(histories);
     this._shoppers.trim();
     return { shoppersMs: started - playing, ms: performance.now() - started, bytes: this._bought.bytes + this._viewed.bytes + this._shared.bytes };
+  }
+
+  /**
+   * Each visit's products, from the first views of a product in a visit as the shoppers were played. A shopper's
+   * visits only move forward, so played whole each visit's views are side by side; if some shopper was played
+   * in parts (a read or an alias during the load) they are brought together by a counting sort on the visit.
+   */
+  private _visitGroups(bulk: NonNullable<InteractionModel['_bulk']>): Groups {
+    const { visitViews, viewedItems, views } = bulk;
+    const visits = new Groups();
+    if (!bulk.playedInParts) {
+      for (let i = 0; i < views; i++) {
+        if (i > 0 && visitViews[i] !== visitViews[i - 1]) visits.close();
+        visits.add(viewedItems[i]);
+      }
+      visits.close();
+      return visits;
+    }
+    const start = new Int32Array(this._visitCount + 1);
+    for (let i = 0; i < views; i++) start[visitViews[i] + 1]++;
+    for (let v = 0; v < this._visitCount; v++) start[v + 1] += start[v];
+    const byVisit = new Int32Array(views);
+    for (let i = 0; i < views; i++) byVisit[start[visitViews[i]]++] = viewedItems[i];
+    for (let v = 0, i = 0; v < this._visitCount; v++) {
+      for (; i < start[v]; i++) visits.add(byVisit[i]);
+      visits.close();
+    }
+    return visits;
   }
 
   get itemCount(): number {
@@ -449,6 +469,7 @@ export class InteractionModel {
     if (!this._bulk) return;
     const { taken, count } = this._bulk.log.take(user);
     if (count === 0) return;
+    this._bulk.playedInParts = true;
     this._playShopper(user, this._bulk.log, taken, 0, count);
     this._shoppers.settle();
   }

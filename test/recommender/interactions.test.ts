@@ -166,6 +166,18 @@ describe('bulk loading', () => {
     expect(bulk.alsoBought('i1', { limit: 10 })).toEqual(live.alsoBought('i1', { limit: 10 }));
   });
 
+  it('keeps a visit whole when its shopper was read in the middle of it', () => {
+    const m = new InteractionModel();
+    m.beginBulk();
+    m.view('w', 'x', T0);
+    m.view('u', 'a', T0 + MIN);
+    expect(m.history('u')).toEqual(['a']); // plays u's first view now
+    m.view('u', 'b', T0 + 2 * MIN);
+    m.endBulk();
+    expect(m.alsoViewed('a', { limit: 5, measure: 'count' })).toEqual([{ id: 'b', score: 1 }]);
+    expect(m.alsoViewed('x', { limit: 5 })).toEqual([]);
+  });
+
   // Live, an alias pairs the two histories' products as it moves them (an item both had is counted twice); in
   // bulk the histories are counted once, whole, at the end: for-you is compared on the script without aliases.
   it.each([true, false])('gives every shopper the same state as live updates, with carts, removals, ratings, reads (and aliases: %s)', async (aliases) => {
@@ -215,6 +227,10 @@ describe('bulk loading', () => {
     for (const user of users) {
       expect(state(bulk, user)).toEqual(state(live, user));
       if (!aliases) expect(bulk.forYou(user, { limit: 10 })).toEqual(live.forYou(user, { limit: 10 }));
+    }
+    for (let i = 0; i < 60; i++) {
+      expect(bulk.alsoViewed(`i${i}`, { limit: 10 })).toEqual(live.alsoViewed(`i${i}`, { limit: 10 }));
+      expect(bulk.alsoBought(`i${i}`, { limit: 10 })).toEqual(live.alsoBought(`i${i}`, { limit: 10 }));
     }
     expect(users.some((u) => bulk.cart(u).size > 0)).toBe(true);
     expect(bulk.popular({ limit: 20 })).toEqual(live.popular({ limit: 20 }));
