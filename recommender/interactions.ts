@@ -77,9 +77,8 @@ export class InteractionModel {
   } | null = null;
   /** What each shopper did with each product: affinity, orders, cart, views. */
   private readonly _shoppers: ShopperItems;
-  /** Per shopper: the current visit's number (NONE before the first), when it was last active, its key. */
-  private _visitNo = new Int32Array(0);
-  private _visitAt = new Float64Array(0);
+  /** Per shopper: at 2u the current visit's number (NONE before the first), at 2u + 1 when it was last active; its key. */
+  private _visits = new Float64Array(0);
   private readonly _visitKey: (string | undefined)[] = [];
   private _visitCount = 0;
   private readonly _popularity: DecayedScores;
@@ -364,12 +363,13 @@ export class InteractionModel {
       if (!this._bulk) for (const other of intoOnly) this._shared.pair(item, other);
     });
     this._ensureShopper(into);
-    if (this._visitNo[into] === NONE) {
-      this._visitNo[into] = this._visitNo[from];
-      this._visitAt[into] = this._visitAt[from];
+    const visits = this._visits;
+    if (visits[2 * into] === NONE) {
+      visits[2 * into] = visits[2 * from];
+      visits[2 * into + 1] = visits[2 * from + 1];
       this._visitKey[into] = this._visitKey[from];
     }
-    this._visitNo[from] = NONE;
+    visits[2 * from] = NONE;
     this._visitKey[from] = undefined;
   }
 
@@ -536,26 +536,27 @@ export class InteractionModel {
   private _visitOf(user: number, at: number, key: string | undefined): number {
     this._ensureShopper(user);
     const gap = this.options.visitGapMinutes * 60_000;
-    const visit = this._visitNo[user];
+    const visits = this._visits;
+    const visit = visits[2 * user];
     const known = this._visitKey[user];
-    const sameVisit = visit !== NONE && (key !== undefined && known !== undefined ? key === known : Math.abs(at - this._visitAt[user]) <= gap);
+    const sameVisit = visit !== NONE && (key !== undefined && known !== undefined ? key === known : Math.abs(at - visits[2 * user + 1]) <= gap);
     if (!sameVisit) {
-      this._visitNo[user] = this._visitCount++;
-      this._visitAt[user] = at;
+      visits[2 * user] = this._visitCount++;
+      visits[2 * user + 1] = at;
       if (key !== undefined || known !== undefined) this._visitKey[user] = key;
-    } else if (at > this._visitAt[user]) this._visitAt[user] = at;
-    return this._visitNo[user];
+      return visits[2 * user];
+    }
+    if (at > visits[2 * user + 1]) visits[2 * user + 1] = at;
+    return visit;
   }
 
   private _ensureShopper(user: number): void {
-    if (user < this._visitNo.length) return;
-    const n = Math.max(user + 1, Math.ceil(this._visitNo.length * 1.5) + 64);
-    const visitNo = new Int32Array(n).fill(NONE);
-    visitNo.set(this._visitNo);
-    const visitAt = new Float64Array(n);
-    visitAt.set(this._visitAt);
-    this._visitNo = visitNo;
-    this._visitAt = visitAt;
+    if (2 * user < this._visits.length) return;
+    const n = Math.max(user + 1, Math.ceil((this._visits.length / 2) * 1.5) + 64);
+    const visits = new Float64Array(2 * n);
+    for (let i = this._visits.length; i < visits.length; i += 2) visits[i] = NONE;
+    visits.set(this._visits);
+    this._visits = visits;
   }
 
   private _similar(matrix: CooccurrenceMatrix, itemId: string, query: QueryOptions): Recommendation[] {
