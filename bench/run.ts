@@ -14,8 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
-import { demoCatalog } from '../examples/catalog';
-import { paced } from './paced';
+import { READS, pacedProcess, type PacedResult } from './paced';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const DURATION = Number(process.env.BENCH_SECONDS ?? 8);
@@ -206,13 +205,9 @@ async function ingest() {
 
 async function recommendations() {
   const server = await start('patron', '--simulate');
-  const ids = demoCatalog().map((p) => p.id);
+  const pathOf = READS.demo();
   let i = 0;
-  const next = () => {
-    i++;
-    const strategy = ['also-bought', 'also-viewed', 'for-you', 'popular'][i % 4];
-    return `/v1/recommendations?strategy=${strategy}&item=${ids[(i * 7) % ids.length]}&anonymousId=sim-1-${i % 400}&limit=8&writeKey=pk_bench`;
-  };
+  const next = () => pathOf(i++);
   const measure = (overallRate?: number) =>
     autocannon({
       url: server.url,
@@ -224,7 +219,7 @@ async function recommendations() {
   try {
     await measure(); // warm-up
     await timings(server);
-    const load = await paced(server.url, { rate: 1000, seconds: DURATION, path: next });
+    const load = await pacedProcess(server.url, { rate: 1000, seconds: DURATION, reads: 'demo', from: i });
     const handling = await timings(server);
     const flat = await measure();
     console.log('\nGET /v1/recommendations, demo history loaded (200 products, ~30,000 events), 4 strategies in turn:');
@@ -250,28 +245,30 @@ interface Timings {
 /** What the server measured itself since the last call: request handling and its GC pauses. */
 const timings = async (server: Server) => (await (await fetch(`${server.url}/__timings`)).json()) as Timings;
 
-const pacedLine = (load: Awaited<ReturnType<typeof paced>>, s: Timings) =>
-  `client p50 ${load.p50.toFixed(2)} ms, p99 ${load.p99.toFixed(2)} ms, max ${load.max.toFixed(1)} ms (open loop, from when each request was due); ` +
+const pacedLine = (load: PacedResult, s: Timings) =>
+  `client p50 ${load.p50.toFixed(2)} ms, p99 ${load.p99.toFixed(2)} ms, max ${load.max.toFixed(1)} ms (open loop: from when sent, or from when due for a request that waited for a connection); ` +
   `server handling p50 ${s.p50.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms; GC ${s.gc.count} pauses, ${s.gc.totalMs.toFixed(0)} ms in all, longest ${s.gc.maxMs.toFixed(1)} ms; errors ${load.errors}`;
 
 /** Serving at the scale issue 4 names: 50,000 products, 1,000,000 interactions, 1,000 requests a second. */
 async function recommendationsAtScale() {
   const server = await start('patron', '--scale');
-  let i = 0;
-  const next = () => {
-    i++;
-    const strategy = ['also-bought', 'also-viewed', 'for-you', 'popular'][i % 4];
-    return `/v1/recommendations?strategy=${strategy}&item=i${(i * 7919) % 50_000}&anonymousId=u${(i * 104_729) % 100_000}&limit=8&writeKey=pk_bench`;
-  };
   try {
-    await paced(server.url, { rate: 1000, seconds: DURATION, path: next }); // warm-up
+    await pacedProcess(server.url, { rate: 1000, seconds: DURATION, reads: 'scale' }); // warm-up
     await timings(server);
-    const load = await paced(server.url, { rate: 1000, seconds: DURATION, path: next });
+    const load = await pacedProcess(server.url, { rate: 1000, seconds: DURATION, reads: 'scale', from: 1000 * DURATION });
     const handling = await timings(server);
     console.log('\nGET /v1/recommendations at scale (50,000 products, 1,000,000 interactions), 1,000 req/s, 4 strategies in turn:');
     console.log(`  ${pacedLine(load, handling)}`);
   } finally {
     stop(server);
+  }
+  // What this machine adds by itself: the same load on a server that answers every GET with a constant.
+  const floor = await start('http');
+  try {
+    const load = await pacedProcess(floor.url, { rate: 1000, seconds: DURATION, reads: 'scale' });
+    console.log(`  the floor, bare node:http answering {} under the same load: client p50 ${load.p50.toFixed(2)} ms, p99 ${load.p99.toFixed(2)} ms, max ${load.max.toFixed(1)} ms`);
+  } finally {
+    stop(floor);
   }
 }
 

@@ -89,9 +89,10 @@ async function main() {
     });
     port = await listen(http.createServer(app));
   } else if (kind === 'http') {
-    // The floor: Node's http module running JSON.parse and nothing else.
+    // The floor: Node's http module running JSON.parse and nothing else (and a constant for a GET).
     port = await listen(
       http.createServer((req, res) => {
+        if (req.method === 'GET') return void res.writeHead(200, { 'content-type': 'application/json', 'content-length': 2 }).end('{}');
         const chunks: Buffer[] = [];
         req.on('data', (c: Buffer) => chunks.push(c));
         req.on('end', () => {
