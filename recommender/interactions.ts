@@ -7,7 +7,7 @@ import { DecayedScores } from './decayed';
 import { IdIndex } from './ids';
 import { ScoreBoard } from './scoreboard';
 import { IN_CART, ShopperItems, VIEWED } from './shopper-items';
-import { BOUGHT, CART_ADD, CART_CLEAR, CART_REMOVE, PlayedRecords, RATED, ShopperLog, VIEW } from './shopper-log';
+import { BOUGHT, CART_ADD, CART_CLEAR, CART_REMOVE, RATED, ShopperLog, VIEW } from './shopper-log';
 
 const NONE = -1;
 
@@ -475,11 +475,11 @@ export class InteractionModel {
   }
 
   /**
-   * Plays the shopper's logged interactions (log records taken[from..to), or played records from..to, oldest
+   * Plays the shopper's logged interactions (records taken[from..to) of the log, or its records from..to, oldest
    * first) into their entries, with the same effect as each had live: the shopper's products found through
    * bulk.entryOf, new entries appended for settle() to hash.
    */
-  private _playShopper(user: number, log: ShopperLog | PlayedRecords, taken: Int32Array | null, from: number, to: number): void {
+  private _playShopper(user: number, log: ShopperLog, taken: Int32Array | null, from: number, to: number): void {
     const bulk = this._bulk!;
     const shoppers = this._shoppers;
     if (bulk.stamp.length < this._items.size) {

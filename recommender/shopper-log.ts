@@ -1,7 +1,8 @@
 // What shoppers did during a bulk load (a full rebuild), written down in arrival order, each record pointing
-// back to the same shopper's previous one, to be played into ShopperItems one shopper at a time at the end. Played that way, a shopper's products are
-// found in a small array indexed by product instead of the hash of every (shopper, product) pair, whose lookups
-// miss the cache on nearly every event, and each shopper's entries are made side by side.
+// back to the same shopper's previous one, to be played into ShopperItems one shopper at a time at the end.
+// Played that way, a shopper's products are found in a small array indexed by product instead of the hash of
+// every (shopper, product) pair, whose lookups miss the cache on nearly every event, and each shopper's entries
+// are made side by side.
 
 const NONE = -1;
 
@@ -85,11 +86,11 @@ export class ShopperLog {
   }
 
   /**
-   * Every record not yet played, by shopper: shopper u's are played[start[u]..start[u + 1]), oldest first. A
-   * counting sort whose writes do not wait on each other, so that playing the records reads them in order
-   * (following each shopper's links instead would wait on every read). The log is empty afterwards.
+   * Every record not yet played, by shopper: a log whose records start[u]..start[u + 1] are shopper u's, oldest
+   * first. A counting sort whose writes do not wait on each other, so that playing the records reads them in
+   * order (following each shopper's links instead would wait on every read). This log is empty afterwards.
    */
-  takeAll(users: number): { played: PlayedRecords; start: Int32Array } {
+  takeAll(users: number): { played: ShopperLog; start: Int32Array } {
     const i32 = this.i32;
     const start = new Int32Array(users + 1);
     for (let r = 0; r < this.size; r++) {
@@ -97,17 +98,19 @@ export class ShopperLog {
       if (user !== NONE) start[user + 1]++;
     }
     for (let u = 0; u < users; u++) start[u + 1] += start[u];
-    const played = new PlayedRecords(start[users]);
+    const played = new ShopperLog(start[users]);
+    played.size = start[users];
     const out = played.f64;
     const fill = start.slice(0, users);
     for (let r = 0; r < this.size; r++) {
       const user = i32[2 * STRIDE * r + 7];
       if (user === NONE) continue;
-      const to = PLAYED_STRIDE * fill[user]++;
+      const to = STRIDE * fill[user]++;
       const from = STRIDE * r;
       out[to] = this.f64[from];
       out[to + 1] = this.f64[from + 1];
       out[to + 2] = this.f64[from + 2];
+      out[to + 3] = this.f64[from + 3];
     }
     this.f64 = new Float64Array(0);
     this.i32 = new Int32Array(0);
@@ -136,39 +139,5 @@ export class ShopperLog {
 
   weight(r: number): number {
     return this.f64[STRIDE * r + 1];
-  }
-}
-
-const PLAYED_STRIDE = 3;
-
-/** Records in the order they are played, without the links: time, weight, product, visit or kind (24 bytes). */
-export class PlayedRecords {
-  readonly f64: Float64Array<ArrayBuffer>;
-  readonly i32: Int32Array<ArrayBuffer>;
-
-  constructor(size: number) {
-    this.f64 = new Float64Array(PLAYED_STRIDE * size);
-    this.i32 = new Int32Array(this.f64.buffer);
-  }
-
-  kind(r: number): number {
-    const v = this.i32[2 * PLAYED_STRIDE * r + 5];
-    return v >= 0 ? VIEW : -1 - v;
-  }
-
-  item(r: number): number {
-    return this.i32[2 * PLAYED_STRIDE * r + 4];
-  }
-
-  visit(r: number): number {
-    return this.i32[2 * PLAYED_STRIDE * r + 5];
-  }
-
-  at(r: number): number {
-    return this.f64[PLAYED_STRIDE * r];
-  }
-
-  weight(r: number): number {
-    return this.f64[PLAYED_STRIDE * r + 1];
   }
 }
