@@ -34,9 +34,17 @@ export class ShopperLog {
   /** A shopper's records, oldest first, as take() hands them over. */
   private _taken = new Int32Array(64);
 
-  /** `expected`: about how many records will come (room made at once, not grown and copied on the way). */
+  /**
+   * `expected`: about how many records will come, room made at once rather than grown and copied on the way
+   * (room never written costs no memory; if so much cannot even be reserved, the log grows as records come).
+   */
   constructor(expected = 0) {
-    this.f64 = new Float64Array(STRIDE * Math.max(1024, Math.ceil(expected)));
+    const records = Math.max(1024, Math.ceil(expected));
+    try {
+      this.f64 = new Float64Array(STRIDE * records);
+    } catch {
+      this.f64 = new Float64Array(STRIDE * 1024);
+    }
     this.i32 = new Int32Array(this.f64.buffer);
   }
 

@@ -166,6 +166,18 @@ describe('bulk loading', () => {
     expect(bulk.alsoBought('i1', { limit: 10 })).toEqual(live.alsoBought('i1', { limit: 10 }));
   });
 
+  it('loads however many interactions it was told to expect, even more than memory could hold', () => {
+    for (const expected of [0, 3, 1e15]) {
+      const m = new InteractionModel();
+      m.beginBulk(expected);
+      for (let i = 0; i < 3000; i++) m.purchase(`u${i % 50}`, ['kettle', `p${i % 7}`], T0 + i * MIN);
+      m.endBulk();
+      expect(m.interactions).toBe(6000);
+      expect(m.purchased('u1')).toEqual(new Set(['kettle', 'p1', 'p3', 'p5', 'p0', 'p2', 'p4', 'p6']));
+      expect(m.alsoBought('kettle', { limit: 7 })).toHaveLength(7);
+    }
+  });
+
   it('keeps a visit whole when its shopper was read in the middle of it', () => {
     const m = new InteractionModel();
     m.beginBulk();
