@@ -476,11 +476,6 @@ class RowSorter {
       }
       return;
     }
-    // Beyond 2^44 items (not a shop) two digits would not cover the columns.
-    if (this._shift > 22) {
-      a.subarray(from, to).sort();
-      return;
-    }
     if (this._scratch.length < n) this._scratch = new Int32Array(Math.max(n, this._scratch.length * 2));
     const tmp = this._scratch;
     const shift = this._shift;

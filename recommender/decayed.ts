@@ -39,16 +39,17 @@ export class DecayedScores {
   /** Decay per millisecond: a score is multiplied by e^(-rate x elapsed). */
   private readonly _rate: number;
 
-  constructor(halfLifeDays: number, capacity = 64, lanes?: Lanes, offset = 0) {
+  /** `capacity`: slots to make room for at once; or the shared array and this score's place in each slot. */
+  constructor(halfLifeDays: number, capacity: number | { lanes: Lanes; offset: number } = 64) {
     this._rate = Math.LN2 / (halfLifeDays * DAY_MS);
-    this._lanes = lanes ?? new Lanes(1, capacity);
-    this._offset = offset;
+    this._lanes = typeof capacity === 'number' ? new Lanes(1, capacity) : capacity.lanes;
+    this._offset = typeof capacity === 'number' ? 0 : capacity.offset;
   }
 
   /** Scores for the same slots with these half-lives, in one array: a slot's are in one cache line. */
   static together(halfLivesDays: readonly number[], capacity = 64): DecayedScores[] {
     const lanes = new Lanes(halfLivesDays.length, capacity);
-    return halfLivesDays.map((days, i) => new DecayedScores(days, capacity, lanes, 2 * i));
+    return halfLivesDays.map((days, i) => new DecayedScores(days, { lanes, offset: 2 * i }));
   }
 
   /** Slots handed out by allocate(), or the highest index used plus one. */

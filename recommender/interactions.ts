@@ -274,8 +274,7 @@ export class InteractionModel {
       bulk.log.add(user, CART_CLEAR, NONE, at, 0, NONE);
     } else {
       this._bought.addGroup(items);
-      const shoppers = this._shoppers;
-      for (let e = shoppers.first(user); e !== NONE; e = shoppers.next(e)) shoppers.set(e, IN_CART, false);
+      this._shoppers.emptyCart(user);
     }
     for (const item of items.length > 1 ? new Set(items) : items) {
       this._trend(item, weight / this.options.weights.view, at);
@@ -499,7 +498,7 @@ export class InteractionModel {
       const r = taken ? taken[i] : i;
       const kind = log.kind(r);
       if (kind === CART_CLEAR) {
-        for (let e = shoppers.first(user); e !== NONE; e = shoppers.next(e)) shoppers.set(e, IN_CART, false);
+        shoppers.emptyCart(user);
         continue;
       }
       const item = log.item(r);

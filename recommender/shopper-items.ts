@@ -141,6 +141,11 @@ export class ShopperItems {
     this._visit[e] = visit;
   }
 
+  /** An order was placed: nothing of the shopper's is in the cart any more. */
+  emptyCart(user: number): void {
+    for (let e = this.first(user); e !== NONE; e = this._next[e]) this._flags[e] &= ~IN_CART;
+  }
+
   has(e: number, flag: number): boolean {
     return (this._flags[e] & flag) !== 0;
   }
