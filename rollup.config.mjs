@@ -21,13 +21,13 @@ export default [
     plugins: [ts({}, ['sdk/**/*.ts'])],
   },
   {
-    input: 'collector/segment-worker.ts',
+    input: 'collector/customers/refit-worker.ts',
     output: { file: 'dist/segment-worker.mjs', format: 'es' },
     external: [/^node:/, 'ml-kmeans'],
     plugins: [ts()],
   },
   {
-    input: 'collector/store/journal-worker.ts',
+    input: 'collector/store/sqlite/journal-worker.ts',
     output: { file: 'dist/journal-worker.mjs', format: 'es' },
     external: [/^node:/, 'better-sqlite3'],
     plugins: [ts()],

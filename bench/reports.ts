@@ -4,11 +4,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { exportChunks } from '../collector/export';
-import { openSqliteStore } from '../collector/store/sqlite';
-import type { EventQuery, StoredEvent } from '../collector/store/types';
+import { exportChunks } from '../collector/reports/export';
+import { openSqliteStore } from '../collector/store/sqlite/sqlite';
+import type { EventQuery } from '../collector/store/store';
+import type { StoredEvent } from '../collector/domain/stored-event';
 import { EventLog, random } from '../recommender';
-import { eventsFromLog, funnelFromLog, logEvent, retentionFromLog } from '../collector/event-reports';
+import { eventsFromLog, funnelFromLog, logEvent, retentionFromLog } from '../collector/reports/event-reports';
 
 const EVENTS = 1_000_000;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patron-reports-'));

@@ -8,32 +8,23 @@ import { fileURLToPath } from 'node:url';
 import express, { type Express } from 'express';
 import { STRATEGIES, type ProfileResponse, type PublicProfileField, type RecommendationResponse, type SegmentResponse, type Strategy } from '../sdk/wire';
 import { profileOf, registerCustomerRoutes } from './customers-api';
-import { sendCsv } from './csv';
-import { exportChunks } from './export';
-import { openApiDocument } from './openapi';
-import { createAuth, type Keys } from './auth';
-import { errorHandler, HttpError, invalid, notFound, toErrorResponse } from './errors';
-import { INGEST_PATHS, createIngestHandler, sendJson } from './ingest';
-import { DEFAULT_RATE_LIMITS, createRateLimiter, type RateLimits } from './rate-limit';
+import { sendCsv } from './http/csv';
+import { exportChunks } from './reports/export';
+import { openApiDocument } from './http/openapi';
+import { createAuth, type Keys } from './http/auth';
+import { errorHandler, HttpError, invalid, notFound, toErrorResponse } from './http/errors';
+import { INGEST_PATHS, createIngestHandler, sendJson } from './ingest/ingest';
+import { DEFAULT_RATE_LIMITS, createRateLimiter, type RateLimits } from './http/rate-limit';
 import { Personalizer, type PersonalizerOptions } from './personalizer';
-import {
-  LIMITS,
-  catalogUpsertSchema,
-  eventsQuerySchema,
-  exportQuerySchema,
-  funnelQuerySchema,
-  topProductsQuerySchema,
-  retentionQuerySchema,
-  quarantineQuerySchema,
-  recommendationQuerySchema,
-  segmentQuerySchema,
-  slotConfigSchema,
-  slotNameSchema,
-  slotReportQuerySchema,
-  type SlotConfig,
-} from './schemas';
-import { openSqliteStore } from './store/sqlite';
-import type { Store } from './store/types';
+import { LIMITS } from './domain/limits';
+import { catalogUpsertSchema } from './catalog/schemas';
+import { eventsQuerySchema, exportQuerySchema, funnelQuerySchema, topProductsQuerySchema, retentionQuerySchema } from './reports/schemas';
+import { quarantineQuerySchema } from './ingest/schemas';
+import { recommendationQuerySchema, slotReportQuerySchema } from './slots/schemas';
+import { segmentQuerySchema } from './customers/schemas';
+import { slotConfigSchema, slotNameSchema, type SlotConfig } from './domain/slot-config';
+import { openSqliteStore } from './store/sqlite/sqlite';
+import type { Store } from './store/store';
 
 export interface CollectorOptions {
   keys: Keys;

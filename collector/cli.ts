@@ -6,14 +6,14 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import { DEFAULT_DATABASE } from './app';
-import type { Keys, Role } from './auth';
-import { newKey } from './keys';
-import { exportChunks } from './export';
-import { CsvError, ordersFromCsv } from './orders-csv';
+import type { Keys, Role } from './http/auth';
+import { newKey } from './http/keys';
+import { exportChunks } from './reports/export';
+import { CsvError, ordersFromCsv } from './ingest/orders-csv';
 import { serve } from './server';
-import { openSqliteStore } from './store/sqlite';
-import { toStored } from './ingest';
-import type { ValidEvent } from './schemas';
+import { openSqliteStore } from './store/sqlite/sqlite';
+import { toStored } from './domain/stored-event';
+import type { ValidEvent } from './domain/event';
 
 const USAGE = `patron <command> [options]
 

@@ -5,10 +5,10 @@
 import type { Express, RequestHandler } from 'express';
 import { CHURN_TIERS, RFM_GROUPS, RFM_LABELS, type CustomerValue, type Segment } from '../recommender';
 import type { ProfileResponse, PublicProfileField } from '../sdk/wire';
-import { sendCsv } from './csv';
-import { invalid } from './errors';
+import { sendCsv } from './http/csv';
+import { invalid } from './http/errors';
 import type { Personalizer } from './personalizer';
-import { clvQuerySchema, customersQuerySchema, profileQuerySchema, segmentsQuerySchema } from './schemas';
+import { clvQuerySchema, customersQuerySchema, profileQuerySchema, segmentsQuerySchema } from './customers/schemas';
 
 /** GET /v1/profile: segment, RFM group and churn risk; raw figures only when made public. */
 export function profileOf(personalizer: Personalizer, raw: unknown, publicFields: readonly PublicProfileField[]): ProfileResponse {

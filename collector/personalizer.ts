@@ -27,10 +27,12 @@ import {
   type Similarity,
 } from '../recommender';
 import type { RecommendationResponse, SegmentInfo, Strategy } from '../sdk/wire';
-import { eventsFromLog, funnelFromLog, logEvent, retentionFromLog } from './event-reports';
-import { slotConfigSchema, type CatalogItem, type SlotConfig } from './schemas';
-import type { RefitJob } from './segment-worker';
-import type { AttributedOrder, EventQuery, EventQueryRow, FunnelQuery, RetentionQuery, RetentionRow, SlotStats, Store, StoredEvent, StoredValues } from './store/types';
+import { eventsFromLog, funnelFromLog, logEvent, retentionFromLog } from './reports/event-reports';
+import { slotConfigSchema, type SlotConfig } from './domain/slot-config';
+import { type CatalogItem } from './domain/catalog-item';
+import type { RefitJob } from './customers/refit-worker';
+import type { AttributedOrder, EventQuery, EventQueryRow, FunnelQuery, RetentionQuery, RetentionRow, SlotStats, Store, StoredValues } from './store/store';
+import type { StoredEvent } from './domain/stored-event';
 
 /** What a batch of new events adds to the slot reports. */
 export interface ReportDeltas {

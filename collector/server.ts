@@ -6,10 +6,10 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { createApp, DEFAULT_DATABASE, type CollectorOptions, type PatronApp } from './app';
-import type { Keys } from './auth';
-import { loadOrCreateKeys } from './keys';
-import { openSqliteStore } from './store/sqlite';
-import { DEFAULT_RATE_LIMITS, type Bucket, type RateLimits } from './rate-limit';
+import type { Keys } from './http/auth';
+import { loadOrCreateKeys } from './http/keys';
+import { openSqliteStore } from './store/sqlite/sqlite';
+import { DEFAULT_RATE_LIMITS, type Bucket, type RateLimits } from './http/rate-limit';
 import { PUBLIC_PROFILE_FIELDS, type PublicProfileField } from '../sdk/wire';
 
 export interface ServerConfig {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../collector/cli';
-import { ordersFromCsv, splitCsvLine } from '../../collector/orders-csv';
+import { ordersFromCsv, splitCsvLine } from '../../collector/ingest/orders-csv';
 import { KEYS, get, startCollector } from './helpers';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');

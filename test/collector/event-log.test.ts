@@ -7,8 +7,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Personalizer } from '../../collector/personalizer';
-import { openSqliteStore } from '../../collector/store/sqlite';
-import type { Store, StoredEvent } from '../../collector/store/types';
+import { openSqliteStore } from '../../collector/store/sqlite/sqlite';
+import type { Store } from '../../collector/store/store';
+import type { StoredEvent } from '../../collector/domain/stored-event';
 import { EventLog, random } from '../../recommender';
 
 const DAY = 86_400_000;

@@ -1,8 +1,8 @@
 // The fast check may only ever accept what zod accepts, and must store it exactly as zod's output would be.
 import { describe, expect, it } from 'vitest';
-import { fastValid } from '../../collector/fast-validate';
-import { toStored } from '../../collector/ingest';
-import { eventSchema } from '../../collector/schemas';
+import { fastValid } from '../../collector/ingest/fast-validate';
+import { toStored } from '../../collector/domain/stored-event';
+import { eventSchema } from '../../collector/domain/event';
 import { corpus } from './fuzz';
 
 describe('fastValid', () => {

@@ -6,10 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Journal, readRecords, segmentsIn } from '../../collector/store/journal';
-import { KeySet } from '../../collector/store/key-set';
-import { openSqliteStore } from '../../collector/store/sqlite';
-import type { StoredEvent } from '../../collector/store/types';
+import { Journal, readRecords, segmentsIn } from '../../collector/store/sqlite/journal';
+import { KeySet } from '../../collector/store/sqlite/key-set';
+import { openSqliteStore } from '../../collector/store/sqlite/sqlite';
+import type { StoredEvent } from '../../collector/domain/stored-event';
 import { post, startCollector, viewed, type Running } from './helpers';
 
 const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'patron-journal-'));

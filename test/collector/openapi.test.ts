@@ -1,7 +1,7 @@
 // GET /v1/openapi.json: generated from the zod schemas, covering every route the collector serves.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INGEST_PATHS } from '../../collector/ingest';
+import { INGEST_PATHS } from '../../collector/ingest/ingest';
 import { startCollector, type Running } from './helpers';
 
 let c: Running;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenBuckets } from '../../collector/rate-limit';
+import { TokenBuckets } from '../../collector/http/rate-limit';
 import { KEYS, get, post, startCollector, viewed, type Running } from './helpers';
 
 describe('TokenBuckets', () => {

@@ -1,10 +1,10 @@
 // The journal's worker reads rows straight from the request body's text; they must be the rows JSON.parse
 // and toStored would have made, for every event ingest lets through its fast path.
 import { describe, expect, it } from 'vitest';
-import { fastValid } from '../../collector/fast-validate';
-import { toStored } from '../../collector/stored-event';
-import { rowOfEvent } from '../../collector/store/journal-apply';
-import { rowsFromBody } from '../../collector/store/raw-rows';
+import { fastValid } from '../../collector/ingest/fast-validate';
+import { toStored } from '../../collector/domain/stored-event';
+import { rowOfEvent } from '../../collector/store/sqlite/journal-apply';
+import { rowsFromBody } from '../../collector/store/sqlite/raw-rows';
 import { random } from '../../recommender';
 import { corpus } from './fuzz';
 

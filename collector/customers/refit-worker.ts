@@ -2,7 +2,7 @@
 // refresh never blocks a request.
 
 import { parentPort } from 'node:worker_threads';
-import { fitSegments, valueCustomers, type BuyerHistory, type FeatureTable, type SegmentOptions, type ValueOptions } from '../recommender';
+import { fitSegments, valueCustomers, type BuyerHistory, type FeatureTable, type SegmentOptions, type ValueOptions } from '../../recommender';
 
 export interface RefitJob {
   id: number;

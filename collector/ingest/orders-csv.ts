@@ -2,8 +2,9 @@
 // collector stores (to bootstrap CLV and recommendations). Every row is checked; an order with a bad row is
 // rejected whole, so nothing is half-written, and each rejection names its line and reason.
 
-import type { WireEvent } from '../sdk/wire';
-import { eventSchema, issuesOf } from './schemas';
+import type { WireEvent } from '../../sdk/wire';
+import { eventSchema } from '../domain/event';
+import { issuesOf } from '../http/errors';
 
 export const REQUIRED_COLUMNS = ['order_id', 'customer_id', 'date', 'product_id', 'quantity', 'price'] as const;
 

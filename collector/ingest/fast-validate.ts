@@ -1,9 +1,9 @@
-// A fast, conservative check of an event: true only where the zod schema (schemas.ts) would accept the event
+// A fast, conservative check of an event: true only where the zod schema (domain/event.ts) would accept the event
 // unchanged. Anything else, including everything unusual, goes to zod, which stays the judge and writes the
 // error messages. zod costs about 8 µs an event; this about half a microsecond. test/collector/fast-validate
 // holds the two together on a fuzzed corpus.
 
-import { LIMITS } from './schemas';
+import { LIMITS } from '../domain/limits';
 
 type Obj = Record<string, unknown>;
 

@@ -4,11 +4,12 @@
 // exactly once whatever happens between two calls.
 
 import type Database from 'better-sqlite3';
-import type { EventType } from '../../sdk/wire';
-import { singleEventOf, toStored, withImpliedType } from '../stored-event';
+import type { EventType } from '../../../sdk/wire';
+import { singleEventOf, toStored, withImpliedType } from '../../domain/stored-event';
 import { rowsFromBody, type EventRow } from './raw-rows';
-import type { ValidEvent } from '../schemas';
-import type { AttributedOrder, QuarantinedEvent, SlotStats, StoredEvent } from './types';
+import type { ValidEvent } from '../../domain/event';
+import type { AttributedOrder, SlotStats } from '../store';
+import type { QuarantinedEvent, StoredEvent } from '../../domain/stored-event';
 
 /** What ingest journals. Short keys: a header is written with every request. */
 export type JournalHeader =

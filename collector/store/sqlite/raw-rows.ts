@@ -5,7 +5,7 @@
 // plain shapes fastValid admits); for anything it does not expect it answers null, and the caller falls back
 // to JSON.parse and toStored, whose rows these must equal (test/collector/raw-rows.test.ts).
 
-import type { EventType } from '../../sdk/wire';
+import type { EventType } from '../../../sdk/wire';
 
 /** A row of the events table, in its column order from message_id to traits. */
 export type EventRow = [

@@ -3,25 +3,13 @@
 
 import { z } from 'zod';
 import type { Role } from './auth';
-import {
-  batchSchema,
-  clvQuerySchema,
-  catalogUpsertSchema,
-  customersQuerySchema,
-  eventSchema,
-  eventsQuerySchema,
-  exportQuerySchema,
-  funnelQuerySchema,
-  profileQuerySchema,
-  quarantineQuerySchema,
-  recommendationQuerySchema,
-  retentionQuerySchema,
-  segmentQuerySchema,
-  segmentsQuerySchema,
-  slotConfigSchema,
-  slotReportQuerySchema,
-  topProductsQuerySchema,
-} from './schemas';
+import { batchSchema, quarantineQuerySchema } from '../ingest/schemas';
+import { clvQuerySchema, customersQuerySchema, profileQuerySchema, segmentQuerySchema, segmentsQuerySchema } from '../customers/schemas';
+import { catalogUpsertSchema } from '../catalog/schemas';
+import { eventSchema } from '../domain/event';
+import { eventsQuerySchema, exportQuerySchema, funnelQuerySchema, retentionQuerySchema, topProductsQuerySchema } from '../reports/schemas';
+import { recommendationQuerySchema, slotReportQuerySchema } from '../slots/schemas';
+import { slotConfigSchema } from '../domain/slot-config';
 
 interface Endpoint {
   method: 'get' | 'post' | 'put' | 'delete';

@@ -3,13 +3,17 @@
 // Express's per-request work) while the Express routes call the very same function.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { BatchResponse, EventType, Issue, RejectedEvent } from '../sdk/wire';
-import { HttpError, invalid, toErrorResponse } from './errors';
+import type { BatchResponse, EventType, Issue, RejectedEvent } from '../../sdk/wire';
+import { HttpError, invalid, toErrorResponse } from '../http/errors';
 import { fastValid } from './fast-validate';
-import type { Personalizer } from './personalizer';
-import { LIMITS, batchSchema, eventSchema, issuesOf, type ValidEvent } from './schemas';
-import type { QuarantinedEvent, Store, StoredEvent } from './store/types';
-import { isRecord, singleEventOf, toStored, withImpliedType } from './stored-event';
+import type { Personalizer } from '../personalizer';
+import { LIMITS } from '../domain/limits';
+import { batchSchema } from './schemas';
+import { eventSchema, type ValidEvent } from '../domain/event';
+import { issuesOf } from '../http/errors';
+import type { QuarantinedEvent, StoredEvent } from '../domain/stored-event';
+import type { Store } from '../store/store';
+import { isRecord, singleEventOf, toStored, withImpliedType } from '../domain/stored-event';
 
 export { toStored };
 

@@ -15,12 +15,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import type { CatalogItem, SlotConfig } from '../schemas';
+import type { CatalogItem } from '../../domain/catalog-item';
+import type { SlotConfig } from '../../domain/slot-config';
 import { createApplier, type JournalHeader } from './journal-apply';
 import { directWriter, journalWriter, type IngestWriter } from './ingest-writer';
 import { KeySet } from './key-set';
-import type { EventSource, EventQuery, EventQueryRow, RawEvent, TopProductRow, SlotStats, Store, StoredEvent, StoredSegments, StoredValues } from './types';
-import { BUCKET_NAME, stepsReached, type ChurnRisk, type CustomerValue, type RfmGroup } from '../../recommender';
+import type { EventSource, EventQuery, EventQueryRow, TopProductRow, SlotStats, Store, StoredSegments, StoredValues } from '../store';
+import type { RawEvent, StoredEvent } from '../../domain/stored-event';
+import { BUCKET_NAME, stepsReached, type ChurnRisk, type CustomerValue, type RfmGroup } from '../../../recommender';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -270,7 +272,7 @@ export interface SqliteStoreOptions {
 }
 
 // Built from journal-worker.ts by rollup: Node 20 cannot apply tsx's loader inside a worker thread.
-export const DEFAULT_JOURNAL_WORKER = fileURLToPath(new URL('../../dist/journal-worker.mjs', import.meta.url));
+export const DEFAULT_JOURNAL_WORKER = fileURLToPath(new URL('../../../dist/journal-worker.mjs', import.meta.url));
 
 export function openSqliteStore({ file, durability = 'full', journal = true, journalWorker = DEFAULT_JOURNAL_WORKER, log = () => {} }: SqliteStoreOptions): Store {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });

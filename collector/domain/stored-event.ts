@@ -1,9 +1,39 @@
-// A validated event in the shape the store keeps: one function, shared by ingest and the journal's worker,
-// which rebuilds each stored event from the journalled request body exactly as ingest made it.
+// A validated event in the shape the store keeps, and the one function that makes it, shared by ingest and the
+// journal's worker, which rebuilds each stored event from the journalled request body exactly as ingest made it.
 
-import type { EventType } from '../sdk/wire';
-import type { ValidEvent } from './schemas';
-import type { StoredEvent } from './store/types';
+import type { EventContext, EventProperties, EventType, Issue } from '../../sdk/wire';
+import type { ValidEvent } from './event';
+
+/** A validated event as stored: times in milliseconds since the epoch. */
+export interface StoredEvent {
+  messageId: string;
+  type: EventType;
+  /** track: the event name; page: the page name. */
+  event: string | null;
+  anonymousId: string | null;
+  userId: string | null;
+  sessionId: string | null;
+  timestamp: number;
+  receivedAt: number;
+  properties: EventProperties;
+  context: EventContext;
+  traits: Record<string, unknown> | null;
+}
+
+/** A stored event with its JSON columns as the text they are stored as: what exports copy without parsing. */
+export interface RawEvent extends Omit<StoredEvent, 'properties' | 'context' | 'traits'> {
+  properties: string;
+  context: string;
+  traits: string | null;
+}
+
+export interface QuarantinedEvent {
+  receivedAt: number;
+  messageId: string | null;
+  reasons: Issue[];
+  /** The event as it arrived, serialised. */
+  raw: string;
+}
 
 export const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -1,8 +1,9 @@
 // Stored events out as NDJSON or CSV, page by page, their JSON columns copied as stored (never parsed and
 // written again): constant memory, and well over 100,000 rows a second.
 
-import { csvField } from './csv';
-import type { RawEvent, Store } from './store/types';
+import { csvField } from '../http/csv';
+import type { RawEvent } from '../domain/stored-event';
+import type { Store } from '../store/store';
 
 export type ExportFormat = 'ndjson' | 'csv';
 

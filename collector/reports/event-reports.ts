@@ -2,8 +2,9 @@
 // than SQL: the same answers as the store's queries, in tens of milliseconds over a million events.
 // `linkedUser` says which user an anonymous id was tied to, as the identities table does.
 
-import { BUCKET_NAME, canonicalPeople, type EventLog } from '../recommender';
-import type { EventQuery, EventQueryRow, FunnelQuery, RetentionQuery, RetentionRow, StoredEvent } from './store/types';
+import { BUCKET_NAME, canonicalPeople, type EventLog } from '../../recommender';
+import type { EventQuery, EventQueryRow, FunnelQuery, RetentionQuery, RetentionRow } from '../store/store';
+import type { StoredEvent } from '../domain/stored-event';
 
 type LinkedUser = (id: string) => string | undefined;
 

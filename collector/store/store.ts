@@ -1,39 +1,10 @@
 // The storage interface. Async from day one so that a PostgreSQL store can sit behind the same calls.
 
-import type { EventContext, EventProperties, EventType, Issue } from '../../sdk/wire';
-import type { CatalogItem, SlotConfig } from '../schemas';
+import type { EventType } from '../../sdk/wire';
+import type { CatalogItem } from '../domain/catalog-item';
+import type { SlotConfig } from '../domain/slot-config';
+import type { QuarantinedEvent, RawEvent, StoredEvent } from '../domain/stored-event';
 import type { CustomerValue, Segment, ValueModel } from '../../recommender';
-
-/** A validated event as stored: times in milliseconds since the epoch. */
-export interface StoredEvent {
-  messageId: string;
-  type: EventType;
-  /** track: the event name; page: the page name. */
-  event: string | null;
-  anonymousId: string | null;
-  userId: string | null;
-  sessionId: string | null;
-  timestamp: number;
-  receivedAt: number;
-  properties: EventProperties;
-  context: EventContext;
-  traits: Record<string, unknown> | null;
-}
-
-/** A stored event with its JSON columns as the text they are stored as: what exports copy without parsing. */
-export interface RawEvent extends Omit<StoredEvent, 'properties' | 'context' | 'traits'> {
-  properties: string;
-  context: string;
-  traits: string | null;
-}
-
-export interface QuarantinedEvent {
-  receivedAt: number;
-  messageId: string | null;
-  reasons: Issue[];
-  /** The event as it arrived, serialised. */
-  raw: string;
-}
 
 /** The CLV models and every buyer's value, as of `updatedAt`. */
 export interface StoredValues {

@@ -1,0 +1,35 @@
+// The customer routes' queries: the visitor's own segment and profile (write key), and the analysts' tables.
+
+import { z } from 'zod';
+import { CHURN_TIERS, RFM_GROUPS } from '../../recommender';
+import { id } from '../domain/fields';
+import { tableFormat } from '../http/params';
+
+export const segmentQuerySchema = z
+  .object({ anonymousId: id.optional(), userId: id.optional(), writeKey: z.string().optional() })
+  .refine((q) => q.anonymousId !== undefined || q.userId !== undefined, { message: 'needs anonymousId or userId', path: ['anonymousId'] });
+
+export const profileQuerySchema = segmentQuerySchema;
+
+export const CUSTOMER_SORTS = ['clv', 'pAlive', 'expectedPurchases', 'revenue', 'orders'] as const;
+export const customersQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
+  offset: z.coerce.number().int().min(0).default(0),
+  sort: z.enum(CUSTOMER_SORTS).default('clv'),
+  order: z.enum(['asc', 'desc']).default('desc'),
+  /** A segment's slug or id. */
+  segment: z.string().max(200).optional(),
+  rfm: z.enum(RFM_GROUPS).optional(),
+  churnRisk: z.enum(CHURN_TIERS).optional(),
+  format: tableFormat,
+});
+
+/** GET /v1/segments: JSON, or CSV with one line per segment (its centroid flattened). */
+export const segmentsQuerySchema = z.object({ format: tableFormat });
+
+/** GET /v1/clv: the base's value; `bins` sizes the CLV histogram; as CSV, `table` picks the groups or the histogram. */
+export const clvQuerySchema = z.object({
+  bins: z.coerce.number().int().min(2).max(200).default(20),
+  format: tableFormat,
+  table: z.enum(['groups', 'distribution']).default('groups'),
+});

@@ -1,0 +1,94 @@
+// A Segment-style event as the collector accepts it: the one zod schema every ingest path validates with
+// (the fast check in ingest/fast-validate.ts accepts only what this accepts).
+
+import { z } from 'zod';
+import type { WireEvent } from '../../sdk/wire';
+import { id, money, text } from './fields';
+import { LIMITS } from './limits';
+
+const timestamp = z
+  .string()
+  .max(64)
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 date-time')
+  .refine((s) => {
+    const t = Date.parse(s);
+    return t >= LIMITS.earliestTimestamp && t <= Date.now() + LIMITS.futureToleranceMs;
+  }, 'must lie between 2000-01-01 and one day from now');
+
+const product = z.looseObject({
+  product_id: id.optional(),
+  sku: id.optional(),
+  name: text.optional(),
+  category: text.optional(),
+  price: money.optional(),
+  quantity: z.number().int().min(0).max(1e6).optional(),
+  currency: z.string().max(8).optional(),
+  position: z.number().int().min(0).optional(),
+  url: text.optional(),
+  image_url: text.optional(),
+});
+
+const identifiedProduct = product.refine((p) => p.product_id !== undefined || p.sku !== undefined, {
+  message: 'needs product_id or sku',
+  path: ['product_id'],
+});
+
+const properties = product.extend({
+  order_id: id.optional(),
+  revenue: money.optional(),
+  total: money.optional(),
+  products: z.array(product).max(500).optional(),
+  slot: text.optional(),
+  recommendation_id: text.optional(),
+});
+
+const context = z.looseObject({
+  page: z.looseObject({ url: text.optional(), referrer: text.optional(), title: text.optional(), path: text.optional(), search: text.optional() }).optional(),
+  userAgent: text.optional(),
+  locale: z.string().max(64).optional(),
+  library: z.looseObject({ name: z.string().max(100), version: z.string().max(100) }).optional(),
+  sessionId: id.optional(),
+});
+
+const common = {
+  messageId: id,
+  anonymousId: id.optional(),
+  userId: id.optional(),
+  timestamp,
+  context: context.optional(),
+};
+
+/** Properties each e-commerce event must carry to be useful; any other track event is free-form. */
+const requiredByEvent: Partial<Record<string, z.ZodType>> = {
+  'Product Viewed': identifiedProduct,
+  'Product Added': identifiedProduct,
+  'Product Removed': identifiedProduct,
+  'Product Clicked': identifiedProduct,
+  'Order Completed': properties.extend({ products: z.array(identifiedProduct).min(1).max(500) }),
+  'Recommendation Clicked': identifiedProduct,
+};
+
+export const eventSchema = z
+  .discriminatedUnion('type', [
+    z.looseObject({ ...common, type: z.literal('track'), event: z.string().trim().min(1).max(200), properties: properties.optional() }),
+    z.looseObject({ ...common, type: z.literal('page'), name: text.optional(), properties: properties.optional() }),
+    z.looseObject({ ...common, type: z.literal('identify'), traits: z.record(z.string(), z.unknown()).optional() }),
+    // Segment's other calls, so a store's existing server-side client can send everything it sends.
+    z.looseObject({ ...common, type: z.literal('screen'), name: text.optional(), properties: properties.optional() }),
+    z.looseObject({ ...common, type: z.literal('group'), groupId: id, traits: z.record(z.string(), z.unknown()).optional() }),
+    z.looseObject({ ...common, type: z.literal('alias'), previousId: id, userId: id }),
+  ])
+  .refine((e) => e.anonymousId !== undefined || e.userId !== undefined, { message: 'needs anonymousId or userId', path: ['anonymousId'] })
+  .superRefine((e, ctx) => {
+    if (e.type !== 'track') return;
+    const required = requiredByEvent[e.event];
+    if (!required) return;
+    const result = required.safeParse(e.properties ?? {});
+    if (!result.success) for (const issue of result.error.issues) ctx.addIssue({ ...issue, path: ['properties', ...issue.path] } as never);
+  });
+
+export type ValidEvent = z.infer<typeof eventSchema>;
+// The zod schema and the shared wire type must describe the same thing.
+export type _WireCompatible = ValidEvent extends WireEvent ? true : never;
+const _wireCompatible: _WireCompatible = true;
+void _wireCompatible;
