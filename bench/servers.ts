@@ -64,9 +64,8 @@ async function main() {
     if (flag === '--scale') {
       // 50,000 products and 1,000,000 interactions, loaded as a restart would: one bulk rebuild.
       const items = syntheticCatalog();
-      await app.patron.store.upsertItems(items);
-      app.patron.personalizer.setItems(items);
-      const model = app.patron.personalizer.interactions;
+      await app.patron.catalog.upsert(items);
+      const model = app.patron.learner.interactions;
       model.beginBulk(INTERACTIONS);
       play(model, syntheticSteps());
       model.endBulk();
@@ -79,7 +78,7 @@ async function main() {
         body: JSON.stringify({ items: catalogItems(demoCatalog()) }),
       });
       await simulate({ endpoint: url, writeKey: BENCH_KEYS.admin[0], shoppers: 400, days: 90, seed: 1 });
-      await app.patron.personalizer.refitSegments();
+      await app.patron.refits.refit();
     }
   } else if (kind === 'express') {
     // The baseline: an Express route that only parses the same JSON body.

@@ -5,23 +5,25 @@ import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
-import { DEFAULT_DATABASE } from './app';
 import type { Keys, Role } from './http/auth';
 import { newKey } from './http/keys';
 import { exportChunks } from './reports/export';
 import { CsvError, ordersFromCsv } from './ingest/orders-csv';
 import { serve } from './server';
-import { openSqliteStore } from './store/sqlite/sqlite';
+import { openStore, storeHome, storeSetting, StoreSettingError } from './store/open';
 import { toStored } from './domain/stored-event';
 import type { ValidEvent } from './domain/event';
 
 const USAGE = `patron <command> [options]
 
   serve [flags]                         run the collector (flags as in the README's "Running the collector")
-  import FILE.csv [--database F]        historical orders, one line item per row: order_id, customer_id, date,
+  import FILE.csv [--store S]           historical orders, one line item per row: order_id, customer_id, date,
                 [--currency EUR]        product_id, quantity, price (and optionally currency, name, category)
-  export [--database F]                 every stored event, in time order, streamed
+  export [--store S]                    every stored event, in time order, streamed
          [--format csv|ndjson] [--out F]
+
+  --store sqlite:FILE (or PATRON_STORE) names the store; --database FILE (PATRON_DATABASE) is the same as
+  --store sqlite:FILE; ./data/patron.db by default.
   keys create --role write|admin|analyst [--keys-file F]
                                         a new key, added to the keys file the collector reads at start
   retrain [--url U] [--admin-key K]     refit segments and customer value now, on a running collector
@@ -31,7 +33,17 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
-const databaseOf = (value: string | undefined) => path.resolve(value ?? process.env.PATRON_DATABASE ?? DEFAULT_DATABASE);
+const STORE_FLAGS = { store: { type: 'string' }, database: { type: 'string' } } as const;
+
+/** The store a command names, opened as a short-lived command does (it may run beside a collector). */
+function openCommandStore(flags: { store?: string; database?: string }, existing = false) {
+  try {
+    return openStore(storeSetting(flags), { command: true, existing });
+  } catch (error) {
+    if (error instanceof StoreSettingError) throw new UsageError(error.message);
+    throw error;
+  }
+}
 
 export async function run(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
   const [command, ...rest] = argv;
@@ -58,7 +70,7 @@ export async function run(argv: string[], out: NodeJS.WritableStream = process.s
 }
 
 async function importOrders(argv: string[], out: NodeJS.WritableStream, err: NodeJS.WritableStream): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, options: { database: { type: 'string' }, currency: { type: 'string' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args: argv, options: { ...STORE_FLAGS, currency: { type: 'string' } }, allowPositionals: true, strict: true });
   const file = positionals[0];
   if (!file) throw new UsageError('patron import needs a CSV file');
   if (!fs.existsSync(file)) throw new UsageError(`no file ${file}`);
@@ -91,7 +103,7 @@ async function importOrders(argv: string[], out: NodeJS.WritableStream, err: Nod
     }
     throw error;
   }
-  const store = openSqliteStore({ file: databaseOf(values.database), journal: false });
+  const store = openCommandStore(values);
   try {
     // One call, one transaction: every good order is stored, or none is.
     const receivedAt = Date.now();
@@ -110,14 +122,12 @@ async function importOrders(argv: string[], out: NodeJS.WritableStream, err: Nod
 }
 
 async function exportEvents(argv: string[], stdout: NodeJS.WritableStream): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { database: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ args: argv, options: { ...STORE_FLAGS, format: { type: 'string' }, out: { type: 'string' } }, strict: true });
   const format = values.format ?? 'ndjson';
   if (format !== 'csv' && format !== 'ndjson') throw new UsageError(`--format must be csv or ndjson, got ${format}`);
-  const database = databaseOf(values.database);
-  if (!fs.existsSync(database)) throw new UsageError(`no database ${database}`);
+  const store = openCommandStore(values, true);
   const out: NodeJS.WritableStream = values.out ? fs.createWriteStream(values.out) : stdout;
   const write = (chunk: string) => (out.write(chunk) ? Promise.resolve() : new Promise<void>((resolve) => out.once('drain', () => resolve())));
-  const store = openSqliteStore({ file: database, journal: false });
   try {
     // Page by page: memory stays flat however many events there are.
     for await (const chunk of exportChunks(store, format)) await write(chunk);
@@ -129,11 +139,11 @@ async function exportEvents(argv: string[], stdout: NodeJS.WritableStream): Prom
 }
 
 function createKey(argv: string[], out: NodeJS.WritableStream): number {
-  const { values, positionals } = parseArgs({ args: argv, options: { role: { type: 'string' }, 'keys-file': { type: 'string' }, database: { type: 'string' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args: argv, options: { role: { type: 'string' }, 'keys-file': { type: 'string' }, ...STORE_FLAGS }, allowPositionals: true, strict: true });
   if (positionals[0] !== 'create') throw new UsageError('usage: patron keys create --role write|admin|analyst');
   const role = values.role as Role;
   if (role !== 'write' && role !== 'admin' && role !== 'analyst') throw new UsageError(`--role must be write, admin or analyst, got ${values.role ?? 'nothing'}`);
-  const file = path.resolve(values['keys-file'] ?? process.env.PATRON_KEYS_FILE ?? path.join(path.dirname(databaseOf(values.database)), 'keys.json'));
+  const file = path.resolve(values['keys-file'] ?? process.env.PATRON_KEYS_FILE ?? path.join(storeHome(storeSetting(values)), 'keys.json'));
   const keys: Keys = fs.existsSync(file) ? { write: [], admin: [], analyst: [], ...JSON.parse(fs.readFileSync(file, 'utf8')) } : { write: [], admin: [], analyst: [] };
   const key = newKey(role);
   keys[role].push(key);

@@ -1,21 +1,22 @@
-// Starts the collector: `tsx collector/server.ts --port 3000 --database ./data/patron.db`.
+// Starts the collector: `tsx collector/server.ts --port 3000 --store sqlite:./data/patron.db`.
 // Every flag has an environment variable; see the README's "Options".
 
 import type { Server } from 'node:http';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { createApp, DEFAULT_DATABASE, type CollectorOptions, type PatronApp } from './app';
+import { createApp, type CollectorOptions, type PatronApp } from './app';
 import type { Keys } from './http/auth';
 import { loadOrCreateKeys } from './http/keys';
-import { openSqliteStore } from './store/sqlite/sqlite';
 import { DEFAULT_RATE_LIMITS, type Bucket, type RateLimits } from './http/rate-limit';
+import { openStore, parseStoreSetting, storeHome, storeSetting } from './store/open';
 import { PUBLIC_PROFILE_FIELDS, type PublicProfileField } from '../sdk/wire';
 
 export interface ServerConfig {
   port: number;
   host: string;
-  database: string;
+  /** Which store, as store/open.ts reads it: `sqlite:/abs/path/patron.db`. */
+  store: string;
   keys: Keys;
   keysFile?: string;
   corsOrigins: string[];
@@ -32,6 +33,7 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv = process.env)
     options: {
       port: { type: 'string' },
       host: { type: 'string' },
+      store: { type: 'string' },
       database: { type: 'string' },
       'write-key': { type: 'string', multiple: true },
       'admin-key': { type: 'string', multiple: true },
@@ -48,13 +50,15 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv = process.env)
   });
   const port = Number(values.port ?? env.PATRON_PORT ?? env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got ${values.port ?? env.PATRON_PORT}`);
-  const database = path.resolve(values.database ?? env.PATRON_DATABASE ?? DEFAULT_DATABASE);
+  const setting = storeSetting(values, env);
+  const { engine, location } = parseStoreSetting(setting);
+  const store = `${engine}:${location}`;
   const given: Keys = {
     write: values['write-key'] ?? list(env.PATRON_WRITE_KEYS),
     admin: values['admin-key'] ?? list(env.PATRON_ADMIN_KEYS),
     analyst: values['analyst-key'] ?? list(env.PATRON_ANALYST_KEYS),
   };
-  const keysFile = path.resolve(values['keys-file'] ?? env.PATRON_KEYS_FILE ?? path.join(path.dirname(database), 'keys.json'));
+  const keysFile = path.resolve(values['keys-file'] ?? env.PATRON_KEYS_FILE ?? path.join(storeHome(store), 'keys.json'));
   const configured = given.write.length > 0;
   const keys = configured ? given : loadOrCreateKeys(keysFile);
   const rate = (name: string, value: string | undefined, fallback: Bucket): Bucket => {
@@ -82,7 +86,7 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv = process.env)
     profilePublic: profilePublic as PublicProfileField[],
     durability,
     host: values.host ?? env.PATRON_HOST ?? '0.0.0.0',
-    database,
+    store,
     keys,
     ...(configured ? {} : { keysFile }),
     corsOrigins: list(values.cors ?? env.PATRON_CORS_ORIGINS),
@@ -90,7 +94,7 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv = process.env)
 }
 
 export async function startServer(config: ServerConfig, extra: Partial<CollectorOptions> = {}): Promise<{ app: PatronApp; server: Server; url: string }> {
-  const store = openSqliteStore({ file: config.database, durability: config.durability, log: (message) => console.log(`[patron] ${message}`) });
+  const store = openStore(config.store, { durability: config.durability, log: (message) => console.log(`[patron] ${message}`) });
   const app = await createApp({ keys: config.keys, store, corsOrigins: config.corsOrigins, rateLimits: config.rateLimits, profilePublic: config.profilePublic, ...extra });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(s)));
@@ -105,7 +109,7 @@ export async function startServer(config: ServerConfig, extra: Partial<Collector
 export async function serve(argv: string[]): Promise<void> {
   const config = configFrom(argv);
   const { app, server, url } = await startServer(config);
-  console.log(`[patron] collector listening on ${url} (database ${config.database})`);
+  console.log(`[patron] collector listening on ${url} (store ${config.store})`);
   if (config.keysFile) console.log(`[patron] keys in ${config.keysFile}; write key: ${config.keys.write[0]}`);
   stopOnSignals(async () => {
     server.close();

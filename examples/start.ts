@@ -60,7 +60,7 @@ export async function startDemo(options: DemoOptions = {}) {
 
   // The demo's slots, as a merchant would configure them; left alone if they exist (edits survive restarts).
   for (const [name, config] of Object.entries(DEMO_SLOTS)) {
-    if (collector.app.patron.personalizer.slot(name)) continue;
+    if (collector.app.patron.slots.get(name)) continue;
     const res = await fetch(`${endpoint}/v1/slots/${name}`, { method: 'PUT', headers: admin, body: JSON.stringify(config) });
     if (!res.ok) throw new Error(`slot ${name}: ${res.status} ${await res.text()}`);
   }
@@ -71,9 +71,9 @@ export async function startDemo(options: DemoOptions = {}) {
     const started = performance.now();
     // Bulk history is a back-end import: sent with the admin key, which is not rate limited.
     const accepted = await simulate({ endpoint, writeKey: config.keys.admin[0], shoppers: options.shoppers ?? 400, days: 90, seed: 1 });
-    await collector.app.patron.personalizer.refitSegments();
+    await collector.app.patron.refits.refit();
     bootstrapping = false;
-    const segments = collector.app.patron.personalizer.segments.map((x) => `${x.label} (${x.size})`).join(', ');
+    const segments = collector.app.patron.insights.segments.map((x) => `${x.label} (${x.size})`).join(', ');
     log(`[demo] ${accepted} events in ${((performance.now() - started) / 1000).toFixed(1)} s; segments: ${segments}`);
   }
 
@@ -94,7 +94,7 @@ async function main() {
   console.log(`
   Patron is running.
     Demo store:   ${demo.storeUrl}
-    Collector:    ${demo.collector.url}   (database ${demo.config.database})
+    Collector:    ${demo.collector.url}   (store ${demo.config.store})
     Dashboard:    ${demo.collector.url}/dashboard   (analyst key: charts; admin key: charts and slots)
     Write key:    ${demo.config.keys.write[0]}   (public: it goes in the script tag)
     Admin key:    ${demo.config.keys.admin[0]}

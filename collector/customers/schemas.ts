@@ -33,3 +33,4 @@ export const clvQuerySchema = z.object({
   format: tableFormat,
   table: z.enum(['groups', 'distribution']).default('groups'),
 });
+export type CustomersQuery = z.output<typeof customersQuerySchema>;

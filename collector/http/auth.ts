@@ -3,7 +3,6 @@
 
 import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import type { RequestHandler } from 'express';
 import { HttpError } from './errors';
 
 export type Role = 'write' | 'admin' | 'analyst';
@@ -80,19 +79,8 @@ export function createAuth(keys: Keys) {
     if (!opens[role].some((r) => roles.includes(r))) throw new HttpError(401, 'unauthorized', `Unknown ${role} key`);
   }
 
-  function require(role: Role): RequestHandler {
-    return (req, _res, next) => {
-      try {
-        check(role, req, req.body);
-        next();
-      } catch (error) {
-        next(error);
-      }
-    };
-  }
-
   /** Whether `key` is an admin key (trusted back ends: not rate limited). */
   const isAdmin = (key: string | undefined) => key !== undefined && rolesOf(key).includes('admin');
 
-  return { check, require, isAdmin };
+  return { check, isAdmin };
 }

@@ -1,17 +1,37 @@
 // The analyst reports the collector answers from its in-memory event log (recommender/event-log.ts) rather
 // than SQL: the same answers as the store's queries, in tens of milliseconds over a million events.
-// `linkedUser` says which user an anonymous id was tied to, as the identities table does.
+// `linkedUser` says which user an anonymous id was tied to (identity/identities.ts). The learner fills the log.
 
 import { BUCKET_NAME, canonicalPeople, type EventLog } from '../../recommender';
-import type { EventQuery, EventQueryRow, FunnelQuery, RetentionQuery, RetentionRow } from '../store/store';
-import type { StoredEvent } from '../domain/stored-event';
+import type { EventQuery, EventQueryRow } from '../store/store';
+
+/** Cohorts by the period of their first order (or first visit), and how many were active in each later period. */
+export interface RetentionQuery {
+  interval: 'week' | 'month';
+  /** orders: cohorts by first order, active = ordered; visits: by first event of any kind, active = any event. */
+  basis: 'orders' | 'visits';
+  from?: number;
+  to?: number;
+}
+
+export interface RetentionRow {
+  cohort: string;
+  /** Periods since the cohort's (0: its own). */
+  offset: number;
+  customers: number;
+}
+
+export interface FunnelQuery {
+  /** Event names, in order: a person reaches step k by doing it after step k - 1... */
+  steps: string[];
+  /** ...and within this long of their first step. */
+  windowMs: number;
+  from?: number;
+  to?: number;
+}
+
 
 type LinkedUser = (id: string) => string | undefined;
-
-/** Records a stored event in the log: the person as the store's SQL sees it, revenue as its column holds it. */
-export function logEvent(log: EventLog, e: StoredEvent): void {
-  log.add((e.userId ?? e.anonymousId)!, e.event, e.timestamp, e.properties.revenue ?? e.properties.total ?? null, e.properties.category);
-}
 
 /**
  * An events query, when the log holds what it needs (names, times, people, revenue, category); else null:

@@ -3,7 +3,7 @@
 
 import { csvField } from '../http/csv';
 import type { RawEvent } from '../domain/stored-event';
-import type { Store } from '../store/store';
+import type { EventStore } from '../store/store';
 
 export type ExportFormat = 'ndjson' | 'csv';
 
@@ -26,7 +26,7 @@ export function csvRow(e: RawEvent): string {
 }
 
 /** The export as chunks of text: a header for CSV, then a chunk per page of events. */
-export async function* exportChunks(store: Store, format: ExportFormat, range: { from?: number; to?: number } = {}, pageSize = 5000): AsyncIterable<string> {
+export async function* exportChunks(store: EventStore, format: ExportFormat, range: { from?: number; to?: number } = {}, pageSize = 5000): AsyncIterable<string> {
   if (format === 'csv') yield EXPORT_COLUMNS.join(',') + '\n';
   const line = format === 'csv' ? csvRow : ndjsonLine;
   for await (const page of store.scanRawEvents(pageSize, range)) yield page.map(line).join('\n') + '\n';

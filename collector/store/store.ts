@@ -1,4 +1,7 @@
-// The storage interface. Async from day one so that a PostgreSQL store can sit behind the same calls.
+// The storage contract: what the collector asks of any engine, as narrow role interfaces that each service
+// takes only what it needs of (PostHog's repositories, GrowthBook's sticky-bucket service). Engine-neutral:
+// plain values in and out, no HTTP types, no callback per row; every call is async so that an engine across
+// the network (PostgreSQL) meets the same contract. test/store/contract.ts holds every engine to it.
 
 import type { EventType } from '../../sdk/wire';
 import type { CatalogItem } from '../domain/catalog-item';
@@ -65,22 +68,6 @@ export interface EventQueryRow {
   revenue?: number;
 }
 
-/** Cohorts by the period of their first order (or first visit), and how many were active in each later period. */
-export interface RetentionQuery {
-  interval: 'week' | 'month';
-  /** orders: cohorts by first order, active = ordered; visits: by first event of any kind, active = any event. */
-  basis: 'orders' | 'visits';
-  from?: number;
-  to?: number;
-}
-
-export interface RetentionRow {
-  cohort: string;
-  /** Periods since the cohort's (0: its own). */
-  offset: number;
-  customers: number;
-}
-
 export interface TopProductsQuery {
   sort: 'views' | 'cartAdds' | 'orders' | 'revenue';
   limit: number;
@@ -97,20 +84,11 @@ export interface TopProductRow {
   revenue: number;
 }
 
-export interface FunnelQuery {
-  /** Event names, in order: a person reaches step k by doing it after step k - 1... */
-  steps: string[];
-  /** ...and within this long of their first step. */
-  windowMs: number;
-  from?: number;
-  to?: number;
-}
-
 /**
- * Where events came from, when they came in a request: a store may keep the body as it arrived instead of
- * serialising each event again.
+ * A hint of how events arrived, when they came in a request: an engine may keep the body as it arrived
+ * instead of serialising each event again, or ignore the hint.
  */
-export interface EventSource {
+export interface ArrivalHint {
   body: Buffer;
   /** For each event, its index among the body's events when it is exactly as it arrived there, else -1. */
   positions: number[];
@@ -120,54 +98,92 @@ export interface EventSource {
   single?: boolean;
 }
 
-export interface Store {
+/** A tie of an anonymous id (or an alias's previous id) to a user, from the event that made it. */
+export interface IdentityLink {
+  anonymousId: string;
+  userId: string;
+  at: number;
+}
+
+export interface Slot {
+  name: string;
+  config: SlotConfig;
+  updatedAt: number;
+}
+
+/** Events in, durably, exactly once; and out again in time order. */
+export interface EventStore {
   /**
    * Stores new events durably before resolving; an event already stored (same messageId and timestamp) is
-   * skipped. Returns the new ones.
+   * skipped, within a call too. Returns the new ones, in the order given.
    */
-  insertEvents(events: StoredEvent[], source?: EventSource): Promise<{ inserted: StoredEvent[]; duplicates: number }>;
-  /**
-   * Resolves once every write acknowledged before the call can be read back (a store that writes behind
-   * its acknowledgements, as the SQLite store's journal does, catches up first). Reads call it themselves.
-   */
-  settled(): Promise<void>;
+  insertEvents(events: StoredEvent[], arrival?: ArrivalHint): Promise<{ inserted: StoredEvent[]; duplicates: number }>;
+  /** Keeps rejected events with their reasons. */
   quarantine(events: QuarantinedEvent[]): Promise<void>;
+  /** Rejected events, newest first, `limit` of them from before the id `beforeId` when given. */
   listQuarantine(limit: number, beforeId?: number): Promise<(QuarantinedEvent & { id: number })[]>;
   countEvents(): Promise<number>;
-  /** Every stored event in time order, page by page, for rebuilding the models at start-up. */
+  /** Every stored event in time order (ties by messageId), page by page, for rebuilding the models at start-up. */
   scanEvents(pageSize?: number): AsyncIterable<StoredEvent[]>;
   /** The same, JSON columns left as text (exports), from `from` (included) to `to` (excluded) when given. */
   scanRawEvents(pageSize?: number, range?: { from?: number; to?: number }): AsyncIterable<RawEvent[]>;
-  upsertItems(items: CatalogItem[]): Promise<number>;
-  listItems(): Promise<CatalogItem[]>;
-  /** Removes products from the catalog; returns how many there were. */
-  deleteItems(ids: string[]): Promise<number>;
-  listSlots(): Promise<{ name: string; config: SlotConfig; updatedAt: number }[]>;
-  /** Creates or replaces a slot; true when it is new. */
-  putSlot(name: string, config: SlotConfig, at: number): Promise<boolean>;
-  deleteSlot(name: string): Promise<boolean>;
-  /** anonymousId → userId, as learnt from identify calls. */
-  linkIdentity(anonymousId: string, userId: string, at: number): Promise<void>;
-  listIdentities(): Promise<Map<string, string>>;
-  /** Adds to the per-slot, per-day counters, and records attributed orders. */
-  addSlotStats(stats: SlotStats[], attributions: AttributedOrder[]): Promise<void>;
-  slotReport(query: { from?: string; to?: string; slot?: string }): Promise<SlotStats[]>;
   /** Adds to the count of events that clients dropped before they could send them. */
   addClientDropped(n: number): Promise<void>;
   clientDropped(): Promise<number>;
-  /** Counts, unique users and revenue of the stored events, filtered, bucketed by time and grouped. */
-  queryEvents(query: EventQuery): Promise<EventQueryRow[]>;
-  retention(query: RetentionQuery): Promise<RetentionRow[]>;
-  topProducts(query: TopProductsQuery): Promise<TopProductRow[]>;
-  /**
-   * How many people (anonymous ids resolved to their users) reached each step, per group: `groupOf` names a
-   * person's group ('' counts everyone once, under '').
-   */
-  funnel(query: FunnelQuery, groupOf?: (person: string) => string): Promise<Map<string, number[]>>;
+}
+
+export interface CatalogStore {
+  /** Creates or updates products; returns how many. */
+  upsertItems(items: CatalogItem[]): Promise<number>;
+  /** Every product, by id. */
+  listItems(): Promise<CatalogItem[]>;
+  /** Removes products from the catalog; returns how many there were. */
+  deleteItems(ids: string[]): Promise<number>;
+}
+
+export interface SlotStore {
+  /** Every slot, by name. */
+  listSlots(): Promise<Slot[]>;
+  /** Creates or replaces a slot; true when it is new. */
+  putSlot(name: string, config: SlotConfig, at: number): Promise<boolean>;
+  /** Removes a slot; false when there was none. */
+  deleteSlot(name: string): Promise<boolean>;
+  /** Adds to the per-slot, per-day counters, and records attributed orders. */
+  addSlotStats(stats: SlotStats[], attributions: AttributedOrder[]): Promise<void>;
+  /** The counters of the days from `from` to `to` (both included, when given), of one slot or all, by day and slot. */
+  slotReport(query: { from?: string; to?: string; slot?: string }): Promise<SlotStats[]>;
+}
+
+export interface IdentityStore {
+  /** Ties anonymous ids to users; a later tie of the same id replaces the earlier. */
+  linkIdentities(links: readonly IdentityLink[]): Promise<void>;
+  /** anonymousId -> userId, every tie kept. */
+  listIdentities(): Promise<Map<string, string>>;
+}
+
+/** What the last refit found, kept so that a restart serves it at once. */
+export interface SnapshotStore {
+  /** Replaces the segments and every customer's assignment with the latest refit's. */
   saveSegments(segments: StoredSegments): Promise<void>;
   loadSegments(): Promise<StoredSegments | null>;
   /** Replaces the customer values (CLV, P(alive), RFM...) with the latest refit's. */
   saveValues(values: StoredValues): Promise<void>;
   loadValues(): Promise<StoredValues | null>;
+}
+
+/** The analysts' questions the in-memory event log cannot answer: filters on type, a person, a product or any property. */
+export interface EventQueryStore {
+  /** Counts, unique people and revenue of the stored events, filtered, bucketed by time and grouped. */
+  queryEvents(query: EventQuery): Promise<EventQueryRow[]>;
+  topProducts(query: TopProductsQuery): Promise<TopProductRow[]>;
+}
+
+/** A whole store: every role, and its life cycle. */
+export interface Store extends EventStore, CatalogStore, SlotStore, IdentityStore, SnapshotStore, EventQueryStore {
+  /**
+   * Resolves once every write acknowledged before the call can be read back (an engine that writes behind its
+   * acknowledgements, as the SQLite store's journal does, catches up first). Reads call it themselves.
+   */
+  settled(): Promise<void>;
   close(): Promise<void>;
 }

@@ -37,7 +37,7 @@ let c: Running;
 const analyst = (path: string) => get(`${c.url}${path}`, KEYS.analyst[0], true);
 
 beforeAll(async () => {
-  c = await startCollector({ personalizer: { segments: { refreshIntervalMs: 0, refreshAfterEvents: 1e9, k: 3, seed: 1 } }, profilePublic: [] });
+  c = await startCollector({ segments: { refreshIntervalMs: 0, refreshAfterEvents: 1e9, k: 3, seed: 1 }, profilePublic: [] });
   await put(`${c.url}/v1/catalog/items`, catalog(['p1']));
   const events = history();
   for (let i = 0; i < events.length; i += 400) {
@@ -190,7 +190,7 @@ describe('analyst endpoints', () => {
     const before = (await analyst('/v1/customers?limit=3')).body.customers;
     const dir = c.dir;
     await c.stop();
-    c = await startCollector({ personalizer: { segments: { refreshIntervalMs: 0, refreshAfterEvents: 1e9 } } }, dir);
+    c = await startCollector({ segments: { refreshIntervalMs: 0, refreshAfterEvents: 1e9 } }, dir);
     expect((await analyst('/v1/customers?limit=3')).body.customers).toEqual(before);
   });
 });

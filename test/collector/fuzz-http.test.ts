@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nestsDeeperThan } from '../../collector/ingest/ingest';
+import { nestsDeeperThan } from '../../collector/ingest/validate';
 import { LIMITS } from '../../collector/domain/limits';
 import { eventSchema } from '../../collector/domain/event';
 import { random } from '../../recommender';

@@ -3,7 +3,7 @@ import { KEYS, catalog, get, ordered, post, put, startCollector, viewed, type Ru
 
 let c: Running;
 beforeAll(async () => {
-  c = await startCollector({ personalizer: { segments: { refreshIntervalMs: 0, refreshAfterEvents: 1e9, k: 2, seed: 3 } } });
+  c = await startCollector({ segments: { refreshIntervalMs: 0, refreshAfterEvents: 1e9, k: 2, seed: 3 } });
   await put(`${c.url}/v1/catalog/items`, catalog(['p1', 'p2', 'p3']));
   const batch = [];
   for (let i = 0; i < 20; i++) {
@@ -44,19 +44,19 @@ describe('segments', () => {
     const before = (await get(`${c.url}/v1/segment?anonymousId=buyer-3`)).body.segment;
     const dir = c.dir;
     await c.stop();
-    c = await startCollector({ personalizer: { segments: { refreshIntervalMs: 0, refreshAfterEvents: 1e9 } } }, dir);
+    c = await startCollector({ segments: { refreshIntervalMs: 0, refreshAfterEvents: 1e9 } }, dir);
     expect((await get(`${c.url}/v1/segment?anonymousId=buyer-3`)).body.segment).toEqual(before);
   });
 });
 
 describe('refit schedule', () => {
   it('refits after enough events, but not again within the minimum interval', async () => {
-    const s = await startCollector({ personalizer: { segments: { refreshIntervalMs: 0, refreshAfterEvents: 10, minRefreshIntervalMs: 60_000, k: 2 } } });
+    const s = await startCollector({ segments: { refreshIntervalMs: 0, refreshAfterEvents: 10, minRefreshIntervalMs: 60_000, k: 2 } });
     try {
-      const p = s.app.patron.personalizer;
+      const p = s.app.patron.refits;
       let refits = 0;
-      const original = p.refitSegments.bind(p);
-      p.refitSegments = () => {
+      const original = p.refit.bind(p);
+      p.refit = () => {
         refits++;
         return original();
       };

@@ -134,7 +134,7 @@ describe('serving a slot', () => {
     expect(idsOf(await slot('slot=recent&anonymousId=browser-r'))).toEqual(['lamp', 'book']);
     await putSlot('hot', { strategy: 'trending', limit: 3, fallback: [] });
     expect((await slot('slot=hot')).items.length).toBeGreaterThan(0);
-    await c.app.patron.personalizer.refitSegments();
+    await c.app.patron.refits.refit();
     await putSlot('my-segment', { strategy: 'segment-top', limit: 2, fallback: [] });
     const top = await slot('slot=my-segment&anonymousId=o1');
     expect(top.items.length).toBeGreaterThan(0);

@@ -13,7 +13,7 @@ let page: Page;
 
 beforeAll(async () => {
   ({ demo, browser } = await startDemoAndBrowser('dashboard', 120));
-  await demo.collector.app.patron.personalizer.refitSegments();
+  await demo.collector.app.patron.refits.refit();
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   page.on('pageerror', (error) => console.error('page error:', error.message));
 }, 120_000);

@@ -118,7 +118,7 @@ describe('the demo store in Chromium', () => {
 
   it('shows each visitor the banners targeted at them: a newcomer is welcomed, a best customer thanked', async () => {
     // The demo refits segments and values once its history is in: wait for that (it shares the refit under way).
-    await demo.collector.app.patron.personalizer.refitSegments();
+    await demo.collector.app.patron.refits.refit();
     const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
     const visitor = await context.newPage();
     try {

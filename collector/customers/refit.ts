@@ -1,0 +1,146 @@
+// Refits segments and customer value, in a worker thread so that a refit never blocks a request: on a
+// schedule, after enough new events (but not back to back), and when asked.
+
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { fitSegments, valueCustomers, type SegmentModel, type SegmentOptions, type ValueModel, type ValueOptions } from '../../recommender';
+import type { Learner } from '../models/learner';
+import type { SnapshotStore } from '../store/store';
+import type { CustomerInsights } from './insights';
+import type { RefitJob } from './refit-worker';
+
+export interface RefitOptions {
+  segments?: SegmentOptions & {
+    /** Refit at most this often (ms); 0 turns scheduled refits off. */
+    refreshIntervalMs?: number;
+    /** Refit after this many new events... */
+    refreshAfterEvents?: number;
+    /** ...but not sooner than this after the last refit (ms): a busy shop does not refit back to back. */
+    minRefreshIntervalMs?: number;
+  };
+  /** CLV horizon and discount rate, the expected-purchases horizon, churn-risk thresholds. */
+  value?: ValueOptions;
+  /** The built worker script that fits segments and CLV off the main thread (made by `npm run build`). */
+  worker?: string;
+}
+
+// Built from refit-worker.ts by rollup: Node 20 cannot apply tsx's loader inside a worker thread.
+export const DEFAULT_REFIT_WORKER = fileURLToPath(new URL('../../dist/segment-worker.mjs', import.meta.url));
+
+export class Refits {
+  private _eventsSince = 0;
+  private _lastAt = -Infinity;
+  private _running: Promise<void> | null = null;
+  private _timer: NodeJS.Timeout | null = null;
+  private _worker: Worker | null = null;
+  private _jobs = 0;
+  private _closed = false;
+
+  constructor(
+    private readonly _learner: Learner,
+    private readonly _insights: CustomerInsights,
+    private readonly _store: SnapshotStore,
+    private readonly _options: RefitOptions,
+    private readonly _log: (message: string) => void,
+  ) {}
+
+  /** Starts the schedule; `now`: refit at once (the store had no segments or values for the customers it has). */
+  start(now: boolean): void {
+    const interval = this._options.segments?.refreshIntervalMs ?? 10 * 60_000;
+    if (interval > 0) {
+      this._timer = setInterval(() => void this.refit(), interval);
+      this._timer.unref();
+    }
+    if (now && this._learner.customers.size > 0) void this.refit();
+  }
+
+  /** New events arrived: a refit is due after enough of them, at most once per minimum interval. */
+  eventsArrived(count: number): void {
+    this._eventsSince += count;
+    const seg = this._options.segments;
+    if (this._eventsSince >= (seg?.refreshAfterEvents ?? 1000) && performance.now() - this._lastAt >= (seg?.minRefreshIntervalMs ?? 60_000)) void this.refit();
+  }
+
+  /** Refits now; concurrent calls share one refit. */
+  refit(): Promise<void> {
+    if (this._closed) return Promise.resolve();
+    this._running ??= this._refit().finally(() => (this._running = null));
+    return this._running;
+  }
+
+  async close(): Promise<void> {
+    this._closed = true;
+    if (this._timer) clearInterval(this._timer);
+    await this._running?.catch(() => {});
+    await this._worker?.terminate();
+    this._worker = null;
+  }
+
+  private async _refit(): Promise<void> {
+    this._eventsSince = 0;
+    this._lastAt = performance.now();
+    const now = Date.now();
+    const table = this._learner.customers.table(now);
+    if (table.rows.length === 0) return;
+    const { refreshIntervalMs: _i, refreshAfterEvents: _e, minRefreshIntervalMs: _m, ...fitOptions } = this._options.segments ?? {};
+    const started = performance.now();
+    const previous = this._insights.segments;
+    try {
+      const job = { id: 0, table, options: { ...fitOptions, previous: [...previous] }, buyers: this._learner.customers.buyers(now), valueOptions: this._options.value ?? {} };
+      const { model, value } = await this._fit(job);
+      if (this._closed) return;
+      const { customers, ...valueModel } = value;
+      const values = { model: valueModel, customers, updatedAt: now };
+      const segments = { segments: model.segments, assignments: new Map(table.customerIds.map((id, i) => [id, model.assignments[i]])), updatedAt: now };
+      await this._store.saveValues(values);
+      await this._store.saveSegments(segments);
+      this._insights.apply(segments, values);
+      if (model.segments.map((s) => s.label).join() !== previous.map((s) => s.label).join()) {
+        this._log(`segments: ${model.segments.map((s) => `${s.label} (${s.size})`).join(', ')}; fitted on ${table.rows.length} customers in ${Math.round(performance.now() - started)} ms`);
+      }
+    } catch (error) {
+      if (!this._closed) this._log(`segments: refit failed: ${error instanceof Error ? error.message : error}`);
+    }
+  }
+
+  /** Fits in the worker thread (on the main thread when the worker is not built: a test without a build). */
+  private _fit(job: RefitJob): Promise<{ model: SegmentModel; value: ValueModel }> {
+    const script = this._options.worker ?? DEFAULT_REFIT_WORKER;
+    if (!this._worker && !fs.existsSync(script)) {
+      this._log(`segments: ${script} is not built (npm run build); fitting on the main thread`);
+      return Promise.resolve({ model: fitSegments(job.table, job.options), value: valueCustomers(job.buyers, job.valueOptions) });
+    }
+    const worker = (this._worker ??= spawnWorker(script));
+    const id = ++this._jobs;
+    return new Promise((resolve, reject) => {
+      const onMessage = (reply: { id: number; model?: SegmentModel; value?: ValueModel; error?: string }) => {
+        if (reply.id !== id) return;
+        cleanup();
+        if (reply.model && reply.value) resolve({ model: reply.model, value: reply.value });
+        else reject(new Error(reply.error));
+      };
+      const onError = (error: Error) => {
+        cleanup();
+        this._worker = null;
+        reject(error);
+      };
+      const onExit = () => onError(new Error('segment worker exited'));
+      const cleanup = () => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      worker.postMessage({ ...job, id });
+    });
+  }
+}
+
+function spawnWorker(script: string): Worker {
+  const worker = new Worker(script);
+  worker.unref();
+  return worker;
+}

@@ -1,0 +1,91 @@
+// Ingest over HTTP: POST /v1/batch and one route per Segment call (/v1/track, /v1/page, ...), on the fast path,
+// reading their own body (ingest journals its bytes); and the analysts' view of what was rejected.
+
+import type { z } from 'zod';
+import type { BatchResponse, EventType } from '../../sdk/wire';
+import { eventSchema } from '../domain/event';
+import { LIMITS } from '../domain/limits';
+import { isRecord, singleEventOf } from '../domain/stored-event';
+import { readJson } from '../http/body';
+import { HttpError, invalid } from '../http/errors';
+import { reply, route, type Route } from '../http/route';
+import type { EventStore } from '../store/store';
+import type { Ingest } from './ingest';
+import { batchSchema, quarantineQuerySchema } from './schemas';
+
+const EVENT_TYPES = ['track', 'page', 'identify', 'screen', 'group', 'alias'] as const;
+
+/** The events of a batch envelope: checked by hand when it is plainly right (every batch), else by zod. */
+function batchOf(body: unknown): unknown[] {
+  if (isRecord(body)) {
+    const { batch, writeKey, sentAt, dropped } = body as Record<string, unknown>;
+    const plain =
+      Array.isArray(batch) &&
+      batch.length >= 1 &&
+      batch.length <= LIMITS.batchEvents &&
+      (writeKey === undefined || typeof writeKey === 'string') &&
+      (sentAt === undefined || typeof sentAt === 'string') &&
+      (dropped === undefined || (Number.isInteger(dropped) && (dropped as number) >= 0 && (dropped as number) <= 1e9));
+    if (plain) return batch;
+  }
+  const envelope = batchSchema.safeParse(body);
+  if (!envelope.success) throw invalid(envelope.error, 'batch');
+  return envelope.data.batch;
+}
+
+/** A batch (no implied type) or one event whose type its endpoint implies. */
+function ingestRoute(ingest: Ingest, path: string, impliedType: EventType | undefined, summary: string, responses: Record<string, string>): Route {
+  return route({
+    method: 'post',
+    path,
+    summary,
+    role: 'write',
+    body: (impliedType ? eventSchema : batchSchema) as z.ZodType,
+    responses,
+    fast: true,
+    ownBody: true,
+    handle: async ({ req, authorize, charge }) => {
+      const { body, raw } = await readJson(req, LIMITS.batchBytes);
+      authorize(body);
+      let events: unknown[];
+      if (impliedType) {
+        if (!isRecord(body)) throw new HttpError(400, 'invalid_request', 'Body must be a JSON object', [{ path: '(body)', message: 'must be an object' }]);
+        events = [singleEventOf(body)];
+      } else {
+        events = batchOf(body);
+      }
+      charge(events.length);
+      const result = await ingest({ events, impliedType, body: raw, dropped: impliedType ? undefined : (body as { dropped?: number }).dropped });
+      return result.accepted + result.duplicates > 0 ? result : noValidEvent(result);
+    },
+  });
+}
+
+/** Every event was rejected: a client error, with the same body. */
+function noValidEvent(result: BatchResponse) {
+  const first = result.rejected[0];
+  return reply.json(400, {
+    ...result,
+    error: { code: 'invalid_event', message: `No valid event: ${first.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`, issues: first.issues },
+  });
+}
+
+export function ingestRoutes(ingest: Ingest, store: EventStore): Route[] {
+  return [
+    ingestRoute(ingest, '/v1/batch', undefined, 'Store a batch of Segment-style events (invalid ones quarantined, listed by index)', {
+      '200': 'stored (duplicates counted as success)',
+      '400': 'no valid event',
+      '413': 'body too large',
+      '429': 'rate limited (Retry-After)',
+    }),
+    ...EVENT_TYPES.map((type) => ingestRoute(ingest, `/v1/${type}`, type, `Store one ${type} event`, { '200': 'stored', '400': 'invalid event', '429': 'rate limited' })),
+    route({
+      method: 'get',
+      path: '/v1/quarantine',
+      summary: 'Rejected events with their reasons, newest first',
+      role: 'analyst',
+      query: quarantineQuerySchema,
+      handle: async ({ query }) => ({ events: await store.listQuarantine(query.limit, query.before) }),
+    }),
+  ];
+}

@@ -1,0 +1,121 @@
+// Keeps the in-memory models fresh from the event stream: interactions (co-occurrences, popularity, each
+// shopper's history), each customer's features for segments and value, and the event log the analysts'
+// reports read. Rebuilt from every stored event at start-up, then updated as each event arrives.
+
+import { CustomerLedger, EventLog, InteractionModel, type InteractionOptions } from '../../recommender';
+import type { Catalog } from '../catalog/catalog';
+import type { StoredEvent } from '../domain/stored-event';
+import { idOnEvent, type Identities } from '../identity/identities';
+
+// A large overlay of co-occurrence increments makes a large heap (long GC pauses): it is folded in, in slices,
+// early, and every ten minutes whatever its size.
+const COMPACT_AFTER_INCREMENTS = 1_000_000;
+const COMPACT_EVERY_MS = 10 * 60_000;
+
+/**
+ * Records a stored event in the event log: the id on the event (identities are applied when a report is asked
+ * for, so a late identify counts at once), revenue as the store's column holds it.
+ */
+export function logEvent(log: EventLog, e: StoredEvent): void {
+  log.add(idOnEvent(e), e.event, e.timestamp, e.properties.revenue ?? e.properties.total ?? null, e.properties.category);
+}
+
+export class Learner {
+  readonly interactions: InteractionModel;
+  readonly customers: CustomerLedger;
+  /** Who did what when, for the cohort, funnel and event reports. */
+  readonly events = new EventLog();
+  private _timer: NodeJS.Timeout | null = null;
+  private _closed = false;
+
+  constructor(
+    private readonly _identities: Identities,
+    private readonly _catalog: Catalog,
+    options: { interactions?: Partial<InteractionOptions> } = {},
+  ) {
+    this.interactions = new InteractionModel(options.interactions);
+    this.customers = new CustomerLedger(this.interactions.options.visitGapMinutes);
+  }
+
+  /** Whether the models know a customer (has the identify call of a new user arrived yet?). */
+  readonly knows = (customerId: string): boolean => this.customers.get(customerId) !== undefined;
+
+  /**
+   * A full rebuild from pages of stored events in time order (`expected` of them: the log of interactions is
+   * sized once, and room not touched costs no memory). Shoppers' entries are made and co-occurrences counted
+   * once at the end; `alsoEach` sees every page too.
+   */
+  async rebuild(pages: AsyncIterable<StoredEvent[]>, expected: number, alsoEach: (page: StoredEvent[]) => void = () => {}): Promise<void> {
+    this.interactions.beginBulk(expected);
+    for await (const page of pages) {
+      for (const e of page) this._learnOne(e);
+      alsoEach(page);
+    }
+    this.interactions.endBulk();
+    this._timer = setInterval(() => this._compactInSlices(), COMPACT_EVERY_MS);
+    this._timer.unref();
+  }
+
+  /** Feeds newly stored events to the models, in the order given. */
+  learn(events: readonly StoredEvent[]): void {
+    for (const e of events) this._learnOne(e);
+    if (this.interactions.pendingIncrements > COMPACT_AFTER_INCREMENTS && !this.interactions.compacting) this._compactInSlices();
+  }
+
+  close(): void {
+    this._closed = true;
+    if (this._timer) clearInterval(this._timer);
+  }
+
+  /** Folds live increments into the compact rows in slices of a few milliseconds, between which requests are served. */
+  private _compactInSlices(): void {
+    if (this.interactions.compacting) return;
+    this.interactions.startCompaction();
+    const step = () => {
+      if (!this._closed && !this.interactions.compactStep(4)) setImmediate(step);
+    };
+    step();
+  }
+
+  /** Updates the models with one event. */
+  private _learnOne(e: StoredEvent): void {
+    const { interactions, customers } = this;
+    logEvent(this.events, e);
+    // The first event that names both ties the anonymous history to the user; alias ties any earlier id.
+    const tie = this._identities.tieOf(e);
+    if (tie) {
+      this._identities.tie(tie.earlier, tie.userId);
+      interactions.alias(tie.earlier, tie.userId);
+      customers.merge(tie.earlier, tie.userId);
+    }
+    if (e.type === 'alias') return;
+    const customer = this._identities.personOf(e.anonymousId, e.userId)!;
+    const p = e.properties;
+    const at = e.timestamp;
+    const productId = p.product_id ?? p.sku;
+    switch (e.type === 'track' ? e.event : null) {
+      case 'Product Viewed':
+        interactions.view(customer, productId!, at, e.sessionId ?? undefined);
+        customers.view(customer, at, this._catalog.categoryOf(productId, p.category));
+        return;
+      case 'Product Added':
+        interactions.cartAdd(customer, productId!, at);
+        customers.cartAdd(customer, at, this._catalog.categoryOf(productId, p.category));
+        return;
+      case 'Product Removed':
+        interactions.cartRemove(customer, productId!);
+        customers.seen(customer, at);
+        return;
+      case 'Order Completed': {
+        const products = p.products ?? [];
+        const ids = products.map((x) => (x.product_id ?? x.sku)!);
+        const revenue = p.revenue ?? p.total ?? products.reduce((sum, x) => sum + (x.price ?? 0) * (x.quantity ?? 1), 0);
+        interactions.purchase(customer, ids, at);
+        customers.order(customer, at, revenue, products.map((x, i) => this._catalog.categoryOf(ids[i], x.category)).filter((c): c is string => c !== undefined));
+        return;
+      }
+      default:
+        customers.seen(customer, at);
+    }
+  }
+}

@@ -1,0 +1,82 @@
+// The collector's services, built on a store and started: what every route and the CLI's own server call.
+// Each is built here from the few others it needs; nothing else constructs them.
+
+import type { InteractionOptions } from '../recommender';
+import { Catalog } from './catalog/catalog';
+import { CustomerInsights } from './customers/insights';
+import { Refits, type RefitOptions } from './customers/refit';
+import { Identities } from './identity/identities';
+import { createIngest, type Ingest } from './ingest/ingest';
+import { Learner } from './models/learner';
+import { Reports } from './reports/reports';
+import { Attribution } from './slots/attribution';
+import { Recommendations } from './slots/recommend';
+import { Slots } from './slots/slots';
+import type { Store } from './store/store';
+
+export interface ServiceOptions {
+  /** Weights per interaction, the half-life of affinities, the gap that ends a visit. */
+  interactions?: Partial<InteractionOptions>;
+  /** k-means options and the refit schedule. */
+  segments?: RefitOptions['segments'];
+  /** CLV horizon and discount rate, the expected-purchases horizon, churn-risk thresholds. */
+  value?: RefitOptions['value'];
+  /** The built worker script that refits segments and values (made by `npm run build`). */
+  refitWorker?: string;
+  log?: (message: string) => void;
+}
+
+export interface Services {
+  store: Store;
+  catalog: Catalog;
+  identities: Identities;
+  learner: Learner;
+  slots: Slots;
+  insights: CustomerInsights;
+  recommendations: Recommendations;
+  attribution: Attribution;
+  refits: Refits;
+  reports: Reports;
+  ingest: Ingest;
+  /** Stops background work (the store is the caller's to close). */
+  stop(): Promise<void>;
+}
+
+/** Builds the services on `store`, loads what it keeps and rebuilds the models from every stored event, once. */
+export async function startServices(store: Store, options: ServiceOptions = {}): Promise<Services> {
+  const log = options.log ?? (() => {});
+  const identities = new Identities(store);
+  const catalog = new Catalog(store);
+  const learner = new Learner(identities, catalog, { interactions: options.interactions });
+  const insights = new CustomerInsights(learner, identities, log);
+  const slots = new Slots(store);
+  const attribution = new Attribution(store, identities);
+  const refits = new Refits(learner, insights, store, { segments: options.segments, value: options.value, worker: options.refitWorker }, log);
+  const recommendations = new Recommendations(learner, catalog, slots, insights, identities);
+  const reports = new Reports(learner, identities, insights, store);
+  const ingest = createIngest({ store, identities, learner, attribution, refits });
+
+  await Promise.all([catalog.load(), identities.load(), slots.load()]);
+  const fitted = await insights.load(store);
+  // Clicks are replayed with the models, so an order after a restart is attributed as it would have been.
+  await learner.rebuild(store.scanEvents(), await store.countEvents(), (page) => attribution.observe(page));
+  insights.rankSegmentTop();
+  refits.start(!fitted);
+  return {
+    store,
+    catalog,
+    identities,
+    learner,
+    slots,
+    insights,
+    recommendations,
+    attribution,
+    refits,
+    reports,
+    ingest,
+    async stop() {
+      learner.close();
+      await refits.close();
+    },
+  };
+}

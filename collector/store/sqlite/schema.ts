@@ -1,0 +1,122 @@
+// The SQLite store's tables, and how a connection to them is opened.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  id           INTEGER PRIMARY KEY,
+  message_id   TEXT    NOT NULL,
+  type         TEXT    NOT NULL,
+  event        TEXT,
+  anonymous_id TEXT,
+  user_id      TEXT,
+  session_id   TEXT,
+  timestamp    INTEGER NOT NULL,
+  received_at  INTEGER NOT NULL,
+  product_id   TEXT,
+  order_id     TEXT,
+  revenue      REAL,
+  properties   TEXT    NOT NULL,
+  context      TEXT    NOT NULL,
+  traits       TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS events_dedup ON events (timestamp, message_id);
+CREATE TABLE IF NOT EXISTS quarantine (
+  id          INTEGER PRIMARY KEY,
+  received_at INTEGER NOT NULL,
+  message_id  TEXT,
+  reasons     TEXT    NOT NULL,
+  raw         TEXT    NOT NULL
+);
+CREATE TABLE IF NOT EXISTS items (
+  id         TEXT PRIMARY KEY,
+  name       TEXT NOT NULL,
+  url        TEXT,
+  image      TEXT,
+  price      REAL,
+  currency   TEXT,
+  category   TEXT,
+  in_stock   INTEGER NOT NULL,
+  attributes TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS identities (
+  anonymous_id TEXT PRIMARY KEY,
+  user_id      TEXT NOT NULL,
+  linked_at    INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS segments (
+  id            INTEGER PRIMARY KEY,
+  slug          TEXT NOT NULL,
+  label         TEXT NOT NULL,
+  size          INTEGER NOT NULL,
+  revenue_share REAL NOT NULL,
+  centroid      TEXT NOT NULL,
+  updated_at    INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS slots (
+  name       TEXT PRIMARY KEY,
+  config     TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS slot_stats (
+  day         TEXT NOT NULL,
+  slot        TEXT NOT NULL,
+  impressions INTEGER NOT NULL DEFAULT 0,
+  clicks      INTEGER NOT NULL DEFAULT 0,
+  orders      INTEGER NOT NULL DEFAULT 0,
+  revenue     REAL    NOT NULL DEFAULT 0,
+  PRIMARY KEY (day, slot)
+);
+CREATE TABLE IF NOT EXISTS attributions (
+  id                 INTEGER PRIMARY KEY,
+  order_id           TEXT,
+  slot               TEXT NOT NULL,
+  recommendation_ids TEXT NOT NULL,
+  products           TEXT NOT NULL,
+  revenue            REAL NOT NULL,
+  at                 INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+  key   TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS customer_values (
+  customer_id        TEXT PRIMARY KEY,
+  orders             INTEGER NOT NULL,
+  revenue            REAL NOT NULL,
+  p_alive            REAL,
+  expected_purchases REAL,
+  expected_spend     REAL NOT NULL,
+  clv                REAL,
+  churn_risk         TEXT,
+  rfm_r              INTEGER NOT NULL,
+  rfm_f              INTEGER NOT NULL,
+  rfm_m              INTEGER NOT NULL,
+  rfm_group          TEXT NOT NULL,
+  updated_at         INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS customer_segments (
+  customer_id TEXT PRIMARY KEY,
+  segment_id  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+`;
+
+
+/** Opens (and creates, with its folder) the database, WAL, its tables made if new. */
+export function openDatabase(file: string, durability: 'full' | 'normal'): Database.Database {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  const db = new Database(file);
+  // 16 KB pages for a new database (an existing one keeps its own): the events table grows by appending
+  // rows of about half a kilobyte, and fewer, larger pages make its inserts a quarter cheaper here.
+  db.pragma('page_size = 16384');
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${durability === 'normal' ? 'NORMAL' : 'FULL'}`);
+  db.pragma('busy_timeout = 5000');
+  db.pragma('cache_size = -65536');
+  db.exec(SCHEMA);
+  return db;
+}

@@ -1,0 +1,79 @@
+// The SQLite store's snapshots of the last refit: segments with every customer's assignment, and every
+// buyer's value with the models they came from (each replaced whole, in one transaction).
+
+import type Database from 'better-sqlite3';
+import type { ChurnRisk, CustomerValue, RfmGroup } from '../../../recommender';
+import type { SnapshotStore, StoredSegments, StoredValues } from '../store';
+
+interface ValueRow {
+  customer_id: string;
+  orders: number;
+  revenue: number;
+  p_alive: number | null;
+  expected_purchases: number | null;
+  expected_spend: number;
+  clv: number | null;
+  churn_risk: string | null;
+  rfm_r: number;
+  rfm_f: number;
+  rfm_m: number;
+  rfm_group: string;
+}
+
+export function sqliteSnapshots(db: Database.Database): SnapshotStore {
+  const saveSegments = db.transaction((s: StoredSegments) => {
+    db.prepare('DELETE FROM segments').run();
+    db.prepare('DELETE FROM customer_segments').run();
+    const segment = db.prepare('INSERT INTO segments (id, slug, label, size, revenue_share, centroid, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    for (const x of s.segments) segment.run(x.id, x.slug, x.label, x.size, x.revenueShare, JSON.stringify(x.centroid), s.updatedAt);
+    const assign = db.prepare('INSERT INTO customer_segments (customer_id, segment_id, updated_at) VALUES (?, ?, ?)');
+    for (const [customer, id] of s.assignments) assign.run(customer, id, s.updatedAt);
+  });
+
+  const saveValues = db.transaction((v: StoredValues) => {
+    db.prepare('DELETE FROM customer_values').run();
+    const insert = db.prepare(
+      'INSERT INTO customer_values (customer_id, orders, revenue, p_alive, expected_purchases, expected_spend, clv, churn_risk, rfm_r, rfm_f, rfm_m, rfm_group, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    for (const c of v.customers) insert.run(c.id, c.orders, c.revenue, c.pAlive, c.expectedPurchases, c.expectedSpend, c.clv, c.churnRisk, c.rfm.r, c.rfm.f, c.rfm.m, c.rfm.group, v.updatedAt);
+    db.prepare("INSERT INTO meta (key, value) VALUES ('value_model', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(JSON.stringify({ ...v.model, updatedAt: v.updatedAt }));
+  });
+
+
+  return {
+    async saveSegments(s) {
+      saveSegments(s);
+    },
+    async loadSegments() {
+      const rows = db.prepare('SELECT * FROM segments ORDER BY id').all() as { id: number; slug: string; label: string; size: number; revenue_share: number; centroid: string; updated_at: number }[];
+      if (rows.length === 0) return null;
+      const assignments = db.prepare('SELECT customer_id, segment_id FROM customer_segments').all() as { customer_id: string; segment_id: number }[];
+      return {
+        segments: rows.map((r) => ({ id: r.id, slug: r.slug, label: r.label, size: r.size, revenueShare: r.revenue_share, centroid: JSON.parse(r.centroid) })),
+        assignments: new Map(assignments.map((a) => [a.customer_id, a.segment_id])),
+        updatedAt: rows[0].updated_at,
+      };
+    },
+    async saveValues(v) {
+      saveValues(v);
+    },
+    async loadValues() {
+      const meta = db.prepare("SELECT value FROM meta WHERE key = 'value_model'").get() as { value: string } | undefined;
+      if (!meta) return null;
+      const { updatedAt, ...model } = JSON.parse(meta.value) as StoredValues['model'] & { updatedAt: number };
+      const rows = db.prepare('SELECT * FROM customer_values').all() as ValueRow[];
+      const customers = rows.map((r): CustomerValue => ({
+        id: r.customer_id,
+        orders: r.orders,
+        revenue: r.revenue,
+        pAlive: r.p_alive,
+        expectedPurchases: r.expected_purchases,
+        expectedSpend: r.expected_spend,
+        clv: r.clv,
+        churnRisk: r.churn_risk as ChurnRisk | null,
+        rfm: { r: r.rfm_r, f: r.rfm_f, m: r.rfm_m, group: r.rfm_group as RfmGroup },
+      }));
+      return { model, customers, updatedAt };
+    },
+  };
+}
