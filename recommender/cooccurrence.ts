@@ -3,15 +3,11 @@
 // small overlay of increments that is folded into the rows when it grows: a full rebuild is a sort, and one
 // new order touches only its own items.
 
+import { byScore, type Scored } from './ranking';
 import type { ScoreBoard } from './scoreboard';
 
 export type Similarity = 'count' | 'jaccard' | 'lift' | 'cosine';
 export const SIMILARITIES: readonly Similarity[] = ['count', 'jaccard', 'lift', 'cosine'];
-
-export interface Scored {
-  item: number;
-  score: number;
-}
 
 /** Columns as 16-bit numbers while the catalog has at most 65,536 items: half the memory of the matrix. */
 type Columns = Uint16Array<ArrayBuffer> | Int32Array<ArrayBuffer>;
@@ -385,11 +381,6 @@ export function score(c: number, oa: number, ob: number, measure: Similarity): n
     case 'cosine':
       return c / Math.sqrt(oa * ob);
   }
-}
-
-/** Best first; ties broken by the smaller index so results are deterministic. */
-export function byScore(x: Scored, y: Scored): number {
-  return y.score - x.score || x.item - y.item;
 }
 
 /**

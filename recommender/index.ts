@@ -1,5 +1,6 @@
 // Patron's recommender: pure algorithms, arrays and numbers in and out, no I/O.
-export { CooccurrenceMatrix, SIMILARITIES, score, type Similarity, type Scored } from './cooccurrence';
+export { CooccurrenceMatrix, SIMILARITIES, score, type Similarity } from './cooccurrence';
+export type { Scored } from './ranking';
 export { IdIndex } from './ids';
 export { EventLog, BUCKET, BUCKET_NAME, canonicalPeople, stepsReached, type CohortCell, type Interval, type TimeRange } from './event-log';
 export {
