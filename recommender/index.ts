@@ -12,10 +12,11 @@ export {
   type QueryOptions,
 } from './interactions';
 export { CustomerLedger, FEATURES, type CustomerActivity, type FeatureTable, type BuyerHistory } from './customers';
-export { fitSegments, seedCentroids, silhouette, random, slugify, SegmentInputError, type Segment, type SegmentModel, type SegmentOptions } from './segments';
+export { fitSegments, seedCentroids, silhouette, slugify, SegmentInputError, type Segment, type SegmentModel, type SegmentOptions } from './segments';
 export { composeSlot, eligible, boost, type SlotRules, type SlotFilters, type Booster, type ItemFacts, type SlotContext, type SlotItem } from './slots';
 export { ClickLedger, type Click, type OrderLine, type Attribution } from './attribution';
 export { stratifiedSplit, rankingMetrics, type Rating, type Metrics } from './evaluation';
+export { random } from './random';
 export {
   summarize,
   fitBgNbd,
