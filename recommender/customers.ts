@@ -1,7 +1,7 @@
 // Per-customer behaviour accumulated event by event, turned into the feature rows that segments cluster and
 // the purchase histories the CLV models fit.
 
-import type { CustomerHistory } from './clv';
+import type { CustomerHistory } from './value/clv';
 
 export interface CustomerActivity {
   firstAt: number;

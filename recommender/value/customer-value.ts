@@ -12,7 +12,7 @@ import {
   type BgNbdParams,
   type GammaGammaParams,
 } from './clv';
-import type { BuyerHistory } from './customers';
+import type { BuyerHistory } from '../customers';
 import { scoreRfm, type RfmScore } from './rfm';
 
 export const CHURN_TIERS = ['active', 'cooling', 'at-risk', 'lost'] as const;
