@@ -11,7 +11,7 @@ export {
   type Recommendation,
   type QueryOptions,
 } from './interactions';
-export { CustomerLedger, FEATURES, type CustomerActivity, type FeatureTable, type BuyerHistory } from './customers';
+export { CustomerLedger, FEATURES, type CustomerActivity, type FeatureTable } from './customers';
 export { fitSegments, seedCentroids, silhouette, slugify, SegmentInputError, type Segment, type SegmentModel, type SegmentOptions } from './segments';
 export { composeSlot, eligible, boost, type SlotRules, type SlotFilters, type Booster, type ItemFacts, type SlotContext, type SlotItem } from './slots';
 export { ClickLedger, type Click, type OrderLine, type Attribution } from './attribution';
@@ -39,4 +39,4 @@ export {
   type ClvOptions,
 } from './value/clv';
 export { scoreRfm, rfmGroup, RFM_GROUPS, RFM_LABELS, type RfmScore, type RfmGroup, type RfmInput } from './value/rfm';
-export { valueCustomers, churnRisk, CHURN_TIERS, DEFAULT_CHURN_THRESHOLDS, type ChurnRisk, type CustomerValue, type ValueModel, type ValueOptions } from './value/customer-value';
+export { valueCustomers, churnRisk, CHURN_TIERS, DEFAULT_CHURN_THRESHOLDS, type ChurnRisk, type CustomerValue, type ValueModel, type ValueOptions, type BuyerHistory } from './value/customer-value';
