@@ -51,6 +51,10 @@ export class CooccurrenceMatrix {
    * is sorted and its runs of equal partners become one column and its count; then every row is completed with
    * its earlier partners by transposing those half rows, which come out sorted. Half the pairs to sort and no
    * 64-bit keys: sorting many short rows is about twice as fast as sorting one array of pair keys.
+   * One function of some 80 lines on purpose: its four passes (size, fill, sort and fold, transpose) are one
+   * algorithm over a dozen typed arrays, each pass reading what the one before it left (the half rows' bounds,
+   * rewritten in place by the fold); split, every piece would take half a dozen of those arrays as arguments
+   * and the invariants they share would sit in no one place.
    */
   static build(groups: Iterable<Iterable<number>> | Groups): CooccurrenceMatrix {
     const g = groups instanceof Groups ? groups : Groups.of(groups);
