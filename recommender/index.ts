@@ -1,6 +1,7 @@
-// Patron's recommender: pure algorithms, arrays and numbers in and out, no I/O.
+// Patron's recommender: pure algorithms, arrays and numbers in and out, no I/O. The one public entry, re-exports
+// only: the collector imports from here and never from a file behind it, so those files can move freely.
 export { CooccurrenceMatrix, SIMILARITIES, score, type Similarity } from './cooccurrence';
-export type { Scored } from './ranking';
+export { type Scored } from './ranking';
 export { IdIndex } from './ids';
 export { EventLog, BUCKET, BUCKET_NAME, canonicalPeople, stepsReached, type CohortCell, type Interval, type TimeRange } from './event-log';
 export {
