@@ -3,15 +3,11 @@
 // small overlay of increments that is folded into the rows when it grows: a full rebuild is a sort, and one
 // new order touches only its own items.
 
+import { byScore, type Scored } from './ranking';
 import type { ScoreBoard } from './scoreboard';
 
 export type Similarity = 'count' | 'jaccard' | 'lift' | 'cosine';
 export const SIMILARITIES: readonly Similarity[] = ['count', 'jaccard', 'lift', 'cosine'];
-
-export interface Scored {
-  item: number;
-  score: number;
-}
 
 /** Columns as 16-bit numbers while the catalog has at most 65,536 items: half the memory of the matrix. */
 type Columns = Uint16Array<ArrayBuffer> | Int32Array<ArrayBuffer>;
@@ -55,6 +51,10 @@ export class CooccurrenceMatrix {
    * is sorted and its runs of equal partners become one column and its count; then every row is completed with
    * its earlier partners by transposing those half rows, which come out sorted. Half the pairs to sort and no
    * 64-bit keys: sorting many short rows is about twice as fast as sorting one array of pair keys.
+   * One function of some 80 lines on purpose: its four passes (size, fill, sort and fold, transpose) are one
+   * algorithm over a dozen typed arrays, each pass reading what the one before it left (the half rows' bounds,
+   * rewritten in place by the fold); split, every piece would take half a dozen of those arrays as arguments
+   * and the invariants they share would sit in no one place.
    */
   static build(groups: Iterable<Iterable<number>> | Groups): CooccurrenceMatrix {
     const g = groups instanceof Groups ? groups : Groups.of(groups);
@@ -385,11 +385,6 @@ export function score(c: number, oa: number, ob: number, measure: Similarity): n
     case 'cosine':
       return c / Math.sqrt(oa * ob);
   }
-}
-
-/** Best first; ties broken by the smaller index so results are deterministic. */
-export function byScore(x: Scored, y: Scored): number {
-  return y.score - x.score || x.item - y.item;
 }
 
 /**

@@ -1,7 +1,7 @@
 // Per-customer behaviour accumulated event by event, turned into the feature rows that segments cluster and
 // the purchase histories the CLV models fit.
 
-import type { CustomerHistory } from './clv';
+import type { BuyerHistory } from './value/customer-value';
 
 export interface CustomerActivity {
   firstAt: number;
@@ -24,13 +24,6 @@ export interface CustomerActivity {
   repeatRevenue: number;
   lastOrderAt: number;
   categories: Map<string, number>;
-}
-
-/** A buyer for the CLV models (days) and RFM. */
-export interface BuyerHistory extends CustomerHistory {
-  orders: number;
-  /** Days since the last order. */
-  recencyDays: number;
 }
 
 export const FEATURES = ['recencyDays', 'orders', 'revenue', 'views', 'cartAdds', 'visits', 'abandonedCarts'] as const;

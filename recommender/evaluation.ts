@@ -3,7 +3,7 @@
 // (python_evaluation.py: precision_at_k, recall_at_k, ndcg_at_k with binary relevance, map_at_k dividing by
 // the number of relevant items).
 
-import { random } from './segments';
+import { random } from './random';
 
 export interface Rating {
   user: string;

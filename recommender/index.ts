@@ -1,5 +1,7 @@
-// Patron's recommender: pure algorithms, arrays and numbers in and out, no I/O.
-export { CooccurrenceMatrix, SIMILARITIES, score, type Similarity, type Scored } from './cooccurrence';
+// Patron's recommender: pure algorithms, arrays and numbers in and out, no I/O. The one public entry, re-exports
+// only: the collector imports from here and never from a file behind it, so those files can move freely.
+export { CooccurrenceMatrix, SIMILARITIES, score, type Similarity } from './cooccurrence';
+export { type Scored } from './ranking';
 export { IdIndex } from './ids';
 export { EventLog, BUCKET, BUCKET_NAME, canonicalPeople, stepsReached, type CohortCell, type Interval, type TimeRange } from './event-log';
 export {
@@ -10,11 +12,12 @@ export {
   type Recommendation,
   type QueryOptions,
 } from './interactions';
-export { CustomerLedger, FEATURES, type CustomerActivity, type FeatureTable, type BuyerHistory } from './customers';
-export { fitSegments, seedCentroids, silhouette, random, slugify, SegmentInputError, type Segment, type SegmentModel, type SegmentOptions } from './segments';
+export { CustomerLedger, FEATURES, type CustomerActivity, type FeatureTable } from './customers';
+export { fitSegments, seedCentroids, silhouette, slugify, SegmentInputError, type Segment, type SegmentModel, type SegmentOptions } from './segments';
 export { composeSlot, eligible, boost, type SlotRules, type SlotFilters, type Booster, type ItemFacts, type SlotContext, type SlotItem } from './slots';
 export { ClickLedger, type Click, type OrderLine, type Attribution } from './attribution';
 export { stratifiedSplit, rankingMetrics, type Rating, type Metrics } from './evaluation';
+export { random } from './random';
 export {
   summarize,
   fitBgNbd,
@@ -35,6 +38,6 @@ export {
   type Fit,
   type FitOptions,
   type ClvOptions,
-} from './clv';
-export { scoreRfm, rfmGroup, RFM_GROUPS, RFM_LABELS, type RfmScore, type RfmGroup, type RfmInput } from './rfm';
-export { valueCustomers, churnRisk, CHURN_TIERS, DEFAULT_CHURN_THRESHOLDS, type ChurnRisk, type CustomerValue, type ValueModel, type ValueOptions } from './customer-value';
+} from './value/clv';
+export { scoreRfm, rfmGroup, RFM_GROUPS, RFM_LABELS, type RfmScore, type RfmGroup, type RfmInput } from './value/rfm';
+export { valueCustomers, churnRisk, CHURN_TIERS, DEFAULT_CHURN_THRESHOLDS, type ChurnRisk, type CustomerValue, type ValueModel, type ValueOptions, type BuyerHistory } from './value/customer-value';

@@ -2,9 +2,10 @@
 // visits (also viewed) and within each shopper's history (for you, as SAR), plus decayed popularity.
 // Every update touches only the rows of the items involved: nothing is rebuilt per event.
 
-import { CooccurrenceMatrix, Groups, byScore, grownInts, type Scored, type Similarity } from './cooccurrence';
+import { CooccurrenceMatrix, Groups, grownInts, type Similarity } from './cooccurrence';
 import { DecayedScores } from './decayed';
 import { IdIndex } from './ids';
+import { byScore, type Scored } from './ranking';
 import { ScoreBoard } from './scoreboard';
 import { IN_CART, ShopperItems, VIEWED } from './shopper-items';
 import { BOUGHT, CART_ADD, CART_CLEAR, CART_REMOVE, RATED, ShopperLog, VIEW } from './shopper-log';

@@ -2,7 +2,7 @@
 // between queries, so a query that walks rows of tens of thousands of neighbours allocates nothing in
 // proportion to them (an array that large would go straight to the old generation and cost a major GC).
 
-import { byScore, type Scored } from './cooccurrence';
+import { byScore, type Scored } from './ranking';
 
 export class ScoreBoard {
   scores = new Float64Array(0);

@@ -3,6 +3,7 @@
 
 import { kmeansGenerator } from 'ml-kmeans';
 import { FEATURES, SKEWED, type FeatureTable } from './customers';
+import { random } from './random';
 
 export interface SegmentOptions {
   /** A fixed number of segments; when absent k is chosen within [kMin, kMax] by silhouette. */
@@ -37,18 +38,6 @@ export interface SegmentModel {
 
 export class SegmentInputError extends Error {
   override name = 'SegmentInputError';
-}
-
-/** Deterministic PRNG (mulberry32): the same seed gives the same segments. */
-export function random(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export interface Scaler {

@@ -10,10 +10,16 @@ import {
   fitGammaGamma,
   probabilityAlive,
   type BgNbdParams,
+  type CustomerHistory,
   type GammaGammaParams,
 } from './clv';
-import type { BuyerHistory } from './customers';
-import { scoreRfm, type RfmScore } from './rfm';
+import { scoreRfm, type RfmInput, type RfmScore } from './rfm';
+
+/**
+ * A buyer for the CLV models (days) and RFM: what valueCustomers takes. CustomerLedger.buyers() makes them;
+ * the type lives here, with the one function that reads it, so value/ needs nothing outside itself.
+ */
+export interface BuyerHistory extends CustomerHistory, RfmInput {}
 
 export const CHURN_TIERS = ['active', 'cooling', 'at-risk', 'lost'] as const;
 export type ChurnRisk = (typeof CHURN_TIERS)[number];
