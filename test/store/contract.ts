@@ -1,0 +1,351 @@
+// The store contract: what every storage engine must do, written against the Store interface alone
+// (collector/store/store.ts), so that each engine (SQLite today, PostgreSQL next) is held to the very same
+// cases: every method, dedup, quarantine, ordering, time ranges and a restart.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CatalogItem } from '../../collector/domain/catalog-item';
+import { slotConfigSchema } from '../../collector/domain/slot-config';
+import { toStored, type StoredEvent } from '../../collector/domain/stored-event';
+import type { ValidEvent } from '../../collector/domain/event';
+import type { EventQuery, Store, StoredValues } from '../../collector/store/store';
+
+export interface Engine {
+  name: string;
+  /** A new, empty store. */
+  open(): Promise<Store>;
+  /** The store `open` last made, opened again after it was closed; absent when the engine keeps nothing (memory). */
+  reopen?: () => Promise<Store>;
+}
+
+const T0 = Date.UTC(2026, 2, 2, 9); // a Monday
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+let seq = 0;
+/** A stored event; every field can be set, the rest are plain. */
+export function storedEvent(over: Partial<StoredEvent> = {}): StoredEvent {
+  seq++;
+  return {
+    messageId: `m-${String(seq).padStart(6, '0')}`,
+    type: 'track',
+    event: 'Product Viewed',
+    anonymousId: 'a-1',
+    userId: null,
+    sessionId: null,
+    timestamp: T0 + seq * 1000,
+    receivedAt: T0 + seq * 1000 + 5,
+    properties: { product_id: 'p-1' },
+    context: {},
+    traits: null,
+    ...over,
+  };
+}
+
+const order = (products: [string, number, number][], over: Partial<StoredEvent> = {}) =>
+  storedEvent({
+    event: 'Order Completed',
+    properties: { order_id: `o-${seq}`, revenue: products.reduce((s, [, price, quantity]) => s + price * quantity, 0), products: products.map(([product_id, price, quantity]) => ({ product_id, price, quantity })) },
+    ...over,
+  });
+
+const item = (id: string, over: Partial<CatalogItem> = {}): CatalogItem => ({ id, name: `Product ${id}`, in_stock: true, attributes: {}, ...over });
+
+async function all<T>(pages: AsyncIterable<T[]>): Promise<T[][]> {
+  const out: T[][] = [];
+  for await (const page of pages) out.push(page);
+  return out;
+}
+
+const byTime = (a: StoredEvent, b: StoredEvent) => a.timestamp - b.timestamp || (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0);
+
+export function storeContract(engine: Engine): void {
+  describe(`the store contract: ${engine.name}`, () => {
+    let store: Store | undefined;
+    const open = async () => (store = await engine.open());
+    afterEach(async () => {
+      await store?.close();
+      store = undefined;
+    });
+
+    describe('events', () => {
+      it('stores new events, tells duplicates (same messageId and timestamp) apart within a call and across calls, and counts them', async () => {
+        const s = await open();
+        expect(await s.insertEvents([])).toEqual({ inserted: [], duplicates: 0 });
+        const [a, b, c] = [storedEvent(), storedEvent(), storedEvent()];
+        expect(await s.insertEvents([a, b])).toEqual({ inserted: [a, b], duplicates: 0 });
+        expect(await s.insertEvents([b, c, c])).toEqual({ inserted: [c], duplicates: 2 });
+        // The same messageId at another time is another event (Segment's dedup key is the pair).
+        const later = { ...a, timestamp: a.timestamp + 1 };
+        expect(await s.insertEvents([later])).toEqual({ inserted: [later], duplicates: 0 });
+        expect(await s.countEvents()).toBe(4);
+      });
+
+      it('gives every event back as it was stored, in time order (ties by messageId), page by page', async () => {
+        const s = await open();
+        const events = [
+          storedEvent({ timestamp: T0 + 5000, messageId: 'z' }),
+          storedEvent({ timestamp: T0 + 5000, messageId: 'b' }),
+          storedEvent({ timestamp: T0 + 1000, type: 'identify', event: null, userId: 'u-1', properties: {}, traits: { email: 'x@y.z', nested: { a: [1, 2] } } }),
+          storedEvent({ type: 'page', event: 'Home', sessionId: 's-1', context: { page: { url: 'https://shop.test/' }, library: { name: 'patron', version: '1' } }, properties: { category: 'Épicerie ☕' } }),
+          order([['p-1', 2.5, 2], ['p-2', 10, 1]], { userId: 'u-1' }),
+        ];
+        await s.insertEvents(events);
+        const pages = await all(s.scanEvents(2));
+        expect(pages.map((p) => p.length)).toEqual([2, 2, 1]);
+        expect(pages.flat()).toEqual([...events].sort(byTime));
+      });
+
+      it('gives raw events with their JSON columns as text, from `from` (included) to `to` (excluded)', async () => {
+        const s = await open();
+        const events = [0, 1, 2, 3].map((h) => storedEvent({ timestamp: T0 + h * HOUR, properties: { product_id: `p-${h}`, price: h } }));
+        await s.insertEvents(events);
+        const raw = (await all(s.scanRawEvents(10, { from: T0 + HOUR, to: T0 + 3 * HOUR }))).flat();
+        expect(raw.map((e) => e.timestamp)).toEqual([T0 + HOUR, T0 + 2 * HOUR]);
+        expect(JSON.parse(raw[0].properties)).toEqual(events[1].properties);
+        expect(JSON.parse(raw[0].context)).toEqual({});
+        expect(raw[0].traits).toBeNull();
+        expect((await all(s.scanRawEvents(10))).flat()).toHaveLength(4);
+      });
+
+      it('stores events given with the request they arrived in exactly as the events themselves say (the hint may be ignored)', async () => {
+        const s = await open();
+        const wire = [
+          { type: 'track', event: 'Product Viewed', messageId: 'w-1', anonymousId: 'a-9', timestamp: new Date(T0).toISOString(), properties: { product_id: 'p-7', price: 3 }, context: { sessionId: 's-9' } },
+          { type: 'page', name: 'Home', messageId: 'w-2', anonymousId: 'a-9', timestamp: new Date(T0 + 1000).toISOString(), properties: { path: '/' } },
+        ];
+        const body = Buffer.from(JSON.stringify({ batch: wire, writeKey: 'pk' }, null, 1));
+        const events = wire.map((e) => toStored(e as ValidEvent, T0 + 2000));
+        expect((await s.insertEvents(events, { body, positions: [0, 1] })).inserted).toHaveLength(2);
+        const single = { type: 'identify', messageId: 'w-3', userId: 'u-9', anonymousId: 'a-9', timestamp: new Date(T0 + 3000).toISOString(), traits: { plan: 'gold' } };
+        const one = toStored(single as ValidEvent, T0 + 4000);
+        await s.insertEvents([one], { body: Buffer.from(JSON.stringify({ ...single, writeKey: 'pk' })), positions: [0], impliedType: 'identify', single: true });
+        expect((await all(s.scanEvents())).flat()).toEqual([...events, one]);
+      });
+
+      it('keeps rejected events with their reasons, newest first, paged by id', async () => {
+        const s = await open();
+        expect(await s.listQuarantine(10)).toEqual([]);
+        const rows = [1, 2, 3].map((n) => ({ receivedAt: T0 + n, messageId: n === 2 ? null : `q-${n}`, reasons: [{ path: 'properties.product_id', message: `needs product_id (${n})` }], raw: `{"n":${n}}` }));
+        await s.quarantine(rows);
+        await s.quarantine([]);
+        const listed = await s.listQuarantine(2);
+        expect(listed.map(({ id: _, ...r }) => r)).toEqual([rows[2], rows[1]]);
+        expect((await s.listQuarantine(10, listed[1].id)).map((r) => r.messageId)).toEqual(['q-1']);
+      });
+
+      it('adds up the events clients dropped', async () => {
+        const s = await open();
+        expect(await s.clientDropped()).toBe(0);
+        await s.addClientDropped(3);
+        await s.addClientDropped(4);
+        expect(await s.clientDropped()).toBe(7);
+      });
+    });
+
+    describe('catalog', () => {
+      it('creates, updates, lists by id and removes products', async () => {
+        const s = await open();
+        expect(await s.listItems()).toEqual([]);
+        const full = item('b', { url: '/p/b', image: '/i/b.png', price: 12.5, currency: 'EUR', category: 'Tea', in_stock: false, attributes: { organic: true, grams: 250, origin: 'Assam' } });
+        expect(await s.upsertItems([full, item('a')])).toBe(2);
+        expect(await s.listItems()).toEqual([item('a'), full]);
+        await s.upsertItems([{ ...full, price: 11, in_stock: true }]);
+        expect((await s.listItems())[1]).toEqual({ ...full, price: 11, in_stock: true });
+        expect(await s.deleteItems(['a', 'nope'])).toBe(1);
+        expect(await s.deleteItems(['a'])).toBe(0);
+        expect((await s.listItems()).map((i) => i.id)).toEqual(['b']);
+      });
+    });
+
+    describe('slots', () => {
+      it('creates, replaces, lists by name and removes slots', async () => {
+        const s = await open();
+        const home = slotConfigSchema.parse({ strategy: 'for-you', limit: 4, boosters: [{ weight: 2, category: 'Tea' }], pinned: [{ item: 'p-1', position: 0 }] });
+        expect(await s.putSlot('home', home, T0)).toBe(true);
+        expect(await s.putSlot('cart', slotConfigSchema.parse({ strategy: 'also-bought' }), T0 + 1)).toBe(true);
+        expect(await s.putSlot('home', { ...home, limit: 6 }, T0 + 2)).toBe(false);
+        expect(await s.listSlots()).toEqual([
+          { name: 'cart', config: slotConfigSchema.parse({ strategy: 'also-bought' }), updatedAt: T0 + 1 },
+          { name: 'home', config: { ...home, limit: 6 }, updatedAt: T0 + 2 },
+        ]);
+        expect(await s.deleteSlot('cart')).toBe(true);
+        expect(await s.deleteSlot('cart')).toBe(false);
+        expect((await s.listSlots()).map((x) => x.name)).toEqual(['home']);
+      });
+
+      it('adds slot counters per day and slot, and reports a range of days (both ends included) for one slot or all', async () => {
+        const s = await open();
+        const stats = (day: string, slot: string, n: number) => ({ day, slot, impressions: 10 * n, clicks: n, orders: n > 1 ? 1 : 0, revenue: n * 2.5 });
+        await s.addSlotStats([stats('2026-03-02', 'home', 1), stats('2026-03-02', 'cart', 2)], []);
+        await s.addSlotStats([stats('2026-03-02', 'home', 3), stats('2026-03-04', 'home', 1)], [{ orderId: 'o-1', slot: 'home', recommendationIds: ['r-1'], products: ['p-1'], revenue: 7.5, at: T0 }]);
+        await s.addSlotStats([], []);
+        expect(await s.slotReport({})).toEqual([stats('2026-03-02', 'cart', 2), { ...stats('2026-03-02', 'home', 4), orders: 1 }, stats('2026-03-04', 'home', 1)]);
+        expect((await s.slotReport({ from: '2026-03-03', to: '2026-03-04' })).map((r) => r.day)).toEqual(['2026-03-04']);
+        expect((await s.slotReport({ to: '2026-03-02', slot: 'cart' })).map((r) => r.slot)).toEqual(['cart']);
+      });
+    });
+
+    describe('identities', () => {
+      it('keeps ties of anonymous ids to users, a later tie of an id replacing the earlier', async () => {
+        const s = await open();
+        expect(await s.listIdentities()).toEqual(new Map());
+        await s.linkIdentities([]);
+        await s.linkIdentities([
+          { anonymousId: 'a-1', userId: 'u-1', at: T0 },
+          { anonymousId: 'a-2', userId: 'u-1', at: T0 + 1 },
+        ]);
+        await s.linkIdentities([{ anonymousId: 'a-1', userId: 'u-2', at: T0 + 2 }]);
+        expect(await s.listIdentities()).toEqual(new Map([['a-1', 'u-2'], ['a-2', 'u-1']]));
+      });
+    });
+
+    describe('snapshots of the last refit', () => {
+      it('keeps segments and assignments, each save replacing the last whole', async () => {
+        const s = await open();
+        expect(await s.loadSegments()).toBeNull();
+        const segment = (id: number) => ({ id, slug: `s-${id}`, label: `Segment ${id}`, size: id * 10, centroid: { orders: id + 0.5, 'share:Tea': 0.25 }, revenueShare: id / 10 });
+        await s.saveSegments({ segments: [segment(1), segment(2)], assignments: new Map([['a', 1], ['b', 2]]), updatedAt: T0 });
+        await s.saveSegments({ segments: [segment(3)], assignments: new Map([['c', 3]]), updatedAt: T0 + 1 });
+        expect(await s.loadSegments()).toEqual({ segments: [segment(3)], assignments: new Map([['c', 3]]), updatedAt: T0 + 1 });
+      });
+
+      it('keeps every buyer value and the models, each save replacing the last whole', async () => {
+        const s = await open();
+        expect(await s.loadValues()).toBeNull();
+        const value = (id: string, fitted: boolean) => ({
+          id,
+          orders: 3,
+          revenue: 42.5,
+          pAlive: fitted ? 0.8 : null,
+          expectedPurchases: fitted ? 1.25 : null,
+          expectedSpend: 14.2,
+          clv: fitted ? 99.9 : null,
+          churnRisk: fitted ? ('active' as const) : null,
+          rfm: { r: 5, f: 4, m: 3, group: 'champions' as const },
+        });
+        const model: StoredValues['model'] = {
+          bgnbd: { params: { r: 0.24, alpha: 4.4, a: 0.79, b: 2.43 }, logLikelihood: -9582.4 },
+          gammaGamma: null,
+          errors: ['Gamma-Gamma: spend too uniform'],
+          options: { horizonDays: 90, clvMonths: 12, monthlyDiscountRate: 0.01, churnThresholds: { active: 0.75, cooling: 0.5, atRisk: 0.25 } },
+        };
+        await s.saveValues({ model, customers: [value('x', true)], updatedAt: T0 });
+        await s.saveValues({ model, customers: [value('a', true), value('b', false)], updatedAt: T0 + 1 });
+        const loaded = await s.loadValues();
+        expect({ ...loaded, customers: [...loaded!.customers].sort((p, q) => (p.id < q.id ? -1 : 1)) }).toEqual({ model, customers: [value('a', true), value('b', false)], updatedAt: T0 + 1 });
+      });
+    });
+
+    describe('event queries', () => {
+      /** Two days of a small shop: an anonymous visitor who later logs in, a user, another visitor. */
+      async function shop(s: Store) {
+        const events = [
+          storedEvent({ anonymousId: 'a-1', timestamp: T0, properties: { product_id: 'p-1', category: 'Tea' } }),
+          storedEvent({ anonymousId: 'a-1', timestamp: T0 + HOUR, event: 'Product Added', properties: { product_id: 'p-1' } }),
+          order([['p-1', 4, 2], ['p-2', 10, 1]], { anonymousId: 'a-1', userId: 'u-1', timestamp: T0 + 2 * HOUR }),
+          storedEvent({ anonymousId: 'a-2', userId: 'u-2', timestamp: T0 + DAY, properties: { product_id: 'p-2', category: 'Coffee' } }),
+          order([['p-2', 10, 3]], { anonymousId: 'a-2', userId: 'u-2', timestamp: T0 + DAY + HOUR }),
+          storedEvent({ anonymousId: 'a-3', timestamp: T0 + DAY + 2 * HOUR, type: 'page', event: 'Home', properties: {} }),
+        ];
+        await s.insertEvents(events);
+        await s.linkIdentities([{ anonymousId: 'a-1', userId: 'u-1', at: T0 + 2 * HOUR }]);
+      }
+      const q = (over: Partial<EventQuery>): EventQuery => ({ properties: [], measures: ['count'], limit: 1000, ...over });
+
+      it('counts events, people (an anonymous id tied to a user is that user) and revenue, by day and by event', async () => {
+        const s = await open();
+        await shop(s);
+        expect(await s.queryEvents(q({ measures: ['count', 'users', 'revenue'] }))).toEqual([{ count: 6, users: 3, revenue: 48 }]);
+        expect(await s.queryEvents(q({ interval: 'day', measures: ['count', 'users'] }))).toEqual([
+          { bucket: '2026-03-02', count: 3, users: 1 },
+          { bucket: '2026-03-03', count: 3, users: 2 },
+        ]);
+        expect(await s.queryEvents(q({ by: 'event', measures: ['count', 'revenue'] }))).toEqual([
+          { group: 'Home', count: 1, revenue: 0 },
+          { group: 'Order Completed', count: 2, revenue: 48 },
+          { group: 'Product Added', count: 1, revenue: 0 },
+          { group: 'Product Viewed', count: 2, revenue: 0 },
+        ]);
+        expect(await s.queryEvents(q({ by: 'user', measures: ['count'] }))).toEqual([
+          { group: 'a-3', count: 1 },
+          { group: 'u-1', count: 3 },
+          { group: 'u-2', count: 2 },
+        ]);
+        expect(await s.queryEvents(q({ interval: 'week', by: 'type', measures: ['count'] }))).toEqual([
+          { bucket: '2026-03-02', group: 'page', count: 1 },
+          { bucket: '2026-03-02', group: 'track', count: 5 },
+        ]);
+      });
+
+      it('filters by names, type, person, product (an order line counts), property and time range, and stops at the limit', async () => {
+        const s = await open();
+        await shop(s);
+        expect(await s.queryEvents(q({ events: ['Order Completed', 'Home'] }))).toEqual([{ count: 3 }]);
+        expect(await s.queryEvents(q({ type: 'page' }))).toEqual([{ count: 1 }]);
+        expect(await s.queryEvents(q({ userId: 'u-2' }))).toEqual([{ count: 2 }]);
+        expect(await s.queryEvents(q({ anonymousId: 'a-1' }))).toEqual([{ count: 3 }]);
+        expect(await s.queryEvents(q({ productId: 'p-2' }))).toEqual([{ count: 3 }]);
+        expect(await s.queryEvents(q({ properties: [['category', 'Tea']] }))).toEqual([{ count: 1 }]);
+        expect(await s.queryEvents(q({ by: 'prop.category', events: ['Product Viewed'] }))).toEqual([
+          { group: 'Coffee', count: 1 },
+          { group: 'Tea', count: 1 },
+        ]);
+        expect(await s.queryEvents(q({ from: T0 + HOUR, to: T0 + DAY + HOUR }))).toEqual([{ count: 3 }]);
+        expect(await s.queryEvents(q({ by: 'event', limit: 2 }))).toHaveLength(2);
+      });
+
+      it('ranks products by views, cart adds, orders holding them and the revenue of their lines, in a time range', async () => {
+        const s = await open();
+        await shop(s);
+        expect(await s.topProducts({ sort: 'revenue', limit: 10 })).toEqual([
+          { productId: 'p-2', views: 1, cartAdds: 0, orders: 2, revenue: 40 },
+          { productId: 'p-1', views: 1, cartAdds: 1, orders: 1, revenue: 8 },
+        ]);
+        expect((await s.topProducts({ sort: 'cartAdds', limit: 1 })).map((p) => p.productId)).toEqual(['p-1']);
+        expect(await s.topProducts({ sort: 'orders', limit: 10, from: T0 + DAY })).toEqual([{ productId: 'p-2', views: 1, cartAdds: 0, orders: 1, revenue: 30 }]);
+      });
+    });
+
+    describe('settled', () => {
+      it('resolves once everything written before it can be read back', async () => {
+        const s = await open();
+        const writes = [s.insertEvents([storedEvent(), storedEvent()]), s.linkIdentities([{ anonymousId: 'a-1', userId: 'u-1', at: T0 }]), s.addClientDropped(1)];
+        await Promise.all(writes);
+        await s.settled();
+        expect(await s.countEvents()).toBe(2);
+        expect((await s.listIdentities()).get('a-1')).toBe('u-1');
+      });
+    });
+
+    if (engine.reopen) {
+      const reopen = engine.reopen;
+      describe('a restart', () => {
+        it('keeps everything, and still knows every stored event for what it is', async () => {
+          const s = await open();
+          const events = [storedEvent(), storedEvent({ userId: 'u-1' }), order([['p-1', 5, 1]])];
+          await s.insertEvents(events);
+          await s.quarantine([{ receivedAt: T0, messageId: 'bad', reasons: [{ path: 'type', message: 'is missing' }], raw: '{}' }]);
+          await s.addClientDropped(2);
+          await s.upsertItems([item('p-1', { price: 5 })]);
+          await s.putSlot('home', slotConfigSchema.parse({ strategy: 'popular' }), T0);
+          await s.addSlotStats([{ day: '2026-03-02', slot: 'home', impressions: 1, clicks: 1, orders: 0, revenue: 0 }], []);
+          await s.linkIdentities([{ anonymousId: 'a-1', userId: 'u-1', at: T0 }]);
+          await s.saveSegments({ segments: [{ id: 0, slug: 'all', label: 'All', size: 1, centroid: {}, revenueShare: 1 }], assignments: new Map([['u-1', 0]]), updatedAt: T0 });
+          await s.close();
+          store = await reopen();
+          const again = store;
+          expect((await all(again.scanEvents())).flat()).toEqual([...events].sort(byTime));
+          expect(await again.insertEvents([events[0], storedEvent()])).toMatchObject({ duplicates: 1 });
+          expect((await again.listQuarantine(10)).map((r) => r.messageId)).toEqual(['bad']);
+          expect(await again.clientDropped()).toBe(2);
+          expect(await again.listItems()).toEqual([item('p-1', { price: 5 })]);
+          expect((await again.listSlots()).map((x) => x.name)).toEqual(['home']);
+          expect(await again.slotReport({})).toHaveLength(1);
+          expect(await again.listIdentities()).toEqual(new Map([['a-1', 'u-1']]));
+          expect((await again.loadSegments())?.assignments).toEqual(new Map([['u-1', 0]]));
+          expect(await again.queryEvents({ properties: [], measures: ['users'], limit: 10 })).toEqual([{ users: 1 }]);
+        });
+      });
+    }
+  });
+}
