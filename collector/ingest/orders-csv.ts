@@ -65,6 +65,49 @@ interface Line {
   currency?: string;
 }
 
+/** A row's order line, or why it cannot be one. `get` reads a column of the row. */
+function readRow(get: (column: string) => string, fields: number, columns: number, lineNo: number, now: number): { line: Line } | { reasons: string[] } {
+  const reasons: string[] = [];
+  if (fields !== columns) reasons.push(`has ${fields} fields, the header ${columns}`);
+  for (const column of REQUIRED_COLUMNS) if (!get(column)) reasons.push(`${column} is empty`);
+  const at = parseDate(get('date'));
+  if (get('date') && Number.isNaN(at)) reasons.push(`date is not a date (YYYY-MM-DD or ISO 8601): ${JSON.stringify(get('date'))}`);
+  else if (at > now) reasons.push(`date is in the future: ${get('date')}`);
+  const quantity = Number(get('quantity'));
+  if (get('quantity') && !(Number.isInteger(quantity) && quantity > 0)) reasons.push(`quantity must be a whole number above 0, got ${JSON.stringify(get('quantity'))}`);
+  const price = Number(get('price'));
+  if (get('price') && !(Number.isFinite(price) && price >= 0)) reasons.push(`price must be a number of at least 0, got ${JSON.stringify(get('price'))}`);
+  if (reasons.length) return { reasons };
+  return {
+    line: {
+      line: lineNo,
+      customer: get('customer_id'),
+      at,
+      product: { product_id: get('product_id'), quantity, price, ...(get('name') ? { name: get('name') } : {}), ...(get('category') ? { category: get('category') } : {}) },
+      ...(get('currency') ? { currency: get('currency').toUpperCase() } : {}),
+    },
+  };
+}
+
+/** An order's lines as the Order Completed event the collector stores. */
+function orderEvent(orderId: string, list: Line[], currency: string | undefined): WireEvent {
+  const first = list[0];
+  return {
+    type: 'track',
+    event: 'Order Completed',
+    // The same order imported twice is stored once.
+    messageId: `import-${orderId}`,
+    userId: first.customer,
+    timestamp: new Date(first.at).toISOString(),
+    properties: {
+      order_id: orderId,
+      revenue: Math.round(list.reduce((s, l) => s + l.product.price * l.product.quantity, 0) * 100) / 100,
+      ...(currency ? { currency } : {}),
+      products: list.map((l) => l.product),
+    },
+  };
+}
+
 /**
  * Reads the rows (after the header) into events. `lines` yields the file's lines, header first; `now` bounds
  * the dates (no orders from the future).
@@ -90,57 +133,27 @@ export function ordersFromCsv(lines: Iterable<string>, options: { now?: number; 
     }
     const get = (column: string) => (index[column] === undefined ? '' : (fields[index[column]] ?? ''));
     const orderId = get('order_id');
-    const reasons: string[] = [];
-    if (fields.length !== header.length) reasons.push(`has ${fields.length} fields, the header ${header.length}`);
-    for (const column of REQUIRED_COLUMNS) if (!get(column)) reasons.push(`${column} is empty`);
-    const at = parseDate(get('date'));
-    if (get('date') && Number.isNaN(at)) reasons.push(`date is not a date (YYYY-MM-DD or ISO 8601): ${JSON.stringify(get('date'))}`);
-    else if (at > now) reasons.push(`date is in the future: ${get('date')}`);
-    const quantity = Number(get('quantity'));
-    if (get('quantity') && !(Number.isInteger(quantity) && quantity > 0)) reasons.push(`quantity must be a whole number above 0, got ${JSON.stringify(get('quantity'))}`);
-    const price = Number(get('price'));
-    if (get('price') && !(Number.isFinite(price) && price >= 0)) reasons.push(`price must be a number of at least 0, got ${JSON.stringify(get('price'))}`);
-    if (reasons.length) {
-      const r = { line: lineNo, reason: reasons.join('; ') };
+    const row = readRow(get, fields.length, header.length, lineNo, now);
+    if ('reasons' in row) {
+      const r = { line: lineNo, reason: row.reasons.join('; ') };
       if (orderId) bad.set(orderId, [...(bad.get(orderId) ?? []), r]);
       else rejected.push(r);
       continue;
     }
-    const list = orders.get(orderId) ?? [];
-    list.push({
-      line: lineNo,
-      customer: get('customer_id'),
-      at,
-      product: { product_id: get('product_id'), quantity, price, ...(get('name') ? { name: get('name') } : {}), ...(get('category') ? { category: get('category') } : {}) },
-      ...(get('currency') ? { currency: get('currency').toUpperCase() } : {}),
-    });
-    orders.set(orderId, list);
+    let list = orders.get(orderId);
+    if (!list) orders.set(orderId, (list = []));
+    list.push(row.line);
   }
   if (!header) throw new CsvError('the file is empty: it needs a header line');
   const events: WireEvent[] = [];
   let importedLines = 0;
   for (const [orderId, list] of orders) {
-    const own = bad.get(orderId);
     const first = list[0];
-    if (!own && list.some((l) => l.customer !== first.customer || l.at !== first.at)) {
+    if (!bad.has(orderId) && list.some((l) => l.customer !== first.customer || l.at !== first.at)) {
       bad.set(orderId, [{ line: first.line, reason: `order ${orderId}: its lines name different customers or dates` }]);
     }
     if (bad.has(orderId)) continue;
-    const currency = first.currency ?? options.currency;
-    const event: WireEvent = {
-      type: 'track',
-      event: 'Order Completed',
-      // The same order imported twice is stored once.
-      messageId: `import-${orderId}`,
-      userId: first.customer,
-      timestamp: new Date(first.at).toISOString(),
-      properties: {
-        order_id: orderId,
-        revenue: Math.round(list.reduce((s, l) => s + l.product.price * l.product.quantity, 0) * 100) / 100,
-        ...(currency ? { currency } : {}),
-        products: list.map((l) => l.product),
-      },
-    };
+    const event = orderEvent(orderId, list, first.currency ?? options.currency);
     const valid = eventSchema.safeParse(event);
     if (!valid.success) {
       bad.set(orderId, [{ line: first.line, reason: `order ${orderId}: ${issuesOf(valid.error).map((i) => `${i.path} ${i.message}`).join('; ')}` }]);

@@ -53,31 +53,12 @@ const lastRowId = (db: Database.Database) => (db.prepare('SELECT max(id) FROM ev
 // stored since, which start-up reads from the table).
 const SAVE_KEYS_EVERY_MS = 10 * 60_000;
 
-/** The events role of the SQLite store; `close` saves the key set for the next start. */
-export function sqliteEvents(db: Database.Database, writer: IngestWriter, keysFile: string, log: (message: string) => void): EventStore & { close(): void } {
-  // Journalled, duplicates are known before the worker stores anything: every stored key, in memory, saved
-  // beside the database every ten minutes and at the stop so that the next start need not read them all.
-  const keys = writer.journalled ? loadKeys(db, keysFile) : null;
-  const saving =
-    keys &&
-    setInterval(() => keys.saveInBackground(keysFile, lastRowId(db)).catch((error) => log(`could not save the dedup keys: ${error.message}`)), SAVE_KEYS_EVERY_MS).unref();
+/**
+ * How events are written: journalled, which are new is known from the key set before the record is written;
+ * direct, the table's unique key says so as the rows go in.
+ */
+function eventInserts(db: Database.Database, writer: IngestWriter, keys: KeySet | null): EventStore['insertEvents'] {
   const isStored = db.prepare('SELECT 1 FROM events WHERE timestamp = ? AND message_id = ?').pluck();
-  // Rows as arrays (twice as fast as objects), in SCAN_COLUMNS order.
-  const pageOfEvents = db
-    .prepare(`SELECT ${SCAN_COLUMNS.join(', ')} FROM events WHERE (timestamp, message_id) > (?, ?) AND timestamp < ? ORDER BY timestamp, message_id LIMIT ?`)
-    .raw(true);
-
-  /** Every event in time order, a page at a time (keyset pagination: each page is one index seek). */
-  function* pagesOfEvents(pageSize: number, range: { from?: number; to?: number } = {}): Generator<RawEvent[]> {
-    let after: [number, string] = [range.from ?? -Infinity, ''];
-    for (;;) {
-      const rows = pageOfEvents.all(after[0], after[1], range.to ?? Infinity, pageSize) as ScanRow[];
-      if (rows.length === 0) return;
-      const last = rows[rows.length - 1];
-      after = [last[6], last[0]];
-      yield rows.map(toRawEvent);
-    }
-  }
 
   /** Writes the events at `picked`: by position in the request body where they are as they arrived. */
   function writeEvents(events: StoredEvent[], picked: number[], arrival?: ArrivalHint) {
@@ -123,15 +104,48 @@ export function sqliteEvents(db: Database.Database, writer: IngestWriter, keysFi
     return { inserted, duplicates: events.length - inserted.length };
   }
 
+  return async function insertEvents(events, arrival) {
+    if (events.length === 0) return { inserted: [], duplicates: 0 };
+    if (keys) return insertJournalled(events, keys, arrival);
+    // Direct: the table's unique key says which are new.
+    const isNew = (await writeEvents(events, events.map((_, k) => k), arrival))!;
+    const inserted = events.filter((_, k) => isNew[k]);
+    return { inserted, duplicates: events.length - inserted.length };
+  };
+}
+
+/** Every event in time order, a page at a time (keyset pagination: each page is one index seek). */
+function eventPages(db: Database.Database) {
+  // Rows as arrays (twice as fast as objects), in SCAN_COLUMNS order.
+  const pageOfEvents = db
+    .prepare(`SELECT ${SCAN_COLUMNS.join(', ')} FROM events WHERE (timestamp, message_id) > (?, ?) AND timestamp < ? ORDER BY timestamp, message_id LIMIT ?`)
+    .raw(true);
+
+  return function* pages(pageSize: number, range: { from?: number; to?: number } = {}): Generator<RawEvent[]> {
+    let after: [number, string] = [range.from ?? -Infinity, ''];
+    for (;;) {
+      const rows = pageOfEvents.all(after[0], after[1], range.to ?? Infinity, pageSize) as ScanRow[];
+      if (rows.length === 0) return;
+      const last = rows[rows.length - 1];
+      after = [last[6], last[0]];
+      yield rows.map(toRawEvent);
+    }
+  };
+}
+
+/** The events role of the SQLite store; `close` saves the key set for the next start. */
+export function sqliteEvents(db: Database.Database, writer: IngestWriter, keysFile: string, log: (message: string) => void): EventStore & { close(): void } {
+  // Journalled, duplicates are known before the worker stores anything: every stored key, in memory, saved
+  // beside the database every ten minutes and at the stop so that the next start need not read them all.
+  const keys = writer.journalled ? loadKeys(db, keysFile) : null;
+  const saving =
+    keys &&
+    setInterval(() => keys.saveInBackground(keysFile, lastRowId(db)).catch((error) => log(`could not save the dedup keys: ${error.message}`)), SAVE_KEYS_EVERY_MS).unref();
+  const insertEvents = eventInserts(db, writer, keys);
+  const pages = eventPages(db);
+
   return {
-    async insertEvents(events, arrival) {
-      if (events.length === 0) return { inserted: [], duplicates: 0 };
-      if (keys) return insertJournalled(events, keys, arrival);
-      // Direct: the table's unique key says which are new.
-      const isNew = (await writeEvents(events, events.map((_, k) => k), arrival))!;
-      const inserted = events.filter((_, k) => isNew[k]);
-      return { inserted, duplicates: events.length - inserted.length };
-    },
+    insertEvents,
     async quarantine(rows) {
       if (rows.length) await writer.write({ k: 'q', rows });
     },
@@ -148,11 +162,11 @@ export function sqliteEvents(db: Database.Database, writer: IngestWriter, keysFi
     },
     async *scanEvents(pageSize = 5000) {
       await writer.settled();
-      for (const page of pagesOfEvents(pageSize)) yield page.map(parsed);
+      for (const page of pages(pageSize)) yield page.map(parsed);
     },
     async *scanRawEvents(pageSize = 5000, range) {
       await writer.settled();
-      yield* pagesOfEvents(pageSize, range);
+      yield* pages(pageSize, range);
     },
     async addClientDropped(n) {
       await writer.write({ k: 'd', n });

@@ -61,10 +61,11 @@ export interface JournalOptions {
 }
 
 /**
- * The journalled writer, when this process can own the database's journal (else null). Either way, if no
- * other process holds the journal, what an earlier one left unapplied in it is replayed first.
+ * Takes the database's journal over, once what an earlier run left unapplied in it is in the tables: its lock
+ * and the applier, or null when another process holds it, or when this one should not keep it (not `own`, or
+ * the worker is not built), having replayed it all the same.
  */
-export function journalWriter({ database, db, sync, own, workerScript, log }: JournalOptions): IngestWriter | null {
+function takeOver({ database, db, own, workerScript, log }: JournalOptions): { lock: { release: () => void }; applier: Applier } | null {
   const dir = `${database}.journal`;
   if (!own && !fs.existsSync(dir)) return null;
   const lock = lockJournal(dir);
@@ -80,6 +81,19 @@ export function journalWriter({ database, db, sync, own, workerScript, log }: Jo
     lock.release();
     return null;
   }
+  return { lock, applier };
+}
+
+/**
+ * The journalled writer, when this process can own the database's journal (else null). Either way, if no
+ * other process holds the journal, what an earlier one left unapplied in it is replayed first.
+ */
+export function journalWriter(options: JournalOptions): IngestWriter | null {
+  const taken = takeOver(options);
+  if (!taken) return null;
+  const { database, sync, workerScript, log } = options;
+  const { lock, applier } = taken;
+  const dir = `${database}.journal`;
   const journal = new Journal(dir, { sync });
   // Everything before the new segment is in the tables now.
   let applied: JournalPosition = positionOf(journal.segment, 0);
