@@ -59,7 +59,7 @@ export async function startServices(store: Store, options: ServiceOptions = {}):
   await Promise.all([catalog.load(), identities.load(), slots.load()]);
   const fitted = await insights.load(store);
   // Clicks are replayed with the models, so an order after a restart is attributed as it would have been.
-  await learner.rebuild(store.scanEvents(), await store.countEvents(), (page) => attribution.observe(page));
+  await learner.rebuild(store.scanEvents(), await store.countEvents(), (page) => attribution.replay(page));
   insights.rankSegmentTop();
   refits.start(!fitted);
   return {

@@ -47,12 +47,10 @@ export class Attribution {
         if (e.event === 'Recommendation Viewed') s.impressions++;
         else s.clicks++;
       }
-      // Attribution works per visit: the SDK's session id, else the shopper.
-      const visit = e.sessionId ?? this._identities.personOf(e.anonymousId, e.userId)!;
-      if (e.event === 'Recommendation Clicked' && slot) this._clicks.click(visit, (p.product_id ?? p.sku)!, { slot, recommendationId: p.recommendation_id, at: e.timestamp });
+      if (e.event === 'Recommendation Clicked' && slot) this._click(e, slot);
       if (e.event !== 'Order Completed') continue;
       const lines = (p.products ?? []).map((x) => ({ productId: (x.product_id ?? x.sku)!, revenue: (x.price ?? 0) * (x.quantity ?? 1) }));
-      for (const a of this._clicks.attribute(visit, lines, e.timestamp)) {
+      for (const a of this._clicks.attribute(this._visitOf(e), lines, e.timestamp)) {
         const s = statsOf((stats ??= new Map()), dayOf(e.timestamp), a.slot);
         s.orders++;
         s.revenue += a.revenue;
@@ -60,6 +58,23 @@ export class Attribution {
       }
     }
     return { stats: stats ? [...stats.values()] : [], attributions: attributions ?? [] };
+  }
+
+  /** Remembers the clicks among stored events, counting nothing (a restart: the counts are stored already). */
+  replay(events: readonly StoredEvent[]): void {
+    for (const e of events) {
+      if (e.type === 'track' && e.event === 'Recommendation Clicked' && typeof e.properties.slot === 'string') this._click(e, e.properties.slot);
+    }
+  }
+
+  private _click(e: StoredEvent, slot: string): void {
+    const p = e.properties;
+    this._clicks.click(this._visitOf(e), (p.product_id ?? p.sku)!, { slot, recommendationId: p.recommendation_id, at: e.timestamp });
+  }
+
+  /** Attribution works per visit: the SDK's session id, else the shopper. */
+  private _visitOf(e: StoredEvent): string {
+    return e.sessionId ?? this._identities.personOf(e.anonymousId, e.userId)!;
   }
 
   async save(deltas: ReportDeltas): Promise<void> {
