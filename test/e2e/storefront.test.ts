@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { E2E_TIMEOUT, SHOTS, eventually, startDemoAndBrowser, type Demo } from './demo';
+import { E2E_TIMEOUT, PATIENCE_MS, SHOTS, eventually, startDemoAndBrowser, type Demo } from './demo';
 
 let demo: Demo;
 let browser: Browser;
@@ -135,11 +135,12 @@ describe('the demo store in Chromium', { timeout: E2E_TIMEOUT.test }, () => {
       // request, asked again if it failed) and let the page decide again, as it would have with the answer in
       // time: what is asserted is who sees which banner, not how fast the collector answers.
       await visitor.waitForSelector('html[data-patron-targeted]', { state: 'attached' });
-      await visitor.evaluate(async () => {
+      await visitor.evaluate(async (patience) => {
         const patron = (window as any).patron;
-        while (!(await patron.profile())) await new Promise((r) => setTimeout(r, 100));
+        const until = Date.now() + patience;
+        while (!(await patron.profile()) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
         await patron.renderTargeted();
-      });
+      }, PATIENCE_MS);
       await visitor.waitForSelector('#banner-best', { state: 'visible' });
       expect(await visitor.isVisible('#banner-welcome')).toBe(false);
       expect(await visitor.evaluate(() => (window as any).patron.userId())).toBe(id);
