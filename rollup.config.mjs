@@ -6,7 +6,7 @@ import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
 
 const ts = (compilerOptions = {}, include = ['sdk/**/*.ts', 'recommender/**/*.ts', 'collector/**/*.ts']) =>
-  typescript({ tsconfig: './tsconfig.json', include, compilerOptions: { noEmit: false, ...compilerOptions } });
+  typescript({ tsconfig: './tsconfig.json', include, compilerOptions: { noEmit: false, incremental: false, ...compilerOptions } });
 
 export default [
   {

@@ -19,10 +19,14 @@ describe('TokenBuckets', () => {
   });
 });
 
+// Buckets over HTTP refill on the real clock: at one token in 1,000 s none comes back while a test runs,
+// however slowly (at 5 per second, a test slower than 0.2 s between requests saw its bucket refill).
+const SLOW = 0.001;
+
 describe('rate limiting over HTTP', () => {
   let c: Running;
   beforeAll(async () => {
-    c = await startCollector({ rateLimits: { perKey: { rate: 1000, burst: 1000 }, perAddress: { rate: 5, burst: 10 } } });
+    c = await startCollector({ rateLimits: { perKey: { rate: 1000, burst: 1000 }, perAddress: { rate: SLOW, burst: 10 } } });
   });
   afterAll(() => c.stop());
 
@@ -40,7 +44,7 @@ describe('rate limiting over HTTP', () => {
 
 describe('trusted back ends', () => {
   it('does not limit requests made with the admin key', async () => {
-    const c = await startCollector({ rateLimits: { perKey: { rate: 1, burst: 1 }, perAddress: { rate: 1, burst: 1 } } });
+    const c = await startCollector({ rateLimits: { perKey: { rate: SLOW, burst: 1 }, perAddress: { rate: SLOW, burst: 1 } } });
     try {
       for (let i = 0; i < 3; i++) expect((await post(`${c.url}/v1/batch`, { batch: [viewed('SKU-1'), viewed('SKU-2')] }, { key: KEYS.admin[0] })).status).toBe(200);
       // the write key's first request spends its (full) bucket; the next one must wait

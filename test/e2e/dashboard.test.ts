@@ -2,8 +2,8 @@
 // numbers the analyst API returns, and the merchants' slot editor behind the admin key.
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SHOTS, startDemoAndBrowser, type Demo } from './demo';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { E2E_TIMEOUT, PATIENCE_MS, SHOTS, startDemoAndBrowser, type Demo } from './demo';
 
 const DAY = 86_400_000;
 
@@ -16,7 +16,7 @@ beforeAll(async () => {
   await demo.collector.app.patron.refits.refit();
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   page.on('pageerror', (error) => console.error('page error:', error.message));
-}, 120_000);
+}, E2E_TIMEOUT.setup);
 
 afterAll(async () => {
   await browser?.close();
@@ -30,7 +30,7 @@ const analystApi = async (p: string) => {
 };
 const chartData = (name: string) => page.evaluate((n) => window.patronDashboard!.data(n), name) as Promise<{ labels: any[]; datasets: { label?: string; data: any[] }[] }>;
 
-describe('the dashboard in Chromium', () => {
+describe('the dashboard in Chromium', { timeout: E2E_TIMEOUT.test }, () => {
   it('is served with a strict content security policy and no caching of stale scripts', async () => {
     const res = await fetch(`${demo.collector.url}/dashboard`);
     expect(res.status).toBe(200);
@@ -47,11 +47,11 @@ describe('the dashboard in Chromium', () => {
     await page.goto(`${demo.collector.url}/dashboard`);
     await page.fill('#key', demo.config.keys.write[0]);
     await page.click('#login button');
-    await page.waitForFunction(() => /does not open/.test(document.getElementById('login-error')!.textContent ?? ''), undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => /does not open/.test(document.getElementById('login-error')!.textContent ?? ''));
 
     await page.fill('#key', demo.config.keys.analyst[0]);
     await page.click('#login button');
-    await page.waitForSelector('html[data-ready="true"]', { timeout: 20_000 });
+    await page.waitForSelector('html[data-ready="true"]');
     const states = await page.$$eval('[data-chart], [data-table]', (els) => els.map((e) => [e.getAttribute('data-chart') ?? e.getAttribute('data-table'), (e as HTMLElement).dataset.state]));
     expect(states).toEqual(['activity', 'funnel', 'retention', 'clv', 'segments', 'slots', 'products', 'customers'].map((n) => [n, 'ready']));
     const from = new Date(Math.floor(Date.now() / DAY) * DAY - 89 * DAY).toISOString();
@@ -98,18 +98,25 @@ describe('the dashboard in Chromium', () => {
     const customers = (await analystApi('/v1/customers?limit=10&sort=clv')).customers;
     expect(await page.$$eval('[data-table="customers"] tbody tr', (trs) => trs.map((tr) => tr.getAttribute('data-customer')))).toEqual(customers.map((c: any) => c.id));
 
-    // Drawn, not just configured: every canvas has ink on it.
-    await page.waitForTimeout(400); // the charts' short entry animation
-    const inked = await page.$$eval('[data-chart] canvas', (canvases) =>
-      canvases.map((c) => {
-        const { data } = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height);
-        let n = 0;
-        for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
-        return n;
-      }),
+    // Drawn, not just configured: every canvas has ink on it, once the charts' short entry animation has run
+    // (its frames come as fast as the machine draws them: look until they have, not after 400 ms).
+    const inked = () =>
+      page.$$eval('[data-chart] canvas', (canvases) =>
+        canvases.map((c) => {
+          const { data } = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height);
+          let n = 0;
+          for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
+          return n;
+        }),
+      );
+    await vi.waitFor(
+      async () => {
+        const ink = await inked();
+        expect(ink).toHaveLength(6);
+        for (const n of ink) expect(n).toBeGreaterThan(2_000);
+      },
+      { timeout: PATIENCE_MS, interval: 100 },
     );
-    expect(inked).toHaveLength(6);
-    for (const n of inked) expect(n).toBeGreaterThan(2_000);
     expect(await page.$$eval('[data-tile]', (els) => els.map((e) => e.getAttribute('data-tile')))).toEqual(['visitors', 'events', 'orders', 'buyers', 'revenue', 'portfolio']);
     await page.screenshot({ path: path.join(SHOTS, 'dashboard.png'), fullPage: true });
 

@@ -10,6 +10,23 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 /** Where screenshots go. */
 export const SHOTS = path.resolve(import.meta.dirname, '../../test-results');
+/**
+ * How long a test waits for one state it expects (a stored row, a delivered event) before it fails: as long
+ * as Playwright waits for a selector by default, a bound only something broken reaches, not a busy machine.
+ */
+export const PATIENCE_MS = 30_000;
+/** A test drives a real browser through several such states, and a start-up simulates the demo's history. */
+export const E2E_TIMEOUT = { test: 180_000, setup: 300_000 };
+
+/** Reads `read()` until `ok` holds, for PATIENCE_MS at the most; the caller asserts on what it returns. */
+export async function eventually<T>(read: () => T, ok: (value: T) => boolean): Promise<T> {
+  const until = Date.now() + PATIENCE_MS;
+  for (;;) {
+    const value = read();
+    if (ok(value) || Date.now() > until) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 export type Demo = Awaited<ReturnType<typeof startDemo>>;
 

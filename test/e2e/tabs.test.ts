@@ -3,7 +3,7 @@
 import Database from 'better-sqlite3';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemoAndBrowser, type Demo } from './demo';
+import { E2E_TIMEOUT, eventually, startDemoAndBrowser, type Demo } from './demo';
 
 let demo: Demo;
 let browser: Browser;
@@ -11,7 +11,7 @@ let database: string;
 
 beforeAll(async () => {
   ({ demo, browser, database } = await startDemoAndBrowser('tabs', 40));
-}, 120_000);
+}, E2E_TIMEOUT.setup);
 
 afterAll(async () => {
   await browser?.close();
@@ -34,10 +34,14 @@ describe('several tabs in Chromium', () => {
     // Tab A cannot deliver: its requests fail and the browser refuses its beacon (quota spent).
     const a = await context.newPage();
     await a.addInitScript(() => Object.defineProperty(navigator, 'sendBeacon', { value: () => false }));
-    await a.route('**/v1/batch', (route) => route.abort());
+    let refused = 0;
+    await a.route('**/v1/batch', (route) => {
+      refused++;
+      return route.abort();
+    });
     await a.goto(`${demo.storeUrl}/product.html?id=SKU-005`);
     const anonymousId = await a.evaluate(() => new Promise<string>((resolve) => (window as any).patron.ready((p: any) => resolve(p.anonymousId()))));
-    await a.waitForTimeout(1500); // a failed attempt or two
+    expect(await eventually(() => refused, (n) => n > 0)).toBeGreaterThan(0); // a failed attempt
     expect(viewsOf(anonymousId, 'SKU-005')).toHaveLength(0);
 
     // Tab B works, and must leave A's events alone while A is open.
@@ -47,24 +51,19 @@ describe('several tabs in Chromium', () => {
       if (req.url().endsWith('/v1/batch')) for (const e of JSON.parse(req.postData() ?? '{}').batch ?? []) sentByB.push(e.messageId);
     });
     await b.goto(`${demo.storeUrl}/product.html?id=SKU-010`);
-    const delivered = Date.now() + 10_000;
-    while (viewsOf(anonymousId, 'SKU-010').length === 0 && Date.now() < delivered) await b.waitForTimeout(100);
-    expect(viewsOf(anonymousId, 'SKU-010')).toHaveLength(1);
+    expect(await eventually(() => viewsOf(anonymousId, 'SKU-010'), (rows) => rows.length > 0)).toHaveLength(1);
     expect(viewsOf(anonymousId, 'SKU-005')).toHaveLength(0);
 
     await a.close();
-    const until = Date.now() + 15_000;
-    while (viewsOf(anonymousId, 'SKU-005').length === 0 && Date.now() < until) await b.waitForTimeout(250);
-    expect(viewsOf(anonymousId, 'SKU-005')).toHaveLength(1);
+    expect(await eventually(() => viewsOf(anonymousId, 'SKU-005'), (rows) => rows.length > 0)).toHaveLength(1); // at B's next adoption round
 
     // B sent A's event once, and never any event twice. (Playwright reports requests asynchronously: the row
     // can be stored before the listener has heard of the request, so wait for it.)
     const adopted = viewsOf(anonymousId, 'SKU-005')[0].message_id;
-    const heard = Date.now() + 5000;
-    while (!sentByB.includes(adopted) && Date.now() < heard) await b.waitForTimeout(50);
+    await eventually(() => sentByB.includes(adopted), Boolean);
     await b.waitForTimeout(200); // and a moment more, so a second send would be heard too
     expect(sentByB.filter((id) => id === adopted)).toHaveLength(1);
     expect(new Set(sentByB).size).toBe(sentByB.length);
     await context.close();
-  }, 60_000);
+  }, E2E_TIMEOUT.test);
 });

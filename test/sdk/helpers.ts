@@ -1,6 +1,7 @@
 // A fake collector for the SDK: records what the SDK sends and answers as told.
 
 import { createStore } from 'idb-keyval';
+import { vi } from 'vitest';
 import { createPatron, type PatronOptions } from '../../sdk';
 import type { WireEvent } from '../../sdk/wire';
 
@@ -10,12 +11,12 @@ export function fakeCollector(replies: Reply[] = []) {
   const batches: WireEvent[][] = [];
   const requests: { url: string; init?: RequestInit; at: number }[] = [];
   let recommendations: unknown = { recommendationId: 'rec-1', strategy: 'also-bought', items: [] };
-  let profile: { body: unknown; delayMs: number; status: number } = { body: { segment: null, rfm: null, churnRisk: null }, delayMs: 0, status: 200 };
+  let profile: { body: unknown; answer?: Promise<unknown>; status: number } = { body: { segment: null, rfm: null, churnRisk: null }, status: 200 };
   const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = String(input);
     requests.push({ url, init, at: Date.now() });
     if (url.includes('/v1/profile')) {
-      if (profile.delayMs) await new Promise((r) => setTimeout(r, profile.delayMs));
+      await profile.answer;
       return new Response(JSON.stringify(profile.body), { status: profile.status });
     }
     if (url.includes('/v1/recommendations')) return new Response(JSON.stringify(recommendations), { status: 200 });
@@ -34,8 +35,9 @@ export function fakeCollector(replies: Reply[] = []) {
     setRecommendations(body: unknown) {
       recommendations = body;
     },
-    setProfile(body: unknown, opts: { delayMs?: number; status?: number } = {}) {
-      profile = { body, delayMs: opts.delayMs ?? 0, status: opts.status ?? 200 };
+    /** `answer`: the profile is answered once it settles (the test says when), else at once. */
+    setProfile(body: unknown, opts: { answer?: Promise<unknown>; status?: number } = {}) {
+      profile = { body, answer: opts.answer, status: opts.status ?? 200 };
     },
   };
 }
@@ -58,6 +60,13 @@ export function patron(options: Partial<PatronOptions> & Pick<PatronOptions, 'fe
 }
 
 export const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Waits until `check` passes, for as long as a busy machine may need: a test waits for a state, never for a
+ * pace (vi.waitFor's own default gives up after one second). Still well below any delay a test tells apart
+ * from "at once" (a 60 s retry), and below the tests' 30 s timeout, so a failure names what never came.
+ */
+export const eventually = <T>(check: () => T | Promise<T>) => vi.waitFor(check, { timeout: 20_000 });
 
 /** The Web Locks API as one browser's tabs share it: exclusive named locks, and query() of what is held. */
 export function fakeLocks() {

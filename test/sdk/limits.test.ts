@@ -2,8 +2,8 @@
 // A bounded queue that says what it dropped, Retry-After honoured, and a flush when the browser is back online.
 import 'fake-indexeddb/auto';
 import { keys } from 'idb-keyval';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { fakeCollector, freshStore, patron, wait } from './helpers';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { eventually, fakeCollector, freshStore, patron, wait } from './helpers';
 
 beforeEach(() => window.localStorage.clear());
 
@@ -14,7 +14,7 @@ describe('the bounded queue', () => {
     const first = patron({ fetch: down.fetch, idbStore: store, maxQueueEvents: 5, flushInterval: 60_000, maxRetryDelay: 60_000 });
     await first.ready();
     for (let i = 0; i < 8; i++) first.track(`E${i}`);
-    await vi.waitFor(async () => expect(await keys(store)).toHaveLength(5));
+    await eventually(async () => expect(await keys(store)).toHaveLength(5));
     first.destroy();
 
     const up = fakeCollector();
@@ -36,7 +36,7 @@ describe('the bounded queue', () => {
     const p = patron({ fetch: down.fetch, idbStore: store, maxQueueBytes: 20_000, flushInterval: 60_000, maxRetryDelay: 60_000 });
     await p.ready();
     for (let i = 0; i < 10; i++) p.track('Big', { text: 'b'.repeat(5000) });
-    await vi.waitFor(async () => expect((await keys(store)).length).toBeLessThanOrEqual(3));
+    await eventually(async () => expect((await keys(store)).length).toBeLessThanOrEqual(3));
     expect(Number(window.localStorage.getItem('patron.dropped'))).toBeGreaterThanOrEqual(7);
     p.destroy();
   });
@@ -48,7 +48,7 @@ describe('retries', () => {
     const p = patron({ fetch: c.fetch, idbStore: freshStore(), baseRetryDelay: 10 });
     await p.ready();
     p.track('Limited');
-    await vi.waitFor(() => expect(c.batches).toHaveLength(1), { timeout: 3000 });
+    await eventually(() => expect(c.batches).toHaveLength(1));
     const [a, b] = c.requests.filter((r) => r.url.endsWith('/v1/batch'));
     expect(b.at - a.at).toBeGreaterThanOrEqual(950);
     p.destroy();
@@ -62,7 +62,7 @@ describe('retries', () => {
     await p.flush();
     expect(c.batches).toHaveLength(0);
     window.dispatchEvent(new Event('online'));
-    await vi.waitFor(() => expect(c.batches).toHaveLength(1));
+    await eventually(() => expect(c.batches).toHaveLength(1)); // long before the 60 s retry
     await wait(10);
     p.destroy();
   });

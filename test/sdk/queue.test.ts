@@ -3,7 +3,7 @@ import 'fake-indexeddb/auto';
 import { keys } from 'idb-keyval';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BEACON_BYTES } from '../../sdk/queue';
-import { fakeCollector, freshStore, patron, wait } from './helpers';
+import { eventually, fakeCollector, freshStore, patron, wait } from './helpers';
 
 beforeEach(() => window.localStorage.clear());
 afterEach(() => vi.restoreAllMocks());
@@ -33,14 +33,15 @@ describe('the durable queue', () => {
 
   it('batches by size and by time', async () => {
     const c = fakeCollector();
-    const p = patron({ fetch: c.fetch, idbStore: freshStore(), flushAt: 3, flushInterval: 60_000 });
+    const store = freshStore();
+    const p = patron({ fetch: c.fetch, idbStore: store, flushAt: 3, flushInterval: 60_000 });
     await p.ready();
     p.track('A');
     p.track('B');
-    await wait(30);
+    await eventually(async () => expect(await keys(store)).toHaveLength(2)); // the queue has taken both
     expect(c.batches).toHaveLength(0); // below flushAt and long before flushInterval
     p.track('C');
-    await vi.waitFor(() => expect(c.batches).toHaveLength(1));
+    await eventually(() => expect(c.batches).toHaveLength(1));
     expect(c.batches[0].map((e) => e.event)).toEqual(['A', 'B', 'C']);
     p.destroy();
 
@@ -48,7 +49,7 @@ describe('the durable queue', () => {
     const q = patron({ fetch: timed.fetch, idbStore: freshStore(), flushAt: 100, flushInterval: 30 });
     await q.ready();
     q.track('D');
-    await vi.waitFor(() => expect(timed.batches).toHaveLength(1));
+    await eventually(() => expect(timed.batches).toHaveLength(1));
     q.destroy();
   });
 
@@ -57,7 +58,7 @@ describe('the durable queue', () => {
     const p = patron({ fetch: c.fetch, idbStore: freshStore(), baseRetryDelay: 20 });
     await p.ready();
     p.track('Order Completed', { order_id: 'o1', products: [{ product_id: 'SKU-1' }] });
-    await vi.waitFor(() => expect(c.batches).toHaveLength(1), { timeout: 2000 });
+    await eventually(() => expect(c.batches).toHaveLength(1));
     const posts = c.requests.filter((r) => r.url.endsWith('/v1/batch'));
     expect(posts).toHaveLength(4);
     const gaps = posts.slice(1).map((r, i) => r.at - posts[i].at);
@@ -76,9 +77,9 @@ describe('the durable queue', () => {
     await p.ready();
     p.track('Broken');
     await p.flush();
-    await wait(60);
+    await wait(60); // a retry would have been due after 10 ms (baseRetryDelay): it fires before this
     expect(c.requests.filter((r) => r.url.endsWith('/v1/batch'))).toHaveLength(1);
-    await vi.waitFor(async () => expect(await keys(store)).toHaveLength(0));
+    await eventually(async () => expect(await keys(store)).toHaveLength(0));
     p.destroy();
   });
 
@@ -114,12 +115,12 @@ describe('leaving the page', () => {
     p.productViewed({ product_id: 'SKU-9' });
     p.track('Product Clicked', { product_id: 'SKU-10' });
     window.dispatchEvent(new Event('pagehide'));
-    await vi.waitFor(() => expect(beacons).toHaveLength(1));
+    await eventually(() => expect(beacons).toHaveLength(1));
     const body = JSON.parse(beacons[0].body);
     expect(beacons[0].url).toBe('http://collector.test/v1/batch');
     expect(body.writeKey).toBe('pk_test');
     expect(body.batch.map((e: any) => e.event)).toEqual(['Product Viewed', 'Product Clicked']);
-    await vi.waitFor(async () => expect(await keys(store)).toHaveLength(0));
+    await eventually(async () => expect(await keys(store)).toHaveLength(0));
     expect(c.batches).toHaveLength(0);
     p.destroy();
   });
@@ -145,7 +146,7 @@ describe('leaving the page', () => {
     for (const size of sizes) expect(size).toBeLessThan(64 * 1024);
     expect(sizes[0]).toBeGreaterThan(BEACON_BYTES * 0.8);
     // 40 events of ~4.3 KB: 13 fit in each beacon; the 14 refused stay queued for the next page
-    await vi.waitFor(async () => expect(await keys(store)).toHaveLength(14));
+    await eventually(async () => expect(await keys(store)).toHaveLength(14));
     Object.defineProperty(document, 'visibilityState', { value: 'visible', configurable: true });
     p.destroy();
   });
