@@ -42,13 +42,8 @@ describe('@segment/analytics-node against Patron', () => {
     const identify = rows.find((r) => r.type === 'identify');
     expect(JSON.parse(identify.traits)).toEqual({ email: 'jane@example.com', plan: 'gold' });
     // the identify call tied the anonymous id to the user, as analytics.js users expect
-<<<<<<< HEAD
-    expect(c.app.patron.identities.userOf('seg-anon-1')).toBe('seg-user-1');
-  });
-=======
     expect(c.app.patron.identities.userOf('seg-anon-1')).toBe('seg-user-1');
   }, 2 * FLUSH_MS);
->>>>>>> ci-habits
 });
 
 describe('group, alias and screen', () => {
@@ -74,11 +69,6 @@ describe('group, alias and screen', () => {
     expect(JSON.parse(rows[1].traits)).toEqual({ name: 'Acme Inc', employees: 20 });
     expect(rows[2]).toMatchObject({ event: 'Checkout' });
     expect(identities).toEqual([{ user_id: 'seg-user-2' }]);
-<<<<<<< HEAD
-    expect(c.app.patron.learner.interactions.history('seg-user-2')).toEqual(['SKU-A']);
-  });
-=======
     expect(c.app.patron.learner.interactions.history('seg-user-2')).toEqual(['SKU-A']);
   }, 2 * FLUSH_MS);
->>>>>>> ci-habits
 });
