@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { startDemo } from '../../examples/start';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -26,6 +26,25 @@ export async function eventually<T>(read: () => T, ok: (value: T) => boolean): P
     if (ok(value) || Date.now() > until) return value;
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Waits until a recommendation slot shows products. The SDK gives a slot up when the collector has not answered
+ * within its request timeout (1.5 s: a storefront never waits on Patron, and keeps its own markup), which a busy
+ * machine can reach; the page is then asked to render the slot again, as a page may, for PATIENCE_MS at most.
+ */
+export async function slotReady(page: Page, slot: string): Promise<void> {
+  const until = Date.now() + PATIENCE_MS;
+  const settled = ['ready', 'empty', 'error'].map((state) => `${slot}[data-patron-state="${state}"]`).join(', ');
+  for (;;) {
+    const state = await (await page.waitForSelector(settled, { state: 'attached' })).getAttribute('data-patron-state');
+    if (state === 'ready' || Date.now() > until) break;
+    await page.evaluate((selector) => {
+      document.querySelector(selector)?.removeAttribute('data-patron-state');
+      void (window as any).patron.renderSlots();
+    }, slot);
+  }
+  await page.waitForSelector(`${slot}[data-patron-state="ready"] .card`);
 }
 
 export type Demo = Awaited<ReturnType<typeof startDemo>>;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { E2E_TIMEOUT, PATIENCE_MS, SHOTS, eventually, startDemoAndBrowser, type Demo } from './demo';
+import { E2E_TIMEOUT, PATIENCE_MS, SHOTS, eventually, slotReady, startDemoAndBrowser, type Demo } from './demo';
 
 let demo: Demo;
 let browser: Browser;
@@ -31,12 +31,10 @@ function events(anonymousId: string, event?: string) {
   }
 }
 
-const ready = (slot: string) => `${slot}[data-patron-state="ready"] .card`;
-
 describe('the demo store in Chromium', { timeout: E2E_TIMEOUT.test }, () => {
   it('renders recommendation slots from the collector on the home page', async () => {
     await page.goto(demo.storeUrl);
-    await page.waitForSelector(ready('[data-patron-slot="home-trending"]'));
+    await slotReady(page, '[data-patron-slot="home-trending"]');
     const names = await page.$$eval('[data-patron-slot="home-trending"] .card-name', (els) => els.map((e) => e.textContent));
     expect(names).toHaveLength(4);
     expect(names.every((n) => n && n.length > 3)).toBe(true);
@@ -48,7 +46,7 @@ describe('the demo store in Chromium', { timeout: E2E_TIMEOUT.test }, () => {
     await page.waitForSelector('#add-to-cart');
     const anonymousId = await page.evaluate(() => (window as any).patron.anonymousId());
     const productId = new URL(page.url()).searchParams.get('id')!;
-    await page.waitForSelector(ready('#also-bought'));
+    await slotReady(page, '#also-bought');
     expect(await page.$$eval('#also-bought .card', (els) => els.length)).toBeGreaterThan(0);
     expect(await page.$$eval('#also-bought [data-patron-id]', (els, id) => els.some((e) => e.getAttribute('data-patron-id') === id), productId)).toBe(false);
 
@@ -57,7 +55,7 @@ describe('the demo store in Chromium', { timeout: E2E_TIMEOUT.test }, () => {
     await page.click('#to-checkout');
     await page.click('#place-order');
     await page.waitForSelector('#thanks:not([hidden])');
-    await page.waitForSelector(ready('#thanks-slot'));
+    await slotReady(page, '#thanks-slot');
     // the order was sent before asking: recommendations follow this shopper's own history
     expect(await page.getAttribute('#thanks-slot .card >> nth=0', 'data-patron-source')).toBe('for-you');
 
@@ -77,7 +75,7 @@ describe('the demo store in Chromium', { timeout: E2E_TIMEOUT.test }, () => {
 
   it('tracks a click on a recommendation with its slot and position', async () => {
     await page.goto(demo.storeUrl);
-    await page.waitForSelector(ready('[data-patron-slot="home-trending"]'));
+    await slotReady(page, '[data-patron-slot="home-trending"]');
     // The targeted banners above the slots appear once the profile is known: click after the layout settles.
     await page.waitForSelector('html[data-patron-targeted]', { state: 'attached' });
     const anonymousId = await page.evaluate(() => (window as any).patron.anonymousId());
@@ -98,7 +96,7 @@ describe('the demo store in Chromium', { timeout: E2E_TIMEOUT.test }, () => {
     });
     expect(res.status).toBe(200);
     await page.goto(demo.storeUrl);
-    await page.waitForSelector(ready('[data-patron-slot="home-trending"]'));
+    await slotReady(page, '[data-patron-slot="home-trending"]');
     await page.waitForTimeout(300);
     expect(await page.evaluate(() => (window as any).__xss)).toBeUndefined();
     const first = page.locator('[data-patron-slot="home-trending"] .card').first();
