@@ -2,7 +2,7 @@
 // slot editor). Keys live in sessionStorage, this tab only; every request carries one as a Bearer token.
 
 import { ApiError, byId, createApi } from './api';
-import { createOverview, type Overview, type Period } from './charts';
+import { createOverview, type Overview, type Period } from './overview/overview';
 import { createSlotEditor } from './slots';
 
 const KEY = 'patron.dashboard.key';
