@@ -3,7 +3,7 @@
 
 import { ApiError, byId, createApi } from './api';
 import { createOverview, type Overview, type Period } from './overview/overview';
-import { createSlotEditor } from './slots';
+import { createSlotEditor } from './slots/editor';
 
 const KEY = 'patron.dashboard.key';
 const ADMIN_KEY = 'patron.dashboard.adminKey';
