@@ -2,8 +2,8 @@
 // slot editor). Keys live in sessionStorage, this tab only; every request carries one as a Bearer token.
 
 import { ApiError, byId, createApi } from './api';
-import { createOverview, type Overview, type Period } from './charts';
-import { createSlotEditor } from './slots';
+import { createOverview, type Overview, type Period } from './overview/overview';
+import { createSlotEditor } from './slots/editor';
 
 const KEY = 'patron.dashboard.key';
 const ADMIN_KEY = 'patron.dashboard.adminKey';
