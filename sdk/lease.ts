@@ -2,7 +2,7 @@
 // holds a lock named after it for its lifetime and adoption runs under an exclusive lock; without them
 // (older browsers), tabs write heartbeats to localStorage and a closing tab signs off.
 
-import type { SafeStorage } from './ids';
+import { readJson, type SafeStorage } from './ids';
 
 export interface Liveness {
   /** The tabs alive now (this one included). */
@@ -37,35 +37,29 @@ export function createLiveness(tabId: string, storage: SafeStorage, locks?: Lock
       stop: () => release(),
     };
   }
-  const read = (): Record<string, number> => {
-    try {
-      return JSON.parse(storage.get(TABS) ?? '{}') ?? {};
-    } catch {
-      return {};
-    }
-  };
-  const beat = () => {
+  const read = () => readJson<Record<string, number>>(storage, TABS) ?? {};
+  const write = (change: (tabs: Record<string, number>) => void) => {
     const tabs = read();
-    const now = Date.now();
-    for (const [id, at] of Object.entries(tabs)) if (now - at > STALE_MS) delete tabs[id];
-    tabs[tabId] = now;
+    change(tabs);
     storage.set(TABS, JSON.stringify(tabs));
   };
+  const fresh = ([, at]: [string, number]) => Date.now() - at <= STALE_MS;
+  // Each tab also sweeps out the heartbeats of tabs that closed without signing off.
+  const beat = () =>
+    write((tabs) => {
+      for (const entry of Object.entries(tabs)) if (!fresh(entry)) delete tabs[entry[0]];
+      tabs[tabId] = Date.now();
+    });
   beat();
   const timer = setInterval(beat, HEARTBEAT_MS);
   let chain = Promise.resolve() as Promise<unknown>;
   return {
-    async alive() {
-      const now = Date.now();
-      return new Set(Object.entries(read()).filter(([, at]) => now - at <= STALE_MS).map(([id]) => id).concat(tabId));
-    },
+    alive: async () => new Set(Object.entries(read()).filter(fresh).map(([id]) => id).concat(tabId)),
     // Without Web Locks, tabs can only be kept apart best-effort; within this tab, tasks run one by one.
     exclusive: (task) => (chain = chain.then(task, task)) as ReturnType<typeof task>,
     stop() {
       clearInterval(timer);
-      const tabs = read();
-      delete tabs[tabId];
-      storage.set(TABS, JSON.stringify(tabs));
+      write((tabs) => delete tabs[tabId]);
     },
   };
 }

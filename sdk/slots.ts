@@ -1,7 +1,10 @@
-// Fills <div data-patron-slot> elements with recommended products. Catalog data only ever becomes text
-// nodes or attribute values, never markup, and URLs must be http(s) or relative: a product named
-// `<img src=x onerror=alert(1)>` shows as text.
+// Recommendation slots: fills <div data-patron-slot> elements with the products the collector recommends
+// and tracks what the shopper saw and clicked. Catalog data only ever becomes text nodes or attribute
+// values, never markup, and URLs must be http(s) or relative: a product named `<img src=x onerror=alert(1)>`
+// shows as text.
 
+import type { Patron } from './api';
+import type { Core } from './core';
 import type { RecommendationResponse, RecommendedItem } from './wire';
 
 const DEFAULT_TEMPLATE =
@@ -96,5 +99,33 @@ export function renderSlot(slot: HTMLElement, response: RecommendationResponse):
   for (const child of Array.from(slot.childNodes)) if (child !== template) slot.removeChild(child);
   slot.appendChild(list);
   slot.setAttribute('data-patron-recommendation', response.recommendationId);
-  slot.setAttribute('data-patron-state', response.items.length ? 'ready' : 'empty');
+  slot.setAttribute(STATE, response.items.length ? 'ready' : 'empty');
+}
+
+const STATE = 'data-patron-state';
+
+export function slots(core: Core, patron: Patron): Pick<Patron, 'renderSlots'> {
+  /** Asks for one slot's products, renders them and tracks Recommendation Viewed, then Clicked on a click. */
+  async function fillSlot(slot: HTMLElement): Promise<void> {
+    slot.setAttribute(STATE, 'loading');
+    const { patronSlot: name, patronItem: item, patronLimit: limit } = slot.dataset;
+    // The slot's configuration lives on the collector: the page only names it.
+    const response = await patron.recommendations({ slot: name, item, limit: Number(limit) || undefined });
+    if (!response) return slot.setAttribute(STATE, 'error'); // the slot keeps its own fallback markup
+    renderSlot(slot, response);
+    if (core._options.trackRecommendations === false || !response.items.length) return;
+    const common = { slot: name, recommendation_id: response.recommendationId };
+    patron.track('Recommendation Viewed', { ...common, ...(item ? { product_id: item } : {}), products: response.items.map((i) => ({ product_id: i.id, position: i.position })) });
+    slot.addEventListener('click', (e) => {
+      const hit = (e.target as Element | null)?.closest?.('[data-patron-position]');
+      if (!hit || !slot.contains(hit)) return;
+      patron.track('Recommendation Clicked', { ...common, product_id: hit.getAttribute('data-patron-id')!, position: Number(hit.getAttribute('data-patron-position')) });
+      void patron.flush(); // the click usually navigates away
+    });
+  }
+  return {
+    async renderSlots(root = core._doc) {
+      if (root) await Promise.all(Array.from(root.querySelectorAll<HTMLElement>(`[data-patron-slot]:not([${STATE}])`), fillSlot));
+    },
+  };
 }

@@ -1,0 +1,31 @@
+// What the page asks the collector (recommendations, the visitor's segment and profile): a GET with the
+// write key, given up after requestTimeout, and null for any failure so the page goes on without.
+
+import type { Patron } from './api';
+import { ids, type Core } from './core';
+import type { RecommendationResponse, SegmentResponse } from './wire';
+
+export async function ask<T>(core: Core, path: string, params: Record<string, string | number | undefined> = {}): Promise<T | null> {
+  const query = new URLSearchParams({ writeKey: core._options.writeKey });
+  // Without consent, questions carry no identifier.
+  for (const [key, value] of Object.entries({ ...params, ...(core._consent === 'granted' ? ids(core) : {}) })) if (value !== undefined && value !== '') query.set(key, String(value));
+  // Every browser that runs this bundle's syntax has AbortController.
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), core._options.requestTimeout ?? 1500);
+  try {
+    const res = await core._fetch(`${core._endpoint}${path}?${query}`, { signal: controller.signal });
+    return res.ok ? ((await res.json()) as T) : null;
+  } catch (error) {
+    core._debug('request failed', path, error);
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function reads(core: Core): Pick<Patron, 'recommendations' | 'segment'> {
+  return {
+    recommendations: ({ slot, strategy, item, limit }) => ask<RecommendationResponse>(core, '/v1/recommendations', { slot, strategy, item, limit }),
+    segment: async () => (await ask<SegmentResponse>(core, '/v1/segment'))?.segment ?? null,
+  };
+}
