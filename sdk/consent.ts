@@ -2,7 +2,7 @@
 // nothing and forget the visitor. A choice made with consent() is remembered and wins on later pages.
 
 import type { Consent, Patron } from './api';
-import { ids, type Core } from './core';
+import { check, ids, type Core } from './core';
 import { forgetVisitor, newAnonymousId } from './user';
 
 const CONSENT_KEY = 'patron.consent';
@@ -11,15 +11,15 @@ export function consent(core: Core): Pick<Patron, 'consent'> {
   const { _options: options, _nav: nav, _local: local } = core;
   // A remembered choice wins; then Global Privacy Control or Do Not Track; then the option.
   const signals = options.honorPrivacySignals !== false && !!nav && ((nav as { globalPrivacyControl?: boolean }).globalPrivacyControl === true || nav.doNotTrack === '1');
-  core._consent = (local.get(CONSENT_KEY) as Consent | null) ?? (signals ? 'denied' : (options.consent ?? 'granted'));
+  core._consent = (local._get(CONSENT_KEY) as Consent | null) ?? (signals ? 'denied' : (options.consent ?? 'granted'));
   core._held = [];
   return {
     consent(state) {
       if (state === undefined) return core._consent;
-      if (state !== 'granted' && state !== 'pending' && state !== 'denied') throw new Error(`patron.consent: unknown state ${state}`);
+      check(['granted', 'pending', 'denied'].includes(state), `patron.consent: unknown state ${state}`);
       core._consent = state;
       core._profile = null;
-      local.set(CONSENT_KEY, state);
+      local._set(CONSENT_KEY, state);
       if (state === 'granted') {
         core._queue._resume();
         if (!core._anonymousId) newAnonymousId(core);

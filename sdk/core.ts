@@ -39,7 +39,7 @@ export interface Core {
 }
 
 export function createCore(options: PatronOptions): Core {
-  const win = options.window ?? (typeof window !== 'undefined' ? window : undefined);
+  const win = options.window ?? globalThis.window; // none outside a browser
   // Reading window.localStorage itself throws where storage is disabled.
   const storage = (given: Storage | null | undefined, name: 'localStorage' | 'sessionStorage') => {
     try {
@@ -54,13 +54,18 @@ export function createCore(options: PatronOptions): Core {
     _win: win,
     _doc: win?.document,
     _nav: win?.navigator,
-    _fetch: options.fetch ?? (win?.fetch ? win.fetch.bind(win) : fetch),
+    _fetch: options.fetch ?? win?.fetch?.bind(win) ?? fetch,
     _endpoint: options.endpoint.replace(/\/+$/, ''),
     _local: local,
     // Anonymous mode keeps identifiers for the visit only.
     _storage: options.anonymous ? storage(options.sessionStorage, 'sessionStorage') : local,
     _debug: (...args) => options.debug && console.log('[patron]', ...args),
   } as Core;
+}
+
+/** Plain API misuse is the one thing the SDK throws for; everything else is caught and logged in debug mode. */
+export function check(ok: unknown, message: string): asserts ok {
+  if (!ok) throw new Error(message);
 }
 
 /** The ids that go with an event or a question to the collector. */

@@ -12,8 +12,8 @@ import type { WireEvent } from './wire';
 export function delivery(core: Core, patron: Patron): Pick<Patron, 'flush' | 'ready' | 'destroy'> {
   const { _options: options, _win: win, _doc: doc, _nav: nav } = core;
   const url = `${core._endpoint}/v1/batch`;
-  const sendBeacon = options.sendBeacon ?? (nav?.sendBeacon ? nav.sendBeacon.bind(nav) : undefined);
-  const body = (batch: WireEvent[], dropped: number) => JSON.stringify({ batch, writeKey: options.writeKey, sentAt: new Date().toISOString(), ...(dropped > 0 ? { dropped } : {}) });
+  const sendBeacon = options.sendBeacon ?? nav?.sendBeacon?.bind(nav);
+  const body = (batch: WireEvent[], dropped: number) => JSON.stringify({ batch, writeKey: options.writeKey, sentAt: new Date().toISOString(), dropped: dropped || undefined });
   // text/plain with the write key in the body is a "simple" CORS request: no preflight on every send.
   const post = (batch: WireEvent[], dropped: number, keepalive: boolean) =>
     core._fetch(url, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: body(batch, dropped), keepalive });
@@ -21,10 +21,7 @@ export function delivery(core: Core, patron: Patron): Pick<Patron, 'flush' | 're
   const send: Send = async (batch, dropped) => {
     const res = await post(batch, dropped, false);
     if (res.ok) return 'ok';
-    if (res.status === 429 || res.status === 408 || res.status >= 500) {
-      const after = Number(res.headers.get('Retry-After'));
-      return { retry: true, after: after > 0 ? after * 1000 : undefined };
-    }
+    if ([408, 429].includes(res.status) || res.status >= 500) return Number(res.headers.get('Retry-After')) * 1000 || 0;
     core._debug('collector refused a batch', res.status);
     return 'drop';
   };
@@ -64,7 +61,7 @@ export function delivery(core: Core, patron: Patron): Pick<Patron, 'flush' | 're
       }),
     destroy() {
       queue._stop();
-      liveness.stop();
+      liveness._stop();
       listen('removeEventListener');
     },
   };

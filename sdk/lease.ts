@@ -4,13 +4,14 @@
 
 import { readJson, type SafeStorage } from './ids';
 
+/** Takes over what the tabs gone left behind, given the ids of the tabs alive (this one included). */
+export type Adoption = (alive: Set<string>) => Promise<void>;
+
 export interface Liveness {
-  /** The tabs alive now (this one included). */
-  alive(): Promise<Set<string>>;
-  /** Runs `task` while no other tab runs one. */
-  exclusive<T>(task: () => Promise<T>): Promise<T>;
+  /** Runs an adoption while no other tab runs one. */
+  _adopt(adoption: Adoption): Promise<void>;
   /** This tab is going away. */
-  stop(): void;
+  _stop(): void;
 }
 
 /** The part of the Web Locks API Patron uses (navigator.locks). */
@@ -29,19 +30,19 @@ export function createLiveness(tabId: string, storage: SafeStorage, locks?: Lock
     let release: () => void = () => {};
     void locks.request(PREFIX + tabId, () => new Promise<void>((resolve) => (release = resolve))).catch(() => {});
     return {
-      async alive() {
-        const { held = [] } = await locks.query();
-        return new Set(held.map((l) => l.name ?? '').filter((n) => n.startsWith(PREFIX)).map((n) => n.slice(PREFIX.length)).concat(tabId));
-      },
-      exclusive: (task) => locks.request('patron-adopt', task),
-      stop: () => release(),
+      _adopt: (adoption) =>
+        locks.request('patron-adopt', async () => {
+          const { held = [] } = await locks.query();
+          return adoption(new Set(held.map((l) => l.name ?? '').filter((n) => n.startsWith(PREFIX)).map((n) => n.slice(PREFIX.length)).concat(tabId)));
+        }),
+      _stop: () => release(),
     };
   }
   const read = () => readJson<Record<string, number>>(storage, TABS) ?? {};
   const write = (change: (tabs: Record<string, number>) => void) => {
     const tabs = read();
     change(tabs);
-    storage.set(TABS, JSON.stringify(tabs));
+    storage._set(TABS, JSON.stringify(tabs));
   };
   const fresh = ([, at]: [string, number]) => Date.now() - at <= STALE_MS;
   // Each tab also sweeps out the heartbeats of tabs that closed without signing off.
@@ -52,12 +53,14 @@ export function createLiveness(tabId: string, storage: SafeStorage, locks?: Lock
     });
   beat();
   const timer = setInterval(beat, HEARTBEAT_MS);
-  let chain = Promise.resolve() as Promise<unknown>;
+  let chain = Promise.resolve();
   return {
-    alive: async () => new Set(Object.entries(read()).filter(fresh).map(([id]) => id).concat(tabId)),
-    // Without Web Locks, tabs can only be kept apart best-effort; within this tab, tasks run one by one.
-    exclusive: (task) => (chain = chain.then(task, task)) as ReturnType<typeof task>,
-    stop() {
+    // Without Web Locks, tabs can only be kept apart best-effort; within this tab, adoptions run one by one.
+    _adopt(adoption) {
+      const run = () => adoption(new Set(Object.entries(read()).filter(fresh).map(([id]) => id).concat(tabId)));
+      return (chain = chain.then(run, run));
+    },
+    _stop() {
       clearInterval(timer);
       write((tabs) => delete tabs[tabId]);
     },

@@ -3,7 +3,7 @@
 
 import type { Patron, PatronOptions } from './api';
 import { consent } from './consent';
-import { createCore } from './core';
+import { check, createCore } from './core';
 import { delivery } from './delivery';
 import { reads } from './reads';
 import { slots } from './slots';
@@ -12,7 +12,7 @@ import { tracking } from './tracking';
 import { identity } from './user';
 
 export function createPatron(options: PatronOptions): Patron {
-  if (!options || !options.writeKey || !options.endpoint) throw new Error('patron: writeKey and endpoint are required');
+  check(options?.writeKey && options.endpoint, 'patron: writeKey and endpoint are required');
   const core = createCore(options);
   // Parts call one another through `patron`, once it is built. In this order: consent decides whether
   // identity may mint an id, and delivery's queue stands before anything is tracked.

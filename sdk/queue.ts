@@ -9,8 +9,8 @@ import type { SafeStorage } from './ids';
 import type { Liveness } from './lease';
 import type { WireEvent } from './wire';
 
-/** ok: delivered; drop: refused for good (4xx); retry: try again later (network, 5xx), after `after` ms if the collector said so. */
-export type SendResult = 'ok' | 'drop' | { retry: true; after?: number };
+/** ok: delivered; drop: refused for good (4xx); a number: try again later (network, 5xx), not sooner than that many ms. */
+export type SendResult = 'ok' | 'drop' | number;
 /** Sends events, with the number of events this browser dropped since the last delivery. */
 export type Send = (events: WireEvent[], dropped: number) => Promise<SendResult>;
 /** Hands events to the browser for delivery after the page is gone; false if it would not take them. */
@@ -44,9 +44,9 @@ const noop = () => {};
 
 interface Queued {
   /** IndexedDB key: sorts in the order events were tracked, across pages too. */
-  key: string;
-  event: WireEvent;
-  bytes: number;
+  _key: string;
+  _event: WireEvent;
+  _bytes: number;
 }
 
 /** What is stored under each key: the owning tab and the event. Short names: they outlive SDK versions. */
@@ -57,8 +57,7 @@ interface Stored {
 
 let sequence = 0;
 const keyOf = (event: WireEvent) => `${Date.now().toString(36).padStart(9, '0')}${(sequence++ % 1e6).toString(36).padStart(4, '0')}:${event.messageId}`;
-const queued = (key: string, event: WireEvent): Queued => ({ key, event, bytes: JSON.stringify(event).length });
-const totalBytes = (events: Queued[]) => events.reduce((sum, q) => sum + q.bytes, 0);
+const queued = (key: string, event: WireEvent): Queued => ({ _key: key, _event: event, _bytes: JSON.stringify(event).length });
 
 // idb-keyval's store and promises, with the queue's few operations each in one transaction. Its own
 // helpers would bring their default store along, and a cursor fallback for browsers without getAll
@@ -81,23 +80,27 @@ export function createQueue(options: PatronOptions, store: UseStore, tabId: stri
   let stopped = false;
   let adopter: ReturnType<typeof setInterval>;
 
-  const dropped = () => Number(local.get(DROPPED_KEY)) || 0;
+  const dropped = () => Number(local._get(DROPPED_KEY)) || 0;
   /** Writes events to IndexedDB as this tab's. */
-  const keep = (events: Queued[]) => write(store, (s) => events.forEach((q) => s.put({ o: tabId, e: q.event } satisfies Stored, q.key)));
+  const keep = (events: Queued[]) => write(store, (s) => events.forEach((q) => s.put({ o: tabId, e: q._event } satisfies Stored, q._key)));
   /** Takes events off the queue, in memory and in IndexedDB, and moves the dropped count by `droppedChange`. */
   const settle = (done: Queued[], droppedChange: number) => {
-    if (droppedChange) local.set(DROPPED_KEY, String(Math.max(0, dropped() + droppedChange)));
+    if (droppedChange) local._set(DROPPED_KEY, String(Math.max(0, dropped() + droppedChange)));
     const gone = new Set(done);
     pending = pending.filter((q) => !gone.has(q));
-    write(store, (s) => done.forEach((q) => s.delete(q.key))).catch(noop);
+    write(store, (s) => done.forEach((q) => s.delete(q._key))).catch(noop);
   };
   /** Past a cap, the oldest events go, and are counted so the collector learns of the loss. */
   const enforceCaps = () => {
-    let bytes = totalBytes(pending);
+    let bytes = pending.reduce((sum, q) => sum + q._bytes, 0);
     let count = 0;
-    const over = () => pending.length - count > (options.maxQueueEvents ?? 1000) || (bytes > (options.maxQueueBytes ?? 1_000_000) && pending.length - count > 1);
-    while (over()) bytes -= pending[count++].bytes;
+    while (pending.length - count > (options.maxQueueEvents ?? 1000) || (bytes > (options.maxQueueBytes ?? 1_000_000) && pending.length - count > 1)) bytes -= pending[count++]._bytes;
     if (count) settle(pending.slice(0, count), count);
+  };
+  /** The oldest events, at most `maxCount` of them and `maxBytes` in JSON; the first goes even if larger. */
+  const nextBatch = (maxCount: number, maxBytes: number) => {
+    let bytes = 0;
+    return pending.filter((q, i) => i < maxCount && ((bytes += q._bytes + 1) <= maxBytes || !i));
   };
   const flushIn = (ms: number) => (timer = setTimeout(flush, ms));
   const schedule = () => {
@@ -105,22 +108,24 @@ export function createQueue(options: PatronOptions, store: UseStore, tabId: stri
     if (pending.length >= flushAt) void flush();
     else if (pending.length && !timer && !sending) flushIn(options.flushInterval ?? 1000);
   };
+  /** New events join the queue in the order they were tracked: those of an earlier page go first. */
+  const take = (events: Queued[]) => {
+    pending = pending.concat(events).sort((a, b) => (a._key < b._key ? -1 : 1));
+    enforceCaps();
+    schedule();
+  };
   // Takes over the events of tabs that are gone, under an exclusive lock so two tabs never take the same.
-  // Events left by an earlier page go ahead of this page's.
   const adopt = async (): Promise<void> => {
     if (stopped) return;
     await liveness
-      .exclusive(async () => {
-        const alive = await liveness.alive();
-        const mine = new Set(pending.map((q) => q.key));
+      ._adopt(async (alive) => {
         const [keys, values] = await readAll(store);
         const orphans: Queued[] = [];
-        values.forEach((v, i) => v?.e?.messageId && !mine.has(keys[i] as string) && !alive.has(v.o) && orphans.push(queued(keys[i] as string, v.e)));
+        // This tab's own events are stored as its own (adopted ones too, before they join), and it is alive.
+        values.forEach((v, i) => v?.e?.messageId && !alive.has(v.o) && orphans.push(queued(keys[i] as string, v.e)));
         if (!orphans.length) return;
         await keep(orphans);
-        pending = orphans.concat(pending).sort((a, b) => (a.key < b.key ? -1 : 1));
-        enforceCaps();
-        schedule();
+        take(orphans);
       })
       .catch(noop);
   };
@@ -128,18 +133,18 @@ export function createQueue(options: PatronOptions, store: UseStore, tabId: stri
   const drain = async () => {
     await loaded;
     while (pending.length && !stopped) {
-      const batch = pending.slice(0, MAX_BATCH);
+      const batch = nextBatch(MAX_BATCH, Infinity);
       const count = dropped();
       const result = await send(
-        batch.map((q) => q.event),
+        batch.map((q) => q._event),
         count,
-      ).catch((): SendResult => ({ retry: true }));
-      if (typeof result === 'object') {
+      ).catch(() => 0);
+      if (typeof result === 'number') {
         if (stopped) return;
         // Exponential backoff with jitter, so a recovering collector is not hit by every shop at once;
         // never sooner than the collector's Retry-After.
         const backoff = Math.min(options.maxRetryDelay ?? 60_000, (options.baseRetryDelay ?? 1000) * 2 ** attempt++) * (0.5 + (options.random ?? Math.random)() / 2);
-        return void flushIn(Math.max(backoff, result.after ?? 0));
+        return void flushIn(Math.max(backoff, result));
       }
       attempt = 0;
       settle(batch, result === 'ok' ? -count : 0);
@@ -161,26 +166,16 @@ export function createQueue(options: PatronOptions, store: UseStore, tabId: stri
   return {
     _loaded: loaded,
     _push(event) {
-      const q = queued(keyOf(event), event);
-      pending.push(q);
-      enforceCaps();
-      keep([q]).catch(noop);
-      schedule();
+      const q = [queued(keyOf(event), event)];
+      keep(q).catch(noop);
+      take(q);
     },
     _flush: flush,
     _unload() {
-      // Chunks under the beacon limit; an event larger than the limit goes alone and the browser decides.
-      const chunks: Queued[][] = [];
-      let bytes = 0;
-      for (const q of pending) {
-        if (!chunks.length || (bytes && bytes + q.bytes + 1 > BEACON_BYTES)) chunks.push([]), (bytes = 0);
-        chunks[chunks.length - 1].push(q);
-        bytes += q.bytes + 1;
-      }
-      for (const chunk of chunks) {
+      for (let batch; (batch = nextBatch(Infinity, BEACON_BYTES)).length; ) {
         const count = dropped();
-        if (!beacon(chunk.map((q) => q.event), count)) break; // the rest stays in IndexedDB for the next page
-        settle(chunk, -count);
+        if (!beacon(batch.map((q) => q._event), count)) break; // the rest stays in IndexedDB for the next page
+        settle(batch, -count);
       }
     },
     _stop: stop,
@@ -193,7 +188,7 @@ export function createQueue(options: PatronOptions, store: UseStore, tabId: stri
     _forget() {
       stop();
       write(store, (s) => s.clear()).catch(noop);
-      local.remove(DROPPED_KEY);
+      local._remove(DROPPED_KEY);
     },
   };
 }

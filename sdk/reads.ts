@@ -6,9 +6,9 @@ import { ids, type Core } from './core';
 import type { RecommendationResponse, SegmentResponse } from './wire';
 
 export async function ask<T>(core: Core, path: string, params: Record<string, string | number | undefined> = {}): Promise<T | null> {
-  const query = new URLSearchParams({ writeKey: core._options.writeKey });
   // Without consent, questions carry no identifier.
-  for (const [key, value] of Object.entries({ ...params, ...(core._consent === 'granted' ? ids(core) : {}) })) if (value !== undefined && value !== '') query.set(key, String(value));
+  const fields = { writeKey: core._options.writeKey, ...params, ...(core._consent === 'granted' ? ids(core) : {}) };
+  const query = new URLSearchParams(Object.entries(fields).filter(([, value]) => value !== undefined && value !== '') as [string, string][]);
   // Every browser that runs this bundle's syntax has AbortController.
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), core._options.requestTimeout ?? 1500);

@@ -23,10 +23,11 @@ const warn = (...args: unknown[]) => console.warn('[patron]', ...args);
     const endpoint = data.endpoint ?? (script?.src ? new URL(script.src).origin : '');
     const stub = window.patron as (Call[] & { q?: Call[] }) | undefined;
     if (!writeKey || !endpoint) return warn('the script tag needs data-write-key and data-endpoint');
-    const consent = data.consent as Consent | undefined;
-    const patron = createPatron({ writeKey, endpoint, debug: data.debug === 'true', anonymous: data.anonymous === 'true', ...(consent ? { consent } : {}) });
+    const consent = (data.consent || undefined) as Consent | undefined;
+    const patron = createPatron({ writeKey, endpoint, debug: data.debug === 'true', anonymous: data.anonymous === 'true', consent });
     window.patron = patron;
-    const calls: Call[] = stub ? (Array.isArray(stub.q) ? stub.q : Array.isArray(stub) ? stub : []) : [];
+    // The stub snippet's queue (patron.q), or an array of calls the page made itself.
+    const calls: Call[] = [stub?.q, stub].find(Array.isArray) ?? [];
     if (data.page !== 'false') patron.page();
     for (const [method, ...args] of calls) {
       try {

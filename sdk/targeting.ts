@@ -33,8 +33,8 @@ function traitsOf(profile: ProfileResponse | null): Set<string> {
 export function targeting(core: Core, patron: Patron): Pick<Patron, 'profile' | 'renderTargeted'> {
   const doc = core._doc;
   return {
-    profile() {
-      if (core._consent !== 'granted') return Promise.resolve(null);
+    async profile() {
+      if (core._consent !== 'granted') return null;
       return (core._profile ??= ask<ProfileResponse>(core, '/v1/profile').then((res) => {
         if (!res) core._profile = null; // try again next time
         return res;
@@ -50,8 +50,8 @@ export function targeting(core: Core, patron: Patron): Pick<Patron, 'profile' | 
       const matches = (rule: string | undefined) => !!rule && rule.split(/[\s,]+/).some((t) => traits.has(t));
       for (const el of targeted) {
         // Unknown visitor (or no answer in time): show-content stays hidden, hide-content is shown.
-        const visible = el.hasAttribute('data-patron-show') ? matches(el.dataset.patronShow) : !matches(el.dataset.patronHide);
-        el.toggleAttribute(SHOWN, visible);
+        const { patronShow: show, patronHide: hide } = el.dataset;
+        el.toggleAttribute(SHOWN, show !== undefined ? matches(show) : !matches(hide));
       }
       // Decided: pages (and tests) can wait for this before anything that moves with the layout.
       doc?.documentElement.setAttribute('data-patron-targeted', '');

@@ -2,7 +2,7 @@
 // out in: its ids, its time, the page it happened on and the visit.
 
 import { VERSION, type Patron } from './api';
-import { ids, type Core } from './core';
+import { check, ids, type Core } from './core';
 import { sessionId, uuid } from './ids';
 import type { EventType, WireEvent } from './wire';
 
@@ -19,9 +19,11 @@ export function enqueue(core: Core, type: EventType, fields: Partial<WireEvent>)
       ...ids(core),
       timestamp: new Date(now).toISOString(),
       ...fields,
+      // Fields left undefined (no window: a test, a server render) are left out of the JSON.
       context: {
-        ...(loc && doc ? { page: { url: loc.href, path: loc.pathname, search: loc.search, referrer: doc.referrer, title: doc.title } } : {}),
-        ...(nav ? { userAgent: nav.userAgent, locale: nav.language } : {}),
+        page: loc && doc && { url: loc.href, path: loc.pathname, search: loc.search, referrer: doc.referrer, title: doc.title },
+        userAgent: nav?.userAgent,
+        locale: nav?.language,
         library: { name: 'patron.js', version: VERSION },
         sessionId: sessionId(core._storage, now, core._options.sessionTimeout ?? 30 * 60_000),
       },
@@ -35,11 +37,11 @@ export function enqueue(core: Core, type: EventType, fields: Partial<WireEvent>)
 
 export function tracking(core: Core, patron: Patron): Pick<Patron, 'page' | 'track' | 'productViewed' | 'productAdded' | 'orderCompleted'> {
   const track: Patron['track'] = (event, properties) => {
-    if (typeof event !== 'string' || !event) throw new Error('patron.track: an event name is required');
+    check(typeof event === 'string' && event, 'patron.track: an event name is required');
     enqueue(core, 'track', { event, properties: properties ?? {} });
   };
   return {
-    page: (name, properties) => enqueue(core, 'page', { ...(name ? { name } : {}), properties: properties ?? {} }),
+    page: (name, properties) => enqueue(core, 'page', { name: name || undefined, properties: properties ?? {} }),
     track,
     productViewed: (product) => track('Product Viewed', product),
     productAdded: (product) => track('Product Added', product),
