@@ -10,7 +10,7 @@ const CONSENT_KEY = 'patron.consent';
 export function consent(core: Core): Pick<Patron, 'consent'> {
   const { _options: options, _nav: nav, _local: local } = core;
   // A remembered choice wins; then Global Privacy Control or Do Not Track; then the option.
-  const signals = options.honorPrivacySignals !== false && !!nav && ((nav as { globalPrivacyControl?: boolean }).globalPrivacyControl === true || nav.doNotTrack === '1');
+  const signals = options.honorPrivacySignals !== false && ((nav as { globalPrivacyControl?: boolean } | undefined)?.globalPrivacyControl === true || nav?.doNotTrack === '1');
   core._consent = (local._get(CONSENT_KEY) as Consent | null) ?? (signals ? 'denied' : (options.consent ?? 'granted'));
   core._held = [];
   return {

@@ -1,16 +1,18 @@
-// What the SDK's parts share: the options, the browser they run in, and the visitor's state. Every
-// dependency on the browser is passed in with a default, which is what makes the SDK testable in happy-dom.
+// The Patron object as its parts see it: the options, the browser it runs in and the visitor's state beside
+// its calls. Every dependency on the browser is passed in with a default, which makes it testable in happy-dom.
 
-import type { Consent, PatronOptions } from './api';
+import type { Consent, Patron, PatronOptions } from './api';
 import { safeStorage, type SafeStorage } from './ids';
 import type { Queue } from './queue';
 import type { ProfileResponse, WireEvent } from './wire';
 
 /**
- * Members are `_`-prefixed: internal to the SDK, and shortened by the minifier. The state below the line
- * is set up by the part that owns it, each in turn as createPatron composes them.
+ * The Patron object itself, with the SDK's internals beside its calls: one object for the parts to share
+ * and to call one another through. Internal members are `_`-prefixed: left out of the Patron type, and
+ * shortened by the minifier. The state below the line is set up by the part that owns it, each in turn
+ * as createPatron composes them.
  */
-export interface Core {
+export interface Core extends Patron {
   readonly _options: PatronOptions;
   readonly _win?: Window;
   readonly _doc?: Document;
@@ -40,14 +42,7 @@ export interface Core {
 
 export function createCore(options: PatronOptions): Core {
   const win = options.window ?? globalThis.window; // none outside a browser
-  // Reading window.localStorage itself throws where storage is disabled.
-  const storage = (given: Storage | null | undefined, name: 'localStorage' | 'sessionStorage') => {
-    try {
-      return safeStorage(given !== undefined ? given : win?.[name]);
-    } catch {
-      return safeStorage();
-    }
-  };
+  const storage = (given: Storage | null | undefined, name: 'localStorage' | 'sessionStorage') => safeStorage(() => (given !== undefined ? given : win?.[name]));
   const local = storage(options.storage, 'localStorage');
   return {
     _options: options,

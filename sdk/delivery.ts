@@ -9,7 +9,7 @@ import { createLiveness, type Locks } from './lease';
 import { createQueue, type Beacon, type Send } from './queue';
 import type { WireEvent } from './wire';
 
-export function delivery(core: Core, patron: Patron): Pick<Patron, 'flush' | 'ready' | 'destroy'> {
+export function delivery(core: Core): Pick<Patron, 'flush' | 'ready' | 'destroy'> {
   const { _options: options, _win: win, _doc: doc, _nav: nav } = core;
   const url = `${core._endpoint}/v1/batch`;
   const sendBeacon = options.sendBeacon ?? nav?.sendBeacon?.bind(nav);
@@ -22,7 +22,7 @@ export function delivery(core: Core, patron: Patron): Pick<Patron, 'flush' | 're
     const res = await post(batch, dropped, false);
     if (res.ok) return 'ok';
     if ([408, 429].includes(res.status) || res.status >= 500) return Number(res.headers.get('Retry-After')) * 1000 || 0;
-    core._debug('collector refused a batch', res.status);
+    core._debug('batch refused', res.status);
     return 'drop';
   };
   const beacon: Beacon = (batch, dropped) => {
@@ -53,11 +53,11 @@ export function delivery(core: Core, patron: Patron): Pick<Patron, 'flush' | 're
     ready: (callback) =>
       queue._loaded.then(() => {
         try {
-          callback?.(patron);
+          callback?.(core);
         } catch (error) {
           core._debug('ready callback failed', error);
         }
-        return patron;
+        return core;
       }),
     destroy() {
       queue._stop();

@@ -10,14 +10,15 @@ export const uuid = (): string =>
 
 /**
  * localStorage that never throws (private modes, disabled storage, none at all): every value is kept in
- * memory too, and read from there when the storage fails.
+ * memory too, and read from there when the storage fails. The storage is looked up on each use, as
+ * merely reading window.localStorage throws where storage is disabled.
  */
-export function safeStorage(storage?: Storage | null) {
+export function safeStorage(storage: () => Storage | null | undefined) {
   const memory: Record<string, string> = {};
   return {
     _get(key: string): string | null {
       try {
-        return storage!.getItem(key);
+        return storage()!.getItem(key);
       } catch {
         return memory[key] ?? null;
       }
@@ -25,7 +26,7 @@ export function safeStorage(storage?: Storage | null) {
     _set(key: string, value: string): void {
       memory[key] = value;
       try {
-        storage!.setItem(key, value);
+        storage()!.setItem(key, value);
       } catch {
         /* memory only */
       }
@@ -33,7 +34,7 @@ export function safeStorage(storage?: Storage | null) {
     _remove(key: string): void {
       delete memory[key];
       try {
-        storage!.removeItem(key);
+        storage()!.removeItem(key);
       } catch {
         /* memory only */
       }

@@ -38,31 +38,22 @@ export function createLiveness(tabId: string, storage: SafeStorage, locks?: Lock
       _stop: () => release(),
     };
   }
-  const read = () => readJson<Record<string, number>>(storage, TABS) ?? {};
-  const write = (change: (tabs: Record<string, number>) => void) => {
-    const tabs = read();
-    change(tabs);
-    storage._set(TABS, JSON.stringify(tabs));
-  };
-  const fresh = ([, at]: [string, number]) => Date.now() - at <= STALE_MS;
-  // Each tab also sweeps out the heartbeats of tabs that closed without signing off.
-  const beat = () =>
-    write((tabs) => {
-      for (const entry of Object.entries(tabs)) if (!fresh(entry)) delete tabs[entry[0]];
-      tabs[tabId] = Date.now();
-    });
+  /** The heartbeats of tabs alive: writing back only these sweeps out tabs that closed without signing off. */
+  const fresh = () => Object.entries(readJson<Record<string, number>>(storage, TABS) ?? {}).filter(([, at]) => Date.now() - at <= STALE_MS);
+  const write = (tabs: [string, number][]) => storage._set(TABS, JSON.stringify(Object.fromEntries(tabs)));
+  const beat = () => write([...fresh(), [tabId, Date.now()]]);
   beat();
   const timer = setInterval(beat, HEARTBEAT_MS);
   let chain = Promise.resolve();
   return {
     // Without Web Locks, tabs can only be kept apart best-effort; within this tab, adoptions run one by one.
     _adopt(adoption) {
-      const run = () => adoption(new Set(Object.entries(read()).filter(fresh).map(([id]) => id).concat(tabId)));
+      const run = () => adoption(new Set(fresh().map(([id]) => id).concat(tabId)));
       return (chain = chain.then(run, run));
     },
     _stop() {
       clearInterval(timer);
-      write((tabs) => delete tabs[tabId]);
+      write(fresh().filter(([id]) => id !== tabId));
     },
   };
 }

@@ -14,17 +14,15 @@ import { identity } from './user';
 export function createPatron(options: PatronOptions): Patron {
   check(options?.writeKey && options.endpoint, 'patron: writeKey and endpoint are required');
   const core = createCore(options);
-  // Parts call one another through `patron`, once it is built. In this order: consent decides whether
-  // identity may mint an id, and delivery's queue stands before anything is tracked.
-  const patron = {} as Patron;
-  const parts: Patron = {
+  // In this order: consent decides whether identity may mint an id, and delivery's queue stands before
+  // anything is tracked. `satisfies` checks that the parts together make the whole Patron.
+  return Object.assign(core, {
     ...consent(core),
     ...identity(core),
-    ...delivery(core, patron),
-    ...tracking(core, patron),
+    ...delivery(core),
+    ...tracking(core),
     ...reads(core),
-    ...targeting(core, patron),
-    ...slots(core, patron),
-  };
-  return Object.assign(patron, parts);
+    ...targeting(core),
+    ...slots(core),
+  } satisfies Patron);
 }

@@ -56,7 +56,9 @@ interface Stored {
 }
 
 let sequence = 0;
-const keyOf = (event: WireEvent) => `${Date.now().toString(36).padStart(9, '0')}${(sequence++ % 1e6).toString(36).padStart(4, '0')}:${event.messageId}`;
+// The event's own ISO time, then a counter for events of the same millisecond. Keys of SDK versions that
+// wrote the time in base 36 begin with 0 and still sort first.
+const keyOf = (event: WireEvent) => `${event.timestamp}${(sequence++ % 1e6).toString(36).padStart(4, '0')}:${event.messageId}`;
 const queued = (key: string, event: WireEvent): Queued => ({ _key: key, _event: event, _bytes: JSON.stringify(event).length });
 
 // idb-keyval's store and promises, with the queue's few operations each in one transaction. Its own
@@ -80,14 +82,13 @@ export function createQueue(options: PatronOptions, store: UseStore, tabId: stri
   let stopped = false;
   let adopter: ReturnType<typeof setInterval>;
 
-  const dropped = () => Number(local._get(DROPPED_KEY)) || 0;
+  const dropped = () => +local._get(DROPPED_KEY)! || 0;
   /** Writes events to IndexedDB as this tab's. */
   const keep = (events: Queued[]) => write(store, (s) => events.forEach((q) => s.put({ o: tabId, e: q._event } satisfies Stored, q._key)));
   /** Takes events off the queue, in memory and in IndexedDB, and moves the dropped count by `droppedChange`. */
   const settle = (done: Queued[], droppedChange: number) => {
     if (droppedChange) local._set(DROPPED_KEY, String(Math.max(0, dropped() + droppedChange)));
-    const gone = new Set(done);
-    pending = pending.filter((q) => !gone.has(q));
+    pending = pending.filter((q) => !done.includes(q));
     write(store, (s) => done.forEach((q) => s.delete(q._key))).catch(noop);
   };
   /** Past a cap, the oldest events go, and are counted so the collector learns of the loss. */
@@ -97,10 +98,10 @@ export function createQueue(options: PatronOptions, store: UseStore, tabId: stri
     while (pending.length - count > (options.maxQueueEvents ?? 1000) || (bytes > (options.maxQueueBytes ?? 1_000_000) && pending.length - count > 1)) bytes -= pending[count++]._bytes;
     if (count) settle(pending.slice(0, count), count);
   };
-  /** The oldest events, at most `maxCount` of them and `maxBytes` in JSON; the first goes even if larger. */
-  const nextBatch = (maxCount: number, maxBytes: number) => {
+  /** The oldest events that fit in a beacon; the first goes even if larger, and the browser decides. */
+  const nextBeacon = () => {
     let bytes = 0;
-    return pending.filter((q, i) => i < maxCount && ((bytes += q._bytes + 1) <= maxBytes || !i));
+    return pending.filter((q, i) => (bytes += q._bytes + 1) <= BEACON_BYTES || !i);
   };
   const flushIn = (ms: number) => (timer = setTimeout(flush, ms));
   const schedule = () => {
@@ -133,7 +134,7 @@ export function createQueue(options: PatronOptions, store: UseStore, tabId: stri
   const drain = async () => {
     await loaded;
     while (pending.length && !stopped) {
-      const batch = nextBatch(MAX_BATCH, Infinity);
+      const batch = pending.slice(0, MAX_BATCH);
       const count = dropped();
       const result = await send(
         batch.map((q) => q._event),
@@ -172,7 +173,7 @@ export function createQueue(options: PatronOptions, store: UseStore, tabId: stri
     },
     _flush: flush,
     _unload() {
-      for (let batch; (batch = nextBatch(Infinity, BEACON_BYTES)).length; ) {
+      for (let batch; (batch = nextBeacon()).length; ) {
         const count = dropped();
         if (!beacon(batch.map((q) => q._event), count)) break; // the rest stays in IndexedDB for the next page
         settle(batch, -count);

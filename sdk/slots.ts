@@ -7,9 +7,10 @@ import type { Patron } from './api';
 import type { Core } from './core';
 import type { RecommendationResponse, RecommendedItem } from './wire';
 
+// Attribute values without spaces need no quotes in HTML; placeholders are filled in after parsing.
 const DEFAULT_TEMPLATE =
-  '<a class="patron-item" href="{{url}}"><img class="patron-image" src="{{image}}" alt="{{name}}" loading="lazy">' +
-  '<span class="patron-name">{{name}}</span><span class="patron-price">{{price}}</span></a>';
+  '<a class=patron-item href={{url}}><img class=patron-image src={{image}} alt={{name}} loading=lazy>' +
+  '<span class=patron-name>{{name}}</span><span class=patron-price>{{price}}</span></a>';
 
 const URL_ATTRIBUTES = /^(href|src|srcset|action|formaction|poster|xlink:href|data)$/i;
 const PLACEHOLDER = /\{\{\s*([\w.]+)\s*\}\}/g;
@@ -26,7 +27,7 @@ export function formatPrice(price: number | undefined, currency: string | undefi
   try {
     return currency ? new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(price) : String(price);
   } catch {
-    return `${price} ${currency ?? ''}`.trim();
+    return `${price} ${currency}`; // a currency code Intl does not know
   }
 }
 
@@ -84,31 +85,31 @@ export function renderSlot(slot: HTMLElement, response: RecommendationResponse):
   const template = templateFor(slot);
   const list = slot.ownerDocument.createElement('div');
   list.className = 'patron-items';
-  for (const item of response.items) list.appendChild(renderItem(template, item));
+  list.append(...response.items.map((item) => renderItem(template, item)));
   for (const child of Array.from(slot.childNodes)) if (child !== template) slot.removeChild(child);
-  slot.appendChild(list);
+  slot.append(list);
   slot.dataset.patronRecommendation = response.recommendationId;
   slot.dataset.patronState = response.items.length ? 'ready' : 'empty';
 }
 
-export function slots(core: Core, patron: Patron): Pick<Patron, 'renderSlots'> {
+export function slots(core: Core): Pick<Patron, 'renderSlots'> {
   /** Asks for one slot's products, renders them and tracks Recommendation Viewed, then Clicked on a click. */
   async function fillSlot(slot: HTMLElement): Promise<void> {
     const data = slot.dataset;
     data.patronState = 'loading';
     // The slot's configuration lives on the collector: the page only names it.
-    const response = await patron.recommendations({ slot: data.patronSlot, item: data.patronItem, limit: Number(data.patronLimit) || undefined });
+    const response = await core.recommendations({ slot: data.patronSlot, item: data.patronItem, limit: Number(data.patronLimit) || undefined });
     if (!response) return void (data.patronState = 'error'); // the slot keeps its own fallback markup
     renderSlot(slot, response);
     if (core._options.trackRecommendations === false || !response.items.length) return;
     const common = { slot: data.patronSlot, recommendation_id: response.recommendationId };
     // product_id: the product the slot is about; undefined (a slot about none) is left out of the JSON.
-    patron.track('Recommendation Viewed', { ...common, product_id: data.patronItem || undefined, products: response.items.map((i) => ({ product_id: i.id, position: i.position })) });
+    core.track('Recommendation Viewed', { ...common, product_id: data.patronItem || undefined, products: response.items.map((i) => ({ product_id: i.id, position: i.position })) });
     slot.addEventListener('click', (e) => {
       const hit = (e.target as Element | null)?.closest?.<HTMLElement>('[data-patron-position]');
       if (!hit || !slot.contains(hit)) return;
-      patron.track('Recommendation Clicked', { ...common, product_id: hit.dataset.patronId, position: Number(hit.dataset.patronPosition) });
-      void patron.flush(); // the click usually navigates away
+      core.track('Recommendation Clicked', { ...common, product_id: hit.dataset.patronId, position: Number(hit.dataset.patronPosition) });
+      void core.flush(); // the click usually navigates away
     });
   }
   return {

@@ -19,12 +19,16 @@ const warn = (...args: unknown[]) => console.warn('[patron]', ...args);
   try {
     const script = document.currentScript as HTMLScriptElement | null;
     const data = script ? script.dataset : ({} as DOMStringMap);
-    const writeKey = data.writeKey;
-    const endpoint = data.endpoint ?? (script?.src ? new URL(script.src).origin : '');
     const stub = window.patron as (Call[] & { q?: Call[] }) | undefined;
-    if (!writeKey || !endpoint) return warn('the script tag needs data-write-key and data-endpoint');
-    const consent = (data.consent || undefined) as Consent | undefined;
-    const patron = createPatron({ writeKey, endpoint, debug: data.debug === 'true', anonymous: data.anonymous === 'true', consent });
+    // Without data-write-key or data-endpoint (nor a src to take the origin from), createPatron throws
+    // and the catch below says so on the console.
+    const patron = createPatron({
+      writeKey: data.writeKey!,
+      endpoint: data.endpoint ?? (script?.src ? new URL(script.src).origin : ''),
+      debug: data.debug === 'true',
+      anonymous: data.anonymous === 'true',
+      consent: (data.consent || undefined) as Consent | undefined,
+    });
     window.patron = patron;
     // The stub snippet's queue (patron.q), or an array of calls the page made itself.
     const calls: Call[] = [stub?.q, stub].find(Array.isArray) ?? [];

@@ -22,15 +22,13 @@ function hideUntilKnown(doc: Document): void {
 }
 
 /** The traits a rule can name: segment:<slug> or segment:<id>, rfm:<group>, churn:<tier>. */
-function traitsOf(profile: ProfileResponse | null): Set<string> {
-  const traits = new Set<string>();
-  if (profile?.segment) traits.add(`segment:${profile.segment.slug}`).add(`segment:${profile.segment.id}`);
-  if (profile?.rfm) traits.add(`rfm:${profile.rfm.group}`);
-  if (profile?.churnRisk) traits.add(`churn:${profile.churnRisk}`);
-  return traits;
+function traitsOf(profile: ProfileResponse | null): Set<string | null | undefined> {
+  const { segment, rfm, churnRisk } = profile ?? {};
+  // What is not known stays null or undefined in the set, which no trait of a rule can equal.
+  return new Set([segment && `segment:${segment.slug}`, segment && `segment:${segment.id}`, rfm && `rfm:${rfm.group}`, churnRisk && `churn:${churnRisk}`]);
 }
 
-export function targeting(core: Core, patron: Patron): Pick<Patron, 'profile' | 'renderTargeted'> {
+export function targeting(core: Core): Pick<Patron, 'profile' | 'renderTargeted'> {
   const doc = core._doc;
   return {
     async profile() {
@@ -46,7 +44,7 @@ export function targeting(core: Core, patron: Patron): Pick<Patron, 'profile' | 
       const targeted = Array.from(root.querySelectorAll<HTMLElement>('[data-patron-show],[data-patron-hide]'));
       if (!targeted.length) return;
       const wait = new Promise<null>((resolve) => setTimeout(resolve, core._options.targetingTimeout ?? 1000, null));
-      const traits = traitsOf(await Promise.race([patron.profile(), wait]));
+      const traits = traitsOf(await Promise.race([core.profile(), wait]));
       const matches = (rule: string | undefined) => !!rule && rule.split(/[\s,]+/).some((t) => traits.has(t));
       for (const el of targeted) {
         // Unknown visitor (or no answer in time): show-content stays hidden, hide-content is shown.

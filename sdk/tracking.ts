@@ -31,11 +31,11 @@ export function enqueue(core: Core, type: EventType, fields: Partial<WireEvent>)
     if (core._consent === 'pending') core._held.push(event);
     else core._queue._push(event);
   } catch (error) {
-    core._debug('could not queue an event', error);
+    core._debug('event not queued', error);
   }
 }
 
-export function tracking(core: Core, patron: Patron): Pick<Patron, 'page' | 'track' | 'productViewed' | 'productAdded' | 'orderCompleted'> {
+export function tracking(core: Core): Pick<Patron, 'page' | 'track' | 'productViewed' | 'productAdded' | 'orderCompleted'> {
   const track: Patron['track'] = (event, properties) => {
     check(typeof event === 'string' && event, 'patron.track: an event name is required');
     enqueue(core, 'track', { event, properties: properties ?? {} });
@@ -47,7 +47,7 @@ export function tracking(core: Core, patron: Patron): Pick<Patron, 'page' | 'tra
     productAdded: (product) => track('Product Added', product),
     orderCompleted(order) {
       track('Order Completed', order);
-      void patron.flush(); // an order is the event a shop can least afford to lose
+      void core.flush(); // an order is the event a shop can least afford to lose
     },
   };
 }
