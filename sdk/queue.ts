@@ -38,7 +38,7 @@ const MAX_BATCH = 100;
 export const BEACON_BYTES = 60_000;
 const ADOPT_EVERY_MS = 5000;
 /** The count of dropped events, shared by the browser's tabs (localStorage). */
-export const DROPPED_KEY = 'patron.dropped';
+const DROPPED_KEY = 'patron.dropped';
 
 const noop = () => {};
 
