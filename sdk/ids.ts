@@ -1,40 +1,40 @@
-// Identifiers the SDK keeps: a random id per event, an anonymous id per browser, a visit (session) id.
+// Identifiers the SDK keeps (a random id per event, an anonymous id per browser, a visit id) and the
+// storage they live in, which never throws.
 
-export function uuid(): string {
-  const c = globalThis.crypto;
-  if (c && c.randomUUID) return c.randomUUID();
-  const b = new Uint8Array(16);
-  if (c && c.getRandomValues) c.getRandomValues(b);
-  else for (let i = 0; i < 16; i++) b[i] = (Math.random() * 256) | 0;
-  b[6] = (b[6] & 15) | 64;
-  b[8] = (b[8] & 63) | 128;
-  const h = Array.from(b, (x) => (x + 256).toString(16).slice(1)).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
-}
+/**
+ * A version 4 UUID: each 0 and 1 becomes a random hex digit, the 8 one of 8, 9, a, b. Not
+ * crypto.randomUUID, which browsers offer on https pages only; getRandomValues is everywhere.
+ */
+export const uuid = (): string =>
+  '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (d) => (+d ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (+d / 4)))).toString(16));
 
-/** localStorage that never throws (private modes, disabled storage): falls back to memory. */
-export function safeStorage(storage?: Storage | null) {
+/**
+ * localStorage that never throws (private modes, disabled storage, none at all): every value is kept in
+ * memory too, and read from there when the storage fails. The storage is looked up on each use, as
+ * merely reading window.localStorage throws where storage is disabled.
+ */
+export function safeStorage(storage: () => Storage | null | undefined) {
   const memory: Record<string, string> = {};
   return {
-    get(key: string): string | null {
+    _get(key: string): string | null {
       try {
-        return storage ? storage.getItem(key) : (memory[key] ?? null);
+        return storage()!.getItem(key);
       } catch {
         return memory[key] ?? null;
       }
     },
-    set(key: string, value: string): void {
+    _set(key: string, value: string): void {
       memory[key] = value;
       try {
-        storage?.setItem(key, value);
+        storage()!.setItem(key, value);
       } catch {
         /* memory only */
       }
     },
-    remove(key: string): void {
+    _remove(key: string): void {
       delete memory[key];
       try {
-        storage?.removeItem(key);
+        storage()!.removeItem(key);
       } catch {
         /* memory only */
       }
@@ -43,18 +43,22 @@ export function safeStorage(storage?: Storage | null) {
 }
 export type SafeStorage = ReturnType<typeof safeStorage>;
 
-const SESSION_KEY = 'patron.session';
+/** A stored JSON value, or null when there is none or it does not parse. */
+export function readJson<T>(storage: SafeStorage, key: string): T | null {
+  try {
+    return JSON.parse(storage._get(key)!);
+  } catch {
+    return null;
+  }
+}
+
+export const SESSION_KEY = 'patron.session';
 
 /** The current visit's id: a new one after `gapMs` without activity. Touching it extends the visit. */
 export function sessionId(storage: SafeStorage, now: number, gapMs: number): string {
-  let session: { id: string; last: number } | null = null;
-  try {
-    session = JSON.parse(storage.get(SESSION_KEY) ?? 'null');
-  } catch {
-    session = null;
-  }
-  if (!session || typeof session.id !== 'string' || !(now - session.last <= gapMs)) session = { id: uuid(), last: now };
+  let session = readJson<{ id: string; last?: number }>(storage, SESSION_KEY);
+  if (!session || typeof session.id !== 'string' || !(now - session.last! <= gapMs)) session = { id: uuid() };
   session.last = now;
-  storage.set(SESSION_KEY, JSON.stringify(session));
+  storage._set(SESSION_KEY, JSON.stringify(session));
   return session.id;
 }

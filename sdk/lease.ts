@@ -2,15 +2,16 @@
 // holds a lock named after it for its lifetime and adoption runs under an exclusive lock; without them
 // (older browsers), tabs write heartbeats to localStorage and a closing tab signs off.
 
-import type { SafeStorage } from './ids';
+import { readJson, type SafeStorage } from './ids';
+
+/** Takes over what the tabs gone left behind, given the ids of the tabs alive (this one included). */
+export type Adoption = (alive: Set<string>) => Promise<void>;
 
 export interface Liveness {
-  /** The tabs alive now (this one included). */
-  alive(): Promise<Set<string>>;
-  /** Runs `task` while no other tab runs one. */
-  exclusive<T>(task: () => Promise<T>): Promise<T>;
+  /** Runs an adoption while no other tab runs one. */
+  _adopt(adoption: Adoption): Promise<void>;
   /** This tab is going away. */
-  stop(): void;
+  _stop(): void;
 }
 
 /** The part of the Web Locks API Patron uses (navigator.locks). */
@@ -29,43 +30,30 @@ export function createLiveness(tabId: string, storage: SafeStorage, locks?: Lock
     let release: () => void = () => {};
     void locks.request(PREFIX + tabId, () => new Promise<void>((resolve) => (release = resolve))).catch(() => {});
     return {
-      async alive() {
-        const { held = [] } = await locks.query();
-        return new Set(held.map((l) => l.name ?? '').filter((n) => n.startsWith(PREFIX)).map((n) => n.slice(PREFIX.length)).concat(tabId));
-      },
-      exclusive: (task) => locks.request('patron-adopt', task),
-      stop: () => release(),
+      _adopt: (adoption) =>
+        locks.request('patron-adopt', async () => {
+          const { held = [] } = await locks.query();
+          return adoption(new Set(held.map((l) => l.name ?? '').filter((n) => n.startsWith(PREFIX)).map((n) => n.slice(PREFIX.length)).concat(tabId)));
+        }),
+      _stop: () => release(),
     };
   }
-  const read = (): Record<string, number> => {
-    try {
-      return JSON.parse(storage.get(TABS) ?? '{}') ?? {};
-    } catch {
-      return {};
-    }
-  };
-  const beat = () => {
-    const tabs = read();
-    const now = Date.now();
-    for (const [id, at] of Object.entries(tabs)) if (now - at > STALE_MS) delete tabs[id];
-    tabs[tabId] = now;
-    storage.set(TABS, JSON.stringify(tabs));
-  };
+  /** The heartbeats of tabs alive: writing back only these sweeps out tabs that closed without signing off. */
+  const fresh = () => Object.entries(readJson<Record<string, number>>(storage, TABS) ?? {}).filter(([, at]) => Date.now() - at <= STALE_MS);
+  const write = (tabs: [string, number][]) => storage._set(TABS, JSON.stringify(Object.fromEntries(tabs)));
+  const beat = () => write([...fresh(), [tabId, Date.now()]]);
   beat();
   const timer = setInterval(beat, HEARTBEAT_MS);
-  let chain = Promise.resolve() as Promise<unknown>;
+  let chain = Promise.resolve();
   return {
-    async alive() {
-      const now = Date.now();
-      return new Set(Object.entries(read()).filter(([, at]) => now - at <= STALE_MS).map(([id]) => id).concat(tabId));
+    // Without Web Locks, tabs can only be kept apart best-effort; within this tab, adoptions run one by one.
+    _adopt(adoption) {
+      const run = () => adoption(new Set(fresh().map(([id]) => id).concat(tabId)));
+      return (chain = chain.then(run, run));
     },
-    // Without Web Locks, tabs can only be kept apart best-effort; within this tab, tasks run one by one.
-    exclusive: (task) => (chain = chain.then(task, task)) as ReturnType<typeof task>,
-    stop() {
+    _stop() {
       clearInterval(timer);
-      const tabs = read();
-      delete tabs[tabId];
-      storage.set(TABS, JSON.stringify(tabs));
+      write(fresh().filter(([id]) => id !== tabId));
     },
   };
 }

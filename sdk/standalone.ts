@@ -2,7 +2,8 @@
 // Reads its options from the tag, replays calls queued by the stub snippet, tracks the page view and
 // fills recommendation slots and segment-targeted content. Never throws into the host page.
 
-import { createPatron, type Patron } from './patron';
+import type { Consent, Patron } from './api';
+import { createPatron } from './patron';
 
 type Call = [keyof Patron, ...unknown[]];
 
@@ -12,24 +13,31 @@ declare global {
   }
 }
 
+const warn = (...args: unknown[]) => console.warn('[patron]', ...args);
+
 (() => {
   try {
     const script = document.currentScript as HTMLScriptElement | null;
     const data = script ? script.dataset : ({} as DOMStringMap);
-    const writeKey = data.writeKey;
-    const endpoint = data.endpoint ?? (script?.src ? new URL(script.src).origin : '');
     const stub = window.patron as (Call[] & { q?: Call[] }) | undefined;
-    if (!writeKey || !endpoint) return console.warn('[patron] the script tag needs data-write-key and data-endpoint');
-    const consent = data.consent as 'granted' | 'pending' | 'denied' | undefined;
-    const patron = createPatron({ writeKey, endpoint, debug: data.debug === 'true', anonymous: data.anonymous === 'true', ...(consent ? { consent } : {}) });
+    // Without data-write-key or data-endpoint (nor a src to take the origin from), createPatron throws
+    // and the catch below says so on the console.
+    const patron = createPatron({
+      writeKey: data.writeKey!,
+      endpoint: data.endpoint ?? (script?.src ? new URL(script.src).origin : ''),
+      debug: data.debug === 'true',
+      anonymous: data.anonymous === 'true',
+      consent: (data.consent || undefined) as Consent | undefined,
+    });
     window.patron = patron;
-    const calls: Call[] = stub ? (Array.isArray(stub.q) ? stub.q : Array.isArray(stub) ? stub : []) : [];
+    // The stub snippet's queue (patron.q), or an array of calls the page made itself.
+    const calls: Call[] = [stub?.q, stub].find(Array.isArray) ?? [];
     if (data.page !== 'false') patron.page();
     for (const [method, ...args] of calls) {
       try {
         (patron[method] as (...a: unknown[]) => unknown)(...args);
       } catch (error) {
-        console.warn('[patron]', error);
+        warn(error);
       }
     }
     const render = () => {
@@ -39,6 +47,6 @@ declare global {
     if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', render);
     else render();
   } catch (error) {
-    console.warn('[patron]', error);
+    warn(error);
   }
 })();
