@@ -54,9 +54,12 @@ export function createCore(options: PatronOptions): Core {
     _local: local,
     // Anonymous mode keeps identifiers for the visit only.
     _storage: options.anonymous ? storage(options.sessionStorage, 'sessionStorage') : local,
-    _debug: (...args) => options.debug && console.log('[patron]', ...args),
+    _debug: (...args) => options.debug && warn(...args),
   } as Core;
 }
+
+/** What the SDK tells a developer on the console: in debug mode, and when the script tag cannot start. */
+export const warn = (...args: unknown[]) => console.warn('[patron]', ...args);
 
 /** Plain API misuse is the one thing the SDK throws for; everything else is caught and logged in debug mode. */
 export function check(ok: unknown, message: string): asserts ok {

@@ -36,7 +36,7 @@ export function delivery(core: Core): Pick<Patron, 'flush' | 'ready' | 'destroy'
   };
 
   const tabId = uuid();
-  const liveness = createLiveness(tabId, core._local, options.locks ?? (nav as { locks?: Locks } | undefined)?.locks);
+  const liveness = createLiveness(tabId, options.locks ?? (nav as { locks?: Locks } | undefined)?.locks);
   const queue = (core._queue = createQueue(options, options.idbStore ?? createStore('patron', 'queue'), tabId, liveness, core._local, send, beacon));
   const moments: [EventTarget | undefined, string, () => void][] = [
     [win, 'pagehide', () => queue._unload()],

@@ -12,7 +12,7 @@ import { tracking } from './tracking';
 import { identity } from './user';
 
 export function createPatron(options: PatronOptions): Patron {
-  check(options?.writeKey && options.endpoint, 'patron: writeKey and endpoint are required');
+  check(options?.writeKey && options.endpoint, 'patron needs writeKey and endpoint');
   const core = createCore(options);
   // In this order: consent decides whether identity may mint an id, and delivery's queue stands before
   // anything is tracked. `satisfies` checks that the parts together make the whole Patron.

@@ -24,7 +24,8 @@ export async function ask<T>(core: Core, path: string, params: Record<string, st
 
 export function reads(core: Core): Pick<Patron, 'recommendations' | 'segment'> {
   return {
-    recommendations: ({ slot, strategy, item, limit }) => ask<RecommendationResponse>(core, '/v1/recommendations', { slot, strategy, item, limit }),
+    // The request's fields become the query as they are (the collector ignores any it does not know).
+    recommendations: (request) => ask<RecommendationResponse>(core, '/v1/recommendations', request as Record<string, string | number | undefined>),
     segment: async () => (await ask<SegmentResponse>(core, '/v1/segment'))?.segment ?? null,
   };
 }

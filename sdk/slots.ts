@@ -33,14 +33,9 @@ export function formatPrice(price: number | undefined, currency: string | undefi
 
 /** The values a template's {{placeholders}} name; a missing one fills in as ''. */
 export const fieldsOf = (item: RecommendedItem): Record<string, string | number | undefined> => ({
-  id: item.id,
-  name: item.name,
-  url: item.url,
-  image: item.image,
+  ...item,
   price: formatPrice(item.price, item.currency),
   amount: item.price,
-  currency: item.currency,
-  category: item.category,
   position: item.position + 1,
 });
 
@@ -86,7 +81,7 @@ export function renderSlot(slot: HTMLElement, response: RecommendationResponse):
   const list = slot.ownerDocument.createElement('div');
   list.className = 'patron-items';
   list.append(...response.items.map((item) => renderItem(template, item)));
-  for (const child of Array.from(slot.childNodes)) if (child !== template) slot.removeChild(child);
+  for (const child of Array.from(slot.childNodes)) if (child !== template) child.remove();
   slot.append(list);
   slot.dataset.patronRecommendation = response.recommendationId;
   slot.dataset.patronState = response.items.length ? 'ready' : 'empty';

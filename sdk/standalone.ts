@@ -4,6 +4,7 @@
 
 import type { Consent, Patron } from './api';
 import { createPatron } from './patron';
+import { warn } from './core';
 
 type Call = [keyof Patron, ...unknown[]];
 
@@ -12,8 +13,6 @@ declare global {
     patron?: Patron | (Call[] & { q?: Call[] });
   }
 }
-
-const warn = (...args: unknown[]) => console.warn('[patron]', ...args);
 
 (() => {
   try {

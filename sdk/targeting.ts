@@ -18,7 +18,7 @@ function hideUntilKnown(doc: Document): void {
   const style = doc.createElement('style');
   style.id = HIDE_UNTIL_KNOWN;
   style.textContent = `[data-patron-show]:not([${SHOWN}]),[data-patron-hide]:not([${SHOWN}]){display:none!important}`;
-  (doc.head ?? doc.documentElement).appendChild(style);
+  (doc.head ?? doc.documentElement).append(style);
 }
 
 /** The traits a rule can name: segment:<slug> or segment:<id>, rfm:<group>, churn:<tier>. */

@@ -37,7 +37,7 @@ export function enqueue(core: Core, type: EventType, fields: Partial<WireEvent>)
 
 export function tracking(core: Core): Pick<Patron, 'page' | 'track' | 'productViewed' | 'productAdded' | 'orderCompleted'> {
   const track: Patron['track'] = (event, properties) => {
-    check(typeof event === 'string' && event, 'patron.track: an event name is required');
+    check(typeof event === 'string' && event, 'patron.track needs an event name');
     enqueue(core, 'track', { event, properties: properties ?? {} });
   };
   return {

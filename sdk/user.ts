@@ -28,7 +28,7 @@ export function identity(core: Core): Pick<Patron, 'identify' | 'reset' | 'anony
   core._userId = options.anonymous ? null : storage._get(USER_ID_KEY);
   return {
     identify(userId, traits) {
-      check(typeof userId === 'string' && userId, 'patron.identify: a userId is required');
+      check(typeof userId === 'string' && userId, 'patron.identify needs a userId');
       if (options.anonymous || core._consent === 'denied') return;
       storage._set(USER_ID_KEY, (core._userId = userId));
       core._profile = null;

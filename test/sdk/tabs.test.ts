@@ -56,6 +56,26 @@ describe('several tabs', () => {
     other.destroy();
   }, 120_000);
 
+  it('without Web Locks, sends what another tab queued (it cannot tell that tab alive from gone), each event with its one messageId', async () => {
+    const store = freshStore();
+    const down = fakeCollector(Array(100).fill('network-error'));
+    const first = patron({ fetch: down.fetch, idbStore: store }); // happy-dom has no navigator.locks
+    await first.ready();
+    first.productViewed({ product_id: 'SKU-9' });
+    await first.flush();
+    const up = fakeCollector();
+    const second = patron({ fetch: up.fetch, idbStore: store });
+    await second.ready();
+    await eventually(async () => {
+      await second.flush();
+      expect(up.sent().map((e) => e.properties?.product_id)).toEqual(['SKU-9']);
+    });
+    // The collector stores it once by its messageId, whichever tab sends it.
+    expect(new Set(up.sent().map((e) => e.messageId)).size).toBe(1);
+    first.destroy();
+    second.destroy();
+  });
+
   it('lets only one of two tabs that open together adopt what a closed page left', async () => {
     const store = freshStore();
     const locks = fakeLocks();
