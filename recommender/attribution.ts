@@ -36,6 +36,17 @@ export class ClickLedger {
     if (!previous || previous.at <= click.at) clicks.set(productId, click);
   }
 
+  /**
+   * A visit known by one id is known by another from now on (a shopper's anonymous id tied to their user):
+   * its clicks move there, the latest click on each product winning.
+   */
+  alias(from: string, to: string): void {
+    const moved = this._visits.get(from);
+    if (!moved || from === to) return;
+    this._visits.delete(from);
+    for (const [productId, click] of moved) this.click(to, productId, click);
+  }
+
   /** The slots an order in `visit` is attributed to, one entry per slot. */
   attribute(visit: string, lines: readonly OrderLine[], at: number): Attribution[] {
     const clicks = this._visits.get(visit);

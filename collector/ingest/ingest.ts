@@ -42,7 +42,7 @@ export function createIngest({ store, identities, learner, attribution, refits }
     const [{ inserted, duplicates }] = await Promise.all([store.insertEvents(valid, arrival), quarantined.length ? store.quarantine(quarantined) : undefined]);
     const links = identities.newLinks(inserted);
     learner.learn(inserted);
-    const deltas = attribution.observe(inserted);
+    const deltas = attribution.observe(inserted, links);
     refits.eventsArrived(inserted.length);
     await Promise.all([identities.save(links), attribution.save(deltas)]);
     return { success: true, accepted: inserted.length, duplicates, rejected };

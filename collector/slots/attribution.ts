@@ -4,18 +4,12 @@
 import { ClickLedger } from '../../recommender';
 import type { StoredEvent } from '../domain/stored-event';
 import type { Identities } from '../identity/identities';
-import type { AttributedOrder, SlotStats, SlotStore } from '../store/store';
+import type { AttributedOrder, IdentityLink, SlotReportQuery, SlotStats, SlotStore } from '../store/store';
 
 /** What a batch of new events adds to the slot reports. */
 export interface ReportDeltas {
   stats: SlotStats[];
   attributions: AttributedOrder[];
-}
-
-export interface SlotReportQuery {
-  from?: string;
-  to?: string;
-  slot?: string;
 }
 
 export type SlotReportRow = SlotStats & { ctr: number };
@@ -33,8 +27,13 @@ export class Attribution {
     private readonly _identities: Identities,
   ) {}
 
-  /** Counts what new events add to the slot reports; clicks are remembered for the orders that follow. */
-  observe(events: readonly StoredEvent[]): ReportDeltas {
+  /**
+   * Counts what new events add to the slot reports; clicks are remembered for the orders that follow. `links`:
+   * the ties these events made (identities.newLinks), which the clicks of an anonymous visit follow, so a click
+   * and an order of one person meet whichever id each was sent under, live as after a restart.
+   */
+  observe(events: readonly StoredEvent[], links: readonly IdentityLink[] = []): ReportDeltas {
+    for (const link of links) this._clicks.alias(link.anonymousId, link.userId);
     // Made only when a slot event or an attributed order arrives: most batches have neither.
     let stats: Map<string, SlotStats> | undefined;
     let attributions: AttributedOrder[] | undefined;
@@ -47,7 +46,7 @@ export class Attribution {
         if (e.event === 'Recommendation Viewed') s.impressions++;
         else s.clicks++;
       }
-      if (e.event === 'Recommendation Clicked' && slot) this._click(e, slot);
+      if (e.event === 'Recommendation Clicked' && typeof p.slot === 'string') this._click(e, p.slot);
       if (e.event !== 'Order Completed') continue;
       const lines = (p.products ?? []).map((x) => ({ productId: (x.product_id ?? x.sku)!, revenue: (x.price ?? 0) * (x.quantity ?? 1) }));
       for (const a of this._clicks.attribute(this._visitOf(e), lines, e.timestamp)) {

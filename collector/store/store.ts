@@ -141,6 +141,13 @@ export interface CatalogStore {
   deleteItems(ids: string[]): Promise<number>;
 }
 
+/** Days (YYYY-MM-DD, both ends included) and a slot, each when given. */
+export interface SlotReportQuery {
+  from?: string;
+  to?: string;
+  slot?: string;
+}
+
 export interface SlotStore {
   /** Every slot, by name. */
   listSlots(): Promise<Slot[]>;
@@ -150,8 +157,8 @@ export interface SlotStore {
   deleteSlot(name: string): Promise<boolean>;
   /** Adds to the per-slot, per-day counters, and records attributed orders. */
   addSlotStats(stats: SlotStats[], attributions: AttributedOrder[]): Promise<void>;
-  /** The counters of the days from `from` to `to` (both included, when given), of one slot or all, by day and slot. */
-  slotReport(query: { from?: string; to?: string; slot?: string }): Promise<SlotStats[]>;
+  /** The counters of the days asked for, of one slot or all, by day and slot. */
+  slotReport(query: SlotReportQuery): Promise<SlotStats[]>;
 }
 
 export interface IdentityStore {

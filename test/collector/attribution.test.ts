@@ -59,4 +59,15 @@ describe('attribution and the slot report', () => {
     const after = (await get(`${c.url}/v1/reports/slots?slot=pdp`, KEYS.analyst[0], true)).body.slots[0];
     expect(after).toMatchObject({ orders: 2, revenue: 90 });
   });
+
+  it('attributes an order to a click sent before the shopper was known, whichever batch each came in', async () => {
+    // A server-side client sends no session id: the visit is the person, whose id changes at identify.
+    const click = event({ type: 'track', event: 'Recommendation Clicked', anonymousId: 'anon-x', properties: { slot: 'srv', recommendation_id: 'r9', product_id: 'beans', position: 0 } });
+    await post(`${c.url}/v1/batch`, { batch: [click] });
+    const order = event({ type: 'track', event: 'Order Completed', anonymousId: 'anon-x', properties: { order_id: 'o-9', products: [{ product_id: 'beans', price: 12, quantity: 1 }] } });
+    const identify = event({ type: 'identify', anonymousId: 'anon-x', userId: 'user-x' });
+    await post(`${c.url}/v1/batch`, { batch: [order, identify] });
+    const srv = (await get(`${c.url}/v1/reports/slots?slot=srv`, KEYS.analyst[0], true)).body.slots[0];
+    expect(srv).toMatchObject({ clicks: 1, orders: 1, revenue: 12 });
+  });
 });

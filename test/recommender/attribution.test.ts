@@ -20,6 +20,21 @@ describe('ClickLedger', () => {
     expect(l.attribute('v', [{ productId: 'a', revenue: 3 }], 0)).toEqual([]);
   });
 
+  it('follows a visit to the id it is known by next, the latest click on a product winning', () => {
+    const l = new ClickLedger();
+    l.click('anon', 'a', { slot: 'home', at: 1 });
+    l.click('anon', 'b', { slot: 'pdp', at: 5 });
+    l.click('user', 'b', { slot: 'cart', at: 3 });
+    l.alias('anon', 'user');
+    expect(l.attribute('anon', [{ productId: 'a', revenue: 1 }], 9)).toEqual([]);
+    expect(l.attribute('user', [{ productId: 'a', revenue: 1 }, { productId: 'b', revenue: 2 }], 9)).toEqual([
+      { slot: 'home', recommendationIds: [], products: ['a'], revenue: 1 },
+      { slot: 'pdp', recommendationIds: [], products: ['b'], revenue: 2 },
+    ]);
+    l.alias('nobody', 'user');
+    expect(l.attribute('user', [{ productId: 'a', revenue: 1 }], 9)).toHaveLength(1);
+  });
+
   it('stays bounded', () => {
     const l = new ClickLedger(10);
     for (let i = 0; i < 50; i++) l.click(`v${i}`, 'a', { slot: 's', at: i });
