@@ -57,6 +57,8 @@ const VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'ut
 
 export async function createApp(options: CollectorOptions): Promise<PatronApp> {
   if (options.keys.write.length === 0) throw new Error('createApp: at least one write key is required');
+  // The options that were `personalizer.*` before the collector's rebuild: silently ignored, they would start refits.
+  if ('personalizer' in options) throw new Error('createApp: the personalizer options are top-level now (interactions, segments, value, refitWorker)');
   const log = options.log ?? ((message: string) => console.log(`[patron] ${message}`));
   const store = options.store ?? openStore(options.storeSetting ?? (options.database ? `sqlite:${options.database}` : DEFAULT_STORE), { log });
   const services = await startServices(store, { ...options, log });

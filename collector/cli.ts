@@ -35,15 +35,18 @@ export class UsageError extends Error {
 
 const STORE_FLAGS = { store: { type: 'string' }, database: { type: 'string' } } as const;
 
-/** The store a command names, opened as a short-lived command does (it may run beside a collector). */
-function openCommandStore(flags: { store?: string; database?: string }, existing = false) {
+/** `run()` with a bad store setting told as a usage error. */
+function asUsage<T>(run: () => T): T {
   try {
-    return openStore(storeSetting(flags), { command: true, existing });
+    return run();
   } catch (error) {
     if (error instanceof StoreSettingError) throw new UsageError(error.message);
     throw error;
   }
 }
+
+/** The store a command names, opened as a short-lived command does (it may run beside a collector). */
+const openCommandStore = (flags: { store?: string; database?: string }, existing = false) => asUsage(() => openStore(storeSetting(flags), { command: true, existing }));
 
 export async function run(argv: string[], out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<number> {
   const [command, ...rest] = argv;
@@ -143,7 +146,7 @@ function createKey(argv: string[], out: NodeJS.WritableStream): number {
   if (positionals[0] !== 'create') throw new UsageError('usage: patron keys create --role write|admin|analyst');
   const role = values.role as Role;
   if (role !== 'write' && role !== 'admin' && role !== 'analyst') throw new UsageError(`--role must be write, admin or analyst, got ${values.role ?? 'nothing'}`);
-  const file = path.resolve(values['keys-file'] ?? process.env.PATRON_KEYS_FILE ?? path.join(storeHome(storeSetting(values)), 'keys.json'));
+  const file = path.resolve(values['keys-file'] ?? process.env.PATRON_KEYS_FILE ?? path.join(asUsage(() => storeHome(storeSetting(values))), 'keys.json'));
   const keys: Keys = fs.existsSync(file) ? { write: [], admin: [], analyst: [], ...JSON.parse(fs.readFileSync(file, 'utf8')) } : { write: [], admin: [], analyst: [] };
   const key = newKey(role);
   keys[role].push(key);

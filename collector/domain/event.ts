@@ -2,9 +2,12 @@
 // (the fast check in ingest/fast-validate.ts accepts only what this accepts).
 
 import { z } from 'zod';
-import type { WireEvent } from '../../sdk/wire';
+import type { EventType, WireEvent } from '../../sdk/wire';
 import { id, money, text } from './fields';
 import { LIMITS } from './limits';
+
+/** Segment's calls, each with a route of its own (/v1/track...) besides the batch. */
+export const EVENT_TYPES = ['track', 'page', 'identify', 'screen', 'group', 'alias'] as const satisfies readonly EventType[];
 
 const timestamp = z
   .string()

@@ -4,6 +4,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
 import type { Issue } from '../../sdk/wire';
+import { issuesOf } from '../domain/issues';
 
 export class HttpError extends Error {
   constructor(
@@ -16,11 +17,6 @@ export class HttpError extends Error {
   ) {
     super(message);
   }
-}
-
-/** A zod error's issues as the API reports them: each names its field. */
-export function issuesOf(error: z.ZodError): Issue[] {
-  return error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
 }
 
 export function invalid(error: z.ZodError, what = 'request'): HttpError {

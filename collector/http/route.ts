@@ -26,7 +26,10 @@ export interface RouteInput<Q, B> {
   charge(tokens: number): void;
 }
 
-export interface Route<Q = any, B = any> {
+/** A path parameter: what it is (for the document and its 400), and the schema it must fit when it has one. */
+export type PathParam = string | { description: string; schema: z.ZodType<string> };
+
+export interface Route<Q = unknown, B = unknown> {
   method: Method;
   /** Express style: /v1/slots/:name. */
   path: string;
@@ -37,8 +40,8 @@ export interface Route<Q = any, B = any> {
   body?: z.ZodType<B>;
   /** What the body is called in its 400 ("Invalid slot: ..."). */
   bodyName?: string;
-  /** Path parameters and what each is, for the document. */
-  params?: Record<string, string>;
+  /** Path parameters, checked before the query and the body. */
+  params?: Record<string, PathParam>;
   /** Answers besides 200 and the errors every route may give, for the document. */
   responses?: Record<string, string>;
   /** Headers on every successful answer. */
@@ -48,7 +51,10 @@ export interface Route<Q = any, B = any> {
    * Express's per-request objects outlive young-generation collections and make every GC pause longer.
    */
   fast?: boolean;
-  /** The handler reads the body itself and then authorizes (ingest keeps the bytes it journals); `body` documents it. */
+  /**
+   * The handler reads the body itself (ingest keeps the bytes it journals), then must call authorize() before
+   * it answers (a route that forgets is refused, never open); `body` documents it.
+   */
   ownBody?: boolean;
   /** Left out of the OpenAPI document (source maps, the dashboard's assets). */
   undocumented?: boolean;
@@ -57,7 +63,7 @@ export interface Route<Q = any, B = any> {
 }
 
 /** A route, its handler's input typed by its schemas. */
-export const route = <Q = undefined, B = undefined>(r: Route<Q, B>): Route => r as Route;
+export const route = <Q = undefined, B = undefined>(r: Route<Q, B>): Route => r as unknown as Route;
 
 const REPLY = Symbol('reply');
 
@@ -96,18 +102,20 @@ export interface Gate {
   limit?(req: IncomingMessage, body: unknown, tokens: number): void;
 }
 
-/** The input a handler gets: parsed query and body, and the key and rate checks bound to this request. */
+/** The input a handler gets: parsed path, query and body, and the key and rate checks bound to this request. */
 function inputOf(route: Route, gate: Gate, req: IncomingMessage, res: ServerResponse, query: unknown, body: unknown, params: Record<string, string>) {
   let presented = body;
-  const input: RouteInput<unknown, unknown> = {
+  const input: RouteInput<unknown, unknown> & { authorized: boolean } = {
     query: undefined,
     body: undefined,
-    params,
+    params: checkedParams(route, params),
     req,
     res,
+    authorized: false,
     authorize(withBody) {
       presented = withBody;
       if (route.role) gate.check(route.role, req, withBody);
+      input.authorized = true;
     },
     charge: (tokens) => gate.limit?.(req, presented, tokens),
   };
@@ -121,12 +129,26 @@ function inputOf(route: Route, gate: Gate, req: IncomingMessage, res: ServerResp
   return input;
 }
 
+function checkedParams(route: Route, params: Record<string, string>): Record<string, string> {
+  if (!route.params) return params;
+  const out = { ...params };
+  for (const [name, param] of Object.entries(route.params)) if (typeof param !== 'string') out[name] = parsed(param.schema, params[name], param.description);
+  return out;
+}
+
+/** What the handler answered, once it has checked the caller: a route that never asked is refused, not open. */
+async function handled(route: Route, input: ReturnType<typeof inputOf>): Promise<unknown> {
+  const result = await route.handle(input);
+  if (route.role && !input.authorized) throw new HttpError(500, 'internal', `${route.method.toUpperCase()} ${route.path} answered without checking the caller's key`);
+  return result;
+}
+
 /** Registers the routes on Express, the ones that read their own body before Express's JSON parser does. */
 export function mountRoutes(app: Express, routes: readonly Route[], gate: Gate, jsonParser: (req: Request, res: Response, next: () => void) => void): void {
   const mount = (route: Route) =>
     app[route.method](route.path, async (req, res) => {
       const input = inputOf(route, gate, req, res, req.query, req.body, req.params as Record<string, string>);
-      await sendExpress(route, res, await route.handle(input));
+      await sendExpress(route, res, await handled(route, input));
     });
   app.use((req, res, next) => (gate.cors(req, res) ? undefined : next()));
   routes.filter((r) => r.ownBody).forEach(mount);
@@ -136,10 +158,12 @@ export function mountRoutes(app: Express, routes: readonly Route[], gate: Gate, 
 
 async function sendExpress(route: Route, res: Response, result: unknown): Promise<void> {
   if (route.headers) res.set(route.headers);
-  if (!isReply(result)) return void res.json(result);
+  // Ingest answers as on the fast path (no ETag for a POST); the others as Express does.
+  const json = (status: number, body: unknown) => (route.ownBody ? sendJson(res, status, body) : void res.status(status).json(body));
+  if (!isReply(result)) return json(200, result);
   switch (result.kind) {
     case 'json':
-      return void res.status(result.status).json(result.body);
+      return json(result.status, result.body);
     case 'csv':
       return sendCsv(res, result.name, result.columns, result.rows);
     case 'empty':
@@ -167,23 +191,23 @@ async function sendStream(res: Response, type: string, filename: string, chunks:
  * false to leave it to Express. Fast routes answer JSON only.
  */
 export function fastRoutes(routes: readonly Route[], gate: Gate, log: (message: string) => void) {
-  const byKey = new Map(routes.filter((r) => r.fast).map((r) => [`${r.method.toUpperCase()} ${r.path}`, r]));
+  const byKey = new Map(routes.filter((r) => r.fast).map((r) => [`${r.method.toUpperCase()} ${r.path}`, { route: r, headers: Object.entries(r.headers ?? {}) }]));
   return (req: IncomingMessage, res: ServerResponse): boolean => {
     const q = req.url!.indexOf('?');
-    const route = byKey.get(`${req.method} ${q === -1 ? req.url! : req.url!.slice(0, q)}`);
-    if (!route) return false;
-    void serveFast(route, gate, req, res, q === -1 ? '' : req.url!.slice(q + 1), log);
+    const fast = byKey.get(`${req.method} ${q === -1 ? req.url! : req.url!.slice(0, q)}`);
+    if (!fast) return false;
+    void serveFast(fast.route, fast.headers, gate, req, res, q === -1 ? '' : req.url!.slice(q + 1), log);
     return true;
   };
 }
 
-async function serveFast(route: Route, gate: Gate, req: IncomingMessage, res: ServerResponse, search: string, log: (message: string) => void): Promise<void> {
+async function serveFast(route: Route, headers: [string, string][], gate: Gate, req: IncomingMessage, res: ServerResponse, search: string, log: (message: string) => void): Promise<void> {
   try {
     if (gate.cors(req, res)) return;
     const query = route.query ? Object.fromEntries(new URLSearchParams(search)) : undefined;
-    const result = await route.handle(inputOf(route, gate, req, res, query, undefined, {}));
+    const result = await handled(route, inputOf(route, gate, req, res, query, undefined, {}));
     if (isReply(result) && result.kind !== 'json') throw new HttpError(500, 'internal', `${route.path} answers JSON only on the fast path`);
-    for (const [name, value] of Object.entries(route.headers ?? {})) res.setHeader(name, value);
+    for (const [name, value] of headers) res.setHeader(name, value);
     if (isReply(result) && result.kind === 'json') sendJson(res, result.status, result.body);
     else sendJson(res, 200, result);
   } catch (error) {

@@ -3,6 +3,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Request } from 'express';
 import { HttpError } from './errors';
 import { reply, type Route } from './route';
 
@@ -21,8 +22,9 @@ function fileRoute(urlPath: string, file: string | false, type: string, headers:
     summary,
     role: null,
     undocumented: summary === '',
-    handle: () => {
-      if (!file || !fs.existsSync(file)) throw new HttpError(404, 'not_found', `No route for GET ${urlPath}`);
+    handle: ({ req }) => {
+      // As for a route that does not exist (errors.ts's notFound).
+      if (!file || !fs.existsSync(file)) throw new HttpError(404, 'not_found', `No route for ${req.method} ${(req as Request).path}`);
       return reply.file(file, type, headers);
     },
   };

@@ -4,7 +4,7 @@
 
 import type { WireEvent } from '../../sdk/wire';
 import { eventSchema } from '../domain/event';
-import { issuesOf } from '../http/errors';
+import { issuesOf } from '../domain/issues';
 
 export const REQUIRED_COLUMNS = ['order_id', 'customer_id', 'date', 'product_id', 'quantity', 'price'] as const;
 

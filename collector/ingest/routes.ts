@@ -3,7 +3,7 @@
 
 import type { z } from 'zod';
 import type { BatchResponse, EventType } from '../../sdk/wire';
-import { eventSchema } from '../domain/event';
+import { EVENT_TYPES, eventSchema } from '../domain/event';
 import { LIMITS } from '../domain/limits';
 import { isRecord, singleEventOf } from '../domain/stored-event';
 import { readJson } from '../http/body';
@@ -12,8 +12,6 @@ import { reply, route, type Route } from '../http/route';
 import type { EventStore } from '../store/store';
 import type { Ingest } from './ingest';
 import { batchSchema, quarantineQuerySchema } from './schemas';
-
-const EVENT_TYPES = ['track', 'page', 'identify', 'screen', 'group', 'alias'] as const;
 
 /** The events of a batch envelope: checked by hand when it is plainly right (every batch), else by zod. */
 function batchOf(body: unknown): unknown[] {

@@ -5,7 +5,7 @@ import type { EventType, Issue, RejectedEvent } from '../../sdk/wire';
 import { eventSchema, type ValidEvent } from '../domain/event';
 import { LIMITS } from '../domain/limits';
 import { isRecord, toStored, withImpliedType, type QuarantinedEvent, type StoredEvent } from '../domain/stored-event';
-import { issuesOf } from '../http/errors';
+import { issuesOf } from '../domain/issues';
 import { fastValid } from './fast-validate';
 
 export interface Validated {

@@ -1,6 +1,7 @@
 // The analysts' report queries: events, retention, funnels, top products and the export.
 
 import { z } from 'zod';
+import { EVENT_TYPES } from '../domain/event';
 import { id } from '../domain/fields';
 import { instant, tableFormat } from '../http/params';
 
@@ -12,7 +13,7 @@ const EVENTS_PARAMS = new Set(['event', 'type', 'from', 'to', 'userId', 'anonymo
 export const eventsQuerySchema = z
   .object({
     event: z.string().max(2000).optional(),
-    type: z.enum(['page', 'track', 'identify', 'screen', 'group', 'alias']).optional(),
+    type: z.enum(EVENT_TYPES).optional(),
     from: instant.optional(),
     to: instant.optional(),
     userId: id.optional(),

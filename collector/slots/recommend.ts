@@ -7,7 +7,6 @@ import { STRATEGIES, type RecommendationResponse, type Strategy } from '../../sd
 import type { Catalog } from '../catalog/catalog';
 import type { CustomerInsights } from '../customers/insights';
 import { slotConfigSchema, type SlotConfig } from '../domain/slot-config';
-import { HttpError } from '../http/errors';
 import type { Identities } from '../identity/identities';
 import type { Learner } from '../models/learner';
 import type { Slots } from './slots';
@@ -52,13 +51,14 @@ export class Recommendations {
     private readonly _identities: Identities,
   ) {}
 
-  /** A storefront's request: a named slot is the merchant's configuration; a slot named after a strategy works without one. */
-  forRequest(request: SlotRequest): RecommendationResponse {
+  /**
+   * A storefront's request: a named slot is the merchant's configuration; a slot named after a strategy works
+   * without one. Undefined for a slot that is neither.
+   */
+  forRequest(request: SlotRequest): RecommendationResponse | undefined {
     const { slot: name, strategy, cart, similarity, ...rest } = request;
     const slot = name === undefined ? undefined : this._slots.get(name)?.config;
-    if (name !== undefined && !slot && !(STRATEGIES as string[]).includes(name)) {
-      throw new HttpError(404, 'unknown_slot', `No slot named ${name}`, [{ path: 'slot', message: 'is not a configured slot' }]);
-    }
+    if (name !== undefined && !slot && !(STRATEGIES as string[]).includes(name)) return undefined;
     const used = slot?.strategy ?? strategy ?? (name as Strategy);
     const items = this.recommend({ ...rest, slot, strategy: used, similarity: similarity as Similarity | undefined, cart: cart?.split(',').filter(Boolean) });
     return { recommendationId: randomUUID(), ...(name ? { slot: name } : {}), strategy: used, items };

@@ -4,14 +4,14 @@
 import { z } from 'zod';
 import { slotConfigSchema, slotNameSchema, type SlotConfig } from '../domain/slot-config';
 import { HttpError } from '../http/errors';
-import { parsed, reply, route, type Route } from '../http/route';
+import { reply, route, type Route } from '../http/route';
 import type { Attribution } from './attribution';
 import type { Recommendations } from './recommend';
 import { recommendationQuerySchema, slotReportQuerySchema } from './schemas';
 import type { Slot, Slots } from './slots';
 
 const slotBody = (s: Slot) => ({ name: s.name, ...s.config, updatedAt: new Date(s.updatedAt).toISOString() });
-const nameOf = (params: Record<string, string>) => parsed(slotNameSchema, params.name, 'slot name');
+const NAME = { name: { description: 'slot name', schema: slotNameSchema } };
 const noSlot = (name: string) => new HttpError(404, 'not_found', `No slot named ${name}`);
 
 export function slotRoutes(slots: Slots, recommendations: Recommendations, attribution: Attribution): Route[] {
@@ -25,7 +25,11 @@ export function slotRoutes(slots: Slots, recommendations: Recommendations, attri
       responses: { '404': 'unknown slot' },
       fast: true,
       headers: { 'Cache-Control': 'no-store' },
-      handle: ({ query }) => recommendations.forRequest(query),
+      handle: ({ query }) => {
+        const response = recommendations.forRequest(query);
+        if (!response) throw new HttpError(404, 'unknown_slot', `No slot named ${query.slot}`, [{ path: 'slot', message: 'is not a configured slot' }]);
+        return response;
+      },
     }),
     route({
       method: 'get',
@@ -39,10 +43,10 @@ export function slotRoutes(slots: Slots, recommendations: Recommendations, attri
       path: '/v1/slots/:name',
       summary: 'One slot',
       role: 'admin',
-      params: { name: 'slot name' },
+      params: NAME,
       responses: { '404': 'no such slot' },
       handle: ({ params }) => {
-        const name = nameOf(params);
+        const name = params.name;
         const slot = slots.get(name);
         if (!slot) throw noSlot(name);
         return slotBody(slot);
@@ -53,11 +57,11 @@ export function slotRoutes(slots: Slots, recommendations: Recommendations, attri
       path: '/v1/slots/:name',
       summary: 'Create (201) or replace (200) a slot',
       role: 'admin',
-      params: { name: 'slot name' },
+      params: NAME,
       body: slotConfigSchema as z.ZodType<SlotConfig>,
       bodyName: 'slot',
       handle: async ({ params, body }) => {
-        const { slot, created } = await slots.put(nameOf(params), body);
+        const { slot, created } = await slots.put(params.name, body);
         return reply.json(created ? 201 : 200, slotBody(slot));
       },
     }),
@@ -66,10 +70,10 @@ export function slotRoutes(slots: Slots, recommendations: Recommendations, attri
       path: '/v1/slots/:name',
       summary: 'Remove a slot',
       role: 'admin',
-      params: { name: 'slot name' },
+      params: NAME,
       responses: { '204': 'removed', '404': 'no such slot' },
       handle: async ({ params }) => {
-        const name = nameOf(params);
+        const name = params.name;
         if (!(await slots.remove(name))) throw noSlot(name);
         return reply.empty();
       },

@@ -51,12 +51,14 @@ export function parseStoreSetting(setting: string): StoreLocation {
 }
 
 /**
- * The store setting of a command line or environment: --store / PATRON_STORE, else --database /
- * PATRON_DATABASE (a SQLite file, the older spelling), else ./data/patron.db.
+ * The store setting of a command line and its environment: a flag wins over a variable. --store names any
+ * engine, --database a SQLite file (the older spelling, the same as --store sqlite:FILE); then PATRON_STORE,
+ * PATRON_DATABASE; else ./data/patron.db.
  */
 export function storeSetting(flags: { store?: string; database?: string }, env: NodeJS.ProcessEnv = process.env): string {
-  const database = flags.database ?? env.PATRON_DATABASE;
-  return flags.store ?? env.PATRON_STORE ?? (database !== undefined ? `sqlite:${database}` : DEFAULT_STORE);
+  if (flags.store !== undefined && flags.database !== undefined) throw new StoreSettingError('give --store or --database, not both: they name the same thing');
+  const sqlite = (file: string | undefined) => (file === undefined ? undefined : `sqlite:${file}`);
+  return flags.store ?? sqlite(flags.database) ?? env.PATRON_STORE ?? sqlite(env.PATRON_DATABASE) ?? DEFAULT_STORE;
 }
 
 /** The folder a store's neighbours (the keys file the collector makes) go in by default. */

@@ -38,7 +38,8 @@ export async function slotReady(page: Page, slot: string): Promise<void> {
   const settled = ['ready', 'empty', 'error'].map((state) => `${slot}[data-patron-state="${state}"]`).join(', ');
   for (;;) {
     const state = await (await page.waitForSelector(settled, { state: 'attached' })).getAttribute('data-patron-state');
-    if (state === 'ready' || Date.now() > until) break;
+    // Only a slot given up is asked for again: one the collector answered with no products fails below.
+    if (state !== 'error' || Date.now() > until) break;
     await page.evaluate((selector) => {
       document.querySelector(selector)?.removeAttribute('data-patron-state');
       void (window as any).patron.renderSlots();

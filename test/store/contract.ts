@@ -116,10 +116,15 @@ export function storeContract(engine: Engine): void {
         const body = Buffer.from(JSON.stringify({ batch: wire, writeKey: 'pk' }, null, 1));
         const events = wire.map((e) => toStored(e as ValidEvent, T0 + 2000));
         expect((await s.insertEvents(events, { body, positions: [0, 1] })).inserted).toHaveLength(2);
+        // An event zod rewrote (its id trimmed) is given whole: position -1, the body's text is not it.
+        const padded = { type: 'track', event: 'Product Added', messageId: ' w-1b ', anonymousId: 'a-9', timestamp: new Date(T0 + 500).toISOString(), properties: { product_id: 'p-7' } };
+        const rewritten = toStored({ ...padded, messageId: 'w-1b' } as ValidEvent, T0 + 2000);
+        const mixed = Buffer.from(JSON.stringify({ batch: [wire[0], padded] }));
+        expect(await s.insertEvents([events[0], rewritten], { body: mixed, positions: [0, -1] })).toEqual({ inserted: [rewritten], duplicates: 1 });
         const single = { type: 'identify', messageId: 'w-3', userId: 'u-9', anonymousId: 'a-9', timestamp: new Date(T0 + 3000).toISOString(), traits: { plan: 'gold' } };
         const one = toStored(single as ValidEvent, T0 + 4000);
         await s.insertEvents([one], { body: Buffer.from(JSON.stringify({ ...single, writeKey: 'pk' })), positions: [0], impliedType: 'identify', single: true });
-        expect((await all(s.scanEvents())).flat()).toEqual([...events, one]);
+        expect((await all(s.scanEvents())).flat()).toEqual([events[0], rewritten, events[1], one]);
       });
 
       it('keeps rejected events with their reasons, newest first, paged by id', async () => {
@@ -307,7 +312,8 @@ export function storeContract(engine: Engine): void {
     });
 
     describe('settled', () => {
-      it('resolves once everything written before it can be read back', async () => {
+      // Every read waits for it itself: what a caller can see is that it resolves, with writes in flight too.
+      it('resolves, and the reads after it see every write made before', async () => {
         const s = await open();
         const writes = [s.insertEvents([storedEvent(), storedEvent()]), s.linkIdentities([{ anonymousId: 'a-1', userId: 'u-1', at: T0 }]), s.addClientDropped(1)];
         await Promise.all(writes);
@@ -331,6 +337,12 @@ export function storeContract(engine: Engine): void {
           await s.addSlotStats([{ day: '2026-03-02', slot: 'home', impressions: 1, clicks: 1, orders: 0, revenue: 0 }], []);
           await s.linkIdentities([{ anonymousId: 'a-1', userId: 'u-1', at: T0 }]);
           await s.saveSegments({ segments: [{ id: 0, slug: 'all', label: 'All', size: 1, centroid: {}, revenueShare: 1 }], assignments: new Map([['u-1', 0]]), updatedAt: T0 });
+          const values: StoredValues = {
+            model: { bgnbd: null, gammaGamma: null, errors: [], options: { horizonDays: 90, clvMonths: 12, monthlyDiscountRate: 0.01, churnThresholds: { active: 0.75, cooling: 0.5, atRisk: 0.25 } } },
+            customers: [{ id: 'u-1', orders: 1, revenue: 5, pAlive: null, expectedPurchases: null, expectedSpend: 5, clv: null, churnRisk: null, rfm: { r: 3, f: 1, m: 2, group: 'new' } }],
+            updatedAt: T0,
+          };
+          await s.saveValues(values);
           await s.close();
           store = await reopen();
           const again = store;
@@ -343,6 +355,7 @@ export function storeContract(engine: Engine): void {
           expect(await again.slotReport({})).toHaveLength(1);
           expect(await again.listIdentities()).toEqual(new Map([['a-1', 'u-1']]));
           expect((await again.loadSegments())?.assignments).toEqual(new Map([['u-1', 0]]));
+          expect(await again.loadValues()).toEqual(values);
           expect(await again.queryEvents({ properties: [], measures: ['users'], limit: 10 })).toEqual([{ users: 1 }]);
         });
       });
