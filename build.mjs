@@ -16,7 +16,9 @@ const SHARED = ['rollup.config.mjs', 'tsconfig.json', 'package-lock.json', 'buil
 const relative = (file) => path.relative(ROOT, file).split(path.sep).join('/');
 const hashOf = (file) => {
   try {
-    return createHash('sha1').update(fs.readFileSync(path.join(ROOT, file))).digest('hex');
+    return createHash('sha1')
+      .update(fs.readFileSync(path.join(ROOT, file)))
+      .digest('hex');
   } catch {
     return null; // gone
   }

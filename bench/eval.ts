@@ -108,7 +108,10 @@ function main() {
   console.log(`${values.interactions ?? `simulated shoppers (${values.shoppers})`}: ${r.users} users, ${r.items} items, ${r.train} training and ${r.test} test interactions`);
   console.log(`split 75/25 per user (seed ${values.seed}), top ${k}, seen items removed; fit ${r.fitMs.toFixed(0)} ms, for-you for every user ${r.recommendMs.toFixed(0)} ms\n`);
   console.log(`  ${'strategy'.padEnd(22)} ${'MAP'.padStart(7)} ${`nDCG@${k}`.padStart(8)} ${`P@${k}`.padStart(7)} ${`R@${k}`.padStart(7)}`);
-  for (const [name, m] of [[`for-you (SAR, ${values.similarity})`, r.forYou], ['popular (baseline)', r.popular]] as const) {
+  for (const [name, m] of [
+    [`for-you (SAR, ${values.similarity})`, r.forYou],
+    ['popular (baseline)', r.popular],
+  ] as const) {
     console.log(`  ${name.padEnd(22)} ${m.map.toFixed(4).padStart(7)} ${m.ndcg.toFixed(4).padStart(8)} ${m.precision.toFixed(4).padStart(7)} ${m.recall.toFixed(4).padStart(7)}`);
   }
   console.log(`\n  SAR's published figures on MovieLens-100k under this protocol: MAP 0.1106, nDCG@10 0.3825, P@10 0.3308, R@10 0.1764`);

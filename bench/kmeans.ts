@@ -76,7 +76,9 @@ const fitOurs = (seed: number) => {
 const python = sklearnPython();
 if (!python) {
   const ours = SEEDS.map(fitOurs);
-  console.log(`k-means, ${N.toLocaleString('en-US')} customers x ${FEATURES.length} features, k = ${K}: Patron (ml-kmeans, own greedy k-means++ seeds) ${median(ours.map((r) => r.ms)).toFixed(0)} ms (median of 5 after a warm-up), inertia ${median(ours.map((r) => r.inertia)).toFixed(0)}`);
+  console.log(
+    `k-means, ${N.toLocaleString('en-US')} customers x ${FEATURES.length} features, k = ${K}: Patron (ml-kmeans, own greedy k-means++ seeds) ${median(ours.map((r) => r.ms)).toFixed(0)} ms (median of 5 after a warm-up), inertia ${median(ours.map((r) => r.inertia)).toFixed(0)}`,
+  );
   console.log('  scikit-learn comparison skipped: python3-sklearn is not installed (apt-get install python3-sklearn)');
 } else {
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'patron-kmeans-')), 'points.f64');
@@ -95,14 +97,19 @@ print((time.perf_counter() - t) * 1000, m.inertia_)
 `;
   const rounds = SEEDS.map((seed) => {
     const ours = fitOurs(seed);
-    const [ms, inertia] = execFileSync(python, ['-c', script, file, String(seed)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+    const [ms, inertia] = execFileSync(python, ['-c', script, file, String(seed)], { encoding: 'utf8' })
+      .trim()
+      .split(/\s+/)
+      .map(Number);
     return { ours, theirs: { ms, inertia } };
   });
   const ours = { ms: median(rounds.map((r) => r.ours.ms)), inertia: median(rounds.map((r) => r.ours.inertia)) };
   const theirs = { ms: median(rounds.map((r) => r.theirs.ms)), inertia: median(rounds.map((r) => r.theirs.inertia)) };
   const ratios = rounds.map((r) => r.ours.ms / r.theirs.ms);
   const inertiaRatio = Math.max(...rounds.map((r) => r.ours.inertia / r.theirs.inertia));
-  console.log(`k-means, ${N.toLocaleString('en-US')} customers x ${FEATURES.length} features, k = ${K}: Patron (ml-kmeans, own greedy k-means++ seeds) ${ours.ms.toFixed(0)} ms (median of 5 seeds after a warm-up), inertia ${ours.inertia.toFixed(0)}`);
+  console.log(
+    `k-means, ${N.toLocaleString('en-US')} customers x ${FEATURES.length} features, k = ${K}: Patron (ml-kmeans, own greedy k-means++ seeds) ${ours.ms.toFixed(0)} ms (median of 5 seeds after a warm-up), inertia ${ours.inertia.toFixed(0)}`,
+  );
   console.log(`  scikit-learn KMeans (n_init=1, k-means++, lloyd) on the same points, seed by seed in turn: ${theirs.ms.toFixed(0)} ms, inertia ${theirs.inertia.toFixed(0)}`);
   console.log(
     `  Patron / scikit-learn: ${median(ratios).toFixed(2)}x the time (median of the rounds: ${ratios.map((r) => r.toFixed(2)).join(' / ')}; target <= 3x), ` +

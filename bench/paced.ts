@@ -126,11 +126,12 @@ const demoIds = () => demoCatalog().map((p) => p.id);
 /** The reads of the recommendation benches: the four strategies in turn, over many products and shoppers. */
 export const READS = {
   /** The demo store with its simulated history (200 products, 400 simulated shoppers). */
-  demo: (ids = demoIds()) => (i: number) =>
-    `/v1/recommendations?strategy=${STRATEGIES[i % 4]}&item=${ids[(i * 7) % ids.length]}&anonymousId=sim-1-${i % 400}&limit=8&writeKey=pk_bench`,
+  demo:
+    (ids = demoIds()) =>
+    (i: number) =>
+      `/v1/recommendations?strategy=${STRATEGIES[i % 4]}&item=${ids[(i * 7) % ids.length]}&anonymousId=sim-1-${i % 400}&limit=8&writeKey=pk_bench`,
   /** The synthetic shop at scale: 50,000 products, 100,000 shoppers. */
-  scale: () => (i: number) =>
-    `/v1/recommendations?strategy=${STRATEGIES[i % 4]}&item=i${(i * 7919) % 50_000}&anonymousId=u${(i * 104_729) % 100_000}&limit=8&writeKey=pk_bench`,
+  scale: () => (i: number) => `/v1/recommendations?strategy=${STRATEGIES[i % 4]}&item=i${(i * 7919) % 50_000}&anonymousId=u${(i * 104_729) % 100_000}&limit=8&writeKey=pk_bench`,
 };
 
 /** paced() in a child process, over READS[reads] from request number `from` on. */
@@ -139,7 +140,7 @@ export async function pacedProcess(url: string, opts: { rate: number; seconds: n
   const args = ['--import', 'tsx', self, url, String(opts.rate), String(opts.seconds), opts.reads, String(opts.from ?? 0)];
   const child = spawn(process.execPath, args, { cwd: path.dirname(self), stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d));
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   if (code !== 0) throw new Error(`load generator exited with ${code}`);
   return JSON.parse(out) as PacedResult;

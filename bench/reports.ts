@@ -84,13 +84,17 @@ for (const basis of ['orders', 'visits'] as const) {
   const q = { interval: 'week', basis } as const;
   const fromLog = await timed(() => retentionFromLog(log, q, linkedUser));
   const sql = await timed(() => sqlRetention(db, q));
-  console.log(`  weekly retention by first ${basis === 'orders' ? 'order' : 'visit'}: ${fromLog.ms.toFixed(0)} ms from the event log (SQL ${sql.ms.toFixed(0)} ms), ${fromLog.value.length} cells (target < 1,000 ms)`);
+  console.log(
+    `  weekly retention by first ${basis === 'orders' ? 'order' : 'visit'}: ${fromLog.ms.toFixed(0)} ms from the event log (SQL ${sql.ms.toFixed(0)} ms), ${fromLog.value.length} cells (target < 1,000 ms)`,
+  );
 }
 {
   const q = { steps: ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed'], windowMs: 7 * 86_400_000 };
   const fromLog = await timed(() => funnelFromLog(log, q, linkedUser));
   const sql = await timed(() => sqlFunnel(db, q));
-  console.log(`  funnel of four steps within 7 days: ${fromLog.ms.toFixed(0)} ms from the event log (SQL ${sql.ms.toFixed(0)} ms), people per step ${fromLog.value.get('')!.join(', ')} (target < 1,000 ms)`);
+  console.log(
+    `  funnel of four steps within 7 days: ${fromLog.ms.toFixed(0)} ms from the event log (SQL ${sql.ms.toFixed(0)} ms), people per step ${fromLog.value.get('')!.join(', ')} (target < 1,000 ms)`,
+  );
 }
 
 for (const format of ['ndjson', 'csv'] as const) {

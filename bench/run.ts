@@ -29,7 +29,7 @@ async function start(kind: string, ...flags: string[]): Promise<Server> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/servers.ts'), kind, ...flags], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
       out += d;
       const m = /READY (\d+)/.exec(out);
       if (m) resolve(Number(m[1]));
@@ -51,7 +51,13 @@ const EVENT = JSON.stringify({
   anonymousId: 'bench-visitor-0001',
   timestamp: '##',
   properties: { product_id: 'SKU-042', name: 'Studio Burr Grinder', category: 'Kitchen', price: 129.99, currency: 'EUR' },
-  context: { page: { url: 'https://shop.test/product.html?id=SKU-042', path: '/product.html', referrer: '', title: 'Studio Burr Grinder' }, userAgent: 'Mozilla/5.0 (X11; Linux x86_64) bench', locale: 'en-GB', library: { name: 'patron.js', version: '0.1.0' }, sessionId: '7d1e0c38-6c1f-4d7e-9d51-1f2c4f0b9a11' },
+  context: {
+    page: { url: 'https://shop.test/product.html?id=SKU-042', path: '/product.html', referrer: '', title: 'Studio Burr Grinder' },
+    userAgent: 'Mozilla/5.0 (X11; Linux x86_64) bench',
+    locale: 'en-GB',
+    library: { name: 'patron.js', version: '0.1.0' },
+    sessionId: '7d1e0c38-6c1f-4d7e-9d51-1f2c4f0b9a11',
+  },
 }).split(/@@|##/);
 
 let counter = 0;
@@ -119,7 +125,7 @@ function wrkLoad(url: string, opts: { path: string; events: number; diverse?: bo
   return new Promise((resolve, reject) => {
     const child = spawn(WRK!, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d));
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     child.on('exit', () => {
       const m = /RESULT (\d+) (\d+) (\d+) ([\d.]+) ([\d.]+)/.exec(out);
       if (!m) return reject(new Error(`wrk said: ${out}`));
@@ -174,7 +180,9 @@ async function ingest() {
   for (const [i, [label]] of servers.entries()) {
     const r = runs[i];
     const each = r.map((x) => fmt(x.requestsPerSecond * 20)).join(' / ');
-    console.log(`  ${label.padEnd(36)} ${fmt(eps[i]).padStart(9)} events/s   p50 ${median(r.map((x) => x.p50))} ms   p99 ${median(r.map((x) => x.p99))} ms   errors ${r.reduce((n, x) => n + x.errors, 0)}   (rounds: ${each})`);
+    console.log(
+      `  ${label.padEnd(36)} ${fmt(eps[i]).padStart(9)} events/s   p50 ${median(r.map((x) => x.p50))} ms   p99 ${median(r.map((x) => x.p99))} ms   errors ${r.reduce((n, x) => n + x.errors, 0)}   (rounds: ${each})`,
+    );
   }
   const ratios = (a: number, b: number) => runs[a].map((x, k) => (x.requestsPerSecond / runs[b][k].requestsPerSecond).toFixed(2)).join(' / ');
   console.log(`  Patron / Express: ${(eps[0] / eps[1]).toFixed(2)}x (rounds: ${ratios(0, 1)})   Patron / node:http: ${(eps[0] / eps[2]).toFixed(2)}x (rounds: ${ratios(0, 2)})`);
@@ -275,7 +283,7 @@ async function recommendationsAtScale() {
 /** A bench script in its own process (its heap figures are its own), its lines indented. */
 async function script(file: string, ...args: string[]) {
   const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(ROOT, 'bench', file), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
-  child.stdout!.on('data', (d: Buffer) => process.stdout.write(String(d).replace(/^(?=.)/gm, '  ')));
+  child.stdout.on('data', (d: Buffer) => process.stdout.write(String(d).replace(/^(?=.)/gm, '  ')));
   await new Promise((resolve) => child.on('exit', resolve));
 }
 

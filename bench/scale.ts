@@ -30,9 +30,7 @@ const steps = script();
 const bulk = measure(true, steps);
 console.log(`full rebuild (bulk load) of 1,000,000 interactions: ${bulk.ms.toFixed(0)} ms, ${bulk.mb.toFixed(0)} MB (heap and typed arrays)`);
 console.log(`  of which playing each shopper's events into their entries: ${bulk.cooccurrence.shoppersMs.toFixed(0)} ms`);
-console.log(
-  `  and the sort-based co-occurrence count (orders, visits, shoppers' histories): ${bulk.cooccurrence.ms.toFixed(0)} ms, ${(bulk.cooccurrence.bytes / 1e6).toFixed(0)} MB of typed arrays`,
-);
+console.log(`  and the sort-based co-occurrence count (orders, visits, shoppers' histories): ${bulk.cooccurrence.ms.toFixed(0)} ms, ${(bulk.cooccurrence.bytes / 1e6).toFixed(0)} MB of typed arrays`);
 if (process.argv.includes('--compare')) {
   const live = measure(false, steps);
   console.log(`the same, learnt event by event: ${live.ms.toFixed(0)} ms, ${live.mb.toFixed(0)} MB (${(live.ms / bulk.ms).toFixed(1)}x the time)`);

@@ -99,7 +99,7 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
       await store.close();
     },
   };
-  app.listen = ((...args: unknown[]) => http.createServer(handler).listen(...(args as Parameters<Server['listen']>))) as unknown as PatronApp['listen'];
+  app.listen = (...args: unknown[]) => http.createServer(handler).listen(...(args as Parameters<Server['listen']>));
   return app;
 }
 

@@ -6,7 +6,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { Keys, Role } from './http/auth';
-import { newKey } from './http/keys';
+import { newKey, readKeysFile } from './http/keys';
 import { exportChunks } from './reports/export';
 import { CsvError, ordersFromCsv } from './ingest/orders-csv';
 import { serve } from './server';
@@ -146,8 +146,15 @@ function createKey(argv: string[], out: NodeJS.WritableStream): number {
   if (positionals[0] !== 'create') throw new UsageError('usage: patron keys create --role write|admin|analyst');
   const role = values.role as Role;
   if (role !== 'write' && role !== 'admin' && role !== 'analyst') throw new UsageError(`--role must be write, admin or analyst, got ${values.role ?? 'nothing'}`);
-  const file = path.resolve(values['keys-file'] ?? process.env.PATRON_KEYS_FILE ?? path.join(asUsage(() => storeHome(storeSetting(values))), 'keys.json'));
-  const keys: Keys = fs.existsSync(file) ? { write: [], admin: [], analyst: [], ...JSON.parse(fs.readFileSync(file, 'utf8')) } : { write: [], admin: [], analyst: [] };
+  const file = path.resolve(
+    values['keys-file'] ??
+      process.env.PATRON_KEYS_FILE ??
+      path.join(
+        asUsage(() => storeHome(storeSetting(values))),
+        'keys.json',
+      ),
+  );
+  const keys: Keys = fs.existsSync(file) ? readKeysFile(file) : { write: [], admin: [], analyst: [] };
   const key = newKey(role);
   keys[role].push(key);
   fs.mkdirSync(path.dirname(file), { recursive: true });

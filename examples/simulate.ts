@@ -3,9 +3,9 @@
 //   tsx examples/simulate.ts --endpoint http://localhost:3000 --shoppers 400 --days 90
 
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { readKeysFile } from '../collector/http/keys';
 import { runIfEntry } from '../collector/server';
 import { random } from '../recommender';
 import type { WireEvent } from '../sdk/wire';
@@ -67,7 +67,7 @@ export function simulatedEvents(options: { shoppers?: number; days?: number; see
     // Lapsed shoppers were active in the first half of the window only; new ones arrive late.
     const from = now - days * DAY + (persona === 'occasional' ? rand() * days * 0.5 * DAY : 0);
     const until = persona === 'lapsed' ? now - days * 0.55 * DAY : now - 60_000;
-    const visits = Math.max(1, Math.round((((until - from) / DAY) * spec.visitsPer30Days) / 30 * (0.6 + rand() * 0.8)));
+    const visits = Math.max(1, Math.round(((((until - from) / DAY) * spec.visitsPer30Days) / 30) * (0.6 + rand() * 0.8)));
     let identified = false;
     const starts = Array.from({ length: visits }, () => from + rand() * (until - from)).sort((a, b) => a - b);
     for (const start of starts) {
@@ -83,7 +83,7 @@ export function simulatedEvents(options: { shoppers?: number; days?: number; see
           timestamp: new Date(Math.min(t, now)).toISOString(),
           context: { sessionId: session, library: { name: 'patron-simulator', version: '1' } },
           ...e,
-        } as WireEvent);
+        });
       };
       const emit = (e: Parameters<typeof at>[1]) => at(15_000 + rand() * 75_000, e);
       // What the product page's slot showed last. Slot events take no draw from the generator (a fixed delay):
@@ -99,10 +99,19 @@ export function simulatedEvents(options: { shoppers?: number; days?: number; see
         const followed = last !== undefined && rand() < 0.35;
         const next = followed ? byId.get(last!.complements[Math.floor(rand() * last!.complements.length)])! : zipf(products.filter((p) => p.category === category));
         // Following a complement is a click on the product page's "bought together" slot that showed it.
-        if (followed && shown?.products.includes(next.id)) at(1_000, { type: 'track', event: 'Recommendation Clicked', properties: { slot: 'pdp-also-bought', recommendation_id: shown.id, product_id: next.id, position: shown.products.indexOf(next.id) } });
+        if (followed && shown?.products.includes(next.id))
+          at(1_000, {
+            type: 'track',
+            event: 'Recommendation Clicked',
+            properties: { slot: 'pdp-also-bought', recommendation_id: shown.id, product_id: next.id, position: shown.products.indexOf(next.id) },
+          });
         emit({ type: 'track', event: 'Product Viewed', properties: productProps(next) });
         shown = { id: randomUUID(), products: next.complements.slice(0, 4) };
-        at(500, { type: 'track', event: 'Recommendation Viewed', properties: { slot: 'pdp-also-bought', recommendation_id: shown.id, products: shown.products.map((id, position) => ({ product_id: id, position })) } });
+        at(500, {
+          type: 'track',
+          event: 'Recommendation Viewed',
+          properties: { slot: 'pdp-also-bought', recommendation_id: shown.id, products: shown.products.map((id, position) => ({ product_id: id, position })) },
+        });
         last = next;
         if (next.in_stock && rand() < spec.add && cart.length < spec.basket + 2) {
           cart.push(next);
@@ -178,9 +187,9 @@ async function main() {
       seed: { type: 'string', default: String(Date.now() % 100000) },
     },
   });
-  const writeKey = values['write-key'] ?? process.env.PATRON_WRITE_KEY ?? JSON.parse(fs.readFileSync(values['keys-file']!, 'utf8')).write[0];
+  const writeKey = values['write-key'] ?? process.env.PATRON_WRITE_KEY ?? readKeysFile(values['keys-file']).write[0];
   const started = performance.now();
-  const accepted = await simulate({ endpoint: values.endpoint!, writeKey, shoppers: Number(values.shoppers), days: Number(values.days), seed: Number(values.seed) });
+  const accepted = await simulate({ endpoint: values.endpoint, writeKey, shoppers: Number(values.shoppers), days: Number(values.days), seed: Number(values.seed) });
   console.log(`simulated ${accepted} events in ${Math.round(performance.now() - started)} ms`);
 }
 

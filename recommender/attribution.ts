@@ -30,7 +30,7 @@ export class ClickLedger {
     let clicks = this._visits.get(visit);
     if (!clicks) {
       if (this._visits.size >= this._maxVisits) this._visits.delete(this._visits.keys().next().value!);
-      this._visits.set(visit, (clicks = new Map()));
+      this._visits.set(visit, (clicks = new Map<string, Click>()));
     }
     const previous = clicks.get(productId);
     if (!previous || previous.at <= click.at) clicks.set(productId, click);

@@ -97,7 +97,7 @@ export class CooccurrenceMatrix {
       rowStart = e;
       half[r] = out;
       if (e - s > 1) sorter.sort(halfCols, s, e);
-      for (let p = s; p < e; ) {
+      for (let p = s; p < e;) {
         const c = halfCols[p];
         let q = p + 1;
         while (q < e && halfCols[q] === c) q++;
@@ -353,7 +353,7 @@ export class CooccurrenceMatrix {
 
   private _bumpDelta(a: number, b: number): void {
     let row = this._delta.get(a);
-    if (!row) this._delta.set(a, (row = new Map()));
+    if (!row) this._delta.set(a, (row = new Map<number, number>()));
     const n = row.get(b);
     if (n === undefined) this._deltaSize++;
     row.set(b, (n ?? 0) + 1);

@@ -227,7 +227,13 @@ export class EventLog {
       for (let j = 0; j < pairCount; j++) if (j === 0 || sorted[j] !== sorted[j - 1]) users[Math.floor(sorted[j] / people)]++;
     }
     // Without a bucket or a group SQL answers one row, even over no events.
-    if (q.interval === undefined && q.by === undefined && keys.length === 0) keys.push(0), counts.push(0), sums.push(0), errors.push(0), users.push(0);
+    if (q.interval === undefined && q.by === undefined && keys.length === 0) {
+      keys.push(0);
+      counts.push(0);
+      sums.push(0);
+      errors.push(0);
+      users.push(0);
+    }
     const rows = keys.map((key, g) => {
       const row: CountRow = {};
       if (q.interval !== undefined) row.bucket = Math.floor(key / width);
@@ -283,9 +289,7 @@ export class EventLog {
       const cell = first * 4096 + (bucket - first);
       cells.set(cell, (cells.get(cell) ?? 0) + 1);
     }
-    return [...cells]
-      .map(([cell, people]) => ({ cohort: Math.floor(cell / 4096), offset: cell % 4096, people }))
-      .sort((a, b) => a.cohort - b.cohort || a.offset - b.offset);
+    return [...cells].map(([cell, people]) => ({ cohort: Math.floor(cell / 4096), offset: cell % 4096, people })).sort((a, b) => a.cohort - b.cohort || a.offset - b.offset);
   }
 
   /**

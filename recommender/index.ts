@@ -4,14 +4,7 @@ export { CooccurrenceMatrix, SIMILARITIES, score, type Similarity } from './cooc
 export { type Scored } from './ranking';
 export { IdIndex } from './ids';
 export { EventLog, BUCKET, BUCKET_NAME, canonicalPeople, stepsReached, type CohortCell, type Interval, type TimeRange } from './event-log';
-export {
-  InteractionModel,
-  DEFAULT_INTERACTION_OPTIONS,
-  type Interaction,
-  type InteractionOptions,
-  type Recommendation,
-  type QueryOptions,
-} from './interactions';
+export { InteractionModel, DEFAULT_INTERACTION_OPTIONS, type Interaction, type InteractionOptions, type Recommendation, type QueryOptions } from './interactions';
 export { CustomerLedger, FEATURES, type CustomerActivity, type FeatureTable } from './customers';
 export { fitSegments, seedCentroids, silhouette, slugify, SegmentInputError, type Segment, type SegmentModel, type SegmentOptions } from './segments';
 export { composeSlot, eligible, boost, type SlotRules, type SlotFilters, type Booster, type ItemFacts, type SlotContext, type SlotItem } from './slots';

@@ -293,17 +293,28 @@ export class InteractionModel {
   recentlyViewed(userId: string, query: QueryOptions): Recommendation[] {
     const viewed = this._entries(userId).filter((e) => this._shoppers.has(e, VIEWED));
     viewed.sort((a, b) => this._shoppers.at(b) - this._shoppers.at(a));
-    return this._take(viewed.map((e, i) => ({ item: this._shoppers.item(e), score: viewed.length - i })), query);
+    return this._take(
+      viewed.map((e, i) => ({ item: this._shoppers.item(e), score: viewed.length - i })),
+      query,
+    );
   }
 
   /** What the shopper has bought. */
   purchased(userId: string): Set<string> {
-    return new Set(this._entries(userId).filter((e) => this._shoppers.bought(e) > 0).map((e) => this._items.id(this._shoppers.item(e))));
+    return new Set(
+      this._entries(userId)
+        .filter((e) => this._shoppers.bought(e) > 0)
+        .map((e) => this._items.id(this._shoppers.item(e))),
+    );
   }
 
   /** What is in the shopper's cart now: added, not removed, not yet ordered. */
   cart(userId: string): Set<string> {
-    return new Set(this._entries(userId).filter((e) => this._shoppers.has(e, IN_CART)).map((e) => this._items.id(this._shoppers.item(e))));
+    return new Set(
+      this._entries(userId)
+        .filter((e) => this._shoppers.has(e, IN_CART))
+        .map((e) => this._items.id(this._shoppers.item(e))),
+    );
   }
 
   /** Orders containing each item, for the shoppers given (best sellers within a segment). */

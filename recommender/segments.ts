@@ -224,7 +224,7 @@ function sampleOf(points: readonly number[][], n: number, rand: () => number): n
     const i = Math.floor(rand() * points.length);
     if (taken.has(i)) continue;
     taken.add(i);
-    out.push(points[i] as number[]);
+    out.push(points[i]);
   }
   return out;
 }
@@ -314,7 +314,13 @@ export function fitSegments(table: FeatureTable, options: SegmentOptions = {}): 
 /** Gives each new cluster the id of the nearest previous segment (greedy, closest pairs first), or a new id. */
 function matchIds(centroids: number[][], previous: Pick<Segment, 'id' | 'centroid'>[], scaler: Scaler, features: string[]): number[] {
   const ids = new Array<number>(centroids.length).fill(-1);
-  const old = previous.map((p) => ({ id: p.id, point: scale(features.map((f) => p.centroid[f] ?? 0), scaler) }));
+  const old = previous.map((p) => ({
+    id: p.id,
+    point: scale(
+      features.map((f) => p.centroid[f] ?? 0),
+      scaler,
+    ),
+  }));
   const pairs: { c: number; o: number; d: number }[] = [];
   centroids.forEach((c, ci) => old.forEach((o, oi) => pairs.push({ c: ci, o: oi, d: squaredDistance(c, o.point) })));
   pairs.sort((a, b) => a.d - b.d);

@@ -15,8 +15,7 @@ export function delivery(core: Core): Pick<Patron, 'flush' | 'ready' | 'destroy'
   const sendBeacon = options.sendBeacon ?? nav?.sendBeacon?.bind(nav);
   const body = (batch: WireEvent[], dropped: number) => JSON.stringify({ batch, writeKey: options.writeKey, sentAt: new Date().toISOString(), dropped: dropped || undefined });
   // text/plain with the write key in the body is a "simple" CORS request: no preflight on every send.
-  const post = (batch: WireEvent[], dropped: number, keepalive: boolean) =>
-    core._fetch(url, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: body(batch, dropped), keepalive });
+  const post = (batch: WireEvent[], dropped: number, keepalive: boolean) => core._fetch(url, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: body(batch, dropped), keepalive });
 
   const send: Send = async (batch, dropped) => {
     const res = await post(batch, dropped, false);

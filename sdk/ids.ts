@@ -5,8 +5,7 @@
  * A version 4 UUID: each 0 and 1 becomes a random hex digit, the 8 one of 8, 9, a, b. Not
  * crypto.randomUUID, which browsers offer on https pages only; getRandomValues is everywhere.
  */
-export const uuid = (): string =>
-  '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (d) => (+d ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (+d / 4)))).toString(16));
+export const uuid = (): string => '10000000-1000-4000-8000-100000000000'.replace(/[018]/g, (d) => (+d ^ (crypto.getRandomValues(new Uint8Array(1))[0] & (15 >> (+d / 4)))).toString(16));
 
 /**
  * localStorage that never throws (private modes, disabled storage, none at all): every value is kept in
@@ -46,7 +45,7 @@ export type SafeStorage = ReturnType<typeof safeStorage>;
 /** A stored JSON value, or null when there is none or it does not parse. */
 export function readJson<T>(storage: SafeStorage, key: string): T | null {
   try {
-    return JSON.parse(storage._get(key)!);
+    return JSON.parse(storage._get(key)!) as T;
   } catch {
     return null;
   }

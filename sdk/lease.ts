@@ -29,7 +29,15 @@ export function createLiveness(tabId: string, locks?: Locks): Liveness {
     _adopt: (adoption) =>
       locks.request('patron-adopt', async () => {
         const { held = [] } = await locks.query();
-        return adoption(new Set(held.map((l) => l.name ?? '').filter((n) => n.startsWith(PREFIX)).map((n) => n.slice(PREFIX.length)).concat(tabId)));
+        return adoption(
+          new Set(
+            held
+              .map((l) => l.name ?? '')
+              .filter((n) => n.startsWith(PREFIX))
+              .map((n) => n.slice(PREFIX.length))
+              .concat(tabId),
+          ),
+        );
       }),
     _stop: () => release(),
   };

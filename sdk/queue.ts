@@ -103,6 +103,7 @@ export function createQueue(options: PatronOptions, store: UseStore, tabId: stri
     let bytes = 0;
     return pending.filter((q, i) => (bytes += q._bytes + 1) <= BEACON_BYTES || !i);
   };
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- flush() never rejects (drain catches a failed send)
   const flushIn = (ms: number) => (timer = setTimeout(flush, ms));
   const schedule = () => {
     if (stopped) return;
@@ -130,6 +131,7 @@ export function createQueue(options: PatronOptions, store: UseStore, tabId: stri
       })
       .catch(noop);
   };
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises -- adopt() never rejects (it catches)
   const adoptEvery = () => (adopter = setInterval(adopt, ADOPT_EVERY_MS));
   const drain = async () => {
     await loaded;
@@ -173,9 +175,15 @@ export function createQueue(options: PatronOptions, store: UseStore, tabId: stri
     },
     _flush: flush,
     _unload() {
-      for (let batch; (batch = nextBeacon()).length; ) {
+      for (let batch; (batch = nextBeacon()).length;) {
         const count = dropped();
-        if (!beacon(batch.map((q) => q._event), count)) break; // the rest stays in IndexedDB for the next page
+        if (
+          !beacon(
+            batch.map((q) => q._event),
+            count,
+          )
+        )
+          break; // the rest stays in IndexedDB for the next page
         settle(batch, -count);
       }
     },

@@ -8,7 +8,7 @@ import type { RecommendationResponse, SegmentResponse } from './wire';
 export async function ask<T>(core: Core, path: string, params: Record<string, string | number | undefined> = {}): Promise<T | null> {
   // Without consent, questions carry no identifier.
   const fields = { writeKey: core._options.writeKey, ...params, ...(core._consent === 'granted' ? ids(core) : {}) };
-  const query = new URLSearchParams(Object.entries(fields).filter(([, value]) => value !== undefined && value !== '') as [string, string][]);
+  const query = new URLSearchParams(Object.entries(fields).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
   // Every browser that runs this bundle's syntax has AbortController; aborting an answer already read
   // changes nothing, so the timer is left to run out.
   const controller = new AbortController();

@@ -9,8 +9,7 @@ import type { RecommendationResponse, RecommendedItem } from './wire';
 
 // Attribute values without spaces need no quotes in HTML; placeholders are filled in after parsing.
 const DEFAULT_TEMPLATE =
-  '<a class=patron-item href={{url}}><img class=patron-image src={{image}} alt={{name}} loading=lazy>' +
-  '<span class=patron-name>{{name}}</span><span class=patron-price>{{price}}</span></a>';
+  '<a class=patron-item href={{url}}><img class=patron-image src={{image}} alt={{name}} loading=lazy>' + '<span class=patron-name>{{name}}</span><span class=patron-price>{{price}}</span></a>';
 
 const URL_ATTRIBUTES = /^(href|src|srcset|action|formaction|poster|xlink:href|data)$/i;
 const PLACEHOLDER = /\{\{\s*([\w.]+)\s*\}\}/g;
@@ -18,6 +17,7 @@ const PLACEHOLDER = /\{\{\s*([\w.]+)\s*\}\}/g;
 /** A URL safe to put in href or src: http(s), protocol-relative or relative, and images as data:image/. */
 export function safeUrl(value: string): boolean {
   // Browsers ignore tabs, newlines and leading control characters when reading a URL's scheme.
+  // eslint-disable-next-line no-control-regex -- control characters are what is taken out
   const v = value.replace(/[\u0000-\u0020]/g, '').toLowerCase();
   return !/^[a-z][a-z0-9+.-]*:/.test(v) || /^(https?:|data:image\/(png|gif|jpeg|webp);)/.test(v);
 }
@@ -58,7 +58,8 @@ export function renderItem(template: HTMLTemplateElement, item: RecommendedItem 
         else (node as Element).setAttribute(name, value);
       }
   }
-  for (const child of Array.from(fragment.children)) Object.assign((child as HTMLElement).dataset, { patronPosition: item.position, patronId: item.id }, item.source ? { patronSource: item.source } : {});
+  for (const child of Array.from(fragment.children))
+    Object.assign((child as HTMLElement).dataset, { patronPosition: item.position, patronId: item.id }, item.source ? { patronSource: item.source } : {});
   return fragment;
 }
 

@@ -30,7 +30,7 @@ declare global {
     });
     window.patron = patron;
     // The stub snippet's queue (patron.q), or an array of calls the page made itself.
-    const calls: Call[] = [stub?.q, stub].find(Array.isArray) ?? [];
+    const calls = ([stub?.q, stub].find(Array.isArray) as Call[] | undefined) ?? [];
     if (data.page !== 'false') patron.page();
     for (const [method, ...args] of calls) {
       try {

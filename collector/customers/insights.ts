@@ -49,10 +49,7 @@ export class CustomerInsights {
     const members = new Map<number, string[]>();
     for (const [customer, segment] of this._assignments) members.set(segment, [...(members.get(segment) ?? []), customer]);
     this._segmentTop = new Map(
-      [...members].map(([segment, ids]) => [
-        segment,
-        [...this._learner.interactions.salesAmong(ids)].map(([id, n]) => ({ id, score: n })).sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1)),
-      ]),
+      [...members].map(([segment, ids]) => [segment, [...this._learner.interactions.salesAmong(ids)].map(([id, n]) => ({ id, score: n })).sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))]),
     );
   }
 

@@ -100,7 +100,7 @@ export class Refits {
         this._log(`segments: ${model.segments.map((s) => `${s.label} (${s.size})`).join(', ')}; fitted on ${table.rows.length} customers in ${Math.round(performance.now() - started)} ms`);
       }
     } catch (error) {
-      if (!this._closed) this._log(`segments: refit failed: ${error instanceof Error ? error.message : error}`);
+      if (!this._closed) this._log(`segments: refit failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 

@@ -98,6 +98,9 @@ export function baseValue(insights: CustomerInsights, bins: number) {
     all: summary(all),
     byChurnRisk: by(CHURN_TIERS, (c) => c.churnRisk),
     byRfmGroup: by(RFM_GROUPS, (c) => c.rfm.group),
-    distribution: clvDistribution(all.map((c) => c.clv), bins),
+    distribution: clvDistribution(
+      all.map((c) => c.clv),
+      bins,
+    ),
   };
 }

@@ -77,7 +77,8 @@ byId('login').addEventListener('submit', (e) => {
   enter().then(
     () => sessionStorage.setItem(KEY, key),
     (error: Error) => {
-      byId('login-error').textContent = error instanceof ApiError && error.status === 401 ? 'This key does not open the dashboard: it needs an analyst or admin key.' : `The collector did not answer: ${error.message}`;
+      byId('login-error').textContent =
+        error instanceof ApiError && error.status === 401 ? 'This key does not open the dashboard: it needs an analyst or admin key.' : `The collector did not answer: ${error.message}`;
     },
   );
 });

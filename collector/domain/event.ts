@@ -87,7 +87,7 @@ export const eventSchema = z
     const required = requiredByEvent[e.event];
     if (!required) return;
     const result = required.safeParse(e.properties ?? {});
-    if (!result.success) for (const issue of result.error.issues) ctx.addIssue({ ...issue, path: ['properties', ...issue.path] } as never);
+    if (!result.success) for (const issue of result.error.issues) ctx.addIssue({ ...issue, path: ['properties', ...issue.path] });
   });
 
 export type ValidEvent = z.infer<typeof eventSchema>;

@@ -41,7 +41,10 @@ export const slotConfigSchema = z.strictObject({
     )
     .max(50)
     .default([]),
-  pinned: z.array(z.strictObject({ item: id, position: z.number().int().min(0).max(49) })).max(50).default([]),
+  pinned: z
+    .array(z.strictObject({ item: id, position: z.number().int().min(0).max(49) }))
+    .max(50)
+    .default([]),
   maxPerCategory: z.number().int().min(1).max(50).optional(),
   /** Tried in order when the strategy has too few products: a slot is never empty on a cold item. */
   fallback: z.array(strategySchema).max(7).default(['also-bought', 'also-viewed', 'popular']),

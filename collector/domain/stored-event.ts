@@ -59,13 +59,7 @@ export function toStored(e: ValidEvent, receivedAt: number): StoredEvent {
     timestamp: Date.parse(e.timestamp),
     receivedAt,
     properties:
-      e.type === 'track' || e.type === 'page' || e.type === 'screen'
-        ? (e.properties ?? {})
-        : e.type === 'group'
-          ? { group_id: e.groupId }
-          : e.type === 'alias'
-            ? { previous_id: e.previousId }
-            : {},
+      e.type === 'track' || e.type === 'page' || e.type === 'screen' ? (e.properties ?? {}) : e.type === 'group' ? { group_id: e.groupId } : e.type === 'alias' ? { previous_id: e.previousId } : {},
     context: e.context ?? {},
     traits: e.type === 'identify' || e.type === 'group' ? (e.traits ?? {}) : null,
   };

@@ -28,30 +28,28 @@ export const notFound: RequestHandler = (req, _res, next) => {
   next(new HttpError(404, 'not_found', `No route for ${req.method} ${req.path}`));
 };
 
+/** What Express's body parser and other middleware put on the errors they raise (http-errors). */
+interface MiddlewareError {
+  type?: unknown;
+  limit?: unknown;
+  message?: unknown;
+  status?: unknown;
+  stack?: unknown;
+}
+
 /** Maps any error to a status, the one error body and headers. */
-export function toErrorResponse(err: any, log: (message: string) => void): { status: number; body: { error: object }; headers: Record<string, string> } {
-  let status = 500;
-  let headers: Record<string, string> = {};
-  let body: { code: string; message: string; issues?: Issue[] } = { code: 'internal', message: 'Internal error' };
-  {
-    if (err instanceof HttpError) {
-      status = err.status;
-      headers = err.headers;
-      body = { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) };
-    } else if (err?.type === 'entity.too.large') {
-      status = 413;
-      body = { code: 'payload_too_large', message: `Body exceeds the limit of ${err.limit} bytes` };
-    } else if (err?.type === 'entity.parse.failed') {
-      status = 400;
-      body = { code: 'invalid_json', message: 'Body is not valid JSON', issues: [{ path: '(body)', message: String(err.message) }] };
-    } else if (typeof err?.status === 'number' && err.status >= 400 && err.status < 500) {
-      status = err.status;
-      body = { code: String(err.type ?? 'bad_request'), message: String(err.message) };
-    } else {
-      log(`internal error: ${err?.stack ?? err}`);
-    }
+export function toErrorResponse(error: unknown, log: (message: string) => void): { status: number; body: { error: object }; headers: Record<string, string> } {
+  if (error instanceof HttpError) {
+    return { status: error.status, body: { error: { code: error.code, message: error.message, ...(error.issues ? { issues: error.issues } : {}) } }, headers: error.headers };
   }
-  return { status, body: { error: body }, headers };
+  const err = (typeof error === 'object' && error !== null ? error : {}) as MiddlewareError;
+  const answer = (status: number, body: { code: string; message: string; issues?: Issue[] }) => ({ status, body: { error: body }, headers: {} });
+  if (err.type === 'entity.too.large') return answer(413, { code: 'payload_too_large', message: `Body exceeds the limit of ${String(err.limit)} bytes` });
+  if (err.type === 'entity.parse.failed') return answer(400, { code: 'invalid_json', message: 'Body is not valid JSON', issues: [{ path: '(body)', message: String(err.message) }] });
+  if (typeof err.status === 'number' && err.status >= 400 && err.status < 500)
+    return answer(err.status, { code: typeof err.type === 'string' ? err.type : 'bad_request', message: String(err.message) });
+  log(`internal error: ${typeof err.stack === 'string' ? err.stack : String(error)}`);
+  return answer(500, { code: 'internal', message: 'Internal error' });
 }
 
 export function errorHandler(log: (message: string) => void): ErrorRequestHandler {

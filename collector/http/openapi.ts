@@ -26,7 +26,16 @@ const ERROR = {
     'application/json': {
       schema: {
         type: 'object',
-        properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, issues: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } } } } },
+        properties: {
+          error: {
+            type: 'object',
+            properties: {
+              code: { type: 'string' },
+              message: { type: 'string' },
+              issues: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+            },
+          },
+        },
       },
     },
   },
@@ -45,7 +54,13 @@ export function openApiDocument(routes: readonly Route[], version: string): obje
       summary: route.summary,
       ...(route.role ? { security: route.role === 'write' ? [{ writeKey: [] }, { writeKeyInQuery: [] }] : [{ [route.role]: [] }] } : { security: [] }),
       parameters: [
-        ...Object.entries(route.params ?? {}).map(([name, param]) => ({ name, in: 'path', required: true, description: typeof param === 'string' ? param : param.description, schema: { type: 'string' } })),
+        ...Object.entries(route.params ?? {}).map(([name, param]) => ({
+          name,
+          in: 'path',
+          required: true,
+          description: typeof param === 'string' ? param : param.description,
+          schema: { type: 'string' },
+        })),
         ...(route.query ? queryParameters(route.query) : []),
       ],
       ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(route.body) } } } } : {}),

@@ -42,7 +42,13 @@ export function staticRoutes(root: string, sdkDir: string | false): Route[] {
     // The bundle carries no sourceMappingURL comment (its bytes count against the 5 KB budget): the header says where the map is.
     fileRoute('/patron.js', sdk('patron.js'), 'js', { ...cache, SourceMap: 'patron.js.map' }, 'The script-tag SDK'),
     fileRoute('/patron.js.map', sdk('patron.js.map'), 'json', cache),
-    fileRoute('/dashboard', path.join(root, 'collector', 'dashboard', 'index.html'), 'html', DASHBOARD_HEADERS, 'The dashboard: charts for analysts, the slot editor for merchants (the page asks for a key)'),
+    fileRoute(
+      '/dashboard',
+      path.join(root, 'collector', 'dashboard', 'index.html'),
+      'html',
+      DASHBOARD_HEADERS,
+      'The dashboard: charts for analysts, the slot editor for merchants (the page asks for a key)',
+    ),
     fileRoute('/dashboard/dashboard.css', path.join(root, 'collector', 'dashboard', 'dashboard.css'), 'css', DASHBOARD_HEADERS),
     fileRoute('/dashboard/dashboard.js', path.join(built, 'dashboard.js'), 'js', DASHBOARD_HEADERS),
     fileRoute('/dashboard/dashboard.js.map', path.join(built, 'dashboard.js.map'), 'json', DASHBOARD_HEADERS),

@@ -56,14 +56,7 @@ function properties(p: unknown): boolean {
 }
 
 function context(c: unknown): boolean {
-  return (
-    isObj(c) &&
-    optional(c.page, page) &&
-    optional(c.userAgent, text) &&
-    optional(c.locale, locale) &&
-    optional(c.library, library) &&
-    optional(c.sessionId, id)
-  );
+  return isObj(c) && optional(c.page, page) && optional(c.userAgent, text) && optional(c.locale, locale) && optional(c.library, library) && optional(c.sessionId, id);
 }
 
 const PRODUCT_EVENTS = new Set(['Product Viewed', 'Product Added', 'Product Removed', 'Product Clicked', 'Recommendation Clicked']);

@@ -156,7 +156,14 @@ export function ordersFromCsv(lines: Iterable<string>, options: { now?: number; 
     const event = orderEvent(orderId, list, first.currency ?? options.currency);
     const valid = eventSchema.safeParse(event);
     if (!valid.success) {
-      bad.set(orderId, [{ line: first.line, reason: `order ${orderId}: ${issuesOf(valid.error).map((i) => `${i.path} ${i.message}`).join('; ')}` }]);
+      bad.set(orderId, [
+        {
+          line: first.line,
+          reason: `order ${orderId}: ${issuesOf(valid.error)
+            .map((i) => `${i.path} ${i.message}`)
+            .join('; ')}`,
+        },
+      ]);
       continue;
     }
     events.push(event);

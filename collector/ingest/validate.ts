@@ -25,7 +25,7 @@ export function nestsDeeperThan(value: unknown, limit: number): boolean {
   if (limit <= 0) return true;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const child = value[i];
+      const child: unknown = value[i];
       if (typeof child === 'object' && child !== null && nestsDeeperThan(child, limit - 1)) return true;
     }
     return false;

@@ -111,7 +111,12 @@ export class Learner {
         const ids = products.map((x) => (x.product_id ?? x.sku)!);
         const revenue = p.revenue ?? p.total ?? products.reduce((sum, x) => sum + (x.price ?? 0) * (x.quantity ?? 1), 0);
         interactions.purchase(customer, ids, at);
-        customers.order(customer, at, revenue, products.map((x, i) => this._catalog.categoryOf(ids[i], x.category)).filter((c): c is string => c !== undefined));
+        customers.order(
+          customer,
+          at,
+          revenue,
+          products.map((x, i) => this._catalog.categoryOf(ids[i], x.category)).filter((c): c is string => c !== undefined),
+        );
         return;
       }
       default:

@@ -30,7 +30,6 @@ export interface FunnelQuery {
   to?: number;
 }
 
-
 type LinkedUser = (id: string) => string | undefined;
 
 /**

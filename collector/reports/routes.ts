@@ -12,7 +12,23 @@ type EventsParams = ReturnType<typeof eventsQuerySchema.parse>;
 function eventQueryOf(params: EventsParams): EventQuery {
   const { event, type, from, to, userId, anonymousId, productId, interval, by, measures, format: _, limit, ...rest } = params;
   const properties = Object.entries(rest).map(([key, value]) => [key.slice('prop.'.length), value] as [string, string]);
-  return { events: event?.split(',').map((e) => e.trim()).filter(Boolean), type, from, to, userId, anonymousId, productId, properties, interval, by, measures, limit };
+  return {
+    events: event
+      ?.split(',')
+      .map((e) => e.trim())
+      .filter(Boolean),
+    type,
+    from,
+    to,
+    userId,
+    anonymousId,
+    productId,
+    properties,
+    interval,
+    by,
+    measures,
+    limit,
+  };
 }
 
 export function reportRoutes(reports: Reports, store: EventStore): Route[] {
@@ -53,7 +69,11 @@ export function reportRoutes(reports: Reports, store: EventStore): Route[] {
         const report = reports.funnel({ steps, windowMs: within, from, to }, bySegment === 'true');
         if (format !== 'csv') return { within, ...report };
         const groups = [{ segment: '(all)', list: report.steps }, ...(report.segments ?? []).map((s) => ({ segment: s.segment?.slug ?? '(none)', list: s.steps }))];
-        return reply.csv('funnel', ['segment', 'step', 'people', 'conversion', 'dropOff'], groups.flatMap((g) => g.list.map((r) => ({ segment: g.segment, ...r }))));
+        return reply.csv(
+          'funnel',
+          ['segment', 'step', 'people', 'conversion', 'dropOff'],
+          groups.flatMap((g) => g.list.map((r) => ({ segment: g.segment, ...r }))),
+        );
       },
     }),
     route({

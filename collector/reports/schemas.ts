@@ -34,7 +34,8 @@ export const eventsQuerySchema = z
   })
   .catchall(z.string().max(500))
   .superRefine((q, ctx) => {
-    for (const key of Object.keys(q)) if (!EVENTS_PARAMS.has(key) && !PROPERTY_PARAM.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'is not a parameter (filters on properties are prop.<name>)' });
+    for (const key of Object.keys(q))
+      if (!EVENTS_PARAMS.has(key) && !PROPERTY_PARAM.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: 'is not a parameter (filters on properties are prop.<name>)' });
   });
 
 export const retentionQuerySchema = z.object({

@@ -42,7 +42,7 @@ export class Attribution {
       const p = e.properties;
       const slot = typeof p.slot === 'string' ? p.slot : undefined;
       if (slot && (e.event === 'Recommendation Viewed' || e.event === 'Recommendation Clicked')) {
-        const s = statsOf((stats ??= new Map()), dayOf(e.timestamp), slot);
+        const s = statsOf((stats ??= new Map<string, SlotStats>()), dayOf(e.timestamp), slot);
         if (e.event === 'Recommendation Viewed') s.impressions++;
         else s.clicks++;
       }
@@ -50,7 +50,7 @@ export class Attribution {
       if (e.event !== 'Order Completed') continue;
       const lines = (p.products ?? []).map((x) => ({ productId: (x.product_id ?? x.sku)!, revenue: (x.price ?? 0) * (x.quantity ?? 1) }));
       for (const a of this._clicks.attribute(this._visitOf(e), lines, e.timestamp)) {
-        const s = statsOf((stats ??= new Map()), dayOf(e.timestamp), a.slot);
+        const s = statsOf((stats ??= new Map<string, SlotStats>()), dayOf(e.timestamp), a.slot);
         s.orders++;
         s.revenue += a.revenue;
         (attributions ??= []).push({ orderId: p.order_id ?? null, slot: a.slot, recommendationIds: a.recommendationIds, products: a.products, revenue: a.revenue, at: e.timestamp });

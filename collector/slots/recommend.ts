@@ -108,7 +108,10 @@ export class Recommendations {
       case 'trending':
         return m.trending(q);
       case 'segment-top':
-        return this._insights.segmentTopOf(viewer).filter((r) => q.accept(r.id)).slice(0, q.limit);
+        return this._insights
+          .segmentTopOf(viewer)
+          .filter((r) => q.accept(r.id))
+          .slice(0, q.limit);
       case 'popular':
         return m.popular(q);
     }

@@ -1,7 +1,6 @@
 // Slots over HTTP: the storefront's request for a slot's products (write key, on the fast path), the
 // merchant's slot configuration (admin key), and the analysts' slot report.
 
-import { z } from 'zod';
 import { slotConfigSchema, slotNameSchema, type SlotConfig } from '../domain/slot-config';
 import { HttpError } from '../http/errors';
 import { reply, route, type Route } from '../http/route';
@@ -58,7 +57,7 @@ export function slotRoutes(slots: Slots, recommendations: Recommendations, attri
       summary: 'Create (201) or replace (200) a slot',
       role: 'admin',
       params: NAME,
-      body: slotConfigSchema as z.ZodType<SlotConfig>,
+      body: slotConfigSchema,
       bodyName: 'slot',
       handle: async ({ params, body }) => {
         const { slot, created } = await slots.put(params.name, body);

@@ -40,7 +40,7 @@ export function summarize(purchases: Iterable<Purchase>, options: { end: number;
     if (p.at > options.end) continue;
     const day = Math.floor(p.at / DAY_MS);
     let days = byCustomer.get(p.customerId);
-    if (!days) byCustomer.set(p.customerId, (days = new Map()));
+    if (!days) byCustomer.set(p.customerId, (days = new Map<number, number>()));
     days.set(day, (days.get(day) ?? 0) + p.amount);
   }
   const endDay = Math.floor(options.end / DAY_MS);
@@ -68,9 +68,7 @@ export class ConvergenceError extends Error {
     readonly model: string,
     readonly details: { iterations: number; gradientNorm: number; logLikelihood: number; params: number[] },
   ) {
-    super(
-      `${model} did not converge (${details.iterations} iterations, gradient norm ${details.gradientNorm.toExponential(2)}, parameters ${details.params.map((v) => v.toPrecision(3)).join(', ')})`,
-    );
+    super(`${model} did not converge (${details.iterations} iterations, gradient norm ${details.gradientNorm.toExponential(2)}, parameters ${details.params.map((v) => v.toPrecision(3)).join(', ')})`);
   }
 }
 
@@ -153,7 +151,7 @@ function bgnbdLikelihood(p: BgNbdParams, data: ReturnType<typeof grouped>): { va
     const pv = Math.exp(v - w);
     ll += n * w;
     g[0] += n * (-pu * logAT - pv * logATx);
-    g[1] += n * (-pu * (r + x) / (alpha + T) - (pv * (r + x)) / (alpha + tx));
+    g[1] += n * ((-pu * (r + x)) / (alpha + T) - (pv * (r + x)) / (alpha + tx));
     g[2] += (n * pv) / a;
     g[3] -= (n * pv) / (b + x - 1);
   }
@@ -189,14 +187,7 @@ export function fitBgNbd(customers: readonly Rfm[], options: FitOptions = {}): F
   return bestFit('BG/NBD', objective, starts, options, data.total, ([r, alpha, a, b]) => ({ r, alpha, a, b }));
 }
 
-function bestFit<P>(
-  model: string,
-  objective: Parameters<typeof minimize>[0],
-  starts: number[][],
-  options: FitOptions,
-  total: number,
-  params: (v: number[]) => P,
-): Fit<P> {
+function bestFit<P>(model: string, objective: Parameters<typeof minimize>[0], starts: number[][], options: FitOptions, total: number, params: (v: number[]) => P): Fit<P> {
   let best: ReturnType<typeof minimize> | undefined;
   let worst: ReturnType<typeof minimize> | undefined;
   for (const start of starts) {
@@ -247,9 +238,7 @@ export function probabilityAlive(p: BgNbdParams, c: Rfm): number {
 export function probabilityOfPurchases(p: BgNbdParams, n: number, t: number): number {
   const { r, alpha, a, b } = p;
   const logBetaAB = lbeta(a, b);
-  const first = Math.exp(
-    lbeta(a, b + n) - logBetaAB + lgamma(r + n) - lgamma(r) - lgamma(n + 1) + r * Math.log(alpha / (alpha + t)) + n * Math.log(t / (alpha + t)),
-  );
+  const first = Math.exp(lbeta(a, b + n) - logBetaAB + lgamma(r + n) - lgamma(r) - lgamma(n + 1) + r * Math.log(alpha / (alpha + t)) + n * Math.log(t / (alpha + t)));
   if (n === 0) return first;
   let sum = 0;
   for (let j = 0; j < n; j++) sum += Math.exp(lgamma(r + j) - lgamma(r) - lgamma(j + 1) + j * Math.log(t / (alpha + t)));

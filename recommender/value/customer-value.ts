@@ -93,9 +93,7 @@ export function valueCustomers(buyers: readonly BuyerHistory[], options: ValueOp
   // Without Gamma-Gamma (spend too uniform to show differences between customers, or no repeat purchases yet)
   // everyone's expected spend is the population's mean: of repeat purchase days, else of first orders.
   const repeat = buyers.filter((b) => b.frequency > 0);
-  const fallbackSpend = repeat.length
-    ? repeat.reduce((s, b) => s + b.monetary, 0) / repeat.length
-    : buyers.reduce((s, b) => s + b.revenue / Math.max(1, b.orders), 0) / Math.max(1, buyers.length);
+  const fallbackSpend = repeat.length ? repeat.reduce((s, b) => s + b.monetary, 0) / repeat.length : buyers.reduce((s, b) => s + b.revenue / Math.max(1, b.orders), 0) / Math.max(1, buyers.length);
   const rfm = scoreRfm(buyers);
   const customers = buyers.map((b, i): CustomerValue => {
     const pAlive = bg ? probabilityAlive(bg.params, b) : null;

@@ -15,18 +15,7 @@ export interface RfmScore {
   group: RfmGroup;
 }
 
-export const RFM_GROUPS = [
-  'champions',
-  'loyal',
-  'potential-loyalists',
-  'new',
-  'promising',
-  'need-attention',
-  'about-to-sleep',
-  'at-risk',
-  'cannot-lose',
-  'hibernating',
-] as const;
+export const RFM_GROUPS = ['champions', 'loyal', 'potential-loyalists', 'new', 'promising', 'need-attention', 'about-to-sleep', 'at-risk', 'cannot-lose', 'hibernating'] as const;
 export type RfmGroup = (typeof RFM_GROUPS)[number];
 
 export const RFM_LABELS: Record<RfmGroup, string> = {

@@ -21,7 +21,20 @@ describe('attribution and the slot report', () => {
       track('Recommendation Viewed', { slot: 'pdp', recommendation_id: 'r2', products: [{ product_id: 'mug', position: 0 }] }, 'v2', 's2', at('10')),
       track('Recommendation Viewed', { slot: 'home', recommendation_id: 'r3', products: [{ product_id: 'beans', position: 0 }] }, 'v1', 's1', at('10')),
       track('Recommendation Clicked', { slot: 'pdp', recommendation_id: 'r1', product_id: 'kettle', position: 0 }, 'v1', 's1', at('11')),
-      track('Order Completed', { order_id: 'o-1', revenue: 72, products: [{ product_id: 'kettle', price: 60, quantity: 1 }, { product_id: 'beans', price: 12, quantity: 1 }] }, 'v1', 's1', at('12')),
+      track(
+        'Order Completed',
+        {
+          order_id: 'o-1',
+          revenue: 72,
+          products: [
+            { product_id: 'kettle', price: 60, quantity: 1 },
+            { product_id: 'beans', price: 12, quantity: 1 },
+          ],
+        },
+        'v1',
+        's1',
+        at('12'),
+      ),
       // the same product bought in another visit: not the slot's doing
       track('Order Completed', { order_id: 'o-2', revenue: 60, products: [{ product_id: 'kettle', price: 60, quantity: 1 }] }, 'v1', 's9', at('13')),
     ];

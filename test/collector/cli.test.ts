@@ -61,7 +61,10 @@ describe('patron import', () => {
     ]);
     // Exactly the good orders are stored, with their lines.
     const exported = await patron('export', '--database', database);
-    const events = exported.out.trim().split('\n').map((l) => JSON.parse(l));
+    const events = exported.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events.map((e) => e.properties.order_id)).toEqual(['A1', 'A2', 'E1']);
     expect(events[0]).toMatchObject({ type: 'track', event: 'Order Completed', userId: 'alice', messageId: 'import-A1', properties: { revenue: 26, currency: 'EUR' } });
     expect(events[0].properties.products).toEqual([

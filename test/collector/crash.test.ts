@@ -17,12 +17,12 @@ function startServer(database: string): Promise<{ child: ChildProcess; url: stri
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (d) => {
+    child.stdout.on('data', (d) => {
       out += d;
       const m = /listening on (http:\/\/[^\s]+)/.exec(out);
       if (m) resolve({ child, url: m[1], output: () => out });
     });
-    child.stderr!.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
     child.on('exit', (code) => reject(new Error(`collector exited (${code}): ${out}`)));
   });
 }
@@ -57,7 +57,11 @@ describe('durability under kill -9', () => {
         const events = batch(20);
         sent.push(events);
         try {
-          const res = await fetch(`${first.url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basic(KEYS.write[0]) }, body: JSON.stringify({ batch: events }) });
+          const res = await fetch(`${first.url}/v1/batch`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: basic(KEYS.write[0]) },
+            body: JSON.stringify({ batch: events }),
+          });
           if (res.status === 200) for (const e of events) acknowledged.add(e.messageId);
           if (acknowledged.size > LOAD) loaded();
         } catch {
@@ -80,7 +84,11 @@ describe('durability under kill -9', () => {
     // Restart on the same file and send everything again, acknowledged or not: nothing may be stored twice.
     const second = await startServer(database);
     for (const events of sent) {
-      const res = await fetch(`${second.url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: basic(KEYS.write[0]) }, body: JSON.stringify({ batch: events }) });
+      const res = await fetch(`${second.url}/v1/batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: basic(KEYS.write[0]) },
+        body: JSON.stringify({ batch: events }),
+      });
       expect(res.status).toBe(200);
     }
     second.child.kill('SIGTERM');
@@ -95,6 +103,8 @@ describe('durability under kill -9', () => {
     expect(counts.size).toBe(sent.flat().length);
     // What the tables did not have yet when the process died was in the journal, and replayed at the restart.
     const replayed = /replayed (\d+) journal records/.exec(second.output())?.[1] ?? '0';
-    console.log(`kill -9: ${acknowledged.size} events acknowledged, ${failed} requests cut off; ${replayed} journal records replayed at restart; after re-sending all ${sent.length} batches, ${counts.size} events stored, each once`);
+    console.log(
+      `kill -9: ${acknowledged.size} events acknowledged, ${failed} requests cut off; ${replayed} journal records replayed at restart; after re-sending all ${sent.length} batches, ${counts.size} events stored, each once`,
+    );
   }, 300_000); // two collectors started, loaded, killed and replayed: heavy on a busy machine
 });

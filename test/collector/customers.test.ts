@@ -157,7 +157,8 @@ describe('analyst endpoints', () => {
   });
 
   it('gives segments and the base’s value as CSV', async () => {
-    const csv = (path: string) => fetch(`${c.url}${path}`, { headers: { authorization: `Bearer ${KEYS.analyst[0]}` } }).then(async (r) => ({ type: r.headers.get('content-type'), lines: (await r.text()).trim().split('\n') }));
+    const csv = (path: string) =>
+      fetch(`${c.url}${path}`, { headers: { authorization: `Bearer ${KEYS.analyst[0]}` } }).then(async (r) => ({ type: r.headers.get('content-type'), lines: (await r.text()).trim().split('\n') }));
     const segments = (await analyst('/v1/segments')).body.segments;
     const seg = await csv('/v1/segments?format=csv');
     expect(seg.type).toContain('text/csv');

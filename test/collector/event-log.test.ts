@@ -49,11 +49,16 @@ async function history(s: Store) {
         sessionId: null,
         timestamp: Math.round(t) + seq, // distinct times: the order of a person's events is never a tie
         receivedAt: 0,
-        properties: { product_id: `p${k % 5}`, products: [{ product_id: `p${k % 5}`, price: 10, quantity: 1 }], ...(k % 3 === 0 ? { revenue: ((seq * 7919) % 30_000) / 100 } : {}), ...(k % 4 === 0 ? {} : { category: ['Coffee', 'Kitchen', 'Tea', 'Épicerie'][seq % 4] }) },
+        properties: {
+          product_id: `p${k % 5}`,
+          products: [{ product_id: `p${k % 5}`, price: 10, quantity: 1 }],
+          ...(k % 3 === 0 ? { revenue: ((seq * 7919) % 30_000) / 100 } : {}),
+          ...(k % 4 === 0 ? {} : { category: ['Coffee', 'Kitchen', 'Tea', 'Épicerie'][seq % 4] }),
+        },
         context: {},
         traits: null,
       });
-      if (loggedIn && !links.some((l) => l[0] === anonymousId)) links.push([anonymousId, userId!, Math.round(t)]);
+      if (loggedIn && !links.some((l) => l[0] === anonymousId)) links.push([anonymousId, userId, Math.round(t)]);
     }
   }
   await s.insertEvents(events);
@@ -144,7 +149,19 @@ describe('the event log', () => {
     const before = services.reports.retentionRows({ interval: 'week', basis: 'visits' });
     const at = Date.UTC(2026, 5, 1);
     const late: StoredEvent[] = [
-      { messageId: 'late-1', type: 'track', event: 'Product Viewed', anonymousId: 'new-visitor', userId: null, sessionId: null, timestamp: at, receivedAt: 0, properties: { product_id: 'p1' }, context: {}, traits: null },
+      {
+        messageId: 'late-1',
+        type: 'track',
+        event: 'Product Viewed',
+        anonymousId: 'new-visitor',
+        userId: null,
+        sessionId: null,
+        timestamp: at,
+        receivedAt: 0,
+        properties: { product_id: 'p1' },
+        context: {},
+        traits: null,
+      },
       { messageId: 'late-2', type: 'identify', event: null, anonymousId: 'new-visitor', userId: 'u1', sessionId: null, timestamp: at + 1000, receivedAt: 0, properties: {}, context: {}, traits: {} },
     ];
     const { inserted } = await store.insertEvents(late);

@@ -155,7 +155,10 @@ describe('fuzzing the collector over HTTP', () => {
     expect(quarantined).toBeGreaterThanOrEqual(expectedQuarantined);
     expect(reasonless).toBe(0);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    const summary = [...statuses.entries()].sort().map(([s, n]) => `${s}: ${n}`).join(', ');
+    const summary = [...statuses.entries()]
+      .sort()
+      .map(([s, n]) => `${s}: ${n}`)
+      .join(', ');
     console.log(`fuzz: ${REQUESTS} requests (${summary}); ${judged} batches judged against zod; ${stored} events stored, ${quarantined} quarantined, ${duplicates} duplicates answered as such`);
   }, 600_000); // 10,000 requests: 40 s on a quiet machine, several times that on a busy one
 });

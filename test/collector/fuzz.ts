@@ -8,10 +8,29 @@ export type Rand = () => number;
 
 export function validEvent(rand: Rand, now = Date.now()): Record<string, unknown> {
   const kind = Math.floor(rand() * 5);
-  const base = { messageId: randomUUID(), anonymousId: `anon-${Math.floor(rand() * 1000)}`, timestamp: new Date(now - Math.floor(rand() * 1e9)).toISOString(), context: { library: { name: 'fuzz', version: '1' }, sessionId: 's-1', page: { url: 'https://shop.test/' } } };
+  const base = {
+    messageId: randomUUID(),
+    anonymousId: `anon-${Math.floor(rand() * 1000)}`,
+    timestamp: new Date(now - Math.floor(rand() * 1e9)).toISOString(),
+    context: { library: { name: 'fuzz', version: '1' }, sessionId: 's-1', page: { url: 'https://shop.test/' } },
+  };
   if (kind === 0) return { ...base, type: 'page', name: 'Home', properties: {} };
   if (kind === 1) return { ...base, type: 'identify', userId: `user-${Math.floor(rand() * 100)}`, traits: { email: 'a@b.c', plan: 'pro' } };
-  if (kind === 2) return { ...base, type: 'track', event: 'Order Completed', properties: { order_id: `o-${Math.floor(rand() * 1e6)}`, revenue: 42.5, currency: 'EUR', products: [{ product_id: 'SKU-1', price: 20, quantity: 1 }, { sku: 'SKU-2', price: 22.5, quantity: 1 }] } };
+  if (kind === 2)
+    return {
+      ...base,
+      type: 'track',
+      event: 'Order Completed',
+      properties: {
+        order_id: `o-${Math.floor(rand() * 1e6)}`,
+        revenue: 42.5,
+        currency: 'EUR',
+        products: [
+          { product_id: 'SKU-1', price: 20, quantity: 1 },
+          { sku: 'SKU-2', price: 22.5, quantity: 1 },
+        ],
+      },
+    };
   if (kind === 3) return { ...base, type: 'track', event: 'Signed Up', properties: { plan: 'free', nested: { a: [1, 2, { b: 'c' }] } } };
   return { ...base, type: 'track', event: 'Product Viewed', properties: { product_id: `SKU-${Math.floor(rand() * 200)}`, name: 'Mug', price: 9.99, currency: 'EUR', category: 'Kitchen' } };
 }

@@ -59,19 +59,19 @@ export async function post(url: string, body: unknown, init: { key?: string | nu
   const headers: Record<string, string> = { 'content-type': init.contentType ?? 'application/json' };
   if (init.key !== null) headers.authorization = basic(init.key ?? KEYS.write[0]);
   const res = await fetch(url, { method: 'POST', headers, body: init.raw ? (body as string) : JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as any, headers: res.headers };
+  return { status: res.status, body: await res.json(), headers: res.headers };
 }
 
 export async function get(url: string, key: string | null = KEYS.write[0], bearer = false) {
   const headers: Record<string, string> = {};
   if (key) headers.authorization = bearer ? `Bearer ${key}` : basic(key);
   const res = await fetch(url, { headers });
-  return { status: res.status, body: (await res.json()) as any, headers: res.headers };
+  return { status: res.status, body: await res.json(), headers: res.headers };
 }
 
 export async function put(url: string, body: unknown, key = KEYS.admin[0]) {
   const res = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: await res.json() };
 }
 
 let clock = Date.parse('2026-06-01T10:00:00Z');

@@ -31,7 +31,11 @@ describe('the journal file', () => {
     expect(read[60].body).toBeUndefined();
     // Positions only grow: the worker goes on from the last one it applied.
     expect(read.every((r, i) => i === 0 || r.end > read[i - 1].end)).toBe(true);
-    expect(records(dir).slice(20).map((r) => r.header)).toEqual([...records(dir)].filter((r) => r.end > read[19].end).map((r) => r.header));
+    expect(
+      records(dir)
+        .slice(20)
+        .map((r) => r.header),
+    ).toEqual([...records(dir)].filter((r) => r.end > read[19].end).map((r) => r.header));
   });
 
   it('ends a segment at a record cut short by a crash, or damaged', async () => {

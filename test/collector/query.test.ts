@@ -13,7 +13,7 @@ const analyst = (query: string) => get(`${c.url}/v1/query/events?${query}`, KEYS
 const at = (iso: string) => new Date(iso).toISOString();
 
 function track(event: string, who: { userId?: string; anonymousId?: string }, timestamp: string, properties: Record<string, unknown> = {}): WireEvent {
-  return { type: 'track', event, messageId: randomUUID(), timestamp: at(timestamp), properties, ...who } as WireEvent;
+  return { type: 'track', event, messageId: randomUUID(), timestamp: at(timestamp), properties, ...who };
 }
 
 beforeAll(async () => {
@@ -155,7 +155,14 @@ describe('GET /v1/query/top-products', () => {
     ]);
     expect((await get(`${c.url}/v1/query/top-products?sort=margin`, KEYS.analyst[0], true)).body.error.issues[0].path).toBe('sort');
     // Revenue is each product's lines: price x quantity (a product may be named by sku).
-    const order = track('Order Completed', { userId: 'cy' }, '2026-03-10T08:00:00Z', { order_id: 'o3', revenue: 29, products: [{ product_id: 'P2', price: 12.5, quantity: 2 }, { sku: 'P3', price: 4 }] });
+    const order = track('Order Completed', { userId: 'cy' }, '2026-03-10T08:00:00Z', {
+      order_id: 'o3',
+      revenue: 29,
+      products: [
+        { product_id: 'P2', price: 12.5, quantity: 2 },
+        { sku: 'P3', price: 4 },
+      ],
+    });
     expect((await post(`${c.url}/v1/batch`, { batch: [order] })).body.accepted).toBe(1);
     const csv = await fetch(`${c.url}/v1/query/top-products?sort=revenue&limit=2&format=csv`, { headers: { authorization: `Bearer ${KEYS.analyst[0]}` } });
     expect(await csv.text()).toBe('productId,views,cartAdds,orders,revenue\nP2,1,0,2,25\nP3,0,0,1,4\n');
@@ -168,7 +175,10 @@ describe('GET /v1/export/events', () => {
   it('streams every stored event as NDJSON, in time order', async () => {
     const res = await download('');
     expect(res.headers.get('content-type')).toContain('application/x-ndjson');
-    const events = (await res.text()).trim().split('\n').map((l) => JSON.parse(l));
+    const events = (await res.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const stored = (await get(`${c.url}/v1/query/events`, KEYS.analyst[0], true)).body.rows[0].count;
     expect(events).toHaveLength(stored);
     expect(events.map((e) => e.timestamp)).toEqual([...events.map((e) => e.timestamp)].sort());
@@ -196,7 +206,11 @@ describe('the README SQL', () => {
       // The cohort matrix: the API answers from its event log, the analyst from the events table.
       const cohorts = /-- GET \/v1\/query\/retention\?interval=week&basis=visits.*\n([\s\S]*?;)/.exec(readme)![1];
       const csv = await fetch(`${c.url}/v1/query/retention?interval=week&basis=visits&format=csv`, { headers: { authorization: `Bearer ${KEYS.analyst[0]}` } });
-      const api = (await csv.text()).trim().split('\n').slice(1).map((line) => line.split(','));
+      const api = (await csv.text())
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split(','));
       expect(api.length).toBeGreaterThan(1);
       expect(db.prepare(cohorts).all()).toEqual(api.map(([cohort, , offset, customers]) => ({ cohort, offset: Number(offset), customers: Number(customers) })));
     } finally {

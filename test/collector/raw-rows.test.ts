@@ -40,7 +40,8 @@ describe('rows read from the body', () => {
       '"properties":{"product_id":"p-old","note":"]}[{\\\\","product_id":"p","total":12.5,"nested":[{"a":"}"},[1,2,"\\"]"]]},' +
       '"context":{"sessionId":"s-old","page":{"url":"https://x/?q=\\"}"},"sessionId":"s"},"extra":null}],"batch":[{"type":"page","name":"Home","messageId":"m2","userId":"u","timestamp":"2026-06-01T10:00:01.000Z"}]}';
     expect(rowsFromBody(body, [0], AT)).toEqual(expected((JSON.parse(body) as { batch: unknown[] }).batch));
-    const first = '{"batch":[{"type":"track","event":"Caf\\u00e9","messageId":"m\\\\1","anonymousId":"a","timestamp":"2026-06-01T10:00:00.000Z","properties":{"product_id":"p-old","product_id":"p","total":12.5},"context":{"sessionId":"s-old","sessionId":"s"}}]}';
+    const first =
+      '{"batch":[{"type":"track","event":"Caf\\u00e9","messageId":"m\\\\1","anonymousId":"a","timestamp":"2026-06-01T10:00:00.000Z","properties":{"product_id":"p-old","product_id":"p","total":12.5},"context":{"sessionId":"s-old","sessionId":"s"}}]}';
     const [row] = rowsFromBody(first, [0], AT)!;
     expect(row.slice(0, 11)).toEqual(expected((JSON.parse(first) as { batch: unknown[] }).batch)[0].slice(0, 11));
   });

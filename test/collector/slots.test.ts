@@ -6,7 +6,7 @@ const admin = { authorization: `Bearer ${KEYS.admin[0]}`, 'content-type': 'appli
 
 async function putSlot(name: string, body: unknown) {
   const res = await fetch(`${c.url}/v1/slots/${name}`, { method: 'PUT', headers: admin, body: JSON.stringify(body) });
-  return { status: res.status, body: (await res.json()) as any };
+  return { status: res.status, body: await res.json() };
 }
 const slot = async (query: string) => (await get(`${c.url}/v1/recommendations?${query}`)).body;
 const idsOf = (body: any) => body.items.map((i: any) => i.id);
@@ -46,8 +46,8 @@ describe('slot CRUD', () => {
     expect(created.body).toMatchObject({ name: 'pdp-also-bought', strategy: 'also-bought', limit: 3, fallback: ['also-bought', 'also-viewed', 'popular'], filters: { inStockOnly: true } });
     expect((await putSlot('pdp-also-bought', { strategy: 'also-bought', limit: 2 })).status).toBe(200);
     const one = await fetch(`${c.url}/v1/slots/pdp-also-bought`, { headers: admin });
-    expect(((await one.json()) as any).limit).toBe(2);
-    const list = (await (await fetch(`${c.url}/v1/slots`, { headers: admin })).json()) as any;
+    expect((await one.json()).limit).toBe(2);
+    const list = await (await fetch(`${c.url}/v1/slots`, { headers: admin })).json();
     expect(list.slots.map((s: any) => s.name)).toContain('pdp-also-bought');
     expect((await fetch(`${c.url}/v1/slots/pdp-also-bought`, { method: 'DELETE', headers: admin })).status).toBe(204);
     expect((await fetch(`${c.url}/v1/slots/pdp-also-bought`, { headers: admin })).status).toBe(404);

@@ -26,7 +26,7 @@ afterAll(async () => {
 const analystApi = async (p: string) => {
   const res = await fetch(`${demo.collector.url}${p}`, { headers: { authorization: `Bearer ${demo.config.keys.analyst[0]}` } });
   expect(res.status).toBe(200);
-  return (await res.json()) as any;
+  return await res.json();
 };
 const chartData = (name: string) => page.evaluate((n) => window.patronDashboard!.data(n), name) as Promise<{ labels: any[]; datasets: { label?: string; data: any[] }[] }>;
 
@@ -147,8 +147,15 @@ describe('the dashboard in Chromium', { timeout: E2E_TIMEOUT.test }, () => {
     await page.fill('input[name="boosters"]', 'Coffee=1.5, roast:dark=2');
     await page.click('#save-slot');
     await page.waitForFunction(() => /Saved/.test(document.getElementById('saved')!.textContent ?? ''));
-    const saved = (await (await fetch(`${demo.collector.url}/v1/slots/pdp-also-bought`, { headers: admin })).json()) as any;
-    expect(saved).toMatchObject({ limit: 2, minSupport: 2, boosters: [{ category: 'Coffee', weight: 1.5 }, { attribute: { name: 'roast', value: 'dark' }, weight: 2 }] });
+    const saved = await (await fetch(`${demo.collector.url}/v1/slots/pdp-also-bought`, { headers: admin })).json();
+    expect(saved).toMatchObject({
+      limit: 2,
+      minSupport: 2,
+      boosters: [
+        { category: 'Coffee', weight: 1.5 },
+        { attribute: { name: 'roast', value: 'dark' }, weight: 2 },
+      ],
+    });
 
     await page.fill('#preview-item', 'SKU-001');
     await page.click('#preview');

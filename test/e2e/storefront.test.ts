@@ -59,14 +59,23 @@ describe('the demo store in Chromium', { timeout: E2E_TIMEOUT.test }, () => {
     // the order was sent before asking: recommendations follow this shopper's own history
     expect(await page.getAttribute('#thanks-slot .card >> nth=0', 'data-patron-source')).toBe('for-you');
 
-    const viewed = await eventually(() => events(anonymousId, 'Product Viewed'), (rows) => rows.some((r) => r.product_id === productId));
+    const viewed = await eventually(
+      () => events(anonymousId, 'Product Viewed'),
+      (rows) => rows.some((r) => r.product_id === productId),
+    );
     expect(viewed.map((r) => r.product_id)).toContain(productId);
-    const orders = await eventually(() => events(anonymousId, 'Order Completed'), (rows) => rows.length > 0);
+    const orders = await eventually(
+      () => events(anonymousId, 'Order Completed'),
+      (rows) => rows.length > 0,
+    );
     expect(orders).toHaveLength(1);
     const order = JSON.parse(orders[0].properties);
     expect(order.products.map((p: any) => p.product_id)).toEqual([productId]);
     expect(orders[0].user_id).toBe('shopper:shopper@example.com');
-    const all = await eventually(() => events(anonymousId), (rows) => rows.some((r) => r.event === 'Recommendation Viewed'));
+    const all = await eventually(
+      () => events(anonymousId),
+      (rows) => rows.some((r) => r.event === 'Recommendation Viewed'),
+    );
     const names = new Set(all.map((r) => r.event ?? r.type));
     for (const name of ['page', 'Product Viewed', 'Product Added', 'Cart Viewed', 'Checkout Started', 'identify', 'Order Completed', 'Recommendation Viewed']) expect(names).toContain(name);
     expect(new Set(all.map((r) => r.session_id)).size).toBe(1); // one visit
@@ -81,13 +90,16 @@ describe('the demo store in Chromium', { timeout: E2E_TIMEOUT.test }, () => {
     const anonymousId = await page.evaluate(() => (window as any).patron.anonymousId());
     await page.click('[data-patron-slot="home-trending"] .card >> nth=1');
     await page.waitForSelector('#add-to-cart');
-    const clicks = await eventually(() => events(anonymousId, 'Recommendation Clicked'), (rows) => rows.length > 0);
+    const clicks = await eventually(
+      () => events(anonymousId, 'Recommendation Clicked'),
+      (rows) => rows.length > 0,
+    );
     expect(JSON.parse(clicks[0].properties)).toMatchObject({ slot: 'home-trending', position: 1 });
   });
 
   it('shows a hostile product name as text in a real browser', async () => {
     const admin = { 'content-type': 'application/json', authorization: `Bearer ${demo.config.keys.admin[0]}` };
-    const top = (await (await fetch(`${demo.collector.url}/v1/recommendations?slot=home-trending&writeKey=${demo.config.keys.write[0]}`)).json()) as any;
+    const top = await (await fetch(`${demo.collector.url}/v1/recommendations?slot=home-trending&writeKey=${demo.config.keys.write[0]}`)).json();
     const evil = '<img src=x onerror="window.__xss=1">';
     const res = await fetch(`${demo.collector.url}/v1/catalog/items`, {
       method: 'PUT',

@@ -7,7 +7,15 @@ describe('ClickLedger', () => {
     l.click('v1', 'a', { slot: 'pdp', recommendationId: 'r1', at: 1 });
     l.click('v1', 'b', { slot: 'home', recommendationId: 'r2', at: 2 });
     l.click('v1', 'c', { slot: 'pdp', recommendationId: 'r3', at: 3 });
-    const out = l.attribute('v1', [{ productId: 'a', revenue: 10 }, { productId: 'c', revenue: 5 }, { productId: 'z', revenue: 100 }], 10);
+    const out = l.attribute(
+      'v1',
+      [
+        { productId: 'a', revenue: 10 },
+        { productId: 'c', revenue: 5 },
+        { productId: 'z', revenue: 100 },
+      ],
+      10,
+    );
     expect(out).toEqual([{ slot: 'pdp', recommendationIds: ['r1', 'r3'], products: ['a', 'c'], revenue: 15 }]);
     expect(l.attribute('v2', [{ productId: 'a', revenue: 10 }], 10)).toEqual([]); // another visit
   });
@@ -27,7 +35,16 @@ describe('ClickLedger', () => {
     l.click('user', 'b', { slot: 'cart', at: 3 });
     l.alias('anon', 'user');
     expect(l.attribute('anon', [{ productId: 'a', revenue: 1 }], 9)).toEqual([]);
-    expect(l.attribute('user', [{ productId: 'a', revenue: 1 }, { productId: 'b', revenue: 2 }], 9)).toEqual([
+    expect(
+      l.attribute(
+        'user',
+        [
+          { productId: 'a', revenue: 1 },
+          { productId: 'b', revenue: 2 },
+        ],
+        9,
+      ),
+    ).toEqual([
       { slot: 'home', recommendationIds: [], products: ['a'], revenue: 1 },
       { slot: 'pdp', recommendationIds: [], products: ['b'], revenue: 2 },
     ]);

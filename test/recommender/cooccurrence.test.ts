@@ -54,7 +54,13 @@ describe('CooccurrenceMatrix', () => {
     b.addGroup([5]);
     b.join([5], 6);
     b.join([5, 6], 7);
-    for (const [x, y] of [[5, 6], [5, 7], [6, 7], [5, 5]]) expect(b.count(x, y)).toBe(a.count(x, y));
+    for (const [x, y] of [
+      [5, 6],
+      [5, 7],
+      [6, 7],
+      [5, 5],
+    ])
+      expect(b.count(x, y)).toBe(a.count(x, y));
   });
 });
 
@@ -151,7 +157,11 @@ describe('compact storage', () => {
     expect(m.count(2, 1)).toBe(300);
     expect(m.count(1, 3)).toBe(40);
     expect(m.count(1, 70_000)).toBe(1);
-    expect(m.neighbours(1, 'count').map((s) => [s.item, s.score])).toEqual([[2, 300], [3, 40], [70_000, 1]]);
+    expect(m.neighbours(1, 'count').map((s) => [s.item, s.score])).toEqual([
+      [2, 300],
+      [3, 40],
+      [70_000, 1],
+    ]);
     // Increments across the byte's limit, folded in: 250 + 10, and 300 + 5.
     const small = CooccurrenceMatrix.build(Array.from({ length: 250 }, () => [4, 5]));
     for (let i = 0; i < 10; i++) small.addGroup([4, 5]);
@@ -170,6 +180,9 @@ describe('compact storage', () => {
     for (let i = 0; i < 300; i++) model.purchase(`u${i}`, ['kettle', 'beans'], Date.UTC(2026, 0, 1) + i);
     model.purchase('u0', ['kettle', 'mug'], Date.UTC(2026, 0, 2));
     model.endBulk();
-    expect(model.alsoBought('kettle', { limit: 5, measure: 'count' })).toEqual([{ id: 'beans', score: 300 }, { id: 'mug', score: 1 }]);
+    expect(model.alsoBought('kettle', { limit: 5, measure: 'count' })).toEqual([
+      { id: 'beans', score: 300 },
+      { id: 'mug', score: 1 },
+    ]);
   });
 });

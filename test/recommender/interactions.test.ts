@@ -108,7 +108,12 @@ describe('InteractionModel.alias', () => {
     m.alias('anon', 'user');
     expect(m.history('user').sort()).toEqual(['a', 'c']);
     expect(m.history('anon')).toEqual([]);
-    expect(m.forYou('user', { limit: 5 }).map((r) => r.id).sort()).toEqual(['b', 'd']);
+    expect(
+      m
+        .forYou('user', { limit: 5 })
+        .map((r) => r.id)
+        .sort(),
+    ).toEqual(['b', 'd']);
   });
 });
 
@@ -116,7 +121,8 @@ describe('for-you at scale', () => {
   it('gives the same ranking as a full sort, even when filters reject most of the best', () => {
     const m = new InteractionModel();
     // 2,000 items all co-occurring with the shopper's one item, with distinct strengths
-    for (let i = 0; i < 2000; i++) for (let k = 0; k <= i % 7; k++) {
+    for (let i = 0; i < 2000; i++)
+      for (let k = 0; k <= i % 7; k++) {
         m.view(`u${i}-${k}`, 'seed', T0);
         m.view(`u${i}-${k}`, `i${i}`, T0);
       }
@@ -140,7 +146,13 @@ describe('bulk loading', () => {
       const user = `u${Math.floor(rand() * 60)}`;
       const item = () => `i${Math.floor(Math.pow(rand(), 2) * 120)}`;
       const r = rand();
-      script.push(r < 0.7 ? ['view', user, [item()], at, rand() < 0.5 ? `s${Math.floor(at / (45 * MIN))}` : undefined] : r < 0.85 ? ['cartAdd', user, [item()], at, undefined] : ['purchase', user, [item(), item(), item()], at, undefined]);
+      script.push(
+        r < 0.7
+          ? ['view', user, [item()], at, rand() < 0.5 ? `s${Math.floor(at / (45 * MIN))}` : undefined]
+          : r < 0.85
+            ? ['cartAdd', user, [item()], at, undefined]
+            : ['purchase', user, [item(), item(), item()], at, undefined],
+      );
     }
     const play = (m: InteractionModel) => {
       for (const [kind, user, items, t, visit] of script) {

@@ -82,7 +82,12 @@ describe('customer value', () => {
       return chosen.reduce((s, c) => s + f(c), 0) / chosen.length;
     };
     // Repeat buyers only: BG/NBD holds a one-time buyer alive (P(alive) = 1) until they buy again.
-    const repeaters = new Set(ledger.buyers(now).filter((b) => b.frequency > 1).map((b) => b.id));
+    const repeaters = new Set(
+      ledger
+        .buyers(now)
+        .filter((b) => b.frequency > 1)
+        .map((b) => b.id),
+    );
     const stopped = (i: number) => i % 3 === 0 && repeaters.has(`c${i}`);
     const going = (i: number) => i % 3 !== 0 && repeaters.has(`c${i}`);
     expect(mean(going, (c) => c.clv!)).toBeGreaterThan(3 * mean(stopped, (c) => c.clv!));

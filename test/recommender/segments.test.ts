@@ -100,7 +100,13 @@ describe('fitSegments', () => {
   });
 
   it('seeds k-means++ deterministically from distinct points', () => {
-    const points = [[0, 0], [0, 0.1], [10, 10], [10, 10.1], [-10, 5]];
+    const points = [
+      [0, 0],
+      [0, 0.1],
+      [10, 10],
+      [10, 10.1],
+      [-10, 5],
+    ];
     const a = seedCentroids(points, 3, random(3));
     const b = seedCentroids(points, 3, random(3));
     expect(a).toEqual(b);

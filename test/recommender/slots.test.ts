@@ -56,9 +56,25 @@ describe('composeSlot', () => {
 
   it('pins items at their positions, but never a deleted or out-of-stock one', () => {
     const all = [list('popular', ['a', 'b', 'c', 'e'])];
-    const out = composeSlot(all, facts, { limit: 4, pinned: [{ item: 'f', position: 1 }, { item: 'e', position: 0 }] });
+    const out = composeSlot(all, facts, {
+      limit: 4,
+      pinned: [
+        { item: 'f', position: 1 },
+        { item: 'e', position: 0 },
+      ],
+    });
     expect(out.map((i) => `${i.id}:${i.source}`)).toEqual(['e:pinned', 'f:pinned', 'a:popular', 'b:popular']);
-    expect(ids(composeSlot(all, facts, { limit: 3, pinned: [{ item: 'd', position: 0 }, { item: 'gone', position: 1 }] }))).toEqual(['a', 'b', 'c']);
+    expect(
+      ids(
+        composeSlot(all, facts, {
+          limit: 3,
+          pinned: [
+            { item: 'd', position: 0 },
+            { item: 'gone', position: 1 },
+          ],
+        }),
+      ),
+    ).toEqual(['a', 'b', 'c']);
     // a pin beyond the list lands at its end; a pin overrides the filters
     expect(ids(composeSlot([list('popular', ['a'])], facts, { limit: 3, pinned: [{ item: 'c', position: 9 }], filters: { categoryIn: ['coffee'] } }))).toEqual(['a', 'c']);
   });

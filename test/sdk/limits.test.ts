@@ -44,7 +44,7 @@ describe('the bounded queue', () => {
 
 describe('retries', () => {
   it('waits at least as long as Retry-After asks', async () => {
-    const c = fakeCollector([{ status: 429, body: { error: {} }, headers: { 'Retry-After': '1' } } as never, 200]);
+    const c = fakeCollector([{ status: 429, body: { error: {} }, headers: { 'Retry-After': '1' } }, 200]);
     const p = patron({ fetch: c.fetch, idbStore: freshStore(), baseRetryDelay: 10 });
     await p.ready();
     p.track('Limited');

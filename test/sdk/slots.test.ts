@@ -8,7 +8,18 @@ const hostile = {
   recommendationId: 'rec-42',
   strategy: 'also-bought',
   items: [
-    { id: 'SKU-X', name: '<img src=x onerror=alert(1)>', url: 'javascript:alert(1)', image: ' JaVaScRiPt:alert(2)', price: 19.5, currency: 'EUR', category: '<b>c</b>', score: 1, position: 0, source: 'also-bought' },
+    {
+      id: 'SKU-X',
+      name: '<img src=x onerror=alert(1)>',
+      url: 'javascript:alert(1)',
+      image: ' JaVaScRiPt:alert(2)',
+      price: 19.5,
+      currency: 'EUR',
+      category: '<b>c</b>',
+      score: 1,
+      position: 0,
+      source: 'also-bought',
+    },
     { id: 'SKU-Y', name: 'Plain "quoted" & <name>', url: '/p/SKU-Y', image: 'https://cdn.test/y.png', price: 5, currency: 'USD', score: 0.5, position: 1, source: 'also-bought' },
   ],
 };
@@ -92,7 +103,15 @@ describe('recommendation slots', () => {
     const [viewed, clicked] = c.sent();
     expect(viewed).toMatchObject({
       event: 'Recommendation Viewed',
-      properties: { slot: 'also-bought', recommendation_id: 'rec-42', product_id: 'SKU-1', products: [{ product_id: 'SKU-X', position: 0 }, { product_id: 'SKU-Y', position: 1 }] },
+      properties: {
+        slot: 'also-bought',
+        recommendation_id: 'rec-42',
+        product_id: 'SKU-1',
+        products: [
+          { product_id: 'SKU-X', position: 0 },
+          { product_id: 'SKU-Y', position: 1 },
+        ],
+      },
     });
     expect(clicked).toMatchObject({ event: 'Recommendation Clicked', properties: { slot: 'also-bought', recommendation_id: 'rec-42', product_id: 'SKU-Y', position: 1 } });
     p.destroy();
@@ -142,6 +161,7 @@ describe('recommendation slots', () => {
 describe('safeUrl', () => {
   it('accepts http(s), relative and image data URLs only', () => {
     for (const ok of ['https://a.test/x', 'http://a.test', '/p/1', 'p/1', '//cdn.test/i.png', 'data:image/png;base64,AAA']) expect(safeUrl(ok)).toBe(true);
-    for (const bad of ['javascript:alert(1)', ' javascript:x', 'java\nscript:x', 'JAVASCRIPT:x', 'vbscript:x', 'data:text/html,<script>', 'data:image/svg+xml;base64,AAA']) expect(safeUrl(bad)).toBe(false);
+    for (const bad of ['javascript:alert(1)', ' javascript:x', 'java\nscript:x', 'JAVASCRIPT:x', 'vbscript:x', 'data:text/html,<script>', 'data:image/svg+xml;base64,AAA'])
+      expect(safeUrl(bad)).toBe(false);
   });
 });

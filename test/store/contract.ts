@@ -44,7 +44,11 @@ export function storedEvent(over: Partial<StoredEvent> = {}): StoredEvent {
 const order = (products: [string, number, number][], over: Partial<StoredEvent> = {}) =>
   storedEvent({
     event: 'Order Completed',
-    properties: { order_id: `o-${seq}`, revenue: products.reduce((s, [, price, quantity]) => s + price * quantity, 0), products: products.map(([product_id, price, quantity]) => ({ product_id, price, quantity })) },
+    properties: {
+      order_id: `o-${seq}`,
+      revenue: products.reduce((s, [, price, quantity]) => s + price * quantity, 0),
+      products: products.map(([product_id, price, quantity]) => ({ product_id, price, quantity })),
+    },
     ...over,
   });
 
@@ -86,8 +90,20 @@ export function storeContract(engine: Engine): void {
           storedEvent({ timestamp: T0 + 5000, messageId: 'z' }),
           storedEvent({ timestamp: T0 + 5000, messageId: 'b' }),
           storedEvent({ timestamp: T0 + 1000, type: 'identify', event: null, userId: 'u-1', properties: {}, traits: { email: 'x@y.z', nested: { a: [1, 2] } } }),
-          storedEvent({ type: 'page', event: 'Home', sessionId: 's-1', context: { page: { url: 'https://shop.test/' }, library: { name: 'patron', version: '1' } }, properties: { category: 'Épicerie ☕' } }),
-          order([['p-1', 2.5, 2], ['p-2', 10, 1]], { userId: 'u-1' }),
+          storedEvent({
+            type: 'page',
+            event: 'Home',
+            sessionId: 's-1',
+            context: { page: { url: 'https://shop.test/' }, library: { name: 'patron', version: '1' } },
+            properties: { category: 'Épicerie ☕' },
+          }),
+          order(
+            [
+              ['p-1', 2.5, 2],
+              ['p-2', 10, 1],
+            ],
+            { userId: 'u-1' },
+          ),
         ];
         await s.insertEvents(events);
         const pages = await all(s.scanEvents(2));
@@ -110,7 +126,15 @@ export function storeContract(engine: Engine): void {
       it('stores events given with the request they arrived in exactly as the events themselves say (the hint may be ignored)', async () => {
         const s = await open();
         const wire = [
-          { type: 'track', event: 'Product Viewed', messageId: 'w-1', anonymousId: 'a-9', timestamp: new Date(T0).toISOString(), properties: { product_id: 'p-7', price: 3 }, context: { sessionId: 's-9' } },
+          {
+            type: 'track',
+            event: 'Product Viewed',
+            messageId: 'w-1',
+            anonymousId: 'a-9',
+            timestamp: new Date(T0).toISOString(),
+            properties: { product_id: 'p-7', price: 3 },
+            context: { sessionId: 's-9' },
+          },
           { type: 'page', name: 'Home', messageId: 'w-2', anonymousId: 'a-9', timestamp: new Date(T0 + 1000).toISOString(), properties: { path: '/' } },
         ];
         const body = Buffer.from(JSON.stringify({ batch: wire, writeKey: 'pk' }, null, 1));
@@ -130,7 +154,12 @@ export function storeContract(engine: Engine): void {
       it('keeps rejected events with their reasons, newest first, paged by id', async () => {
         const s = await open();
         expect(await s.listQuarantine(10)).toEqual([]);
-        const rows = [1, 2, 3].map((n) => ({ receivedAt: T0 + n, messageId: n === 2 ? null : `q-${n}`, reasons: [{ path: 'properties.product_id', message: `needs product_id (${n})` }], raw: `{"n":${n}}` }));
+        const rows = [1, 2, 3].map((n) => ({
+          receivedAt: T0 + n,
+          messageId: n === 2 ? null : `q-${n}`,
+          reasons: [{ path: 'properties.product_id', message: `needs product_id (${n})` }],
+          raw: `{"n":${n}}`,
+        }));
         await s.quarantine(rows);
         await s.quarantine([]);
         const listed = await s.listQuarantine(2);
@@ -200,7 +229,12 @@ export function storeContract(engine: Engine): void {
           { anonymousId: 'a-2', userId: 'u-1', at: T0 + 1 },
         ]);
         await s.linkIdentities([{ anonymousId: 'a-1', userId: 'u-2', at: T0 + 2 }]);
-        expect(await s.listIdentities()).toEqual(new Map([['a-1', 'u-2'], ['a-2', 'u-1']]));
+        expect(await s.listIdentities()).toEqual(
+          new Map([
+            ['a-1', 'u-2'],
+            ['a-2', 'u-1'],
+          ]),
+        );
       });
     });
 
@@ -209,7 +243,14 @@ export function storeContract(engine: Engine): void {
         const s = await open();
         expect(await s.loadSegments()).toBeNull();
         const segment = (id: number) => ({ id, slug: `s-${id}`, label: `Segment ${id}`, size: id * 10, centroid: { orders: id + 0.5, 'share:Tea': 0.25 }, revenueShare: id / 10 });
-        await s.saveSegments({ segments: [segment(1), segment(2)], assignments: new Map([['a', 1], ['b', 2]]), updatedAt: T0 });
+        await s.saveSegments({
+          segments: [segment(1), segment(2)],
+          assignments: new Map([
+            ['a', 1],
+            ['b', 2],
+          ]),
+          updatedAt: T0,
+        });
         await s.saveSegments({ segments: [segment(3)], assignments: new Map([['c', 3]]), updatedAt: T0 + 1 });
         expect(await s.loadSegments()).toEqual({ segments: [segment(3)], assignments: new Map([['c', 3]]), updatedAt: T0 + 1 });
       });
@@ -247,7 +288,13 @@ export function storeContract(engine: Engine): void {
         const events = [
           storedEvent({ anonymousId: 'a-1', timestamp: T0, properties: { product_id: 'p-1', category: 'Tea' } }),
           storedEvent({ anonymousId: 'a-1', timestamp: T0 + HOUR, event: 'Product Added', properties: { product_id: 'p-1' } }),
-          order([['p-1', 4, 2], ['p-2', 10, 1]], { anonymousId: 'a-1', userId: 'u-1', timestamp: T0 + 2 * HOUR }),
+          order(
+            [
+              ['p-1', 4, 2],
+              ['p-2', 10, 1],
+            ],
+            { anonymousId: 'a-1', userId: 'u-1', timestamp: T0 + 2 * HOUR },
+          ),
           storedEvent({ anonymousId: 'a-2', userId: 'u-2', timestamp: T0 + DAY, properties: { product_id: 'p-2', category: 'Coffee' } }),
           order([['p-2', 10, 3]], { anonymousId: 'a-2', userId: 'u-2', timestamp: T0 + DAY + HOUR }),
           storedEvent({ anonymousId: 'a-3', timestamp: T0 + DAY + 2 * HOUR, type: 'page', event: 'Home', properties: {} }),

@@ -36,7 +36,21 @@ describe('the journalled SQLite store', () => {
     const engine = onDisk(false);
     const store = await engine.open();
     const dir = dirs[dirs.length - 1];
-    await store.insertEvents([{ messageId: 'j-1', type: 'track', event: 'Product Viewed', anonymousId: 'a', userId: null, sessionId: null, timestamp: Date.UTC(2026, 0, 1), receivedAt: 0, properties: {}, context: {}, traits: null }]);
+    await store.insertEvents([
+      {
+        messageId: 'j-1',
+        type: 'track',
+        event: 'Product Viewed',
+        anonymousId: 'a',
+        userId: null,
+        sessionId: null,
+        timestamp: Date.UTC(2026, 0, 1),
+        receivedAt: 0,
+        properties: {},
+        context: {},
+        traits: null,
+      },
+    ]);
     // A journal in use holds its lock (a file naming this process) until the store closes; the direct writer takes none.
     expect(fs.readFileSync(path.join(dir, 'patron.db.journal', 'lock'), 'utf8')).toBe(String(process.pid));
     await store.close();

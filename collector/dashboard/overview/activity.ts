@@ -49,7 +49,16 @@ function activityChart(labels: string[], rows: EventRow[]): ChartConfiguration {
     data: {
       labels,
       datasets: [
-        { label: 'Events', data: labels.map((b) => byBucket.get(b)?.count ?? 0), borderColor: COLORS.blue, backgroundColor: `${COLORS.blue}22`, fill: true, yAxisID: 'y', pointRadius: 0, tension: 0.25 },
+        {
+          label: 'Events',
+          data: labels.map((b) => byBucket.get(b)?.count ?? 0),
+          borderColor: COLORS.blue,
+          backgroundColor: `${COLORS.blue}22`,
+          fill: true,
+          yAxisID: 'y',
+          pointRadius: 0,
+          tension: 0.25,
+        },
         { label: 'Revenue', data: labels.map((b) => byBucket.get(b)?.revenue ?? 0), borderColor: COLORS.green, yAxisID: 'revenue', pointRadius: 0, tension: 0.25 },
       ],
     },

@@ -1,20 +1,7 @@
 // Chart.js as the overview uses it: the chart types it draws registered once, the house defaults and colours,
 // and the charts drawn so far by name, so that a redraw replaces its chart and the page can say what each shows.
 
-import {
-  BarController,
-  BarElement,
-  CategoryScale,
-  Chart,
-  Filler,
-  Legend,
-  LineController,
-  LineElement,
-  LinearScale,
-  PointElement,
-  Tooltip,
-  type ChartConfiguration,
-} from 'chart.js';
+import { BarController, BarElement, CategoryScale, Chart, Filler, Legend, LineController, LineElement, LinearScale, PointElement, Tooltip, type ChartConfiguration } from 'chart.js';
 import { MatrixController, MatrixElement } from 'chartjs-chart-matrix';
 import { figure } from './figure';
 

@@ -27,7 +27,9 @@ export function funnelPanel({ api, period, charts }: Board): Panel {
         options: {
           plugins: {
             legend: { display: false },
-            tooltip: { callbacks: { afterLabel: (item) => `${percent.format(steps[item.dataIndex].conversion)} of the first step; ${percent.format(steps[item.dataIndex].dropOff)} dropped off here` } },
+            tooltip: {
+              callbacks: { afterLabel: (item) => `${percent.format(steps[item.dataIndex].conversion)} of the first step; ${percent.format(steps[item.dataIndex].dropOff)} dropped off here` },
+            },
           },
           scales: { y: { beginAtZero: true } },
         },

@@ -10,7 +10,12 @@ import type { Board, Panel } from './panel';
 import { since } from './period';
 
 /** One cell: periods since the first (x), the cohort (y), the share active (v) and how many that is (n). */
-interface Cell { x: string; y: string; v: number; n: number }
+interface Cell {
+  x: string;
+  y: string;
+  v: number;
+  n: number;
+}
 
 export function retentionPanel({ api, period, charts }: Board): Panel {
   const basis = () => byId<HTMLSelectElement>('retention-basis').value;

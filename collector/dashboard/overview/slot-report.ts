@@ -17,8 +17,16 @@ export function slotReportPanel({ api, period, charts }: Board): Panel {
     name: 'slots',
     async draw() {
       const { slots } = await api<{ slots: SlotTotals[] }>('GET', report());
-      const totals = slots.reduce((s, x) => ({ impressions: s.impressions + x.impressions, clicks: s.clicks + x.clicks, orders: s.orders + x.orders, revenue: s.revenue + x.revenue }), { impressions: 0, clicks: 0, orders: 0, revenue: 0 });
-      caption('slots', `${number.format(totals.impressions)} impressions, ${number.format(totals.clicks)} clicks (${percent.format(totals.impressions ? totals.clicks / totals.impressions : 0)}), ${number.format(totals.orders)} attributed orders worth ${money.format(totals.revenue)}`);
+      const totals = slots.reduce((s, x) => ({ impressions: s.impressions + x.impressions, clicks: s.clicks + x.clicks, orders: s.orders + x.orders, revenue: s.revenue + x.revenue }), {
+        impressions: 0,
+        clicks: 0,
+        orders: 0,
+        revenue: 0,
+      });
+      caption(
+        'slots',
+        `${number.format(totals.impressions)} impressions, ${number.format(totals.clicks)} clicks (${percent.format(totals.impressions ? totals.clicks / totals.impressions : 0)}), ${number.format(totals.orders)} attributed orders worth ${money.format(totals.revenue)}`,
+      );
       charts.draw('slots', {
         type: 'bar',
         data: {

@@ -10,7 +10,9 @@ import { since } from './period';
 
 /** Replaces the named table's rows. */
 function fillTable(name: string, rows: HTMLTableRowElement[]) {
-  figure(name).querySelector('tbody')!.replaceChildren(...rows);
+  figure(name)
+    .querySelector('tbody')!
+    .replaceChildren(...rows);
 }
 
 function row(attrs: Record<string, string>, ...cells: HTMLTableCellElement[]) {
@@ -28,7 +30,19 @@ export function productsPanel({ api, period }: Board): Panel {
     name: 'products',
     async draw() {
       const { products } = await api<{ products: ProductRow[] }>('GET', `/v1/query/top-products?limit=10&${since(period())}`);
-      fillTable('products', products.map((p) => row({ 'data-product': p.productId }, textCell(p.productId), numberCell(number.format(p.views)), numberCell(number.format(p.cartAdds)), numberCell(number.format(p.orders)), numberCell(money.format(p.revenue)))));
+      fillTable(
+        'products',
+        products.map((p) =>
+          row(
+            { 'data-product': p.productId },
+            textCell(p.productId),
+            numberCell(number.format(p.views)),
+            numberCell(number.format(p.cartAdds)),
+            numberCell(number.format(p.orders)),
+            numberCell(money.format(p.revenue)),
+          ),
+        ),
+      );
     },
     // The table shows the top ten; the file, for working on elsewhere, up to a thousand.
     csv: () => [`/v1/query/top-products?limit=1000&format=csv&${since(period())}`, 'top-products.csv'],

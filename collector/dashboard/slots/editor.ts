@@ -37,14 +37,11 @@ export function createSlotEditor(api: Api) {
     e.preventDefault();
     const name = form.name();
     byId('saved').textContent = '';
-    api<Slot>('PUT', `/v1/slots/${encodeURIComponent(name)}`, form.read()).then(
-      async () => {
-        showErrors(null);
-        await refresh(name);
-        byId('saved').textContent = `Saved: the shop shows it on the next page view`;
-      },
-      showErrors,
-    );
+    api<Slot>('PUT', `/v1/slots/${encodeURIComponent(name)}`, form.read()).then(async () => {
+      showErrors(null);
+      await refresh(name);
+      byId('saved').textContent = `Saved: the shop shows it on the next page view`;
+    }, showErrors);
   });
   byId('delete-slot').addEventListener('click', () => {
     const name = form.name();

@@ -10,7 +10,7 @@ const numberOr = (value: string) => (value.trim() === '' ? undefined : Number(va
 export interface SlotForm {
   element: HTMLFormElement;
   /** The slot's name as the field has it now. */
-  name(): string;
+  name: () => string;
   read(): SlotConfig;
   fill(slot: Partial<Slot>): void;
 }

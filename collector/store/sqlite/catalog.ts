@@ -45,7 +45,7 @@ export function sqliteCatalog(db: Database.Database): CatalogStore {
         ...(r.currency !== null ? { currency: r.currency as string } : {}),
         ...(r.category !== null ? { category: r.category as string } : {}),
         in_stock: r.in_stock === 1,
-        attributes: JSON.parse(r.attributes as string),
+        attributes: JSON.parse(r.attributes as string) as CatalogItem['attributes'],
       }));
     },
     async deleteItems(ids) {

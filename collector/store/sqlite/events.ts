@@ -8,7 +8,7 @@
 // dirty a random index page: 5x slower here).
 
 import type Database from 'better-sqlite3';
-import type { RawEvent, StoredEvent } from '../../domain/stored-event';
+import type { QuarantinedEvent, RawEvent, StoredEvent } from '../../domain/stored-event';
 import type { ArrivalHint, EventStore } from '../store';
 import type { IngestWriter } from './ingest-writer';
 import type { JournalHeader } from './journal-apply';
@@ -22,7 +22,12 @@ function toRawEvent(r: ScanRow): RawEvent {
 }
 
 function parsed(raw: RawEvent): StoredEvent {
-  return { ...raw, properties: JSON.parse(raw.properties), context: JSON.parse(raw.context), traits: raw.traits === null ? null : JSON.parse(raw.traits) };
+  return {
+    ...raw,
+    properties: JSON.parse(raw.properties) as StoredEvent['properties'],
+    context: JSON.parse(raw.context) as StoredEvent['context'],
+    traits: raw.traits === null ? null : (JSON.parse(raw.traits) as StoredEvent['traits']),
+  };
 }
 
 /**
@@ -42,7 +47,8 @@ function loadKeys(db: Database.Database, file: string): KeySet {
     const count = (db.prepare('SELECT count(*) FROM events').pluck().get() as number) ?? 0;
     keys = new KeySet(Math.max(1024, count * 1.25));
   }
-  for (const [timestamp, messageId] of db.prepare('SELECT timestamp, message_id FROM events WHERE id > ?').raw(true).iterate(from) as IterableIterator<[number, string]>) keys.add(timestamp, messageId);
+  for (const [timestamp, messageId] of db.prepare('SELECT timestamp, message_id FROM events WHERE id > ?').raw(true).iterate(from) as IterableIterator<[number, string]>)
+    keys.add(timestamp, messageId);
   return keys;
 }
 
@@ -108,7 +114,11 @@ function eventInserts(db: Database.Database, writer: IngestWriter, keys: KeySet 
     if (events.length === 0) return { inserted: [], duplicates: 0 };
     if (keys) return insertJournalled(events, keys, arrival);
     // Direct: the table's unique key says which are new.
-    const isNew = (await writeEvents(events, events.map((_, k) => k), arrival))!;
+    const isNew = (await writeEvents(
+      events,
+      events.map((_, k) => k),
+      arrival,
+    ))!;
     const inserted = events.filter((_, k) => isNew[k]);
     return { inserted, duplicates: events.length - inserted.length };
   };
@@ -117,9 +127,7 @@ function eventInserts(db: Database.Database, writer: IngestWriter, keys: KeySet 
 /** Every event in time order, a page at a time (keyset pagination: each page is one index seek). */
 function eventPages(db: Database.Database) {
   // Rows as arrays (twice as fast as objects), in SCAN_COLUMNS order.
-  const pageOfEvents = db
-    .prepare(`SELECT ${SCAN_COLUMNS.join(', ')} FROM events WHERE (timestamp, message_id) > (?, ?) AND timestamp < ? ORDER BY timestamp, message_id LIMIT ?`)
-    .raw(true);
+  const pageOfEvents = db.prepare(`SELECT ${SCAN_COLUMNS.join(', ')} FROM events WHERE (timestamp, message_id) > (?, ?) AND timestamp < ? ORDER BY timestamp, message_id LIMIT ?`).raw(true);
 
   return function* pages(pageSize: number, range: { from?: number; to?: number } = {}): Generator<RawEvent[]> {
     let after: [number, string] = [range.from ?? -Infinity, ''];
@@ -138,9 +146,8 @@ export function sqliteEvents(db: Database.Database, writer: IngestWriter, keysFi
   // Journalled, duplicates are known before the worker stores anything: every stored key, in memory, saved
   // beside the database every ten minutes and at the stop so that the next start need not read them all.
   const keys = writer.journalled ? loadKeys(db, keysFile) : null;
-  const saving =
-    keys &&
-    setInterval(() => keys.saveInBackground(keysFile, lastRowId(db)).catch((error) => log(`could not save the dedup keys: ${error.message}`)), SAVE_KEYS_EVERY_MS).unref();
+  const save = (keys: KeySet) => void keys.saveInBackground(keysFile, lastRowId(db)).catch((error: Error) => log(`could not save the dedup keys: ${error.message}`));
+  const saving = keys && setInterval(() => save(keys), SAVE_KEYS_EVERY_MS).unref();
   const insertEvents = eventInserts(db, writer, keys);
   const pages = eventPages(db);
 
@@ -151,10 +158,14 @@ export function sqliteEvents(db: Database.Database, writer: IngestWriter, keysFi
     },
     async listQuarantine(limit, beforeId) {
       await writer.settled();
-      const rows = db
-        .prepare('SELECT * FROM quarantine WHERE id < ? ORDER BY id DESC LIMIT ?')
-        .all(beforeId ?? Number.MAX_SAFE_INTEGER, limit) as { id: number; received_at: number; message_id: string | null; reasons: string; raw: string }[];
-      return rows.map((r) => ({ id: r.id, receivedAt: r.received_at, messageId: r.message_id, reasons: JSON.parse(r.reasons), raw: r.raw }));
+      const rows = db.prepare('SELECT * FROM quarantine WHERE id < ? ORDER BY id DESC LIMIT ?').all(beforeId ?? Number.MAX_SAFE_INTEGER, limit) as {
+        id: number;
+        received_at: number;
+        message_id: string | null;
+        reasons: string;
+        raw: string;
+      }[];
+      return rows.map((r) => ({ id: r.id, receivedAt: r.received_at, messageId: r.message_id, reasons: JSON.parse(r.reasons) as QuarantinedEvent['reasons'], raw: r.raw }));
     },
     async countEvents() {
       await writer.settled();

@@ -67,8 +67,7 @@ export function eventQuerySql(q: EventQuery): { sql: string; params: unknown[] }
     group.push('bucket');
   }
   if (q.by) {
-    const expression =
-      q.by === 'user' ? WHO : q.by === 'event' || q.by === 'type' || q.by === 'product_id' ? `e.${q.by}` : "json_extract(e.properties, '$.' || ?)";
+    const expression = q.by === 'user' ? WHO : q.by === 'event' || q.by === 'type' || q.by === 'product_id' ? `e.${q.by}` : "json_extract(e.properties, '$.' || ?)";
     if (q.by.startsWith('prop.')) groupParams.push(q.by.slice(5));
     select.push(`${expression} AS "group"`);
     group.push('"group"');

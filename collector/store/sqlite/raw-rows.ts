@@ -259,7 +259,7 @@ function rowOf(f: Fields, receivedAt: number, impliedType: EventType | undefined
 export function rowsFromBody(body: string, positions: readonly number[], receivedAt: number, impliedType?: EventType, single = false): EventRow[] | null {
   try {
     const r = new Reader(body);
-    const rows: (EventRow | null)[] = new Array(positions.length).fill(null);
+    const rows = new Array<EventRow | null>(positions.length).fill(null);
     const wanted = new Map<number, number>();
     positions.forEach((p, i) => wanted.set(p, i));
     if (single) {
@@ -287,7 +287,7 @@ export function rowsFromBody(body: string, positions: readonly number[], receive
       });
       if (!found) return null;
     }
-    return rows.every((row) => row !== null) ? (rows as EventRow[]) : null;
+    return rows.every((row) => row !== null) ? rows : null;
   } catch (error) {
     if (error instanceof Unexpected || error instanceof SyntaxError) return null;
     throw error;

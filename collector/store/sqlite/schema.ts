@@ -105,7 +105,6 @@ CREATE TABLE IF NOT EXISTS customer_segments (
 );
 `;
 
-
 /** Opens (and creates, with its folder) the database, WAL, its tables made if new. */
 export function openDatabase(file: string, durability: 'full' | 'normal'): Database.Database {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });

@@ -14,7 +14,11 @@ export function sqliteSlots(db: Database.Database, writer: IngestWriter): SlotSt
     },
     async putSlot(name, config, at) {
       const existed = db.prepare('SELECT 1 FROM slots WHERE name = ?').get(name) !== undefined;
-      db.prepare('INSERT INTO slots (name, config, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at').run(name, JSON.stringify(config), at);
+      db.prepare('INSERT INTO slots (name, config, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at').run(
+        name,
+        JSON.stringify(config),
+        at,
+      );
       return !existed;
     },
     async deleteSlot(name) {

@@ -39,7 +39,6 @@ export function sqliteSnapshots(db: Database.Database): SnapshotStore {
     db.prepare("INSERT INTO meta (key, value) VALUES ('value_model', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(JSON.stringify({ ...v.model, updatedAt: v.updatedAt }));
   });
 
-
   return {
     async saveSegments(s) {
       saveSegments(s);
@@ -49,7 +48,7 @@ export function sqliteSnapshots(db: Database.Database): SnapshotStore {
       if (rows.length === 0) return null;
       const assignments = db.prepare('SELECT customer_id, segment_id FROM customer_segments').all() as { customer_id: string; segment_id: number }[];
       return {
-        segments: rows.map((r) => ({ id: r.id, slug: r.slug, label: r.label, size: r.size, revenueShare: r.revenue_share, centroid: JSON.parse(r.centroid) })),
+        segments: rows.map((r) => ({ id: r.id, slug: r.slug, label: r.label, size: r.size, revenueShare: r.revenue_share, centroid: JSON.parse(r.centroid) as Record<string, number> })),
         assignments: new Map(assignments.map((a) => [a.customer_id, a.segment_id])),
         updatedAt: rows[0].updated_at,
       };

@@ -40,12 +40,10 @@ export interface SqliteStoreOptions {
 // Built from journal-worker.ts by rollup: Node 20 cannot apply tsx's loader inside a worker thread.
 export const DEFAULT_JOURNAL_WORKER = fileURLToPath(new URL('../../../dist/journal-worker.mjs', import.meta.url));
 
-
 export function openSqliteStore({ file, durability = 'full', journal = true, journalWorker = DEFAULT_JOURNAL_WORKER, log = () => {} }: SqliteStoreOptions): Store {
   const db = openDatabase(file, durability);
   const writer: IngestWriter =
-    (file !== ':memory:' && journalWriter({ database: path.resolve(file), db, sync: durability === 'full', own: journal, workerScript: journalWorker, log })) ||
-    directWriter(createApplier(db));
+    (file !== ':memory:' && journalWriter({ database: path.resolve(file), db, sync: durability === 'full', own: journal, workerScript: journalWorker, log })) || directWriter(createApplier(db));
   const settled = () => writer.settled();
   const events = sqliteEvents(db, writer, `${path.resolve(file)}.keys`, log);
   return {

@@ -15,47 +15,74 @@
   }
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    Object.keys(attrs || {}).forEach(function (k) {
+      node.setAttribute(k, attrs[k]);
+    });
     if (text !== undefined) node.textContent = text;
     return node;
   }
-  var money = function (n) { return n === null ? '—' : '€' + n.toFixed(2); };
+  var money = function (n) {
+    return n === null ? '—' : '€' + n.toFixed(2);
+  };
 
   function shopAs(id) {
     window.patron.ready(function (p) {
       p.identify(id);
       // Send the identify first, but never wait on it for long.
-      var go = function () { location.href = '/'; };
-      Promise.race([p.flush(), new Promise(function (resolve) { setTimeout(resolve, 2000); })]).then(go, go);
+      var go = function () {
+        location.href = '/';
+      };
+      Promise.race([
+        p.flush(),
+        new Promise(function (resolve) {
+          setTimeout(resolve, 2000);
+        }),
+      ]).then(go, go);
     });
   }
 
   function customers() {
     var body = document.querySelector('#customer-table tbody');
     body.textContent = '';
-    return Promise.all([['rfm', 'champions'], ['rfm', 'loyal'], ['churnRisk', 'at-risk'], ['churnRisk', 'lost']].map(function (filter) {
-      return api('/v1/customers?limit=2&' + filter[0] + '=' + filter[1]).then(function (res) {
-        res.customers.forEach(function (c) {
-          var row = el('tr', { 'data-customer': c.id });
-          [c.id, c.segment ? c.segment.label : '—', c.rfm.label, c.churnRisk || '—', String(c.orders), money(c.clv)].forEach(function (text) { row.appendChild(el('td', {}, text)); });
-          var button = el('button', { type: 'button', class: 'secondary' }, 'Shop as');
-          button.addEventListener('click', function () { shopAs(c.id); });
-          var cell = el('td');
-          cell.appendChild(button);
-          row.appendChild(cell);
-          body.appendChild(row);
+    return Promise.all(
+      [
+        ['rfm', 'champions'],
+        ['rfm', 'loyal'],
+        ['churnRisk', 'at-risk'],
+        ['churnRisk', 'lost'],
+      ].map(function (filter) {
+        return api('/v1/customers?limit=2&' + filter[0] + '=' + filter[1]).then(function (res) {
+          res.customers.forEach(function (c) {
+            var row = el('tr', { 'data-customer': c.id });
+            [c.id, c.segment ? c.segment.label : '—', c.rfm.label, c.churnRisk || '—', String(c.orders), money(c.clv)].forEach(function (text) {
+              row.appendChild(el('td', {}, text));
+            });
+            var button = el('button', { type: 'button', class: 'secondary' }, 'Shop as');
+            button.addEventListener('click', function () {
+              shopAs(c.id);
+            });
+            var cell = el('td');
+            cell.appendChild(button);
+            row.appendChild(cell);
+            body.appendChild(row);
+          });
         });
-      });
-    }));
+      }),
+    );
   }
 
   function open() {
-    api('/v1/clv').then(function (p) {
-      document.getElementById('login').hidden = true;
-      document.getElementById('workspace').hidden = false;
-      document.getElementById('portfolio').textContent = p.customers + ' customers who bought, worth ' + money(p.clv) + ' over the next 12 months (' + p.byChurnRisk['at-risk'].customers + ' at risk, ' + p.byChurnRisk.lost.customers + ' lost).';
-      return customers();
-    }).catch(function (error) { alert('The collector refused the key: ' + error.message); });
+    api('/v1/clv')
+      .then(function (p) {
+        document.getElementById('login').hidden = true;
+        document.getElementById('workspace').hidden = false;
+        document.getElementById('portfolio').textContent =
+          p.customers + ' customers who bought, worth ' + money(p.clv) + ' over the next 12 months (' + p.byChurnRisk['at-risk'].customers + ' at risk, ' + p.byChurnRisk.lost.customers + ' lost).';
+        return customers();
+      })
+      .catch(function (error) {
+        alert('The collector refused the key: ' + error.message);
+      });
   }
 
   document.getElementById('login').addEventListener('submit', function (e) {
