@@ -196,6 +196,7 @@ export function createQueue(options: PatronOptions, store: UseStore, tabId: stri
     },
     _forget() {
       stop();
+      pending = [];
       write(store, (s) => s.clear()).catch(noop);
       local._remove(DROPPED_KEY);
     },

@@ -57,6 +57,22 @@ describe('consent', () => {
     q.destroy();
   });
 
+  it('denied forgets what was waiting to be sent: granted again later, it sends only what comes after', async () => {
+    const c = fakeCollector(Array(5).fill('network-error'));
+    const p = patron({ fetch: c.fetch, idbStore: freshStore() });
+    await p.ready();
+    p.track('Before denial');
+    await p.flush(); // refused: it waits in the queue
+    p.consent('denied');
+    p.consent('granted');
+    p.track('After granting');
+    await eventually(async () => {
+      await p.flush();
+      expect(c.sent().map((e) => e.event)).toEqual(['After granting']);
+    });
+    p.destroy();
+  });
+
   it('honours Global Privacy Control by default, until the visitor grants consent', async () => {
     (navigator as any).globalPrivacyControl = true;
     const c = fakeCollector();
