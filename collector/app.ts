@@ -82,6 +82,9 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
 
   const app = express() as PatronApp;
   app.disable('x-powered-by');
+  // Paths are matched exactly, as the fast path matches them: /DASHBOARD and /dashboard/ are not the dashboard.
+  app.enable('case sensitive routing');
+  app.enable('strict routing');
   // Beacons send text/plain to avoid a CORS preflight; both carry JSON.
   mountRoutes(app, routes, gate, express.json({ limit: LIMITS.batchBytes, type: ['application/json', 'text/plain'] }));
   app.use(notFound);

@@ -3,8 +3,9 @@
 
 import { z } from 'zod';
 import type { EventType, WireEvent } from '../../sdk/wire';
-import { id, money, text } from './fields';
+import { id, money, shortText, text, wellFormed } from './fields';
 import { LIMITS } from './limits';
+import { parseTimestamp } from './timestamp';
 
 /** Segment's calls, each with a route of its own (/v1/track...) besides the batch. */
 export const EVENT_TYPES = ['track', 'page', 'identify', 'screen', 'group', 'alias'] as const satisfies readonly EventType[];
@@ -12,9 +13,9 @@ export const EVENT_TYPES = ['track', 'page', 'identify', 'screen', 'group', 'ali
 const timestamp = z
   .string()
   .max(64)
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO 8601 date-time')
+  .refine((s) => !Number.isNaN(parseTimestamp(s)), 'must be an ISO 8601 date-time (2026-03-02T10:00:00.000Z)')
   .refine((s) => {
-    const t = Date.parse(s);
+    const t = parseTimestamp(s);
     return t >= LIMITS.earliestTimestamp && t <= Date.now() + LIMITS.futureToleranceMs;
   }, 'must lie between 2000-01-01 and one day from now');
 
@@ -25,7 +26,7 @@ const product = z.looseObject({
   category: text.optional(),
   price: money.optional(),
   quantity: z.number().int().min(0).max(1e6).optional(),
-  currency: z.string().max(8).optional(),
+  currency: shortText(8).optional(),
   position: z.number().int().min(0).optional(),
   url: text.optional(),
   image_url: text.optional(),
@@ -48,8 +49,8 @@ const properties = product.extend({
 const context = z.looseObject({
   page: z.looseObject({ url: text.optional(), referrer: text.optional(), title: text.optional(), path: text.optional(), search: text.optional() }).optional(),
   userAgent: text.optional(),
-  locale: z.string().max(64).optional(),
-  library: z.looseObject({ name: z.string().max(100), version: z.string().max(100) }).optional(),
+  locale: shortText(64).optional(),
+  library: z.looseObject({ name: shortText(100), version: shortText(100) }).optional(),
   sessionId: id.optional(),
 });
 
@@ -73,7 +74,12 @@ const requiredByEvent: Partial<Record<string, z.ZodType>> = {
 
 export const eventSchema = z
   .discriminatedUnion('type', [
-    z.looseObject({ ...common, type: z.literal('track'), event: z.string().trim().min(1).max(200), properties: properties.optional() }),
+    z.looseObject({
+      ...common,
+      type: z.literal('track'),
+      event: z.string().trim().min(1).max(200).refine(wellFormed, 'contains a lone surrogate (not valid Unicode)'),
+      properties: properties.optional(),
+    }),
     z.looseObject({ ...common, type: z.literal('page'), name: text.optional(), properties: properties.optional() }),
     z.looseObject({ ...common, type: z.literal('identify'), traits: z.record(z.string(), z.unknown()).optional() }),
     // Segment's other calls, so a store's existing server-side client can send everything it sends.

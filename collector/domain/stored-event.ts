@@ -3,6 +3,7 @@
 
 import type { EventContext, EventProperties, EventType, Issue } from '../../sdk/wire';
 import type { ValidEvent } from './event';
+import { parseTimestamp } from './timestamp';
 
 /** A validated event as stored: times in milliseconds since the epoch. */
 export interface StoredEvent {
@@ -56,7 +57,7 @@ export function toStored(e: ValidEvent, receivedAt: number): StoredEvent {
     anonymousId: e.anonymousId ?? null,
     userId: e.userId ?? null,
     sessionId: e.context?.sessionId ?? null,
-    timestamp: Date.parse(e.timestamp),
+    timestamp: parseTimestamp(e.timestamp),
     receivedAt,
     properties:
       e.type === 'track' || e.type === 'page' || e.type === 'screen' ? (e.properties ?? {}) : e.type === 'group' ? { group_id: e.groupId } : e.type === 'alias' ? { previous_id: e.previousId } : {},

@@ -18,8 +18,16 @@ const digest = (key: string) => createHash('sha256').update(key).digest('hex');
 // Authorization headers already read, and the key in each: a shop's every batch carries the same one.
 const fromHeader = new Map<string, string | undefined>();
 
-/** The key a request presents: Basic (Segment's `writeKey:`), Bearer, or `writeKey` in the body or query. */
-export function presentedKey(req: IncomingMessage, body: unknown, allowInBody: boolean): string | undefined {
+/** Where a presented key travelled: only the Authorization header may carry a secret key. */
+export type KeyCarrier = 'header' | 'body';
+
+export interface PresentedKey {
+  key: string;
+  carrier: KeyCarrier;
+}
+
+/** The key a request presents: Basic (Segment's `writeKey:`), Bearer, or (`allowInBody`) `writeKey` in the body or query. */
+export function presentedKey(req: IncomingMessage, body: unknown, allowInBody: boolean): PresentedKey | undefined {
   const header = req.headers.authorization;
   if (header) {
     let key = fromHeader.get(header);
@@ -28,25 +36,31 @@ export function presentedKey(req: IncomingMessage, body: unknown, allowInBody: b
       if (fromHeader.size >= 1000) fromHeader.clear();
       fromHeader.set(header, key);
     }
-    if (key !== undefined) return key;
+    if (key !== undefined) return { key, carrier: 'header' };
   }
   if (!allowInBody) return undefined;
   const fromBody = body && typeof body === 'object' && !Array.isArray(body) ? (body as { writeKey?: unknown }).writeKey : undefined;
-  const fromQuery = new URL(req.url ?? '/', 'http://x').searchParams.get('writeKey') ?? undefined;
-  const key = fromBody ?? fromQuery;
-  return typeof key === 'string' ? key : undefined;
+  const key = fromBody ?? new URL(req.url ?? '/', 'http://x').searchParams.get('writeKey') ?? undefined;
+  return typeof key === 'string' ? { key, carrier: 'body' } : undefined;
 }
+
+// Strict forms of the two schemes (RFC 7617, RFC 6750): one scheme, one credential, nothing after it. A header
+// with anything else presents no key at all.
+const BASIC = /^basic +([A-Za-z0-9+/]+={0,2})$/i;
+const BEARER = /^bearer +([\x21-\x7e]+)$/i;
 
 /** The key in an Authorization header: Basic (the user name), or Bearer. */
 function keyInHeader(header: string): string | undefined {
-  const [scheme, value = ''] = header.split(' ', 2);
-  if (/^basic$/i.test(scheme)) {
-    const decoded = Buffer.from(value, 'base64').toString('utf8');
+  const basic = BASIC.exec(header);
+  if (basic) {
+    const bytes = Buffer.from(basic[1], 'base64');
+    // Node decodes base64 leniently: only a credential that is exactly the encoding of its bytes is one.
+    if (bytes.toString('base64').replace(/=+$/, '') !== basic[1].replace(/=+$/, '')) return undefined;
+    const decoded = bytes.toString('utf8');
     const colon = decoded.indexOf(':');
     return colon === -1 ? decoded : decoded.slice(0, colon);
   }
-  if (/^bearer$/i.test(scheme)) return value.trim();
-  return undefined;
+  return BEARER.exec(header)?.[1];
 }
 
 export function createAuth(keys: Keys) {
@@ -73,14 +87,18 @@ export function createAuth(keys: Keys) {
   /** Throws a 401 HttpError unless the request presents a key that opens `role`'s doors. */
   function check(role: Role, req: IncomingMessage, body?: unknown): void {
     // Write keys are public and beacons cannot set headers, so they may travel in the body or query.
-    const key = presentedKey(req, body, role === 'write');
-    if (key === undefined) throw new HttpError(401, 'unauthorized', `Missing ${role} key`);
-    const roles = rolesOf(key);
+    const presented = presentedKey(req, body, role === 'write');
+    if (presented === undefined) throw new HttpError(401, 'unauthorized', `Missing ${role} key`);
+    const roles = rolesOf(presented.key);
+    // A secret key in a body or URL ends up in logs and browser histories: refused there, even where it would open the door.
+    if (presented.carrier === 'body' && roles.some((r) => r !== 'write')) {
+      throw new HttpError(401, 'unauthorized', 'Secret keys are accepted only in the Authorization header', [{ path: 'writeKey', message: 'is a secret key' }]);
+    }
     if (!opens[role].some((r) => roles.includes(r))) throw new HttpError(401, 'unauthorized', `Unknown ${role} key`);
   }
 
-  /** Whether `key` is an admin key (trusted back ends: not rate limited). */
-  const isAdmin = (key: string | undefined) => key !== undefined && rolesOf(key).includes('admin');
+  /** Whether the request presents an admin key in its Authorization header (trusted back ends: not rate limited). */
+  const isAdmin = (presented: PresentedKey | undefined) => presented?.carrier === 'header' && rolesOf(presented.key).includes('admin');
 
   return { check, isAdmin };
 }

@@ -3,7 +3,7 @@
 
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from './errors';
-import { presentedKey } from './auth';
+import { presentedKey, type PresentedKey } from './auth';
 
 export interface Bucket {
   /** Tokens added per second. */
@@ -89,14 +89,14 @@ export function clientAddress(req: IncomingMessage, trustProxy = false): string 
  * an admin key (a trusted back end importing history) are not limited. It runs after authentication, so only
  * known keys get a bucket.
  */
-export function createRateLimiter(limits: RateLimits, exempt: (key: string | undefined) => boolean = () => false) {
+export function createRateLimiter(limits: RateLimits, exempt: (presented: PresentedKey | undefined) => boolean = () => false) {
   const byKey = new TokenBuckets(limits.perKey);
   const byAddress = new TokenBuckets(limits.perAddress);
   return function limit(req: IncomingMessage, body: unknown, tokens: number): void {
     const now = Date.now();
     const presented = presentedKey(req, body, true);
     if (exempt(presented)) return;
-    const wait = Math.max(byAddress.take(clientAddress(req, limits.trustProxy), tokens, now), byKey.take(presented ?? '', tokens, now));
+    const wait = Math.max(byAddress.take(clientAddress(req, limits.trustProxy), tokens, now), byKey.take(presented?.key ?? '', tokens, now));
     if (wait > 0) {
       throw new HttpError(429, 'rate_limited', `Too many events: try again in ${wait} s`, undefined, { 'Retry-After': String(wait) });
     }

@@ -4,15 +4,16 @@
 // holds the two together on a fuzzed corpus.
 
 import { LIMITS } from '../domain/limits';
+import { parseTimestamp } from '../domain/timestamp';
 
 type Obj = Record<string, unknown>;
 
 // An own "__proto__" key (JSON.parse makes one) is dropped by zod when it rebuilds an object: leave those to it.
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v) && !Object.hasOwn(v, '__proto__');
 const optional = (v: unknown, check: (v: unknown) => boolean) => v === undefined || check(v);
-const id = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= LIMITS.idLength && v.trim() === v;
-const text = (v: unknown) => typeof v === 'string' && v.length <= LIMITS.stringLength;
-const short = (max: number) => (v: unknown) => typeof v === 'string' && v.length <= max;
+const id = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= LIMITS.idLength && v.trim() === v && v.isWellFormed();
+const text = (v: unknown) => typeof v === 'string' && v.length <= LIMITS.stringLength && v.isWellFormed();
+const short = (max: number) => (v: unknown) => typeof v === 'string' && v.length <= max && v.isWellFormed();
 const money = (v: unknown) => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1e12;
 const int = (min: number, max: number) => (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
 // Made once: this runs on every event.
@@ -67,13 +68,13 @@ export function fastValid(e: unknown, now = Date.now()): boolean {
   if (e.anonymousId === undefined && e.userId === undefined) return false;
   const ts = e.timestamp;
   if (typeof ts !== 'string' || ts.length > 64) return false;
-  const t = Date.parse(ts);
+  const t = parseTimestamp(ts);
   if (!(t >= LIMITS.earliestTimestamp && t <= now + LIMITS.futureToleranceMs)) return false;
   if (!optional(e.context, context)) return false;
   switch (e.type) {
     case 'track': {
       const name = e.event;
-      if (typeof name !== 'string' || name.length === 0 || name.length > 200 || name.trim() !== name) return false;
+      if (typeof name !== 'string' || name.length === 0 || name.length > 200 || name.trim() !== name || !name.isWellFormed()) return false;
       if (!optional(e.properties, properties)) return false;
       if (PRODUCT_EVENTS.has(name)) return identified(e.properties);
       if (name === 'Order Completed') {

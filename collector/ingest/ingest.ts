@@ -1,7 +1,7 @@
 // Ingest, one straight line: validate, store, then tell each part that learns from events: identities, the
 // models, slot attribution, and the refit schedule. The store has an event before anything learns from it.
 
-import type { BatchResponse, EventType } from '../../sdk/wire';
+import type { BatchResponse, EventType, Issue } from '../../sdk/wire';
 import type { Refits } from '../customers/refit';
 import type { Identities } from '../identity/identities';
 import type { Learner } from '../models/learner';
@@ -28,15 +28,17 @@ export interface IngestRequest {
   body?: Buffer;
   /** Events the client's queue had to drop before it could send them. */
   dropped?: number;
+  /** Events refused for what their raw text holds (a repeated key), by index, with the reasons. */
+  refused?: ReadonlyMap<number, Issue[]>;
 }
 
 export type Ingest = (request: IngestRequest) => Promise<BatchResponse>;
 
 /** Validates, stores and learns from raw events; what is invalid is quarantined with its reasons. */
 export function createIngest({ store, identities, learner, attribution, refits }: IngestParts): Ingest {
-  return async function ingest({ events, impliedType, body, dropped }) {
+  return async function ingest({ events, impliedType, body, dropped, refused }) {
     if (dropped) await store.addClientDropped(dropped);
-    const { valid, positions, rejected, quarantined } = validateEvents(events, impliedType, body?.length, Date.now());
+    const { valid, positions, rejected, quarantined } = validateEvents(events, impliedType, body?.length, Date.now(), refused);
     const arrival = body && { body, positions, impliedType, single: impliedType !== undefined };
     // Written together, so they share one journal write.
     const [{ inserted, duplicates }] = await Promise.all([store.insertEvents(valid, arrival), quarantined.length ? store.quarantine(quarantined) : undefined]);

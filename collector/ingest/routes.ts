@@ -10,6 +10,7 @@ import { HttpError, invalid } from '../http/errors';
 import { reply, route, type Route } from '../http/route';
 import type { EventStore } from '../store/store';
 import type { Ingest } from './ingest';
+import { repeatedKeysOf } from './duplicate-keys';
 import { batchSchema, quarantineQuerySchema } from './schemas';
 
 /** The events of a batch envelope: checked by hand when it is plainly right (every batch), else by zod. */
@@ -43,8 +44,13 @@ function ingestRoute(ingest: Ingest, path: string, impliedType: EventType | unde
     fast: true,
     ownBody: true,
     handle: async ({ req, authorize, charge }) => {
-      const { body, raw } = await readJson(req, LIMITS.batchBytes);
+      const { body, raw, text } = await readJson(req, LIMITS.batchBytes);
       authorize(body);
+      const repeated = repeatedKeysOf(text, body, impliedType !== undefined);
+      if (repeated.envelope.length) {
+        const issues = repeated.envelope.map((path) => ({ path, message: 'appears more than once (duplicate key)' }));
+        throw new HttpError(400, 'invalid_request', `Duplicate key in the batch: ${repeated.envelope.join(', ')}`, issues);
+      }
       let events: unknown[];
       if (impliedType) {
         if (!isRecord(body)) throw new HttpError(400, 'invalid_request', 'Body must be a JSON object', [{ path: '(body)', message: 'must be an object' }]);
@@ -53,7 +59,7 @@ function ingestRoute(ingest: Ingest, path: string, impliedType: EventType | unde
         events = batchOf(body);
       }
       charge(events.length);
-      const result = await ingest({ events, impliedType, body: raw, dropped: impliedType ? undefined : (body as { dropped?: number }).dropped });
+      const result = await ingest({ events, impliedType, body: raw, refused: repeated.events, dropped: impliedType ? undefined : (body as { dropped?: number }).dropped });
       return result.accepted + result.duplicates > 0 ? result : noValidEvent(result);
     },
   });

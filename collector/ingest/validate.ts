@@ -50,16 +50,25 @@ function quarantineText(raw: unknown, max: number): string {
 
 /**
  * Checks raw events (of a batch, or one whose type its endpoint implies). `bodyBytes`: the size of the request
- * body they came in; a body under the per-event limit needs no size check per event.
+ * body they came in; a body under the per-event limit needs no size check per event. `refused`: events already
+ * found invalid in the body's text, by index.
  */
-export function validateEvents(rawEvents: readonly unknown[], impliedType: EventType | undefined, bodyBytes: number | undefined, receivedAt: number): Validated {
+export function validateEvents(
+  rawEvents: readonly unknown[],
+  impliedType: EventType | undefined,
+  bodyBytes: number | undefined,
+  receivedAt: number,
+  refused?: ReadonlyMap<number, Issue[]>,
+): Validated {
   const small = bodyBytes !== undefined && bodyBytes <= LIMITS.eventBytes;
   const out: Validated = { valid: [], positions: [], rejected: [], quarantined: [] };
   for (let index = 0; index < rawEvents.length; index++) {
     const raw = rawEvents[index];
     const candidate = withImpliedType(raw, impliedType);
-    let issues: Issue[] | undefined;
-    if (impliedType && isRecord(candidate) && candidate.type !== impliedType) {
+    let issues = refused?.get(index);
+    if (issues) {
+      // Refused already.
+    } else if (impliedType && isRecord(candidate) && candidate.type !== impliedType) {
       issues = [{ path: 'type', message: `must be '${impliedType}' on this endpoint` }];
     } else if (nestsDeeperThan(raw, LIMITS.depth)) {
       issues = [{ path: '(event)', message: `nests objects or arrays deeper than ${LIMITS.depth} levels` }];

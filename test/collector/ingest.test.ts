@@ -147,6 +147,19 @@ describe('errors, CORS and quarantine listing', () => {
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('allows the headers tracking clients ask for, so their retries are not blocked', async () => {
+    const preflight = (asked: string) =>
+      fetch(`${c.url}/v1/batch`, { method: 'OPTIONS', headers: { origin: 'http://shop.test', 'access-control-request-method': 'POST', 'access-control-request-headers': asked } });
+    // Segment's retries add X-Retry-Count; RudderStack asks for AnonymousId and SentAt.
+    const allowed = (await preflight('content-type,x-retry-count,anonymousid,sentat')).headers
+      .get('access-control-allow-headers')!
+      .toLowerCase()
+      .split(/\s*,\s*/);
+    for (const name of ['content-type', 'x-retry-count', 'anonymousid', 'sentat', 'authorization', 'content-encoding']) expect(allowed).toContain(name);
+    expect((await preflight('x-client-own')).headers.get('access-control-allow-headers')).toContain('x-client-own');
+    expect((await preflight('bad header')).headers.get('access-control-allow-headers')).not.toContain('bad');
+  });
+
   it('lists quarantined events to analysts, not to the write key', async () => {
     expect((await get(`${c.url}/v1/quarantine`)).status).toBe(401);
     const res = await get(`${c.url}/v1/quarantine?limit=2`, KEYS.analyst[0], true);

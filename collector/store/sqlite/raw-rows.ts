@@ -6,6 +6,7 @@
 // to JSON.parse and toStored, whose rows these must equal (test/collector/raw-rows.test.ts).
 
 import type { EventType } from '../../../sdk/wire';
+import { parseTimestamp } from '../../domain/timestamp';
 
 /** A row of the events table, in its column order from message_id to traits. */
 export type EventRow = [
@@ -241,7 +242,7 @@ function rowOf(f: Fields, receivedAt: number, impliedType: EventType | undefined
     str(f.anonymousId),
     str(f.userId),
     str(f.sessionId),
-    Date.parse(timestamp),
+    parseTimestamp(timestamp),
     receivedAt,
     content ? (str(f.productId) ?? str(f.sku)) : null,
     content ? str(f.orderId) : null,
