@@ -30,15 +30,17 @@ export interface IngestRequest {
   dropped?: number;
   /** Events refused for what their raw text holds (a repeated key), by index, with the reasons. */
   refused?: ReadonlyMap<number, Issue[]>;
+  /** The batch envelope's `sentAt`: the client's clock when it sent the batch. */
+  sentAt?: unknown;
 }
 
 export type Ingest = (request: IngestRequest) => Promise<BatchResponse>;
 
 /** Validates, stores and learns from raw events; what is invalid is quarantined with its reasons. */
 export function createIngest({ store, identities, learner, attribution, refits }: IngestParts): Ingest {
-  return async function ingest({ events, impliedType, body, dropped, refused }) {
+  return async function ingest({ events, impliedType, body, dropped, refused, sentAt }) {
     if (dropped) await store.addClientDropped(dropped);
-    const { valid, positions, rejected, quarantined } = validateEvents(events, impliedType, body?.length, Date.now(), refused);
+    const { valid, positions, rejected, quarantined } = validateEvents(events, { impliedType, bodyBytes: body?.length, receivedAt: Date.now(), refused, sentAt });
     const arrival = body && { body, positions, impliedType, single: impliedType !== undefined };
     // Written together, so they share one journal write.
     const [{ inserted, duplicates }] = await Promise.all([store.insertEvents(valid, arrival), quarantined.length ? store.quarantine(quarantined) : undefined]);

@@ -59,7 +59,8 @@ function ingestRoute(ingest: Ingest, path: string, impliedType: EventType | unde
         events = batchOf(body);
       }
       charge(events.length);
-      const result = await ingest({ events, impliedType, body: raw, refused: repeated.events, dropped: impliedType ? undefined : (body as { dropped?: number }).dropped });
+      const envelope = impliedType ? undefined : (body as { dropped?: number; sentAt?: unknown });
+      const result = await ingest({ events, impliedType, body: raw, refused: repeated.events, dropped: envelope?.dropped, sentAt: envelope?.sentAt });
       return result.accepted + result.duplicates > 0 ? result : noValidEvent(result);
     },
   });
@@ -74,15 +75,23 @@ function noValidEvent(result: BatchResponse) {
   });
 }
 
+// The paths real tracking clients post to, beside Segment's HTTP API: analytics-next (apiHost ending in /v1)
+// posts each call to its initial and batches to /v1/b; RudderStack's beacon mode posts to /beacon/v1/batch.
+const SEGMENT_INITIALS: Record<EventType, string> = { track: 't', page: 'p', identify: 'i', screen: 's', group: 'g', alias: 'a' };
+const BATCH_PATHS = ['/v1/batch', '/v1/b', '/beacon/v1/batch'];
+
+const BATCH_RESPONSES = { '200': 'stored (duplicates counted as success)', '400': 'no valid event', '413': 'body too large', '415': 'unsupported type or coding', '429': 'rate limited (Retry-After)' };
+const EVENT_RESPONSES = { '200': 'stored', '400': 'invalid event', '429': 'rate limited' };
+
 export function ingestRoutes(ingest: Ingest, store: EventStore): Route[] {
+  const batchSummary = (path: string) =>
+    path === '/v1/batch'
+      ? 'Store a batch of Segment-style events (invalid ones quarantined, listed by index)'
+      : `The same as /v1/batch, where ${path === '/v1/b' ? "Segment's analytics-next" : "RudderStack's beacon"} posts`;
   return [
-    ingestRoute(ingest, '/v1/batch', undefined, 'Store a batch of Segment-style events (invalid ones quarantined, listed by index)', {
-      '200': 'stored (duplicates counted as success)',
-      '400': 'no valid event',
-      '413': 'body too large',
-      '429': 'rate limited (Retry-After)',
-    }),
-    ...EVENT_TYPES.map((type) => ingestRoute(ingest, `/v1/${type}`, type, `Store one ${type} event`, { '200': 'stored', '400': 'invalid event', '429': 'rate limited' })),
+    ...BATCH_PATHS.map((path) => ingestRoute(ingest, path, undefined, batchSummary(path), BATCH_RESPONSES)),
+    ...EVENT_TYPES.map((type) => ingestRoute(ingest, `/v1/${type}`, type, `Store one ${type} event`, EVENT_RESPONSES)),
+    ...EVENT_TYPES.map((type) => ingestRoute(ingest, `/v1/${SEGMENT_INITIALS[type]}`, type, `The same as /v1/${type}, where Segment's analytics-next posts`, EVENT_RESPONSES)),
     route({
       method: 'get',
       path: '/v1/quarantine',

@@ -6,6 +6,7 @@ import { eventSchema, type ValidEvent } from '../domain/event';
 import { LIMITS } from '../domain/limits';
 import { isRecord, toStored, withImpliedType, type QuarantinedEvent, type StoredEvent } from '../domain/stored-event';
 import { issuesOf } from '../domain/issues';
+import { asMeant } from './compat';
 import { fastValid } from './fast-validate';
 
 export interface Validated {
@@ -48,23 +49,27 @@ function quarantineText(raw: unknown, max: number): string {
   }
 }
 
-/**
- * Checks raw events (of a batch, or one whose type its endpoint implies). `bodyBytes`: the size of the request
- * body they came in; a body under the per-event limit needs no size check per event. `refused`: events already
- * found invalid in the body's text, by index.
- */
-export function validateEvents(
-  rawEvents: readonly unknown[],
-  impliedType: EventType | undefined,
-  bodyBytes: number | undefined,
-  receivedAt: number,
-  refused?: ReadonlyMap<number, Issue[]>,
-): Validated {
+/** How a request's events arrived. */
+export interface Arrival {
+  /** The type their endpoint gives events that name none (/v1/track and the like). */
+  impliedType?: EventType;
+  /** The size of the request body they came in: a body under the per-event limit needs no size check per event. */
+  bodyBytes?: number;
+  receivedAt: number;
+  /** Events already found invalid in the body's text, by index. */
+  refused?: ReadonlyMap<number, Issue[]>;
+  /** The batch envelope's `sentAt`, for the events that carry none of their own. */
+  sentAt?: unknown;
+}
+
+/** Checks raw events (of a batch, or one whose type its endpoint implies), read as their clients meant them. */
+export function validateEvents(rawEvents: readonly unknown[], { impliedType, bodyBytes, receivedAt, refused, sentAt }: Arrival): Validated {
   const small = bodyBytes !== undefined && bodyBytes <= LIMITS.eventBytes;
   const out: Validated = { valid: [], positions: [], rejected: [], quarantined: [] };
   for (let index = 0; index < rawEvents.length; index++) {
     const raw = rawEvents[index];
-    const candidate = withImpliedType(raw, impliedType);
+    const implied = withImpliedType(raw, impliedType);
+    const candidate = asMeant(implied, sentAt, receivedAt);
     let issues = refused?.get(index);
     if (issues) {
       // Refused already.
@@ -77,7 +82,8 @@ export function validateEvents(
     } else if (fastValid(candidate, receivedAt)) {
       // Accepted by the fast check, so zod would accept it unchanged (test/collector/fast-validate.test.ts).
       out.valid.push(toStored(candidate as ValidEvent, receivedAt));
-      out.positions.push(index);
+      // Read differently from how it arrived (compat.ts): stored as rebuilt.
+      out.positions.push(candidate === implied ? index : -1);
     } else {
       const parsed = eventSchema.safeParse(candidate);
       if (parsed.success) {
