@@ -205,3 +205,19 @@ describe('content codings', () => {
     expect(res.status).toBe(413);
   });
 });
+
+describe('a duplicate', () => {
+  it('is an event whose messageId was stored before, whatever timestamp it is resent with', async () => {
+    const order = event({
+      type: 'track',
+      event: 'Order Completed',
+      anonymousId: 'resender',
+      properties: { order_id: 'twice', revenue: 30, products: [{ product_id: 'P-R', price: 30, quantity: 1 }] },
+    });
+    expect((await post(`${c.url}/v1/batch`, { batch: [order] })).body).toMatchObject({ accepted: 1, duplicates: 0 });
+    const resent = { ...order, timestamp: new Date(Date.parse(order.timestamp) + 2000).toISOString() };
+    expect((await post(`${c.url}/v1/batch`, { batch: [resent] })).body).toMatchObject({ accepted: 0, duplicates: 1 });
+    const revenue = await get(`${c.url}/v1/query/events?event=Order%20Completed&anonymousId=resender&measures=count,revenue`, KEYS.analyst[0], true);
+    expect(revenue.body.rows).toEqual([{ count: 1, revenue: 30 }]);
+  });
+});

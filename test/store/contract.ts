@@ -72,15 +72,18 @@ export function storeContract(engine: Engine): void {
     });
 
     describe('events', () => {
-      it('stores new events, tells duplicates (same messageId and timestamp) apart within a call and across calls, and counts them', async () => {
+      it('stores new events, tells duplicates (the same messageId) apart within a call and across calls, and counts them', async () => {
         const s = await open();
         expect(await s.insertEvents([])).toEqual({ inserted: [], duplicates: 0 });
         const [a, b, c] = [storedEvent(), storedEvent(), storedEvent()];
         expect(await s.insertEvents([a, b])).toEqual({ inserted: [a, b], duplicates: 0 });
         expect(await s.insertEvents([b, c, c])).toEqual({ inserted: [c], duplicates: 2 });
-        // The same messageId at another time is another event (Segment's dedup key is the pair).
-        const later = { ...a, timestamp: a.timestamp + 1 };
-        expect(await s.insertEvents([later])).toEqual({ inserted: [later], duplicates: 0 });
+        // The same messageId at another time is the same event resent (an order sent again, a clock corrected), as Segment dedups.
+        const later = { ...a, timestamp: a.timestamp + 2000 };
+        const [d, dLater] = [storedEvent(), storedEvent()];
+        dLater.messageId = d.messageId;
+        dLater.timestamp = d.timestamp + 86_400_000;
+        expect(await s.insertEvents([later, d, dLater])).toEqual({ inserted: [d], duplicates: 2 });
         expect(await s.countEvents()).toBe(4);
       });
 
@@ -395,6 +398,8 @@ export function storeContract(engine: Engine): void {
           const again = store;
           expect((await all(again.scanEvents())).flat()).toEqual([...events].sort(byTime));
           expect(await again.insertEvents([events[0], storedEvent()])).toMatchObject({ duplicates: 1 });
+          // Known by messageId, whatever the timestamp it is resent with.
+          expect(await again.insertEvents([{ ...events[1], timestamp: events[1].timestamp + 1500 }])).toEqual({ inserted: [], duplicates: 1 });
           expect((await again.listQuarantine(10)).map((r) => r.messageId)).toEqual(['bad']);
           expect(await again.clientDropped()).toBe(2);
           expect(await again.listItems()).toEqual([item('p-1', { price: 5 })]);

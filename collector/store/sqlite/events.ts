@@ -1,11 +1,12 @@
 // The SQLite store's events: written through the ingest writer (journalled, or directly), told apart from
 // duplicates exactly, and read back in time order; the quarantine and the count of events clients dropped.
 //
-// Duplicates are told apart before journalling, by a set of every stored key (key-set.ts); the table's own
-// unique key (timestamp, message_id) still refuses a second copy at rest, whatever the path. A retry, a
-// beacon or a second tab re-sends the same event with the same timestamp, and live events arrive in roughly
-// time order, so the unique index grows at its end (keyed by a random messageId alone, every insert would
-// dirty a random index page: 5x slower here).
+// A duplicate is an event whose messageId was stored before, whatever its timestamp (as Segment dedups: a
+// retry, a beacon, a second tab or an order resent with a corrected clock). Duplicates are told apart before
+// journalling, by a set of every stored messageId with the second of its event (key-set.ts), checked against
+// the table through its unique key (timestamp, message_id), which also refuses a second copy at rest whatever
+// the path. Live events arrive in roughly time order, so that index grows at its end (an index on the random
+// messageId alone would dirty a random page with every insert: 5x slower here).
 
 import type Database from 'better-sqlite3';
 import type { QuarantinedEvent, RawEvent, StoredEvent } from '../../domain/stored-event';
@@ -31,16 +32,17 @@ function parsed(raw: RawEvent): StoredEvent {
 }
 
 /**
- * Every stored event's dedup key: the set saved at the last stop (or ten minutes before a crash) and the keys
- * of the rows stored since, or all of them read from the table when there is no saved set that fits it.
+ * Every stored event's messageId: the set saved at the last stop (or ten minutes before a crash) and the ids
+ * of the rows stored since, or all of them read from the table when there is no saved set that fits it (or no
+ * `file`: a store that writes the tables directly keeps no set between runs).
  */
-function loadKeys(db: Database.Database, file: string): KeySet {
-  const saved = KeySet.load(file);
+function loadKeys(db: Database.Database, file: string | null): KeySet {
+  const saved = file === null ? null : KeySet.load(file);
   let from = 0;
   let keys: KeySet;
   const marked = saved && saved.mark > 0 ? (db.prepare('SELECT timestamp, message_id FROM events WHERE id = ?').raw(true).get(saved.mark) as [number, string] | undefined) : undefined;
   // A saved set fits if the row it was saved after is there and in it (not a set of another database's).
-  if (saved && (saved.mark === 0 || (marked && saved.keys.has(marked[0], marked[1])))) {
+  if (saved && (saved.mark === 0 || (marked && saved.keys.secondOf(marked[1]) === Math.floor(marked[0] / 1000)))) {
     keys = saved.keys;
     from = saved.mark;
   } else {
@@ -59,67 +61,59 @@ const lastRowId = (db: Database.Database) => (db.prepare('SELECT max(id) FROM ev
 // stored since, which start-up reads from the table).
 const SAVE_KEYS_EVERY_MS = 10 * 60_000;
 
-/**
- * How events are written: journalled, which are new is known from the key set before the record is written;
- * direct, the table's unique key says so as the rows go in.
- */
-function eventInserts(db: Database.Database, writer: IngestWriter, keys: KeySet | null): EventStore['insertEvents'] {
-  const isStored = db.prepare('SELECT 1 FROM events WHERE timestamp = ? AND message_id = ?').pluck();
+/** How events are written: which are new is known from the key set before they are written (or journalled). */
+function eventInserts(db: Database.Database, writer: IngestWriter, keys: KeySet): EventStore['insertEvents'] {
+  // One second of the index on (timestamp, message_id): where the key set says the id's event is.
+  const isStored = db.prepare('SELECT 1 FROM events WHERE timestamp >= ? AND timestamp < ? AND message_id = ?').pluck();
+  const stored = (messageId: string) => {
+    const second = keys.secondOf(messageId);
+    return second !== -1 && isStored.get(second * 1000, second * 1000 + 1000, messageId) !== undefined;
+  };
 
-  /** Writes the events at `picked`: by position in the request body where they are as they arrived. */
-  function writeEvents(events: StoredEvent[], picked: number[], arrival?: ArrivalHint) {
+  /**
+   * Writes the events at `picked` (by position in the request body where they are as they arrived), and gives
+   * those the tables took: all of them journalled; written directly, those whose row was not there already
+   * (another process may have written it since this one read the ids).
+   */
+  async function writeEvents(events: StoredEvent[], picked: number[], arrival?: ArrivalHint): Promise<number[]> {
     const at = events[picked[0]].receivedAt;
     const inBody: number[] = [];
-    const whole: StoredEvent[] = [];
-    for (const k of picked) {
-      const position = arrival?.positions[k] ?? -1;
-      if (position >= 0 && events[k].receivedAt === at) inBody.push(position);
-      else whole.push(events[k]);
-    }
+    const whole: number[] = [];
+    for (const k of picked) (arrival && arrival.positions[k] >= 0 && events[k].receivedAt === at ? inBody : whole).push(k);
     const header: JournalHeader = { k: 'e', at };
     if (arrival?.impliedType) header.t = arrival.impliedType;
     if (arrival?.single) header.s = 1;
-    if (inBody.length) header.i = inBody;
-    if (whole.length) header.x = whole;
-    return writer.write(header, inBody.length ? arrival!.body : undefined);
+    if (inBody.length) header.i = inBody.map((k) => arrival!.positions[k]);
+    if (whole.length) header.x = whole.map((k) => events[k]);
+    // The record's events are those in the body, then those given whole.
+    const order = [...inBody, ...whole];
+    const isNew = await writer.write(header, inBody.length ? arrival!.body : undefined);
+    return isNew ? order.filter((_, j) => isNew[j]) : order;
   }
 
-  /** Journalled: which events are new is known from the key set, and each "seen" checked against the tables. */
-  async function insertJournalled(events: StoredEvent[], keys: KeySet, arrival?: ArrivalHint) {
+  /** Which events are new is known from the key set, and each "seen" checked against the tables. */
+  return async function insertEvents(events, arrival) {
+    if (events.length === 0) return { inserted: [], duplicates: 0 };
     const fresh: number[] = [];
     const seen: number[] = [];
     for (let k = 0; k < events.length; k++) (keys.add(events[k].timestamp, events[k].messageId) ? fresh : seen).push(k);
     // The new ones are journalled before anything is awaited, so that a request arriving meanwhile with the
     // same event finds it when it checks.
-    const written = fresh.length ? writeEvents(events, fresh, arrival) : undefined;
+    const written = fresh.length ? writeEvents(events, fresh, arrival) : Promise.resolve([]);
     const lookalikes: number[] = [];
     if (seen.length) {
-      const keyOf = (k: number) => `${events[k].timestamp} ${events[k].messageId}`;
-      const inCall = new Set(fresh.map(keyOf));
-      const check = seen.filter((k) => !inCall.has(keyOf(k)));
+      const inCall = new Set(fresh.map((k) => events[k].messageId));
+      const check = seen.filter((k) => !inCall.has(events[k].messageId));
       if (check.length) {
         await writer.settled();
-        for (const k of check) if (isStored.get(events[k].timestamp, events[k].messageId) === undefined) lookalikes.push(k);
+        for (const k of check) if (!stored(events[k].messageId)) lookalikes.push(k);
       }
     }
-    await written;
-    if (lookalikes.length) await writeEvents(events, lookalikes, arrival);
-    if (seen.length === 0) return { inserted: events, duplicates: 0 };
-    const stored = new Set([...fresh, ...lookalikes]);
-    const inserted = events.filter((_, k) => stored.has(k));
-    return { inserted, duplicates: events.length - inserted.length };
-  }
-
-  return async function insertEvents(events, arrival) {
-    if (events.length === 0) return { inserted: [], duplicates: 0 };
-    if (keys) return insertJournalled(events, keys, arrival);
-    // Direct: the table's unique key says which are new.
-    const isNew = (await writeEvents(
-      events,
-      events.map((_, k) => k),
-      arrival,
-    ))!;
-    const inserted = events.filter((_, k) => isNew[k]);
+    const kept = await written;
+    if (lookalikes.length) kept.push(...(await writeEvents(events, lookalikes, arrival)));
+    if (kept.length === events.length) return { inserted: events, duplicates: 0 };
+    const taken = new Set(kept);
+    const inserted = events.filter((_, k) => taken.has(k));
     return { inserted, duplicates: events.length - inserted.length };
   };
 }
@@ -143,11 +137,11 @@ function eventPages(db: Database.Database) {
 
 /** The events role of the SQLite store; `close` saves the key set for the next start. */
 export function sqliteEvents(db: Database.Database, writer: IngestWriter, keysFile: string, log: (message: string) => void): EventStore & { close(): void } {
-  // Journalled, duplicates are known before the worker stores anything: every stored key, in memory, saved
+  // Duplicates are known before anything is stored: every stored id, in memory. Journalled, the set is saved
   // beside the database every ten minutes and at the stop so that the next start need not read them all.
-  const keys = writer.journalled ? loadKeys(db, keysFile) : null;
-  const save = (keys: KeySet) => void keys.saveInBackground(keysFile, lastRowId(db)).catch((error: Error) => log(`could not save the dedup keys: ${error.message}`));
-  const saving = keys && setInterval(() => save(keys), SAVE_KEYS_EVERY_MS).unref();
+  const keys = loadKeys(db, writer.journalled ? keysFile : null);
+  const save = () => void keys.saveInBackground(keysFile, lastRowId(db)).catch((error: Error) => log(`could not save the dedup keys: ${error.message}`));
+  const saving = writer.journalled && setInterval(save, SAVE_KEYS_EVERY_MS).unref();
   const insertEvents = eventInserts(db, writer, keys);
   const pages = eventPages(db);
 
@@ -188,7 +182,7 @@ export function sqliteEvents(db: Database.Database, writer: IngestWriter, keysFi
     },
     close() {
       if (saving) clearInterval(saving);
-      if (keys && db.open) keys.save(keysFile, lastRowId(db));
+      if (writer.journalled && db.open) keys.save(keysFile, lastRowId(db));
     },
   };
 }
