@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { createApp, type CollectorOptions, type PatronApp } from './app';
 import type { Keys } from './http/auth';
 import { loadOrCreateKeys } from './http/keys';
+import { LIMITS } from './domain/limits';
+import type { QuarantineLimits } from './ingest/quarantine';
 import { DEFAULT_RATE_LIMITS, type Bucket, type RateLimits } from './http/rate-limit';
 import { openStore, parseStoreSetting, storeHome, storeSetting } from './store/open';
 import { PUBLIC_PROFILE_FIELDS, type PublicProfileField } from '../sdk/wire';
@@ -23,6 +25,7 @@ export interface ServerConfig {
   rateLimits: RateLimits | false;
   durability: 'full' | 'normal';
   profilePublic: PublicProfileField[];
+  quarantine: Partial<QuarantineLimits>;
 }
 
 const list = (value: string | undefined) =>
@@ -48,9 +51,13 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv = process.env)
       cors: { type: 'string' },
       'rate-per-key': { type: 'string' },
       'rate-per-address': { type: 'string' },
+      'bytes-per-key': { type: 'string' },
+      'bytes-per-address': { type: 'string' },
       'trust-proxy': { type: 'boolean' },
       durability: { type: 'string' },
       'profile-public': { type: 'string' },
+      'quarantine-max-events': { type: 'string' },
+      'quarantine-max-days': { type: 'string' },
     },
     strict: true,
   });
@@ -67,20 +74,30 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const keysFile = path.resolve(values['keys-file'] ?? env.PATRON_KEYS_FILE ?? path.join(storeHome(store), 'keys.json'));
   const configured = given.write.length > 0;
   const keys = configured ? given : loadOrCreateKeys(keysFile);
-  const rate = (name: string, value: string | undefined, fallback: Bucket): Bucket => {
+  const rate = (name: string, value: string | undefined, fallback: Bucket, unit = 'events', least = 2500): Bucket => {
     if (value === undefined) return fallback;
     const n = Number(value);
-    if (!(n > 0)) throw new Error(`--${name} must be a positive number of events per second, got ${value}`);
-    return { rate: n, burst: Math.max(5 * n, 2500) };
+    if (!(n > 0)) throw new Error(`--${name} must be a positive number of ${unit} per second, got ${value}`);
+    return { rate: n, burst: Math.max(5 * n, least) };
   };
+  // A burst of at least a full batch.
+  const bytes = (name: string, value: string | undefined, fallback: Bucket) => rate(name, value, fallback, 'bytes', 10 * LIMITS.batchBytes);
   const off = (values['rate-per-key'] ?? env.PATRON_RATE_PER_KEY) === 'off';
   const rateLimits: RateLimits | false = off
     ? false
     : {
         perKey: rate('rate-per-key', values['rate-per-key'] ?? env.PATRON_RATE_PER_KEY, DEFAULT_RATE_LIMITS.perKey),
         perAddress: rate('rate-per-address', values['rate-per-address'] ?? env.PATRON_RATE_PER_ADDRESS, DEFAULT_RATE_LIMITS.perAddress),
+        bytesPerKey: bytes('bytes-per-key', values['bytes-per-key'] ?? env.PATRON_BYTES_PER_KEY, DEFAULT_RATE_LIMITS.bytesPerKey!),
+        bytesPerAddress: bytes('bytes-per-address', values['bytes-per-address'] ?? env.PATRON_BYTES_PER_ADDRESS, DEFAULT_RATE_LIMITS.bytesPerAddress!),
         trustProxy: values['trust-proxy'] ?? env.PATRON_TRUST_PROXY === 'true',
       };
+  const positive = (name: string, value: string | undefined): number | undefined => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!(n > 0)) throw new Error(`--${name} must be a positive number, got ${value}`);
+    return n;
+  };
   const durability = values.durability ?? env.PATRON_DURABILITY ?? 'full';
   if (durability !== 'full' && durability !== 'normal') throw new Error(`--durability must be full or normal, got ${durability}`);
   const profilePublic = list(values['profile-public'] ?? env.PATRON_PROFILE_PUBLIC);
@@ -90,6 +107,10 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv = process.env)
     port,
     rateLimits,
     profilePublic: profilePublic as PublicProfileField[],
+    quarantine: {
+      maxEvents: positive('quarantine-max-events', values['quarantine-max-events'] ?? env.PATRON_QUARANTINE_MAX_EVENTS),
+      maxAgeDays: positive('quarantine-max-days', values['quarantine-max-days'] ?? env.PATRON_QUARANTINE_MAX_DAYS),
+    },
     durability,
     host: values.host ?? env.PATRON_HOST ?? '0.0.0.0',
     store,
@@ -101,7 +122,15 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv = process.env)
 
 export async function startServer(config: ServerConfig, extra: Partial<CollectorOptions> = {}): Promise<{ app: PatronApp; server: Server; url: string }> {
   const store = openStore(config.store, { durability: config.durability, log: (message) => console.log(`[patron] ${message}`) });
-  const app = await createApp({ keys: config.keys, store, corsOrigins: config.corsOrigins, rateLimits: config.rateLimits, profilePublic: config.profilePublic, ...extra });
+  const app = await createApp({
+    keys: config.keys,
+    store,
+    corsOrigins: config.corsOrigins,
+    rateLimits: config.rateLimits,
+    profilePublic: config.profilePublic,
+    quarantine: config.quarantine,
+    ...extra,
+  });
   const server = await new Promise<Server>((resolve, reject) => {
     const s = app.listen(config.port, config.host, (error?: Error) => (error ? reject(error) : resolve(s)));
   });

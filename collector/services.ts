@@ -7,6 +7,7 @@ import { CustomerInsights } from './customers/insights';
 import { Refits, type RefitOptions } from './customers/refit';
 import { Identities } from './identity/identities';
 import { createIngest, type Ingest } from './ingest/ingest';
+import { QuarantineKeeper, type QuarantineLimits } from './ingest/quarantine';
 import { Learner } from './models/learner';
 import { Reports } from './reports/reports';
 import { Attribution } from './slots/attribution';
@@ -23,6 +24,8 @@ export interface ServiceOptions {
   value?: RefitOptions['value'];
   /** The built worker script that refits segments and values (made by `npm run build`). */
   refitWorker?: string;
+  /** How many rejected events the quarantine keeps, and for how long. */
+  quarantine?: Partial<QuarantineLimits>;
   log?: (message: string) => void;
 }
 
@@ -38,6 +41,7 @@ export interface Services {
   refits: Refits;
   reports: Reports;
   ingest: Ingest;
+  quarantine: QuarantineKeeper;
   /** Stops background work (the store is the caller's to close). */
   stop(): Promise<void>;
 }
@@ -55,6 +59,7 @@ export async function startServices(store: Store, options: ServiceOptions = {}):
   const recommendations = new Recommendations(learner, catalog, slots, insights, identities);
   const reports = new Reports(learner, identities, insights, store);
   const ingest = createIngest({ store, identities, learner, attribution, refits });
+  const quarantine = new QuarantineKeeper(store, options.quarantine ?? {}, log);
 
   await Promise.all([catalog.load(), identities.load(), slots.load()]);
   const fitted = await insights.load(store);
@@ -62,6 +67,7 @@ export async function startServices(store: Store, options: ServiceOptions = {}):
   await learner.rebuild(store.scanEvents(), await store.countEvents(), (page) => attribution.replay(page));
   insights.rankSegmentTop();
   refits.start(!fitted);
+  quarantine.start();
   return {
     store,
     catalog,
@@ -74,9 +80,10 @@ export async function startServices(store: Store, options: ServiceOptions = {}):
     refits,
     reports,
     ingest,
+    quarantine,
     async stop() {
       learner.close();
-      await refits.close();
+      await Promise.all([refits.close(), quarantine.close()]);
     },
   };
 }

@@ -9,6 +9,8 @@ export const LIMITS = {
   /** Objects and arrays nested deeper than this in one event are refused (they cannot be stored safely). */
   depth: 32,
   stringLength: 8192,
+  /** How much of a rejected event the quarantine keeps: its first characters as it arrived. */
+  quarantinedChars: 2000,
   /** Events dated before this or more than a day ahead of the collector's clock are rejected. */
   earliestTimestamp: Date.UTC(2000, 0, 1),
   futureToleranceMs: 86_400_000,

@@ -1,5 +1,7 @@
-// Token buckets per write key and per client address: a shop's traffic spikes pass (the burst), a runaway
-// client or a flood gets 429 with Retry-After. Memory stays bounded: idle, refilled buckets are swept away.
+// Token buckets per write key and per client address, of events and of bytes: a shop's traffic spikes pass
+// (the burst), a runaway client or a flood gets 429 with Retry-After, and so does one that sends few events of
+// many bytes (each invalid one is kept in the quarantine). Memory stays bounded: idle, refilled buckets are
+// swept away.
 
 import type { IncomingMessage } from 'node:http';
 import { HttpError } from './errors';
@@ -17,13 +19,23 @@ export interface RateLimits {
   perKey: Bucket;
   /** Events per second per client address. */
   perAddress: Bucket;
+  /** Request body bytes per second per write key. */
+  bytesPerKey?: Bucket;
+  /** Request body bytes per second per client address. */
+  bytesPerAddress?: Bucket;
   /** Take the client address from X-Forwarded-For (only behind a proxy you trust). */
   trustProxy?: boolean;
 }
 
+const MB = 1024 * 1024;
+
+// Bytes at about a kilobyte an event (a large one, with its products and context), and a burst that lets a
+// few full batches (500 KB) through at once.
 export const DEFAULT_RATE_LIMITS: RateLimits = {
   perKey: { rate: 20_000, burst: 100_000 },
   perAddress: { rate: 1_000, burst: 10_000 },
+  bytesPerKey: { rate: 20 * MB, burst: 100 * MB },
+  bytesPerAddress: { rate: 1 * MB, burst: 10 * MB },
 };
 
 interface State {
@@ -85,20 +97,27 @@ export function clientAddress(req: IncomingMessage, trustProxy = false): string 
 }
 
 /**
- * A limiter for requests: throws a 429 HttpError with Retry-After when either bucket is empty. Requests with
- * an admin key (a trusted back end importing history) are not limited. It runs after authentication, so only
- * known keys get a bucket.
+ * A limiter for requests: throws a 429 HttpError with Retry-After when a bucket is empty. Requests with an
+ * admin key in their Authorization header (a trusted back end importing history) are not limited. It runs
+ * after authentication, so only known keys get a bucket.
  */
 export function createRateLimiter(limits: RateLimits, exempt: (presented: PresentedKey | undefined) => boolean = () => false) {
-  const byKey = new TokenBuckets(limits.perKey);
-  const byAddress = new TokenBuckets(limits.perAddress);
-  return function limit(req: IncomingMessage, body: unknown, tokens: number): void {
+  const events = { byKey: new TokenBuckets(limits.perKey), byAddress: new TokenBuckets(limits.perAddress) };
+  const bytes = {
+    byKey: new TokenBuckets(limits.bytesPerKey ?? DEFAULT_RATE_LIMITS.bytesPerKey!),
+    byAddress: new TokenBuckets(limits.bytesPerAddress ?? DEFAULT_RATE_LIMITS.bytesPerAddress!),
+  };
+  /** Takes `tokens` events and `size` bytes of the request's buckets. */
+  return function limit(req: IncomingMessage, body: unknown, tokens: number, size = 0): void {
     const now = Date.now();
     const presented = presentedKey(req, body, true);
     if (exempt(presented)) return;
-    const wait = Math.max(byAddress.take(clientAddress(req, limits.trustProxy), tokens, now), byKey.take(presented?.key ?? '', tokens, now));
+    const address = clientAddress(req, limits.trustProxy);
+    const key = presented?.key ?? '';
+    let wait = Math.max(events.byAddress.take(address, tokens, now), events.byKey.take(key, tokens, now));
+    if (size > 0) wait = Math.max(wait, bytes.byAddress.take(address, size, now), bytes.byKey.take(key, size, now));
     if (wait > 0) {
-      throw new HttpError(429, 'rate_limited', `Too many events: try again in ${wait} s`, undefined, { 'Retry-After': String(wait) });
+      throw new HttpError(429, 'rate_limited', `Too many events or bytes: try again in ${wait} s`, undefined, { 'Retry-After': String(wait) });
     }
   };
 }

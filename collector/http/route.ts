@@ -22,8 +22,8 @@ export interface RouteInput<Q, B> {
   res: ServerResponse;
   /** Checks the caller's key against the route's role, `body` being where a write key may also travel. */
   authorize: (body: unknown) => void;
-  /** Takes `tokens` from the caller's rate limits; a 429 HttpError when they are spent. */
-  charge: (tokens: number) => void;
+  /** Takes `tokens` events (and `bytes` of body) from the caller's rate limits; a 429 HttpError when they are spent. */
+  charge: (tokens: number, bytes?: number) => void;
 }
 
 /** A path parameter: what it is (for the document and its 400), and the schema it must fit when it has one. */
@@ -99,7 +99,7 @@ export interface Gate {
   /** Throws a 401 HttpError unless the request's key opens `role`'s doors. */
   check(role: Role, req: IncomingMessage, body?: unknown): void;
   /** Throws a 429 HttpError when the caller is over its rate. */
-  limit?(req: IncomingMessage, body: unknown, tokens: number): void;
+  limit?(req: IncomingMessage, body: unknown, tokens: number, bytes?: number): void;
 }
 
 /** The input a handler gets: parsed path, query and body, and the key and rate checks bound to this request. */
@@ -117,7 +117,7 @@ function inputOf(route: Route, gate: Gate, req: IncomingMessage, res: ServerResp
       if (route.role) gate.check(route.role, req, withBody);
       input.authorized = true;
     },
-    charge: (tokens) => gate.limit?.(req, presented, tokens),
+    charge: (tokens, bytes) => gate.limit?.(req, presented, tokens, bytes),
   };
   if (!route.ownBody) {
     input.authorize(body);

@@ -58,7 +58,7 @@ function ingestRoute(ingest: Ingest, path: string, impliedType: EventType | unde
       } else {
         events = batchOf(body);
       }
-      charge(events.length);
+      charge(events.length, raw.length);
       const envelope = impliedType ? undefined : (body as { dropped?: number; sentAt?: unknown });
       const result = await ingest({ events, impliedType, body: raw, refused: repeated.events, dropped: envelope?.dropped, sentAt: envelope?.sentAt });
       return result.accepted + result.duplicates > 0 ? result : noValidEvent(result);
@@ -95,10 +95,10 @@ export function ingestRoutes(ingest: Ingest, store: EventStore): Route[] {
     route({
       method: 'get',
       path: '/v1/quarantine',
-      summary: 'Rejected events with their reasons, newest first',
+      summary: 'Rejected events with their reasons (and the start of each as it arrived), newest first; how many were dropped by age and by the cap',
       role: 'analyst',
       query: quarantineQuerySchema,
-      handle: async ({ query }) => ({ events: await store.listQuarantine(query.limit, query.before) }),
+      handle: async ({ query }) => ({ events: await store.listQuarantine(query.limit, query.before), dropped: await store.quarantineDropped() }),
     }),
   ];
 }

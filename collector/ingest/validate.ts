@@ -1,5 +1,6 @@
 // Ingest's first step: each raw event checked once, at the boundary. The valid ones become stored events;
-// each invalid one is answered by its index with the reasons, and kept in the quarantine as it arrived.
+// each invalid one is answered by its index with the reasons, and kept in the quarantine (its start, as it
+// arrived: a few invalid events of many bytes cannot fill the disk).
 
 import type { EventType, Issue, RejectedEvent } from '../../sdk/wire';
 import { eventSchema, type ValidEvent } from '../domain/event';
@@ -49,6 +50,11 @@ function quarantineText(raw: unknown, max: number): string {
   }
 }
 
+// An event of 500 bad products has 500 reasons: the quarantine keeps the first few and how many more there were.
+const KEPT_REASONS = 20;
+const keptReasons = (issues: Issue[]): Issue[] =>
+  issues.length <= KEPT_REASONS ? issues : [...issues.slice(0, KEPT_REASONS), { path: '(event)', message: `and ${issues.length - KEPT_REASONS} more reasons` }];
+
 /** How a request's events arrived. */
 export interface Arrival {
   /** The type their endpoint gives events that name none (/v1/track and the like). */
@@ -94,7 +100,7 @@ export function validateEvents(rawEvents: readonly unknown[], { impliedType, bod
     if (issues) {
       const messageId = isRecord(raw) && typeof raw.messageId === 'string' ? raw.messageId.slice(0, LIMITS.idLength) : undefined;
       out.rejected.push({ index, ...(messageId ? { messageId } : {}), issues });
-      out.quarantined.push({ receivedAt, messageId: messageId ?? null, reasons: issues, raw: quarantineText(raw, LIMITS.batchBytes) });
+      out.quarantined.push({ receivedAt, messageId: messageId ?? null, reasons: keptReasons(issues), raw: quarantineText(raw, LIMITS.quarantinedChars) });
     }
   }
   return out;

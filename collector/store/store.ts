@@ -111,17 +111,30 @@ export interface Slot {
   updatedAt: number;
 }
 
+/** Quarantined events dropped: `expired` by age, `overCap` beyond the most the quarantine keeps. */
+export interface QuarantineDropped {
+  expired: number;
+  overCap: number;
+}
+
 /** Events in, durably, exactly once; and out again in time order. */
 export interface EventStore {
   /**
-   * Stores new events durably before resolving; an event already stored (same messageId and timestamp) is
-   * skipped, within a call too. Returns the new ones, in the order given.
+   * Stores new events durably before resolving; an event already stored (the same messageId, whatever its
+   * timestamp) is skipped, within a call too. Returns the new ones, in the order given.
    */
   insertEvents(events: StoredEvent[], arrival?: ArrivalHint): Promise<{ inserted: StoredEvent[]; duplicates: number }>;
   /** Keeps rejected events with their reasons. */
   quarantine(events: QuarantinedEvent[]): Promise<void>;
   /** Rejected events, newest first, `limit` of them from before the id `beforeId` when given. */
   listQuarantine(limit: number, beforeId?: number): Promise<(QuarantinedEvent & { id: number })[]>;
+  /**
+   * Drops the quarantined events received before `before`, then the oldest beyond the newest `keep`, at most
+   * `most` in one call (the caller calls again while it drops that many); counts what it dropped, for good.
+   */
+  pruneQuarantine(limits: { before: number; keep: number; most: number }): Promise<QuarantineDropped>;
+  /** How many quarantined events were dropped since the store began, by age and by the cap. */
+  quarantineDropped(): Promise<QuarantineDropped>;
   countEvents(): Promise<number>;
   /** Every stored event in time order (ties by messageId), page by page, for rebuilding the models at start-up. */
   scanEvents(pageSize?: number): AsyncIterable<StoredEvent[]>;

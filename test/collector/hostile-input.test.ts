@@ -221,3 +221,25 @@ describe('a duplicate', () => {
     expect(revenue.body.rows).toEqual([{ count: 1, revenue: 30 }]);
   });
 });
+
+describe('the quarantine', () => {
+  it('keeps the start of each rejected event, at most so many events, and says how many it dropped', async () => {
+    const q = await startCollector({ quarantine: { maxEvents: 3, maxAgeDays: 7 } });
+    try {
+      const invalid = (n: number) => ({ messageId: `bad-${n}`, anonymousId: 'a', timestamp: new Date().toISOString(), properties: { text: 'h'.repeat(30_000) } });
+      const res = await post(`${q.url}/v1/batch`, { batch: [1, 2, 3, 4, 5].map(invalid) });
+      expect(res.body.rejected).toHaveLength(5);
+      await q.app.patron.quarantine.prune();
+      const listed = await get(`${q.url}/v1/quarantine`, KEYS.analyst[0], true);
+      expect(listed.body.events.map((e: { messageId: string }) => e.messageId)).toEqual(['bad-5', 'bad-4', 'bad-3']);
+      expect(listed.body.events[0].raw.length).toBeLessThanOrEqual(2000);
+      expect(listed.body.events[0].raw).toMatch(/^\{"messageId":"bad-5"/);
+      expect(listed.body.dropped).toEqual({ expired: 0, overCap: 2 });
+      // Past the age limit, everything goes.
+      await q.app.patron.quarantine.prune(Date.now() + 8 * 86_400_000);
+      expect((await get(`${q.url}/v1/quarantine`, KEYS.analyst[0], true)).body).toMatchObject({ events: [], dropped: { expired: 3, overCap: 2 } });
+    } finally {
+      await q.stop();
+    }
+  });
+});

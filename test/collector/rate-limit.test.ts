@@ -55,3 +55,22 @@ describe('trusted back ends', () => {
     }
   });
 });
+
+describe('bytes', () => {
+  it('are counted as well as events: a few large invalid events cannot fill the quarantine unchecked', async () => {
+    const c = await startCollector({ rateLimits: { perKey: { rate: 1000, burst: 1000 }, perAddress: { rate: 1000, burst: 1000 }, bytesPerAddress: { rate: SLOW, burst: 100_000 } } });
+    try {
+      // One event each, invalid (no type), of 40 KB: one event token, 40,000 byte tokens.
+      const heavy = () => ({ batch: [{ messageId: 'x', anonymousId: 'a', timestamp: new Date().toISOString(), properties: { text: 'h'.repeat(40_000) } }] });
+      expect((await post(`${c.url}/v1/batch`, heavy())).status).toBe(400);
+      expect((await post(`${c.url}/v1/batch`, heavy())).status).toBe(400);
+      const limited = await post(`${c.url}/v1/batch`, heavy());
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      // A trusted back end is not limited.
+      expect((await post(`${c.url}/v1/batch`, { batch: [viewed('SKU-1')] }, { key: KEYS.admin[0] })).status).toBe(200);
+    } finally {
+      await c.stop();
+    }
+  });
+});

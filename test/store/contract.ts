@@ -170,6 +170,21 @@ export function storeContract(engine: Engine): void {
         expect((await s.listQuarantine(10, listed[1].id)).map((r) => r.messageId)).toEqual(['q-1']);
       });
 
+      it('drops quarantined events by age, then the oldest beyond a count, a bounded number at a time, and counts them', async () => {
+        const s = await open();
+        expect(await s.quarantineDropped()).toEqual({ expired: 0, overCap: 0 });
+        const rows = Array.from({ length: 10 }, (_, n) => ({ receivedAt: T0 + n * DAY, messageId: `q-${n}`, reasons: [{ path: 'type', message: 'is missing' }], raw: '{}' }));
+        await s.quarantine(rows);
+        // Older than day 3: q-0, q-1, q-2, taken two at a time.
+        expect(await s.pruneQuarantine({ before: T0 + 3 * DAY, keep: 100, most: 2 })).toEqual({ expired: 2, overCap: 0 });
+        expect(await s.pruneQuarantine({ before: T0 + 3 * DAY, keep: 100, most: 2 })).toEqual({ expired: 1, overCap: 0 });
+        // Then the oldest beyond the newest four.
+        expect(await s.pruneQuarantine({ before: T0 + 3 * DAY, keep: 4, most: 100 })).toEqual({ expired: 0, overCap: 3 });
+        expect((await s.listQuarantine(100)).map((r) => r.messageId)).toEqual(['q-9', 'q-8', 'q-7', 'q-6']);
+        expect(await s.pruneQuarantine({ before: T0, keep: 4, most: 100 })).toEqual({ expired: 0, overCap: 0 });
+        expect(await s.quarantineDropped()).toEqual({ expired: 3, overCap: 3 });
+      });
+
       it('adds up the events clients dropped', async () => {
         const s = await open();
         expect(await s.clientDropped()).toBe(0);

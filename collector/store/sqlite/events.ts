@@ -1,5 +1,6 @@
 // The SQLite store's events: written through the ingest writer (journalled, or directly), told apart from
-// duplicates exactly, and read back in time order; the quarantine and the count of events clients dropped.
+// duplicates exactly, and read back in time order; the quarantine (quarantine.ts) and the count of events
+// clients dropped.
 //
 // A duplicate is an event whose messageId was stored before, whatever its timestamp (as Segment dedups: a
 // retry, a beacon, a second tab or an order resent with a corrected clock). Duplicates are told apart before
@@ -9,11 +10,12 @@
 // messageId alone would dirty a random page with every insert: 5x slower here).
 
 import type Database from 'better-sqlite3';
-import type { QuarantinedEvent, RawEvent, StoredEvent } from '../../domain/stored-event';
+import type { RawEvent, StoredEvent } from '../../domain/stored-event';
 import type { ArrivalHint, EventStore } from '../store';
 import type { IngestWriter } from './ingest-writer';
 import type { JournalHeader } from './journal-apply';
 import { KeySet } from './key-set';
+import { sqliteQuarantine } from './quarantine';
 
 const SCAN_COLUMNS = ['message_id', 'type', 'event', 'anonymous_id', 'user_id', 'session_id', 'timestamp', 'received_at', 'properties', 'context', 'traits'] as const;
 type ScanRow = [string, StoredEvent['type'], string | null, string | null, string | null, string | null, number, number, string, string, string | null];
@@ -147,20 +149,7 @@ export function sqliteEvents(db: Database.Database, writer: IngestWriter, keysFi
 
   return {
     insertEvents,
-    async quarantine(rows) {
-      if (rows.length) await writer.write({ k: 'q', rows });
-    },
-    async listQuarantine(limit, beforeId) {
-      await writer.settled();
-      const rows = db.prepare('SELECT * FROM quarantine WHERE id < ? ORDER BY id DESC LIMIT ?').all(beforeId ?? Number.MAX_SAFE_INTEGER, limit) as {
-        id: number;
-        received_at: number;
-        message_id: string | null;
-        reasons: string;
-        raw: string;
-      }[];
-      return rows.map((r) => ({ id: r.id, receivedAt: r.received_at, messageId: r.message_id, reasons: JSON.parse(r.reasons) as QuarantinedEvent['reasons'], raw: r.raw }));
-    },
+    ...sqliteQuarantine(db, writer),
     async countEvents() {
       await writer.settled();
       return (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
