@@ -112,7 +112,8 @@ export class EventLog {
   private readonly _people = new IdIndex();
   private readonly _names = new Map<string, number>();
   private _person = new Int32Array(1024);
-  private _name = new Uint16Array(1024);
+  /** Name codes: as many as there are distinct names (a cap would count a new name as another, answering otherwise than SQL). */
+  private _name = new Int32Array(1024);
   private _time = new Float64Array(1024);
   /** NaN when the event carries no revenue. */
   private _revenue = new Float64Array(1024);
@@ -173,7 +174,7 @@ export class EventLog {
    * store's events query computes them in SQL (sums as SQLite sums: compensated, rounded to cents).
    */
   count(q: CountQuery): CountRow[] {
-    const names = q.names === undefined ? null : new Uint8Array(65_536);
+    const names = q.names === undefined ? null : new Uint8Array(this._nameOf.length);
     for (const name of q.names ?? []) {
       const code = this._names.get(name);
       if (code !== undefined) names![code] = 1;
@@ -182,7 +183,7 @@ export class EventLog {
     const from = q.from ?? -Infinity;
     const to = q.to ?? Infinity;
     const people = this._people.size;
-    const width = q.by === 'user' ? people : q.by === 'event' || q.by === 'category' ? 65_536 : 1;
+    const width = q.by === 'user' ? people : q.by === 'event' ? this._nameOf.length : q.by === 'category' ? 65_536 : 1;
     const category = q.category === undefined ? -1 : (this._categories.get(q.category) ?? -2);
     const bucketOf = q.interval === undefined ? () => 0 : q.interval === 'month' ? this._bucketer('month') : BUCKET[q.interval];
     const wantUsers = q.measures.includes('users');
@@ -297,7 +298,7 @@ export class EventLog {
    * reached each step, a step counting when done after the one before and within `windowMs` of the first.
    */
   funnel(q: TimeRange & { steps: readonly string[]; windowMs: number; canonical?: Int32Array }, groupOf: (person: number) => string = () => ''): Map<string, number[]> {
-    const stepOfCode = new Int16Array(65_536).fill(-1);
+    const stepOfCode = new Int16Array(this._nameOf.length).fill(-1);
     q.steps.forEach((name, k) => {
       const code = this._names.get(name);
       if (code !== undefined) stepOfCode[code] = k;
@@ -346,12 +347,10 @@ export class EventLog {
   private _codeOf(name: string): number {
     let code = this._names.get(name);
     if (code === undefined) {
-      // Code 0 is "no name" (pages, identify...); names past 65,535 distinct share the last code.
-      code = Math.min(this._names.size + 1, 65_535);
-      if (code < 65_535) {
-        this._names.set(name, code);
-        this._nameOf[code] = name;
-      }
+      // Code 0 is "no name" (pages, identify...).
+      code = this._names.size + 1;
+      this._names.set(name, code);
+      this._nameOf[code] = name;
     }
     return code;
   }
@@ -390,7 +389,7 @@ export class EventLog {
   private _grow(): void {
     const size = this._time.length * 2;
     this._person = grown(this._person, new Int32Array(size));
-    this._name = grown(this._name, new Uint16Array(size));
+    this._name = grown(this._name, new Int32Array(size));
     this._revenue = grown(this._revenue, new Float64Array(size));
     this._category = grown(this._category, new Uint16Array(size));
     this._time = grown(this._time, new Float64Array(size));

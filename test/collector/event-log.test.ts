@@ -184,3 +184,20 @@ describe('the event log', () => {
     expect(cells.filter((c) => c.offset === 0).reduce((s, c) => s + c.people, 0)).toBe(350);
   });
 });
+
+describe('an event log of very many distinct names', () => {
+  it('counts a name first seen after 70,000 others as the store does, alone', () => {
+    const log = new EventLog();
+    const t = Date.UTC(2026, 0, 5);
+    for (let i = 0; i < 70_000; i++) log.add(`v${i % 50}`, `Name ${i}`, t + i);
+    log.add('late', 'New Name', t + 80_000, 5);
+    log.add('late', 'New Name', t + 80_001, 7);
+    log.add('late', 'Name 69999', t + 79_999);
+    expect(log.count({ names: ['New Name'], measures: ['count', 'revenue'] })).toEqual([{ count: 2, revenue: 12 }]);
+    expect(log.count({ names: ['New Name', 'Name 1'], by: 'event', measures: ['count'] })).toEqual([
+      { group: 'Name 1', count: 1 },
+      { group: 'New Name', count: 2 },
+    ]);
+    expect(log.funnel({ steps: ['Name 69999', 'New Name'], windowMs: DAY }).get('')).toEqual([2, 1]);
+  });
+});
