@@ -300,7 +300,7 @@ async function customers() {
 
 async function main() {
   console.log(`Patron bench on ${process.version}, ${(await import('node:os')).cpus().length} cores`);
-  // BENCH_ONLY=ingest,recommendations,serving-at-scale,scale,customers,reports runs a part.
+  // BENCH_ONLY=ingest,recommendations,serving-at-scale,scale,customers,flood,reports runs a part.
   const only = process.env.BENCH_ONLY?.split(',');
   const want = (part: string) => !only || only.includes(part);
   bundle();
@@ -309,6 +309,10 @@ async function main() {
   if (want('serving-at-scale')) await recommendationsAtScale();
   if (want('scale')) await scale();
   if (want('customers')) await customers();
+  if (want('flood')) {
+    console.log('\nOne hostile request (the write key is public):');
+    await script('flood.ts');
+  }
   if (want('reports')) {
     console.log('\nReports and exports over 1,000,000 events:');
     await script('reports.ts');

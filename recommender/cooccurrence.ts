@@ -409,6 +409,11 @@ export class Groups {
     return g;
   }
 
+  /** How many items the open group holds. */
+  get open(): number {
+    return this.length - this._start;
+  }
+
   /** Adds `item` to the open group (once however often it is added). */
   add(item: number): void {
     if (this.length === this.flat.length) this.flat = grownInts(this.flat);

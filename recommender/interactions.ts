@@ -25,6 +25,14 @@ export interface InteractionOptions {
   trendingRecentHours: number;
   /** ...with its own baseline over this many days (half-life). */
   trendingBaselineDays: number;
+  /**
+   * The most distinct products of one visit, of one order and of one shopper's history counted together (the
+   * first ones): every pair of them is counted, so without a bound one request of 2,500 products would cost
+   * three million counts. Each product still counts for popularity and in the shopper's own history.
+   */
+  maxItemsPerVisit: number;
+  maxItemsPerOrder: number;
+  maxItemsPerHistory: number;
 }
 
 export const DEFAULT_INTERACTION_OPTIONS: InteractionOptions = {
@@ -33,6 +41,9 @@ export const DEFAULT_INTERACTION_OPTIONS: InteractionOptions = {
   visitGapMinutes: 30,
   trendingRecentHours: 24,
   trendingBaselineDays: 14,
+  maxItemsPerVisit: 50,
+  maxItemsPerOrder: 50,
+  maxItemsPerHistory: 100,
 };
 
 export interface Recommendation {
@@ -173,8 +184,12 @@ export class InteractionModel {
     this._bought = CooccurrenceMatrix.build(bulk.orders);
     this._viewed = CooccurrenceMatrix.build(this._visitGroups(bulk));
     const histories = new Groups();
+    const history: number[] = [];
     for (let user = 0; user < this._users.size; user++) {
-      for (let e = this._shoppers.first(user); e !== NONE; e = this._shoppers.next(e)) histories.add(this._shoppers.item(e));
+      // A shopper's entries are newest first: their first products, as counted live, are the last ones.
+      history.length = 0;
+      for (let e = this._shoppers.first(user); e !== NONE; e = this._shoppers.next(e)) history.push(this._shoppers.item(e));
+      for (let k = history.length - 1; k >= Math.max(0, history.length - this.options.maxItemsPerHistory); k--) histories.add(history[k]);
       histories.close();
     }
     this._shared = CooccurrenceMatrix.build(histories);
@@ -193,7 +208,7 @@ export class InteractionModel {
     if (!bulk.playedInParts) {
       for (let i = 0; i < views; i++) {
         if (i > 0 && visitViews[i] !== visitViews[i - 1]) visits.close();
-        visits.add(viewedItems[i]);
+        if (visits.open < this.options.maxItemsPerVisit) visits.add(viewedItems[i]);
       }
       visits.close();
       return visits;
@@ -204,7 +219,7 @@ export class InteractionModel {
     const byVisit = new Int32Array(views);
     for (let i = 0; i < views; i++) byVisit[start[visitViews[i]]++] = viewedItems[i];
     for (let v = 0, i = 0; v < this._visitCount; v++) {
-      for (; i < start[v]; i++) visits.add(byVisit[i]);
+      for (; i < start[v]; i++) if (visits.open < this.options.maxItemsPerVisit) visits.add(byVisit[i]);
       visits.close();
     }
     return visits;
@@ -228,9 +243,11 @@ export class InteractionModel {
     const shoppers = this._shoppers;
     const e = shoppers.entry(user, item);
     if (shoppers.visit(e) !== visit) {
+      // Only the visit's first products are counted together (the bound on a visit's work).
+      const cap = this.options.maxItemsPerVisit;
       const others: number[] = [];
-      for (let o = shoppers.first(user); o !== NONE; o = shoppers.next(o)) if (o !== e && shoppers.visit(o) === visit) others.push(shoppers.item(o));
-      this._viewed.join(others, item);
+      for (let o = shoppers.first(user); o !== NONE && others.length < cap; o = shoppers.next(o)) if (o !== e && shoppers.visit(o) === visit) others.push(shoppers.item(o));
+      if (others.length < cap) this._viewed.join(others, item);
       shoppers.setVisit(e, visit);
     }
     shoppers.set(e, VIEWED, true);
@@ -268,13 +285,15 @@ export class InteractionModel {
     const items = itemIds.map((id) => this._items.intern(id));
     const weight = this.options.weights.purchase;
     const bulk = this._bulk;
+    // Only the order's first products are counted together (the bound on an order's work).
+    const together = [...new Set(items)].slice(0, this.options.maxItemsPerOrder);
     if (bulk) {
-      for (const item of items) bulk.orders.add(item);
+      for (const item of together) bulk.orders.add(item);
       bulk.orders.close();
       // The cart became an order.
       bulk.log.add(user, CART_CLEAR, NONE, at, 0, NONE);
     } else {
-      this._bought.addGroup(items);
+      this._bought.addGroup(together);
       this._shoppers.emptyCart(user);
     }
     for (const item of items.length > 1 ? new Set(items) : items) {
@@ -460,9 +479,12 @@ export class InteractionModel {
     const shoppers = this._shoppers;
     if (Number.isNaN(shoppers.at(e))) {
       const item = shoppers.item(e);
+      // Only the shopper's first products are counted together (the bound on a history's work): past them,
+      // the walk stops as soon as it knows.
+      const cap = this.options.maxItemsPerHistory;
       const others: number[] = [];
-      for (let o = shoppers.first(user); o !== NONE; o = shoppers.next(o)) if (o !== e) others.push(shoppers.item(o));
-      this._shared.join(others, item);
+      for (let o = shoppers.first(user); o !== NONE && others.length < cap; o = shoppers.next(o)) if (o !== e) others.push(shoppers.item(o));
+      if (others.length < cap) this._shared.join(others, item);
     }
     shoppers.addAffinity(e, weight, at);
   }

@@ -80,6 +80,8 @@ export class Refits {
   private async _refit(): Promise<void> {
     this._eventsSince = 0;
     this._lastAt = performance.now();
+    // Every stored event in the customers' figures, when learning runs behind a flood.
+    await this._learner.settled();
     const now = Date.now();
     const table = this._learner.customers.table(now);
     if (table.rows.length === 0) return;

@@ -11,6 +11,9 @@ import { idOnEvent, type Identities } from '../identity/identities';
 // early, and every ten minutes whatever its size.
 const COMPACT_AFTER_INCREMENTS = 1_000_000;
 const COMPACT_EVERY_MS = 10 * 60_000;
+// Learning runs in slices of about this long, the rest after the event loop has served what waits: a request of
+// thousands of events is acknowledged once stored, and learnt from over the next moments, never all at once.
+const SLICE_MS = 4;
 
 /**
  * Records a stored event in the event log: the id on the event (identities are applied when a report is asked
@@ -27,6 +30,11 @@ export class Learner {
   readonly events = new EventLog();
   private _timer: NodeJS.Timeout | null = null;
   private _closed = false;
+  /** Stored events not learnt yet, in the order stored; `_next` is the first of `_queue[0]` to learn. */
+  private readonly _queue: (readonly StoredEvent[])[] = [];
+  private _next = 0;
+  private _scheduled = false;
+  private readonly _waiting: (() => void)[] = [];
 
   constructor(
     private readonly _identities: Identities,
@@ -56,9 +64,44 @@ export class Learner {
     this._timer.unref();
   }
 
-  /** Feeds newly stored events to the models, in the order given. */
+  /**
+   * Feeds newly stored events to the models, in the order given: at once as far as a slice goes (all of an
+   * ordinary request), the rest in slices between which requests are served.
+   */
   learn(events: readonly StoredEvent[]): void {
-    for (const e of events) this._learnOne(e);
+    if (events.length === 0) return;
+    this._queue.push(events);
+    this._learnSlice();
+  }
+
+  /** Resolves once every event given to learn() has been learnt (what a report waits for, to count them all). */
+  settled(): Promise<void> {
+    return this._queue.length === 0 ? Promise.resolve() : new Promise((resolve) => this._waiting.push(resolve));
+  }
+
+  private _learnSlice(): void {
+    const until = performance.now() + SLICE_MS;
+    for (let n = 1; this._queue.length > 0; n++) {
+      const batch = this._queue[0];
+      this._learnOne(batch[this._next++]);
+      if (this._next === batch.length) {
+        this._queue.shift();
+        this._next = 0;
+      }
+      // The clock is read every few events: one event's work is bounded (interactions.ts's caps).
+      if (n % 8 === 0 && performance.now() > until) break;
+    }
+    if (this._queue.length > 0) {
+      if (!this._scheduled && !this._closed) {
+        this._scheduled = true;
+        setImmediate(() => {
+          this._scheduled = false;
+          this._learnSlice();
+        });
+      }
+      return;
+    }
+    for (const resolve of this._waiting.splice(0)) resolve();
     if (this.interactions.pendingIncrements > COMPACT_AFTER_INCREMENTS && !this.interactions.compacting) this._compactInSlices();
   }
 

@@ -43,7 +43,13 @@ export class Reports {
 
   /** An events query: the log answers what it holds (names, times, people, revenue, category), the store the rest. */
   async queryEvents(q: EventQuery): Promise<EventQueryRow[]> {
+    await this.settled();
     return this.eventsFromLog(q) ?? (await this._store.queryEvents(q));
+  }
+
+  /** Resolves once the event log holds every event stored so far (learning may run a moment behind a flood). */
+  settled(): Promise<void> {
+    return this._learner.settled();
   }
 
   /** An events query from the event log, or null when the store must answer it. */

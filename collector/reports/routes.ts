@@ -52,8 +52,9 @@ export function reportRoutes(reports: Reports, store: EventStore): Route[] {
       summary: 'Cohort retention by first order or first visit',
       role: 'analyst',
       query: retentionQuerySchema,
-      handle: ({ query }) => {
+      handle: async ({ query }) => {
         const { format, ...q } = query;
+        await reports.settled();
         const { rows, cohorts } = reports.retention(q);
         return format === 'csv' ? reply.csv('retention', ['cohort', 'size', 'offset', 'customers', 'rate'], rows) : { interval: q.interval, basis: q.basis, cohorts };
       },
@@ -64,8 +65,9 @@ export function reportRoutes(reports: Reports, store: EventStore): Route[] {
       summary: 'People reaching each of ordered steps within a window, overall and per segment',
       role: 'analyst',
       query: funnelQuerySchema,
-      handle: ({ query }) => {
+      handle: async ({ query }) => {
         const { steps, within, from, to, bySegment, format } = query;
+        await reports.settled();
         const report = reports.funnel({ steps, windowMs: within, from, to }, bySegment === 'true');
         if (format !== 'csv') return { within, ...report };
         const groups = [{ segment: '(all)', list: report.steps }, ...(report.segments ?? []).map((s) => ({ segment: s.segment?.slug ?? '(none)', list: s.steps }))];

@@ -261,3 +261,35 @@ describe('bulk loading', () => {
     expect(bulk.interactions).toBe(live.interactions);
   });
 });
+
+describe('the bound on what one visit, order or history costs', () => {
+  /** 120 products viewed by one shopper in one visit, then ordered all at once; live or loaded in bulk. */
+  function flood(bulk: boolean) {
+    const m = new InteractionModel({ maxItemsPerVisit: 50, maxItemsPerOrder: 40, maxItemsPerHistory: 80 });
+    if (bulk) m.beginBulk();
+    const products = Array.from({ length: 120 }, (_, i) => `p${i}`);
+    products.forEach((p, i) => m.view('flooder', p, T0 + i * 1000));
+    m.purchase('flooder', products, T0 + 200_000);
+    m.view('other', 'p0', T0);
+    m.view('other', 'p1', T0 + 1000);
+    m.purchase('other', ['p0', 'p1'], T0 + 2000);
+    if (bulk) m.endBulk();
+    return m;
+  }
+
+  for (const bulk of [false, true]) {
+    it(`counts only the first products together, ${bulk ? 'loaded in bulk' : 'live'}`, () => {
+      const m = flood(bulk);
+      const ids = (recs: { id: string }[]) => recs.map((r) => r.id).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+      const first = (n: number, without: string) => Array.from({ length: n }, (_, i) => `p${i}`).filter((p) => p !== without);
+      // Viewed together: the visit's first 50.
+      expect(ids(m.alsoViewed('p0', { limit: 200, measure: 'count' }))).toEqual(first(50, 'p0'));
+      expect(m.alsoViewed('p60', { limit: 200 })).toEqual([]);
+      // Bought together: the order's first 40.
+      expect(ids(m.alsoBought('p0', { limit: 200, measure: 'count' }))).toEqual(first(40, 'p0'));
+      expect(m.alsoBought('p100', { limit: 200 })).toEqual([]);
+      // Every product still counts for popularity.
+      expect(m.popular({ limit: 200 }).map((r) => r.id)).toContain('p119');
+    });
+  }
+});

@@ -1,0 +1,90 @@
+// What one hostile public request costs: a batch of 2,500 `Product Viewed` events for one visitor, each a
+// different product (about 470 KB, within the limits), and orders of 500 lines. Prints the longest stall of
+// the event loop (what a health check waits behind), how long until the request is learnt from, and the growth
+// of resident memory over four such requests. Run by `npm run bench` in its own process.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { createApp } from '../collector';
+
+const KEY = 'pk_flood';
+const mb = (bytes: number) => (bytes / 1e6).toFixed(0);
+
+function views(visitor: string, n: number, from: number) {
+  const at = Date.now() - 3_600_000;
+  return Array.from({ length: n }, (_, i) => ({
+    type: 'track',
+    event: 'Product Viewed',
+    messageId: randomUUID(),
+    anonymousId: visitor,
+    timestamp: new Date(at + i).toISOString(),
+    properties: { product_id: `f${from + i}` },
+  }));
+}
+
+function orders(visitor: string, count: number, lines: number, from: number) {
+  const at = Date.now() - 3_600_000;
+  return Array.from({ length: count }, (_, k) => ({
+    type: 'track',
+    event: 'Order Completed',
+    messageId: randomUUID(),
+    anonymousId: visitor,
+    timestamp: new Date(at + k).toISOString(),
+    properties: { order_id: randomUUID(), revenue: lines, products: Array.from({ length: lines }, (_, i) => ({ product_id: `line-${from + k * lines + i}`, price: 1, quantity: 1 })) },
+  }));
+}
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patron-flood-'));
+  const app = await createApp({
+    keys: { write: [KEY], admin: ['sk_admin_flood'], analyst: ['sk_analyst_flood'] },
+    database: path.join(dir, 'patron.db'),
+    log: () => {},
+    sdkDir: false,
+    rateLimits: false,
+  });
+  const server = await new Promise<Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  // Learning may run behind the acknowledgement (in slices): what the request cost includes it.
+  const learnt = () => (app.patron.learner as { settled?: () => Promise<void> } | undefined)?.settled?.() ?? Promise.resolve();
+
+  async function one(label: string, batchOf: (round: number) => object[], rounds: number) {
+    let bytes = 0;
+    global.gc?.();
+    const rssBefore = process.memoryUsage().rss;
+    const stalls: number[] = [];
+    let total = 0;
+    for (let r = 0; r < rounds; r++) {
+      const body = JSON.stringify({ batch: batchOf(r) });
+      bytes = Buffer.byteLength(body);
+      // The request's own cost (the body is made before: this process is its client too).
+      const delay = monitorEventLoopDelay({ resolution: 1 });
+      delay.enable();
+      const started = performance.now();
+      const res = await fetch(`${url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body });
+      if (res.status !== 200) throw new Error(`${label}: ${res.status} ${await res.text()}`);
+      await learnt();
+      total += performance.now() - started;
+      delay.disable();
+      stalls.push(delay.max / 1e6);
+    }
+    global.gc?.();
+    const rss = process.memoryUsage().rss;
+    console.log(
+      `${label} (${(bytes / 1024).toFixed(0)} KB, ${rounds} requests): longest event-loop stall ${Math.max(...stalls).toFixed(0)} ms (rounds: ${stalls.map((x) => x.toFixed(0)).join(' / ')}), stored and learnt in ${(total / rounds).toFixed(0)} ms each; resident memory +${mb(rss - rssBefore)} MB (${mb(rss)} MB)`,
+    );
+  }
+
+  await one('2,500 Product Viewed, one visitor, 2,500 products', (r) => views(`v${r}`, 2500, r * 2500), 4);
+  await one('5 orders of 500 lines, one visitor', (r) => orders(`orderer-${r}`, 5, 500, r * 2500), 4);
+  server.close();
+  await app.patron.close();
+}
+
+void main();
