@@ -200,10 +200,20 @@ export interface DamagedSegment {
 
 /** What an engine knows of itself, answered at once without touching the disk, so /health never waits. */
 export interface StoreCondition {
-  /** What is wrong, each in a sentence for the operator. */
+  /** Why writes cannot be stored now (a full disk, say), or null while they can. */
+  unwritable: string | null;
+  /** What is wrong, each in a sentence for the operator (the reason writes fail first). */
   problems: string[];
   /** Damage found in the ingest journal since the store opened (none for an engine without one). */
   journal: { damaged: DamagedSegment[] };
+}
+
+/**
+ * The engine cannot store writes now (its disk is full, say): nothing of the call that was refused is
+ * acknowledged, and the same call may succeed later. Reads that must wait for the writes before them refuse too.
+ */
+export class StorageUnavailable extends Error {
+  override name = 'StorageUnavailable';
 }
 
 /** A whole store: every role, and its life cycle. */

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Journal, positionOf, readRecords, segmentsIn, type JournalDamage } from '../../collector/store/sqlite/journal';
 import { KeySet } from '../../collector/store/sqlite/key-set';
 import { openSqliteStore } from '../../collector/store/sqlite/sqlite';
@@ -61,6 +61,43 @@ describe('the journal file', () => {
       [2 * recordBytes, recordBytes, false],
       [4 * recordBytes, recordBytes - 10, true],
     ]);
+  });
+});
+
+describe('the journal file on a full disk', () => {
+  const enospc = () => Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+  afterEach(() => vi.restoreAllMocks());
+
+  it('cuts off what a failed write left, so the next record follows the last whole one', async () => {
+    const dir = tmp();
+    const journal = new Journal(dir, { sync: false });
+    await journal.append({ k: 'd', n: 1 });
+    // Part of the record reaches the file, then the disk is full.
+    vi.spyOn(fs, 'writev').mockImplementationOnce((fd: number, buffers: readonly NodeJS.ArrayBufferView[], ...rest: unknown[]) => {
+      fs.writeSync(fd, Buffer.from(buffers[0].buffer, buffers[0].byteOffset, 10));
+      setImmediate(() => (rest.at(-1) as (error: Error) => void)(enospc()));
+    });
+    await expect(journal.append({ k: 'd', n: 2 })).rejects.toMatchObject({ code: 'ENOSPC' });
+    await journal.append({ k: 'd', n: 3 });
+    await journal.close();
+    const damaged: JournalDamage[] = [];
+    expect([...readRecords(dir, 0, { damaged: (d) => damaged.push(d) })].flat().map((r) => r.header.n)).toEqual([1, 3]);
+    expect(damaged).toEqual([]);
+    expect(segmentsIn(dir)).toHaveLength(1);
+  });
+
+  it('refuses a record when no new segment can be made, and makes it for the next', async () => {
+    const dir = tmp();
+    const journal = new Journal(dir, { sync: true, segmentBytes: 1 });
+    await journal.append({ k: 'd', n: 1 });
+    vi.spyOn(fs, 'openSync').mockImplementationOnce(() => {
+      throw enospc();
+    });
+    await expect(journal.append({ k: 'd', n: 2 })).rejects.toMatchObject({ code: 'ENOSPC' });
+    await journal.append({ k: 'd', n: 3 });
+    await journal.close();
+    expect([...readRecords(dir, 0)].flat().map((r) => r.header.n)).toEqual([1, 3]);
+    expect(segmentsIn(dir)).toHaveLength(2);
   });
 });
 

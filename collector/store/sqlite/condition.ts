@@ -1,14 +1,20 @@
-// What the SQLite store knows of its own condition, kept in memory so that /health answers at once: the damage
-// found in its ingest journal (each told in the log once, with where its segment is kept).
+// What the SQLite store knows of its own condition, kept in memory so that /health answers at once, even while
+// a full disk holds every write back: which writes fail and why, and the damage found in its ingest journal
+// (each told in the log once, with where its segment is kept).
 
-import type { DamagedSegment, StoreCondition } from '../store';
+import { StorageUnavailable, type DamagedSegment, type StoreCondition } from '../store';
 import { segmentName, type JournalDamage } from './journal';
+import { storageFailureOf } from './storage-failure';
+
+/** What can fail to be written: the ingest journal, or the tables (by the journal's worker, or directly). */
+export type WrittenPart = 'journal' | 'tables';
 
 export class Condition {
   private readonly _damaged: DamagedSegment[] = [];
+  private readonly _failing = new Map<WrittenPart, string>();
 
   constructor(
-    private readonly _journalDir: string,
+    private readonly _database: string,
     private readonly _log: (message: string) => void,
   ) {}
 
@@ -27,12 +33,37 @@ export class Condition {
   /** A damaged segment renamed beside the others, out of the journal's way. */
   keptAside(segment: number, name: string): void {
     for (const d of this._damaged) if (d.keptAs === null && d.segment === segmentName(segment)) d.keptAs = name;
-    this._log(`the damaged journal segment ${segmentName(segment)} is kept as ${this._journalDir}/${name}`);
+    this._log(`the damaged journal segment ${segmentName(segment)} is kept as ${this._database}.journal/${name}`);
+  }
+
+  /** Writes to `part` fail for `reason` (told once), or succeed again (null). */
+  failing(part: WrittenPart, reason: string | null): void {
+    if (reason === null) {
+      if (this._failing.delete(part)) this._log(`the ${part} of ${this._database} can be written again`);
+    } else if (this._failing.get(part) !== reason) {
+      this._failing.set(part, reason);
+      this._log(`the ${part} of ${this._database} cannot be written: ${reason}`);
+    }
+  }
+
+  /** A write to `part` failed: what its caller should hear, StorageUnavailable when the disk failed it. */
+  failed(part: WrittenPart, error: unknown): unknown {
+    const reason = storageFailureOf(error);
+    if (!reason) return error;
+    this.failing(part, reason);
+    return this.unavailable(part)!;
+  }
+
+  /** StorageUnavailable while writes to `part` fail, else null. */
+  unavailable(part: WrittenPart): StorageUnavailable | null {
+    const reason = this._failing.get(part);
+    return reason === undefined ? null : new StorageUnavailable(`the ${part} cannot be written: ${reason}`);
   }
 
   get(): StoreCondition {
     const damaged = this._damaged.map((d) => ({ ...d }));
-    return { problems: damaged.map(describe), journal: { damaged } };
+    const failing = [...this._failing].map(([part, reason]) => `the ${part} cannot be written: ${reason}`);
+    return { unwritable: failing[0] ?? null, problems: [...failing, ...damaged.map(describe)], journal: { damaged } };
   }
 }
 

@@ -92,6 +92,8 @@ function eventInserts(db: Database.Database, writer: IngestWriter, keys: KeySet 
     // The new ones are journalled before anything is awaited, so that a request arriving meanwhile with the
     // same event finds it when it checks.
     const written = fresh.length ? writeEvents(events, fresh, arrival) : undefined;
+    // Awaited below, but the check of the tables may fail first (a full disk): then its failure is no one's.
+    written?.catch(() => {});
     const lookalikes: number[] = [];
     if (seen.length) {
       const keyOf = (k: number) => `${events[k].timestamp} ${events[k].messageId}`;

@@ -24,7 +24,7 @@ export interface IngestWriter {
   close(): Promise<void>;
 }
 
-export function directWriter(applier: Applier): IngestWriter {
+export function directWriter(applier: Applier, condition: Condition): IngestWriter {
   // Group commit: every record written before the next turn of the event loop joins one transaction.
   let waiting: { header: JournalHeader; body?: Buffer; resolve: (r: boolean[] | undefined) => void; reject: (e: unknown) => void }[] = [];
   const commit = () => {
@@ -32,10 +32,12 @@ export function directWriter(applier: Applier): IngestWriter {
     waiting = [];
     try {
       const results = applier.apply(jobs);
+      condition.failing('tables', null);
       let e = 0;
       for (const j of jobs) j.resolve(j.header.k === 'e' ? results[e++] : undefined);
     } catch (error) {
-      for (const j of jobs) j.reject(error);
+      const refusal = condition.failed('tables', error);
+      for (const j of jobs) j.reject(refusal);
     }
   };
   return {
@@ -59,7 +61,7 @@ export interface JournalOptions {
   own: boolean;
   workerScript: string;
   log: (message: string) => void;
-  /** Where damage found in the journal is recorded. */
+  /** Where damage found in the journal, and writes failing, are recorded. */
   condition: Condition;
 }
 
@@ -106,7 +108,7 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
   applier.apply([], applied);
   journal.removeBefore(journal.segment);
 
-  let waiters: { target: JournalPosition; resolve: () => void }[] = [];
+  let waiters: { target: JournalPosition; resolve: () => void; reject: (error: unknown) => void }[] = [];
   let closing = false;
   let worker: Worker;
   let closed: () => void = () => {};
@@ -125,7 +127,10 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
         waiters = waiters.filter((w) => (w.target <= applied ? (w.resolve(), false) : true));
       } else if ('damaged' in m) {
         if (condition.damaged(m.damaged)) journal.markDamaged(m.damaged.segment);
-      } else if ('error' in m) log(`journal worker: ${m.error}`);
+      } else if ('error' in m) {
+        log(`journal worker: ${m.error}`);
+        if (m.storage) tablesFailing(m.storage);
+      } else if ('recovered' in m) condition.failing('tables', null);
       else closed();
     });
     worker.on('error', (error) => log(`journal worker failed: ${error.stack ?? error}`));
@@ -136,6 +141,12 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
       start();
     });
   };
+  // Readers waiting for the tables would wait for the disk: they hear why instead, and may ask again later.
+  const tablesFailing = (reason: string) => {
+    condition.failing('tables', reason);
+    const refusal = condition.unavailable('tables');
+    for (const w of waiters.splice(0)) w.reject(refusal);
+  };
   start();
   journal.onWritten = (position) => Atomics.store(writtenSoFar, 0, BigInt(position));
   journal.onKeptAside = (segment, name) => condition.keptAside(segment, name);
@@ -143,16 +154,23 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
   return {
     journalled: true,
     write: async (header, body) => {
-      await journal.append(header, body);
+      try {
+        await journal.append(header, body);
+      } catch (error) {
+        throw condition.failed('journal', error);
+      }
+      condition.failing('journal', null);
       return undefined;
     },
     async settled() {
       await journal.idle();
       const target = journal.position;
       if (target <= applied) return;
+      const refusal = condition.unavailable('tables');
+      if (refusal) throw refusal;
       // The worker gathers records for a moment before applying them; a reader should not wait for that.
       worker.postMessage({ now: true } satisfies ToJournalWorker);
-      await new Promise<void>((resolve) => waiters.push({ target, resolve }));
+      await new Promise<void>((resolve, reject) => waiters.push({ target, resolve, reject }));
     },
     async close() {
       await journal.close();

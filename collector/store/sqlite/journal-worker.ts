@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { createApplier, type JournalHeader } from './journal-apply';
 import { readRecords, segmentOf, type JournalDamage, type JournalPosition } from './journal';
+import { storageFailureOf } from './storage-failure';
 
 export interface JournalWorkerData {
   database: string;
@@ -27,9 +28,9 @@ export type ToJournalWorker = { now: true } | { close: true };
 /**
  * worker -> main: `applied`, the tables hold the records up to here (readers may go on); `durable`, and they
  * are on the device (the journal's segments before it may go); `damaged`, reading skipped damage; `closed`;
- * `error`.
+ * `error`, with `storage` saying why when the disk failed (a full disk), until `recovered`.
  */
-export type FromJournalWorker = { applied: JournalPosition } | { durable: JournalPosition } | { damaged: JournalDamage } | { closed: true } | { error: string };
+export type FromJournalWorker = { applied: JournalPosition } | { durable: JournalPosition } | { damaged: JournalDamage } | { closed: true } | { error: string; storage?: string } | { recovered: true };
 
 // Events per transaction: large enough to share the commit's cost, small enough that the write lock the main
 // connection may be waiting for (catalog, slots) is never held long.
@@ -111,10 +112,12 @@ function drain(): void {
       if (applied === before) break;
     }
     durableUpTo(closing);
+    if (lastError) parentPort!.postMessage({ recovered: true } satisfies FromJournalWorker);
     lastError = '';
   } catch (error) {
     const message = (error as Error).stack ?? String(error);
-    if (message !== lastError) parentPort!.postMessage({ error: `${message} (retrying every second)` } satisfies FromJournalWorker);
+    const storage = storageFailureOf(error) ?? undefined;
+    if (message !== lastError) parentPort!.postMessage({ error: `${message} (retrying every second)`, storage } satisfies FromJournalWorker);
     lastError = message;
     retryAt = performance.now() + 1000;
     if (closing) {

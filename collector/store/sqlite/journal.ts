@@ -227,9 +227,39 @@ export class Journal {
   private _create(segment: number): number {
     // O_DSYNC: each write returns once its bytes are on the device, one trip to the thread pool, not two.
     const { O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_DSYNC } = fs.constants;
-    const fd = fs.openSync(segmentFile(this._dir, segment), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | (this._sync ? O_DSYNC : 0), 0o644);
-    if (this._sync) syncFolder(this._dir);
+    const file = segmentFile(this._dir, segment);
+    const fd = fs.openSync(file, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | (this._sync ? O_DSYNC : 0), 0o644);
+    try {
+      if (this._sync) syncFolder(this._dir);
+    } catch (error) {
+      // Gone again, so that the next attempt (after a full disk, say) may create it.
+      fs.closeSync(fd);
+      fs.rmSync(file, { force: true });
+      throw error;
+    }
     return fd;
+  }
+
+  /** Goes on in a new segment, between writes, so a record never spans two. */
+  private _rotate(): void {
+    const fd = this._create(this._segment + 1);
+    fs.closeSync(this._fd);
+    this._fd = fd;
+    this._segment++;
+    this._offset = 0;
+  }
+
+  /**
+   * After a failed write, cuts off what it left, so the next record follows the last whole one: while a disk
+   * stays full, a new segment for every failed write would leave thousands of files. If even that fails, later
+   * records go to a new segment.
+   */
+  private _cutBack(): void {
+    try {
+      fs.ftruncateSync(this._fd, this._offset);
+    } catch {
+      this._offset = this._segmentBytes;
+    }
   }
 
   private _flush(): void {
@@ -238,16 +268,18 @@ export class Journal {
       for (const resolve of this._idle.splice(0)) resolve();
       return;
     }
-    if (this._offset >= this._segmentBytes) {
-      // Rotation happens between writes, so a record never spans two segments.
-      fs.closeSync(this._fd);
-      this._segment++;
-      this._offset = 0;
-      this._fd = this._create(this._segment);
-    }
-    this._writing = true;
     const group = this._pending;
     this._pending = [];
+    if (this._offset >= this._segmentBytes) {
+      try {
+        this._rotate();
+      } catch (error) {
+        // No new segment (a full disk may refuse even an empty file): the group fails, the next one tries again.
+        for (const p of group) p.reject(error);
+        return this._flush();
+      }
+    }
+    this._writing = true;
     // One buffer for the group: a copy costs less than handing the kernel a vector of hundreds.
     const parts = group.flatMap((p) => p.buffers);
     const bytes = parts.reduce((n, b) => n + b.length, 0);
@@ -255,9 +287,9 @@ export class Journal {
     const done = (error: unknown) => {
       this._writing = false;
       if (error) {
-        // Nothing of the group is acknowledged; the segment may hold part of it, so later records go to a new one.
+        // Nothing of the group is acknowledged, and the segment may hold part of it.
         for (const p of group) p.reject(error);
-        this._offset = this._segmentBytes;
+        this._cutBack();
       } else {
         this._offset += bytes;
         for (const p of group) p.resolve();

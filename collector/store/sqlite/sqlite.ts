@@ -43,10 +43,10 @@ export const DEFAULT_JOURNAL_WORKER = fileURLToPath(new URL('../../../dist/journ
 
 export function openSqliteStore({ file, durability = 'full', journal = true, journalWorker = DEFAULT_JOURNAL_WORKER, log = () => {} }: SqliteStoreOptions): Store {
   const db = openDatabase(file, durability);
-  const condition = new Condition(`${path.resolve(file)}.journal`, log);
+  const condition = new Condition(path.resolve(file), log);
   const writer: IngestWriter =
     (file !== ':memory:' && journalWriter({ database: path.resolve(file), db, sync: durability === 'full', own: journal, workerScript: journalWorker, log, condition })) ||
-    directWriter(createApplier(db));
+    directWriter(createApplier(db), condition);
   const settled = () => writer.settled();
   const events = sqliteEvents(db, writer, `${path.resolve(file)}.keys`, log);
   return {
