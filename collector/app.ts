@@ -11,6 +11,7 @@ import type { PublicProfileField } from '../sdk/wire';
 import { catalogRoutes } from './catalog/routes';
 import { customerRoutes, visitorRoutes } from './customers/routes';
 import { LIMITS } from './domain/limits';
+import { healthRoute } from './health/routes';
 import { createAuth, type Keys } from './http/auth';
 import { createCors } from './http/cors';
 import { errorHandler, notFound } from './http/errors';
@@ -104,16 +105,6 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
   };
   app.listen = (...args: unknown[]) => http.createServer(handler).listen(...(args as Parameters<Server['listen']>));
   return app;
-}
-
-function healthRoute({ store, catalog, insights }: Services): Route {
-  return route({
-    method: 'get',
-    path: '/health',
-    summary: 'Liveness and counts',
-    role: null,
-    handle: async () => ({ ok: true, events: await store.countEvents(), catalog: catalog.size, segments: insights.segments.length, droppedByClients: await store.clientDropped() }),
-  });
 }
 
 /** The document of every route, this one included. */

@@ -5,6 +5,11 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
 import type { Issue } from '../../sdk/wire';
 import { issuesOf } from '../domain/issues';
+import { StorageUnavailable } from '../store/store';
+
+// How long a client should wait after a full disk: long enough for someone to free space, short enough that
+// its queue (the SDK's, Segment's, RudderStack's) does not grow for long.
+const STORAGE_RETRY_SECONDS = 30;
 
 export class HttpError extends Error {
   constructor(
@@ -41,6 +46,11 @@ interface MiddlewareError {
 export function toErrorResponse(error: unknown, log: (message: string) => void): { status: number; body: { error: object }; headers: Record<string, string> } {
   if (error instanceof HttpError) {
     return { status: error.status, body: { error: { code: error.code, message: error.message, ...(error.issues ? { issues: error.issues } : {}) } }, headers: error.headers };
+  }
+  // Not logged here: the store tells once when writes start failing, and again when they succeed.
+  if (error instanceof StorageUnavailable) {
+    const message = `Storage unavailable: ${error.message}; try again later`;
+    return { status: 503, body: { error: { code: 'storage_unavailable', message } }, headers: { 'Retry-After': String(STORAGE_RETRY_SECONDS) } };
   }
   const err = (typeof error === 'object' && error !== null ? error : {}) as MiddlewareError;
   const answer = (status: number, body: { code: string; message: string; issues?: Issue[] }) => ({ status, body: { error: body }, headers: {} });

@@ -80,8 +80,16 @@ function noValidEvent(result: BatchResponse) {
 const SEGMENT_INITIALS: Record<EventType, string> = { track: 't', page: 'p', identify: 'i', screen: 's', group: 'g', alias: 'a' };
 const BATCH_PATHS = ['/v1/batch', '/v1/b', '/beacon/v1/batch'];
 
-const BATCH_RESPONSES = { '200': 'stored (duplicates counted as success)', '400': 'no valid event', '413': 'body too large', '415': 'unsupported type or coding', '429': 'rate limited (Retry-After)' };
-const EVENT_RESPONSES = { '200': 'stored', '400': 'invalid event', '429': 'rate limited' };
+const UNAVAILABLE = 'cannot store now, a full disk (Retry-After): nothing acknowledged';
+const BATCH_RESPONSES = {
+  '200': 'stored (duplicates counted as success)',
+  '400': 'no valid event',
+  '413': 'body too large',
+  '415': 'unsupported type or coding',
+  '429': 'rate limited (Retry-After)',
+  '503': UNAVAILABLE,
+};
+const EVENT_RESPONSES = { '200': 'stored', '400': 'invalid event', '429': 'rate limited', '503': UNAVAILABLE };
 
 export function ingestRoutes(ingest: Ingest, store: EventStore): Route[] {
   const batchSummary = (path: string) =>

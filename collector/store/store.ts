@@ -198,8 +198,40 @@ export interface EventQueryStore {
   topProducts(query: TopProductsQuery): Promise<TopProductRow[]>;
 }
 
+/** Bytes of a journal segment that held no whole record: skipped when it was read, told, and kept. */
+export interface DamagedSegment {
+  /** The segment's file name in the journal folder, and the name it is kept under beside it once set aside. */
+  segment: string;
+  keptAs: string | null;
+  offset: number;
+  skippedBytes: number;
+  /** How many records the damage took, at least (records of an older journal are not counted). */
+  records: number;
+  /** The damage runs to the segment's end, as a write cut short by a crash does too (that one never acknowledged). */
+  atEnd: boolean;
+}
+
+/** What an engine knows of itself, answered at once without touching the disk, so /health never waits. */
+export interface StoreCondition {
+  /** Why writes cannot be stored now (a full disk, say), or null while they can. */
+  unwritable: string | null;
+  /** What is wrong, each in a sentence for the operator (the reason writes fail first). */
+  problems: string[];
+  /** Damage found in the ingest journal since the store opened (none for an engine without one). */
+  journal: { damaged: DamagedSegment[] };
+}
+
+/**
+ * The engine cannot store writes now (its disk is full, say): nothing of the call that was refused is
+ * acknowledged, and the same call may succeed later. Reads that must wait for the writes before them refuse too.
+ */
+export class StorageUnavailable extends Error {
+  override name = 'StorageUnavailable';
+}
+
 /** A whole store: every role, and its life cycle. */
 export interface Store extends EventStore, CatalogStore, SlotStore, IdentityStore, SnapshotStore, EventQueryStore {
+  condition(): StoreCondition;
   /**
    * Resolves once every write acknowledged before the call can be read back (an engine that writes behind its
    * acknowledgements, as the SQLite store's journal does, catches up first). Reads call it themselves.

@@ -1,12 +1,12 @@
-// The ingest journal: records come back as written, across segments; a record cut short or damaged ends its
-// segment; what a stopped collector left unapplied is replayed exactly once; duplicates are told apart before
+// The ingest journal: records come back as written, across segments; a record cut short or damaged is skipped
+// and told (journal-damage.test.ts restarts a collector on such a journal); what a stopped collector left unapplied is replayed exactly once; duplicates are told apart before
 // the tables have the first copy.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Journal, readRecords, segmentsIn } from '../../collector/store/sqlite/journal';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Journal, positionOf, readRecords, segmentsIn, type JournalDamage } from '../../collector/store/sqlite/journal';
 import { KeySet } from '../../collector/store/sqlite/key-set';
 import { openSqliteStore } from '../../collector/store/sqlite/sqlite';
 import type { StoredEvent } from '../../collector/domain/stored-event';
@@ -38,7 +38,7 @@ describe('the journal file', () => {
     ).toEqual([...records(dir)].filter((r) => r.end > read[19].end).map((r) => r.header));
   });
 
-  it('ends a segment at a record cut short by a crash, or damaged', async () => {
+  it('skips a record cut short by a crash, or damaged, goes on at the next whole one, and tells where', async () => {
     const dir = tmp();
     const journal = new Journal(dir, { sync: false });
     for (let i = 0; i < 5; i++) await journal.append({ k: 'd', n: i }, Buffer.from('y'.repeat(100)));
@@ -46,12 +46,58 @@ describe('the journal file', () => {
     const [segment] = segmentsIn(dir);
     const file = path.join(dir, `${String(segment).padStart(8, '0')}.log`);
     const size = fs.statSync(file).size;
+    const damaged: JournalDamage[] = [];
+    const read = () => [...readRecords(dir, 0, { damaged: (d) => damaged.push(d) })].flat().map((r) => r.header.n);
     fs.truncateSync(file, size - 10);
-    expect(records(dir).map((r) => r.header.n)).toEqual([0, 1, 2, 3]);
+    expect(read()).toEqual([0, 1, 2, 3]);
+    const recordBytes = size / 5;
+    expect(damaged).toEqual([{ segment, offset: 4 * recordBytes, skippedBytes: recordBytes - 10, records: 1, atEnd: true, resume: positionOf(segment, size - 10) }]);
     const bytes = fs.readFileSync(file);
     bytes[Math.floor(size / 2)] ^= 0xff;
     fs.writeFileSync(file, bytes);
-    expect(records(dir).length).toBeLessThan(3);
+    damaged.length = 0;
+    expect(read()).toEqual([0, 1, 3]);
+    expect(damaged.map((d) => [d.offset, d.skippedBytes, d.atEnd])).toEqual([
+      [2 * recordBytes, recordBytes, false],
+      [4 * recordBytes, recordBytes - 10, true],
+    ]);
+  });
+});
+
+describe('the journal file on a full disk', () => {
+  const enospc = () => Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+  afterEach(() => vi.restoreAllMocks());
+
+  it('cuts off what a failed write left, so the next record follows the last whole one', async () => {
+    const dir = tmp();
+    const journal = new Journal(dir, { sync: false });
+    await journal.append({ k: 'd', n: 1 });
+    // Part of the record reaches the file, then the disk is full.
+    vi.spyOn(fs, 'writev').mockImplementationOnce((fd: number, buffers: readonly NodeJS.ArrayBufferView[], ...rest: unknown[]) => {
+      fs.writeSync(fd, Buffer.from(buffers[0].buffer, buffers[0].byteOffset, 10));
+      setImmediate(() => (rest.at(-1) as (error: Error) => void)(enospc()));
+    });
+    await expect(journal.append({ k: 'd', n: 2 })).rejects.toMatchObject({ code: 'ENOSPC' });
+    await journal.append({ k: 'd', n: 3 });
+    await journal.close();
+    const damaged: JournalDamage[] = [];
+    expect([...readRecords(dir, 0, { damaged: (d) => damaged.push(d) })].flat().map((r) => r.header.n)).toEqual([1, 3]);
+    expect(damaged).toEqual([]);
+    expect(segmentsIn(dir)).toHaveLength(1);
+  });
+
+  it('refuses a record when no new segment can be made, and makes it for the next', async () => {
+    const dir = tmp();
+    const journal = new Journal(dir, { sync: true, segmentBytes: 1 });
+    await journal.append({ k: 'd', n: 1 });
+    vi.spyOn(fs, 'openSync').mockImplementationOnce(() => {
+      throw enospc();
+    });
+    await expect(journal.append({ k: 'd', n: 2 })).rejects.toMatchObject({ code: 'ENOSPC' });
+    await journal.append({ k: 'd', n: 3 });
+    await journal.close();
+    expect([...readRecords(dir, 0)].flat().map((r) => r.header.n)).toEqual([1, 3]);
+    expect(segmentsIn(dir)).toHaveLength(2);
   });
 });
 

@@ -102,6 +102,8 @@ function eventInserts(db: Database.Database, writer: IngestWriter, keys: KeySet)
     // The new ones are journalled before anything is awaited, so that a request arriving meanwhile with the
     // same event finds it when it checks.
     const written = fresh.length ? writeEvents(events, fresh, arrival) : Promise.resolve([]);
+    // Awaited below, but the check of the tables may fail first (a full disk): then its failure is no one's.
+    written.catch(() => {});
     const lookalikes: number[] = [];
     if (seen.length) {
       const inCall = new Set(fresh.map((k) => events[k].messageId));

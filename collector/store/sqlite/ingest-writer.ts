@@ -7,8 +7,9 @@
 import fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
+import type { Condition } from './condition';
 import { createApplier, type Applier, type JournalHeader } from './journal-apply';
-import { Journal, lockJournal, positionOf, readRecords, segmentOf, type JournalPosition } from './journal';
+import { Journal, keepAside, lockJournal, positionOf, readRecords, segmentOf, type JournalDamage, type JournalPosition } from './journal';
 import type { FromJournalWorker, JournalWorkerData, ToJournalWorker } from './journal-worker';
 
 export interface IngestWriter {
@@ -23,7 +24,7 @@ export interface IngestWriter {
   close(): Promise<void>;
 }
 
-export function directWriter(applier: Applier): IngestWriter {
+export function directWriter(applier: Applier, condition: Condition): IngestWriter {
   // Group commit: every record written before the next turn of the event loop joins one transaction.
   let waiting: { header: JournalHeader; body?: Buffer; resolve: (r: boolean[] | undefined) => void; reject: (e: unknown) => void }[] = [];
   const commit = () => {
@@ -31,10 +32,12 @@ export function directWriter(applier: Applier): IngestWriter {
     waiting = [];
     try {
       const results = applier.apply(jobs);
+      condition.failing('tables', null);
       let e = 0;
       for (const j of jobs) j.resolve(j.header.k === 'e' ? results[e++] : undefined);
     } catch (error) {
-      for (const j of jobs) j.reject(error);
+      const refusal = condition.failed('tables', error);
+      for (const j of jobs) j.reject(refusal);
     }
   };
   return {
@@ -58,6 +61,8 @@ export interface JournalOptions {
   own: boolean;
   workerScript: string;
   log: (message: string) => void;
+  /** Where damage found in the journal, and writes failing, are recorded. */
+  condition: Condition;
 }
 
 /**
@@ -65,7 +70,7 @@ export interface JournalOptions {
  * and the applier, or null when another process holds it, or when this one should not keep it (not `own`, or
  * the worker is not built), having replayed it all the same.
  */
-function takeOver({ database, db, own, workerScript, log }: JournalOptions): { lock: { release: () => void }; applier: Applier } | null {
+function takeOver({ database, db, own, workerScript, log, condition }: JournalOptions): { lock: { release: () => void }; applier: Applier } | null {
   const dir = `${database}.journal`;
   if (!own && !fs.existsSync(dir)) return null;
   const lock = lockJournal(dir);
@@ -74,8 +79,10 @@ function takeOver({ database, db, own, workerScript, log }: JournalOptions): { l
     return null;
   }
   const applier = createApplier(db);
-  const replayed = replay(dir, applier);
+  const { replayed, damaged } = replay(dir, applier, condition);
   if (replayed) log(`replayed ${replayed} journal records a previous run left unapplied`);
+  // Their records are in the tables now: what is left of them is for the operator to look at.
+  for (const segment of damaged) condition.keptAside(segment, keepAside(dir, segment));
   if (!own || !fs.existsSync(workerScript)) {
     if (own) log(`no ${workerScript} (run npm run build): writing to the database directly`);
     lock.release();
@@ -91,7 +98,7 @@ function takeOver({ database, db, own, workerScript, log }: JournalOptions): { l
 export function journalWriter(options: JournalOptions): IngestWriter | null {
   const taken = takeOver(options);
   if (!taken) return null;
-  const { database, sync, workerScript, log } = options;
+  const { database, sync, workerScript, log, condition } = options;
   const { lock, applier } = taken;
   const dir = `${database}.journal`;
   const journal = new Journal(dir, { sync });
@@ -101,7 +108,7 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
   applier.apply([], applied);
   journal.removeBefore(journal.segment);
 
-  let waiters: { target: JournalPosition; resolve: () => void }[] = [];
+  let waiters: { target: JournalPosition; resolve: () => void; reject: (error: unknown) => void }[] = [];
   let closing = false;
   let worker: Worker;
   let closed: () => void = () => {};
@@ -118,7 +125,12 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
       } else if ('applied' in m) {
         applied = m.applied;
         waiters = waiters.filter((w) => (w.target <= applied ? (w.resolve(), false) : true));
-      } else if ('error' in m) log(`journal worker: ${m.error}`);
+      } else if ('damaged' in m) {
+        if (condition.damaged(m.damaged)) journal.markDamaged(m.damaged.segment);
+      } else if ('error' in m) {
+        log(`journal worker: ${m.error}`);
+        if (m.storage) tablesFailing(m.storage);
+      } else if ('recovered' in m) condition.failing('tables', null);
       else closed();
     });
     worker.on('error', (error) => log(`journal worker failed: ${error.stack ?? error}`));
@@ -129,22 +141,36 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
       start();
     });
   };
+  // Readers waiting for the tables would wait for the disk: they hear why instead, and may ask again later.
+  const tablesFailing = (reason: string) => {
+    condition.failing('tables', reason);
+    const refusal = condition.unavailable('tables');
+    for (const w of waiters.splice(0)) w.reject(refusal);
+  };
   start();
   journal.onWritten = (position) => Atomics.store(writtenSoFar, 0, BigInt(position));
+  journal.onKeptAside = (segment, name) => condition.keptAside(segment, name);
 
   return {
     journalled: true,
     write: async (header, body) => {
-      await journal.append(header, body);
+      try {
+        await journal.append(header, body);
+      } catch (error) {
+        throw condition.failed('journal', error);
+      }
+      condition.failing('journal', null);
       return undefined;
     },
     async settled() {
       await journal.idle();
       const target = journal.position;
       if (target <= applied) return;
+      const refusal = condition.unavailable('tables');
+      if (refusal) throw refusal;
       // The worker gathers records for a moment before applying them; a reader should not wait for that.
       worker.postMessage({ now: true } satisfies ToJournalWorker);
-      await new Promise<void>((resolve) => waiters.push({ target, resolve }));
+      await new Promise<void>((resolve, reject) => waiters.push({ target, resolve, reject }));
     },
     async close() {
       await journal.close();
@@ -161,15 +187,17 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
   };
 }
 
-/** Applies the records after the position the tables record; returns how many there were. */
-function replay(dir: string, applier: Applier): number {
-  let n = 0;
-  for (const records of readRecords(dir, applier.applied())) {
+/** Applies the records after the position the tables record; returns how many there were, and the damaged segments. */
+function replay(dir: string, applier: Applier, condition: Condition): { replayed: number; damaged: Set<number> } {
+  let replayed = 0;
+  const damaged = new Set<number>();
+  const found = (damage: JournalDamage) => (condition.damaged(damage), damaged.add(damage.segment));
+  for (const records of readRecords(dir, applier.applied(), { damaged: found })) {
     applier.apply(
       records.map((r) => ({ header: r.header as JournalHeader, body: r.body })),
       records[records.length - 1].end,
     );
-    n += records.length;
+    replayed += records.length;
   }
-  return n;
+  return { replayed, damaged };
 }

@@ -7,6 +7,7 @@ import type Database from 'better-sqlite3';
 import type { EventType } from '../../../sdk/wire';
 import { singleEventOf, toStored, withImpliedType } from '../../domain/stored-event';
 import { rowsFromBody, type EventRow } from './raw-rows';
+import { storageFailureOf } from './storage-failure';
 import type { ValidEvent } from '../../domain/event';
 import type { AttributedOrder, SlotStats } from '../store';
 import type { QuarantinedEvent, StoredEvent } from '../../domain/stored-event';
@@ -130,6 +131,8 @@ export function createApplier(db: Database.Database): Applier {
       try {
         result = one(header, body);
       } catch (error) {
+        // A full disk is not the record's fault: the whole transaction fails, and the record waits for a later one.
+        if (storageFailureOf(error)) throw error;
         if (header.k === 'e') result = [];
         console.error(`[patron] journal record not applied (${header.k}): ${(error as Error).message}`);
       }

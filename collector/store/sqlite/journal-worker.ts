@@ -7,7 +7,8 @@ import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { createApplier, type JournalHeader } from './journal-apply';
-import { readRecords, segmentOf, type JournalPosition } from './journal';
+import { readRecords, segmentOf, type JournalDamage, type JournalPosition } from './journal';
+import { storageFailureOf } from './storage-failure';
 
 export interface JournalWorkerData {
   database: string;
@@ -26,9 +27,10 @@ export interface JournalWorkerData {
 export type ToJournalWorker = { now: true } | { close: true };
 /**
  * worker -> main: `applied`, the tables hold the records up to here (readers may go on); `durable`, and they
- * are on the device (the journal's segments before it may go); `closed`; `error`.
+ * are on the device (the journal's segments before it may go); `damaged`, reading skipped damage; `closed`;
+ * `error`, with `storage` saying why when the disk failed (a full disk), until `recovered`.
  */
-export type FromJournalWorker = { applied: JournalPosition } | { durable: JournalPosition } | { closed: true } | { error: string };
+export type FromJournalWorker = { applied: JournalPosition } | { durable: JournalPosition } | { damaged: JournalDamage } | { closed: true } | { error: string; storage?: string } | { recovered: true };
 
 // Events per transaction: large enough to share the commit's cost, small enough that the write lock the main
 // connection may be waiting for (catalog, slots) is never held long.
@@ -84,14 +86,19 @@ function drain(): void {
       let events = 0;
       let end = applied;
       const flush = () => {
-        if (batch.length === 0) return;
+        if (end === applied) return;
         applier.apply(batch, end);
         applied = end;
         parentPort!.postMessage({ applied } satisfies FromJournalWorker);
         batch = [];
         events = 0;
       };
-      for (const records of readRecords(journal, applied, written)) {
+      const damaged = (damage: JournalDamage) => {
+        parentPort!.postMessage({ damaged: damage } satisfies FromJournalWorker);
+        // Damage at the end of what is written has no record after it to carry the position past it.
+        end = damage.resume;
+      };
+      for (const records of readRecords(journal, applied, { until: written, damaged })) {
         for (const r of records) {
           batch.push({ header: r.header as JournalHeader, body: r.body });
           end = r.end;
@@ -105,10 +112,12 @@ function drain(): void {
       if (applied === before) break;
     }
     durableUpTo(closing);
+    if (lastError) parentPort!.postMessage({ recovered: true } satisfies FromJournalWorker);
     lastError = '';
   } catch (error) {
     const message = (error as Error).stack ?? String(error);
-    if (message !== lastError) parentPort!.postMessage({ error: `${message} (retrying every second)` } satisfies FromJournalWorker);
+    const storage = storageFailureOf(error) ?? undefined;
+    if (message !== lastError) parentPort!.postMessage({ error: `${message} (retrying every second)`, storage } satisfies FromJournalWorker);
     lastError = message;
     retryAt = performance.now() + 1000;
     if (closing) {

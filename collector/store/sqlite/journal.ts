@@ -4,13 +4,13 @@
 // main thread. The SQLite tables are filled from it behind (journal-worker.ts), and rebuilt from it after a
 // crash, so the journal is where an acknowledged event lives until the database has it.
 //
-// Files: <database>.journal/<segment>.log, segments of about 64 MB. A record is
-//   u32 payload length | u32 crc32 of the payload | payload = u32 header length | header JSON | body bytes
-// A record cut short by a crash fails its length or checksum and ends the segment there.
+// Files: <database>.journal/<segment>.log, segments of about 64 MB, records laid out as journal-format.ts says.
+// A record cut short by a crash, or damaged, is skipped: reading goes on at the next whole record, the damage
+// is told, and the segment is kept aside as <segment>.log.damaged instead of being deleted.
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { crc32 } from 'node:zlib';
+import { decodeAt, encodeRecord, markersIn, nextRecordAt } from './journal-format';
 
 /** Where a record ends, as one number: segment * 2^32 + byte offset in the segment. */
 export type JournalPosition = number;
@@ -21,7 +21,8 @@ export const segmentOf = (p: JournalPosition) => Math.floor(p / SPLIT);
 export const offsetOf = (p: JournalPosition) => p % SPLIT;
 
 const SEGMENT_NAME = /^(\d{8})\.log$/;
-const segmentFile = (dir: string, segment: number) => path.join(dir, `${String(segment).padStart(8, '0')}.log`);
+export const segmentName = (segment: number) => `${String(segment).padStart(8, '0')}.log`;
+const segmentFile = (dir: string, segment: number) => path.join(dir, segmentName(segment));
 
 /** The segments in a journal folder, oldest first. */
 export function segmentsIn(dir: string): number[] {
@@ -41,72 +42,98 @@ export interface JournalRecord {
   end: JournalPosition;
 }
 
-/** One record's bytes. */
-export function encodeRecord(header: Record<string, unknown>, body?: Buffer): Buffer[] {
-  const head = Buffer.from(JSON.stringify(header));
-  const frame = Buffer.allocUnsafe(12);
-  const length = 4 + head.length + (body?.length ?? 0);
-  frame.writeUInt32LE(length, 0);
-  frame.writeUInt32LE(head.length, 8);
-  let crc = crc32(frame.subarray(8, 12));
-  crc = crc32(head, crc);
-  if (body) crc = crc32(body, crc);
-  frame.writeUInt32LE(crc, 4);
-  return body ? [frame, head, body] : [frame, head];
+/** Bytes of a segment that hold no whole record, from `offset`: what reading skipped. */
+export interface JournalDamage {
+  segment: number;
+  offset: number;
+  skippedBytes: number;
+  /** Record markers among them: how many records the damage took, at least (version 1 records have none). */
+  records: number;
+  /** No whole record follows in the segment (what a write cut short by a crash leaves too, unacknowledged). */
+  atEnd: boolean;
+  /** Where reading went on. */
+  resume: JournalPosition;
 }
 
-/** The whole records in `bytes` (read from `segment` at `offset`); stops at a record cut short or damaged. */
-export function decodeRecords(bytes: Buffer, segment: number, offset: number): { records: JournalRecord[]; used: number } {
-  const records: JournalRecord[] = [];
-  let at = 0;
-  while (at + 8 <= bytes.length) {
-    const length = bytes.readUInt32LE(at);
-    if (length < 4 || at + 8 + length > bytes.length) break;
-    const payload = bytes.subarray(at + 8, at + 8 + length);
-    if (crc32(payload) !== bytes.readUInt32LE(at + 4)) break;
-    const headLength = payload.readUInt32LE(0);
-    if (4 + headLength > length) break;
-    const header = JSON.parse(payload.toString('utf8', 4, 4 + headLength)) as Record<string, unknown>;
-    const body = 4 + headLength < length ? payload.subarray(4 + headLength) : undefined;
-    at += 8 + length;
-    records.push({ header, body, end: positionOf(segment, offset + at) });
-  }
-  return { records, used: at };
+export interface ReadOptions {
+  /** A position some writer reported as written: nothing after it is read. */
+  until?: JournalPosition;
+  chunkBytes?: number;
+  /** Told of each damage, before the records after it are given. */
+  damaged?: (damage: JournalDamage) => void;
 }
 
 /**
- * Reads the records after `from`, up to `until` (a position some writer reported as written), in chunks of
- * about `chunkBytes`: what the worker applies and what start-up replays.
+ * Reads the records after `from`, up to `until`, in chunks of about `chunkBytes`: what the worker applies and
+ * what start-up replays.
  */
-export function* readRecords(dir: string, from: JournalPosition, until = Infinity, chunkBytes = 4 << 20): Generator<JournalRecord[]> {
+export function* readRecords(dir: string, from: JournalPosition, { until = Infinity, chunkBytes = 4 << 20, damaged = () => {} }: ReadOptions = {}): Generator<JournalRecord[]> {
   for (const segment of segmentsIn(dir)) {
     if (segment < segmentOf(from) || positionOf(segment, 0) > until) continue;
     const fd = fs.openSync(segmentFile(dir, segment), 'r');
     try {
-      let offset = segment === segmentOf(from) ? offsetOf(from) : 0;
-      const stop = segment === segmentOf(until) ? offsetOf(until) : Infinity;
-      let size = chunkBytes;
-      for (;;) {
-        const want = Math.min(size, stop - offset);
-        if (want <= 0) break;
-        // A buffer per chunk: the records yielded are views of it, and may be kept after the next read.
-        const buffer = Buffer.allocUnsafe(want);
-        const got = fs.readSync(fd, buffer, 0, want, offset);
-        if (got === 0) break;
-        const { records, used } = decodeRecords(buffer.subarray(0, got), segment, offset);
-        if (used === 0) {
-          // A record larger than the buffer, or the damaged end of the segment.
-          if (got < want) break;
-          size *= 2;
-          continue;
-        }
-        offset += used;
-        yield records;
-      }
+      const start = segment === segmentOf(from) ? offsetOf(from) : 0;
+      const end = Math.min(segment === segmentOf(until) ? offsetOf(until) : Infinity, fs.fstatSync(fd).size);
+      yield* segmentRecords(fd, segment, start, end, chunkBytes, damaged);
     } finally {
       fs.closeSync(fd);
     }
   }
+}
+
+/** The records of one segment from `offset` to `end`; damage is skipped and told. */
+function* segmentRecords(fd: number, segment: number, offset: number, end: number, chunkBytes: number, damaged: (damage: JournalDamage) => void): Generator<JournalRecord[]> {
+  let size = chunkBytes;
+  while (offset < end) {
+    const want = Math.min(size, end - offset);
+    const bytes = readAt(fd, offset, want);
+    if (bytes.length === 0) return;
+    // Bytes left over at the end of what may be read are a record that will never be whole.
+    const toEnd = bytes.length < want || want === end - offset;
+    const { records, used, bad } = decodeRecords(bytes, segment, offset);
+    offset += used;
+    if (records.length) yield records;
+    if (bad || (toEnd && used < bytes.length)) {
+      offset = skipDamage(fd, segment, offset, end, damaged);
+      size = chunkBytes;
+    } else if (used === 0) size *= 2; // a record larger than the buffer
+  }
+}
+
+/** The whole records at the start of `bytes` (read from `segment` at `offset`), and whether a bad one ended them. */
+function decodeRecords(bytes: Buffer, segment: number, offset: number): { records: JournalRecord[]; used: number; bad: boolean } {
+  const records: JournalRecord[] = [];
+  for (let at = 0; ;) {
+    const record = decodeAt(bytes, at);
+    if (typeof record !== 'object') return { records, used: at, bad: record === 'bad' };
+    at = record.next;
+    records.push({ header: record.header, body: record.body, end: positionOf(segment, offset + at) });
+  }
+}
+
+/** Tells the damage at `offset` and returns where the next whole record starts (else `end`). */
+function skipDamage(fd: number, segment: number, offset: number, end: number, damaged: (damage: JournalDamage) => void): number {
+  // The rest of the segment in one read (64 MB at most): damage is rare, and the record after it may be large.
+  const rest = readAt(fd, offset, end - offset);
+  const found = nextRecordAt(rest, 0);
+  const skippedBytes = found === -1 ? rest.length : found;
+  const resume = offset + skippedBytes;
+  damaged({ segment, offset, skippedBytes, records: markersIn(rest.subarray(0, skippedBytes)), atEnd: found === -1, resume: positionOf(segment, resume) });
+  return resume;
+}
+
+/** `length` bytes at `offset`, fewer where the file ends; a buffer of its own, as the records kept are views of it. */
+function readAt(fd: number, offset: number, length: number): Buffer {
+  const buffer = Buffer.allocUnsafe(length);
+  return buffer.subarray(0, fs.readSync(fd, buffer, 0, length, offset));
+}
+
+/** Renames a damaged segment to <segment>.log.damaged (a free name), for inspection; returns the name. */
+export function keepAside(dir: string, segment: number): string {
+  let name = `${segmentName(segment)}.damaged`;
+  for (let n = 2; fs.existsSync(path.join(dir, name)); n++) name = `${segmentName(segment)}.${n}.damaged`;
+  fs.renameSync(segmentFile(dir, segment), path.join(dir, name));
+  return name;
 }
 
 export interface JournalOptions {
@@ -132,8 +159,11 @@ export class Journal {
   private _writing = false;
   private _idle: (() => void)[] = [];
   private _closed = false;
+  private readonly _damaged = new Set<number>();
   /** Called with the position up to which records are written (and synced), after each write. */
   onWritten: (position: JournalPosition) => void = () => {};
+  /** Called when a damaged segment is kept aside, with the name it is kept under. */
+  onKeptAside: (segment: number, name: string) => void = () => {};
 
   /** Starts a fresh segment after the newest in `dir`: a segment is only ever appended to by one opening. */
   constructor(
@@ -174,9 +204,18 @@ export class Journal {
     return new Promise((resolve) => this._idle.push(resolve));
   }
 
+  /** A segment reading found damage in: when its turn to go comes, it is kept aside, not deleted. */
+  markDamaged(segment: number): void {
+    this._damaged.add(segment);
+  }
+
   /** Deletes the segments before `segment` (their records are in the database); the open one once closed. */
   removeBefore(segment: number): void {
-    for (const s of segmentsIn(this._dir)) if (s < segment && (s !== this._segment || this._closed)) fs.rmSync(segmentFile(this._dir, s), { force: true });
+    for (const s of segmentsIn(this._dir)) {
+      if (s >= segment || (s === this._segment && !this._closed)) continue;
+      if (this._damaged.delete(s)) this.onKeptAside(s, keepAside(this._dir, s));
+      else fs.rmSync(segmentFile(this._dir, s), { force: true });
+    }
   }
 
   async close(): Promise<void> {
@@ -188,9 +227,39 @@ export class Journal {
   private _create(segment: number): number {
     // O_DSYNC: each write returns once its bytes are on the device, one trip to the thread pool, not two.
     const { O_WRONLY, O_CREAT, O_EXCL, O_APPEND, O_DSYNC } = fs.constants;
-    const fd = fs.openSync(segmentFile(this._dir, segment), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | (this._sync ? O_DSYNC : 0), 0o644);
-    if (this._sync) syncFolder(this._dir);
+    const file = segmentFile(this._dir, segment);
+    const fd = fs.openSync(file, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | (this._sync ? O_DSYNC : 0), 0o644);
+    try {
+      if (this._sync) syncFolder(this._dir);
+    } catch (error) {
+      // Gone again, so that the next attempt (after a full disk, say) may create it.
+      fs.closeSync(fd);
+      fs.rmSync(file, { force: true });
+      throw error;
+    }
     return fd;
+  }
+
+  /** Goes on in a new segment, between writes, so a record never spans two. */
+  private _rotate(): void {
+    const fd = this._create(this._segment + 1);
+    fs.closeSync(this._fd);
+    this._fd = fd;
+    this._segment++;
+    this._offset = 0;
+  }
+
+  /**
+   * After a failed write, cuts off what it left, so the next record follows the last whole one: while a disk
+   * stays full, a new segment for every failed write would leave thousands of files. If even that fails, later
+   * records go to a new segment.
+   */
+  private _cutBack(): void {
+    try {
+      fs.ftruncateSync(this._fd, this._offset);
+    } catch {
+      this._offset = this._segmentBytes;
+    }
   }
 
   private _flush(): void {
@@ -199,16 +268,18 @@ export class Journal {
       for (const resolve of this._idle.splice(0)) resolve();
       return;
     }
-    if (this._offset >= this._segmentBytes) {
-      // Rotation happens between writes, so a record never spans two segments.
-      fs.closeSync(this._fd);
-      this._segment++;
-      this._offset = 0;
-      this._fd = this._create(this._segment);
-    }
-    this._writing = true;
     const group = this._pending;
     this._pending = [];
+    if (this._offset >= this._segmentBytes) {
+      try {
+        this._rotate();
+      } catch (error) {
+        // No new segment (a full disk may refuse even an empty file): the group fails, the next one tries again.
+        for (const p of group) p.reject(error);
+        return this._flush();
+      }
+    }
+    this._writing = true;
     // One buffer for the group: a copy costs less than handing the kernel a vector of hundreds.
     const parts = group.flatMap((p) => p.buffers);
     const bytes = parts.reduce((n, b) => n + b.length, 0);
@@ -216,9 +287,9 @@ export class Journal {
     const done = (error: unknown) => {
       this._writing = false;
       if (error) {
-        // Nothing of the group is acknowledged; the segment may hold part of it, so later records go to a new one.
+        // Nothing of the group is acknowledged, and the segment may hold part of it.
         for (const p of group) p.reject(error);
-        this._offset = this._segmentBytes;
+        this._cutBack();
       } else {
         this._offset += bytes;
         for (const p of group) p.resolve();

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Store } from '../store';
 import { sqliteCatalog } from './catalog';
+import { Condition } from './condition';
 import { sqliteEvents } from './events';
 import { sqliteIdentities } from './identities';
 import { directWriter, journalWriter, type IngestWriter } from './ingest-writer';
@@ -42,8 +43,10 @@ export const DEFAULT_JOURNAL_WORKER = fileURLToPath(new URL('../../../dist/journ
 
 export function openSqliteStore({ file, durability = 'full', journal = true, journalWorker = DEFAULT_JOURNAL_WORKER, log = () => {} }: SqliteStoreOptions): Store {
   const db = openDatabase(file, durability);
+  const condition = new Condition(path.resolve(file), log);
   const writer: IngestWriter =
-    (file !== ':memory:' && journalWriter({ database: path.resolve(file), db, sync: durability === 'full', own: journal, workerScript: journalWorker, log })) || directWriter(createApplier(db));
+    (file !== ':memory:' && journalWriter({ database: path.resolve(file), db, sync: durability === 'full', own: journal, workerScript: journalWorker, log, condition })) ||
+    directWriter(createApplier(db), condition);
   const settled = () => writer.settled();
   const events = sqliteEvents(db, writer, `${path.resolve(file)}.keys`, log);
   return {
@@ -54,6 +57,7 @@ export function openSqliteStore({ file, durability = 'full', journal = true, jou
     ...sqliteSnapshots(db),
     ...sqliteEventQueries(db, settled),
     settled,
+    condition: () => condition.get(),
     async close() {
       await writer.close();
       events.close();
