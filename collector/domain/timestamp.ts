@@ -5,15 +5,64 @@
 // A date, T, a time to the minute or second with an optional fraction, and a zone (Z or ±hh:mm; none is UTC).
 const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:([Zz])|([+-])(\d{2}):?(\d{2}))?$/;
 
-const daysIn = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const daysIn = (year: number, month: number) => (month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : DAYS_IN_MONTH[month - 1]);
+
+/** Whether the date and time are a real one (no 30 February, no 24:00). */
+const valid = (year: number, month: number, day: number, hour: number, minute: number, second: number) =>
+  month >= 1 && month <= 12 && day >= 1 && day <= daysIn(year, month) && hour <= 23 && minute <= 59 && second <= 59;
+
+/** The digits of `text` from `at` to `end` as a number; NaN if any is not a digit. */
+function digits(text: string, at: number, end: number): number {
+  let n = 0;
+  for (let i = at; i < end; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return Number.NaN;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/** `toISOString()`'s own form, 2026-03-02T10:00:00.000Z, read without a regular expression: nearly every event's. */
+function parseIsoString(text: string): number {
+  if (
+    text.charCodeAt(4) !== 45 ||
+    text.charCodeAt(7) !== 45 ||
+    text.charCodeAt(10) !== 84 ||
+    text.charCodeAt(13) !== 58 ||
+    text.charCodeAt(16) !== 58 ||
+    text.charCodeAt(19) !== 46 ||
+    text.charCodeAt(23) !== 90
+  ) {
+    return Number.NaN;
+  }
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 7);
+  const day = digits(text, 8, 10);
+  const hour = digits(text, 11, 13);
+  const minute = digits(text, 14, 16);
+  const second = digits(text, 17, 19);
+  const ms = digits(text, 20, 23);
+  // NaN fails every comparison in valid().
+  if (Number.isNaN(ms) || !valid(year, month, day, hour, minute, second)) return Number.NaN;
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+}
 
 /** Milliseconds since the epoch of an ISO 8601 date-time; NaN for anything else, impossible dates included. */
 export function parseTimestamp(text: string): number {
+  if (text.length === 24) {
+    const t = parseIsoString(text);
+    if (!Number.isNaN(t)) return t;
+  }
   const m = ISO_DATE_TIME.exec(text);
   if (!m) return Number.NaN;
-  const [year, month, day, hour, minute] = [+m[1], +m[2], +m[3], +m[4], +m[5]];
+  const year = +m[1];
+  const month = +m[2];
+  const day = +m[3];
+  const hour = +m[4];
+  const minute = +m[5];
   const second = m[6] === undefined ? 0 : +m[6];
-  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23 || minute > 59 || second > 59) return Number.NaN;
+  if (!valid(year, month, day, hour, minute, second)) return Number.NaN;
   const offsetHours = m[10] === undefined ? 0 : +m[10];
   const offsetMinutes = m[11] === undefined ? 0 : +m[11];
   if (offsetHours > 23 || offsetMinutes > 59) return Number.NaN;

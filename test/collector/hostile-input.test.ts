@@ -69,6 +69,10 @@ describe('timestamps', () => {
     expect(parseTimestamp('2026-03-02T10:00-0130')).toBe(Date.UTC(2026, 2, 2, 11, 30));
     expect(parseTimestamp('2026-03-02T10:00:00')).toBe(Date.UTC(2026, 2, 2, 10)); // no zone: UTC
     expect(parseTimestamp('2024-02-29T00:00:00Z')).toBe(Date.UTC(2024, 1, 29));
+    // toISOString()'s own form, read without the regular expression, reads as Date does.
+    for (let t = Date.UTC(2000, 0, 1); t < Date.UTC(2030, 0, 1); t += 7_777_777_777) expect(parseTimestamp(new Date(t).toISOString())).toBe(t);
+    for (const bad of ['2026-02-30T10:00:00.000Z', '2025-02-29T10:00:00.000Z', '2026-13-01T10:00:00.000Z', '2026-01-01T10:00:60.000Z', '2026-01-01T10:00:00.0a0Z', '2026-01-01 10:00:00.000Z'])
+      expect(parseTimestamp(bad), bad).toBeNaN();
     for (const bad of [
       '5',
       '2026-02-30T10:00:00Z',
