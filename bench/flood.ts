@@ -90,8 +90,33 @@ async function main() {
 
   await one('2,500 Product Viewed, one visitor, 2,500 products', (r) => views(`v${r}`, 2500, r * 2500), 4);
   await one('5 orders of 500 lines, one visitor', (r) => orders(`orderer-${r}`, 5, 500, r * 2500), 4);
+  await distinctIds(url, learnt);
   server.close();
   await app.patron.close();
+}
+
+/**
+ * Resident memory against distinct ids: batches of views, each by a new visitor of a new product (what a flood
+ * of made-up ids costs, and what a shop's real growth costs), in steps of 100,000 events.
+ */
+async function distinctIds(url: string, learnt: () => Promise<void>) {
+  const STEP = 100_000;
+  const STEPS = Number(process.env.BENCH_DISTINCT_STEPS ?? 3);
+  global.gc?.();
+  const start = process.memoryUsage().rss;
+  const figures: string[] = [];
+  for (let step = 1; step <= STEPS; step++) {
+    for (let sent = 0; sent < STEP; sent += 2000) {
+      const base = (step - 1) * STEP + sent;
+      const batch = Array.from({ length: 2000 }, (_, i) => views(`new-${base + i}`, 1, base + i)[0]);
+      const res = await fetch(`${url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify({ batch }) });
+      if (res.status !== 200) throw new Error(`distinct ids: ${res.status}`);
+    }
+    await learnt();
+    global.gc?.();
+    figures.push(`${(step * STEP).toLocaleString('en')}: +${mb(process.memoryUsage().rss - start)} MB`);
+  }
+  console.log(`resident memory against distinct visitors and products (one view each): ${figures.join(', ')}`);
 }
 
 void main();
