@@ -41,6 +41,15 @@ export interface FeatureTable {
 
 const DAY_MS = 86_400_000;
 
+// Most customers seen never touch a category (a flood of made-up visitors, none): they share one empty map, and
+// a map of their own is made at their first category (a map is about 200 bytes a customer).
+const NO_CATEGORIES = new Map<string, number>();
+
+function addCategory(c: CustomerActivity, category: string, n: number): void {
+  if (c.categories === NO_CATEGORIES) c.categories = new Map();
+  c.categories.set(category, (c.categories.get(category) ?? 0) + n);
+}
+
 export class CustomerLedger {
   private readonly _customers = new Map<string, CustomerActivity>();
   private readonly _visitGapMs: number;
@@ -60,14 +69,14 @@ export class CustomerLedger {
   view(customerId: string, at: number, category?: string): void {
     const c = this._touch(customerId, at);
     c.views++;
-    if (category) c.categories.set(category, (c.categories.get(category) ?? 0) + 1);
+    if (category) addCategory(c, category, 1);
   }
 
   cartAdd(customerId: string, at: number, category?: string): void {
     const c = this._touch(customerId, at);
     c.cartAdds++;
     c.visitCart = true;
-    if (category) c.categories.set(category, (c.categories.get(category) ?? 0) + 1);
+    if (category) addCategory(c, category, 1);
   }
 
   order(customerId: string, at: number, revenue: number, categories: readonly string[] = []): void {
@@ -97,7 +106,7 @@ export class CustomerLedger {
       c.repeatRevenue += revenue;
       c.lastOrderDay = Math.max(c.lastOrderDay, day);
     }
-    for (const category of categories) c.categories.set(category, (c.categories.get(category) ?? 0) + 1);
+    for (const category of categories) addCategory(c, category, 1);
   }
 
   /** Any other activity (a page view): counts toward recency and visits only. */
@@ -137,7 +146,7 @@ export class CustomerLedger {
         into.lastOrderAt = Math.max(from.lastOrderAt, into.lastOrderAt);
       }
     }
-    for (const [category, n] of from.categories) into.categories.set(category, (into.categories.get(category) ?? 0) + n);
+    for (const [category, n] of from.categories) addCategory(into, category, n);
   }
 
   /** The feature table at time `now`, with the `maxCategories` most common categories as share columns. */
@@ -207,7 +216,7 @@ export class CustomerLedger {
         firstDayRevenue: 0,
         repeatRevenue: 0,
         lastOrderAt: 0,
-        categories: new Map(),
+        categories: NO_CATEGORIES,
       };
       this._customers.set(customerId, c);
       return c;
