@@ -4,6 +4,7 @@
 // the parsed value: equal unless some key repeats); only a body that repeats one is read again to say where.
 
 import type { Issue } from '../../sdk/wire';
+import { LIMITS } from '../domain/limits';
 
 type Path = (string | number)[];
 
@@ -35,61 +36,85 @@ function keysInText(text: string): number {
   return keys;
 }
 
-/** The own keys of every object in a parsed value (iterative: hostile depth cannot overflow the stack). */
+// Past this depth (the envelope, the batch, an event's own limit) keys are not followed: such an event is
+// refused for its depth anyway, and a hostile depth costs no frames.
+const FOLLOWED_DEPTH = LIMITS.depth + 3;
+
+/**
+ * The own keys of the objects in a parsed value, down to FOLLOWED_DEPTH (iterative: hostile depth cannot
+ * overflow the stack). Keys deeper make the counts differ, and repeatedKeys() then finds nothing there.
+ */
 function keysInValue(value: unknown): number {
   let keys = 0;
-  const stack = [value];
+  const stack: [unknown, number][] = [[value, 1]];
   while (stack.length) {
-    const v = stack.pop();
-    if (typeof v !== 'object' || v === null) continue;
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null || depth > FOLLOWED_DEPTH) continue;
     if (Array.isArray(v)) {
-      for (const child of v) if (typeof child === 'object' && child !== null) stack.push(child);
+      for (const child of v) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
       continue;
     }
     for (const key in v) {
       if (!Object.hasOwn(v, key)) continue;
       keys++;
       const child = (v as Record<string, unknown>)[key];
-      if (typeof child === 'object' && child !== null) stack.push(child);
+      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
     }
   }
   return keys;
 }
 
 interface Frame {
-  path: Path;
+  /** The frame it is in, and its key or index there (null at the top). */
+  parent: Frame | null;
+  step: string | number;
   /** An object's keys so far; undefined for an array. */
   keys?: Set<string>;
   /** The next element's index in an array. */
   index: number;
 }
 
+/** A frame's path, made only for a key that repeats: copying it into every frame would cost depth squared. */
+function pathOf(frame: Frame | null): Path {
+  const path: Path = [];
+  for (let f = frame; f?.parent; f = f.parent) path.push(f.step);
+  return path.reverse();
+}
+
 /** Where keys repeat in a valid JSON text: the path of each repeated key, in the order they appear. */
 function repeatedKeys(text: string): Path[] {
   const found: Path[] = [];
-  const stack: Frame[] = [];
-  let pendingKey: string | undefined;
-  const childPath = (): Path => {
-    const top = stack.at(-1);
-    if (!top) return [];
-    return top.keys ? [...top.path, pendingKey ?? ''] : [...top.path, top.index++];
-  };
+  let top = null as Frame | null;
+  let depth = 0;
+  /** Levels open beyond FOLLOWED_DEPTH. */
+  let beyond = 0;
+  let pendingKey = '';
   for (let at = 0; at < text.length;) {
     const c = text[at];
     if (c === '{' || c === '[') {
-      stack.push({ path: childPath(), keys: c === '{' ? new Set() : undefined, index: 0 });
+      if (beyond > 0 || depth === FOLLOWED_DEPTH) beyond++;
+      else {
+        const step: string | number = top === null ? '' : top.keys ? pendingKey : top.index++;
+        top = { parent: top, step, keys: c === '{' ? new Set() : undefined, index: 0 };
+        depth++;
+      }
       at++;
     } else if (c === '}' || c === ']') {
-      stack.pop();
+      if (beyond > 0) beyond--;
+      else {
+        top = top?.parent ?? null;
+        depth--;
+      }
       at++;
+    } else if (beyond > 0) {
+      at = c === '"' ? stringEnd(text, at) : at + 1;
     } else if (c === '"') {
       const end = stringEnd(text, at);
       let next = end;
       while (isSpace(text.charCodeAt(next))) next++;
-      const top = stack.at(-1);
       if (top?.keys && text.charCodeAt(next) === COLON) {
         const key = JSON.parse(text.slice(at, end)) as string;
-        if (top.keys.has(key)) found.push([...top.path, key]);
+        if (top.keys.has(key)) found.push([...pathOf(top), key]);
         top.keys.add(key);
         pendingKey = key;
       } else if (top && !top.keys) top.index++;
@@ -98,7 +123,6 @@ function repeatedKeys(text: string): Path[] {
       at++;
     } else {
       // A number, true, false or null: an element of its array.
-      const top = stack.at(-1);
       if (top && !top.keys) top.index++;
       while (at < text.length && !',]}'.includes(text[at]) && !isSpace(text.charCodeAt(at))) at++;
     }

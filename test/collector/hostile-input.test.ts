@@ -29,6 +29,11 @@ describe('repeated keys', () => {
     expect(duplicateKeys('{"a":1,"b":[{"c":2}]}', { a: 1, b: [{ c: 2 }] })).toEqual([]);
     const text = '{"batch":[{"x":"\\"a\\":"},{"p":{"q":1,"q":2},"r":[1,{"s":1,"s":2}]}],"k":1,"k":2}';
     expect(duplicateKeys(text, JSON.parse(text))).toEqual([['batch', 1, 'p', 'q'], ['batch', 1, 'r', 1, 's'], ['k']]);
+    // Hostile depth costs no more than its length: keys are followed only as deep as an event may nest.
+    const deep = `{"batch":[],"x":1,"x":${'[{"a":1,"a":2,"b":'.repeat(50_000)}0${'}]'.repeat(50_000)}}`;
+    const found = duplicateKeys(deep, JSON.parse(deep));
+    expect(found[0]).toEqual(['x']);
+    expect(found.every((p) => p.length <= 40)).toBe(true);
   });
 
   it('refuse the event that repeats one, naming the key, and keep the rest of the batch', async () => {
