@@ -57,6 +57,25 @@ describe('when the journal cannot be written (its write fails with ENOSPC)', () 
     expect(stored.body).toMatchObject({ accepted: 50, duplicates: 0 });
     expect((await get(`${c.url}/health`, null)).body).toMatchObject({ ok: true, problems: [], events: 50 });
   });
+
+  it('stores an event refused once, and resent later with other timestamps (a corrected clock), exactly once', async () => {
+    running = await startCollector({ rateLimits: false });
+    const c = running;
+    const order = viewed('SKU-1', 'resender');
+    const write = vi.spyOn(fs, 'writev').mockImplementation((...args: unknown[]) => {
+      const callback = args.at(-1) as (error: Error) => void;
+      setImmediate(() => callback(enospc()));
+    });
+    expect((await post(`${c.url}/v1/batch`, { batch: [order] })).status).toBe(503);
+    write.mockRestore();
+    const at = (ms: number) => ({ ...order, timestamp: new Date(Date.parse(order.timestamp) + ms).toISOString() });
+    // Two resends at once, then more one by one: one is stored, the rest are duplicates.
+    const answers = await Promise.all([post(`${c.url}/v1/batch`, { batch: [at(1500)] }), post(`${c.url}/v1/batch`, { batch: [at(1700)] })]);
+    for (const ms of [2500, 3500]) answers.push(await post(`${c.url}/v1/batch`, { batch: [at(ms)] }));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200]);
+    expect(answers.reduce((n, a) => n + (a.body.accepted as number), 0)).toBe(1);
+    expect((await get(`${c.url}/health`, null)).body).toMatchObject({ events: 1 });
+  });
 });
 
 /** Mounts a tmpfs of `size` at `dir`; the reason when this process may not. */

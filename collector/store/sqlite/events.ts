@@ -93,6 +93,34 @@ function eventInserts(db: Database.Database, writer: IngestWriter, keys: KeySet)
     return isNew ? order.filter((_, j) => isNew[j]) : order;
   }
 
+  // Ids seen but not stored (a first write that failed), being written now: a second request with one of them
+  // waits for that write and checks again, so two resends at once are not both stored.
+  const writing = new Map<string, Promise<void>>();
+
+  /**
+   * Claims the ids of events seen but not stored (at once, so no other request claims them too): `write` writes
+   * them and moves their ids' second to where they now are; either releases the claim.
+   */
+  function claimLookalikes(events: StoredEvent[], picked: number[], arrival?: ArrivalHint) {
+    let resolve = () => {};
+    const done = new Promise<void>((r) => (resolve = r));
+    for (const k of picked) writing.set(events[k].messageId, done);
+    const release = () => {
+      for (const k of picked) writing.delete(events[k].messageId);
+      resolve();
+    };
+    const write = async () => {
+      try {
+        const taken = await writeEvents(events, picked, arrival);
+        for (const k of taken) keys.moveTo(events[k].messageId, events[k].timestamp);
+        return taken;
+      } finally {
+        release();
+      }
+    };
+    return { write, release };
+  }
+
   /** Which events are new is known from the key set, and each "seen" checked against the tables. */
   return async function insertEvents(events, arrival) {
     if (events.length === 0) return { inserted: [], duplicates: 0 };
@@ -109,12 +137,17 @@ function eventInserts(db: Database.Database, writer: IngestWriter, keys: KeySet)
       const inCall = new Set(fresh.map((k) => events[k].messageId));
       const check = seen.filter((k) => !inCall.has(events[k].messageId));
       if (check.length) {
+        await Promise.all(check.flatMap((k) => writing.get(events[k].messageId) ?? []));
         await writer.settled();
-        for (const k of check) if (!stored(events[k].messageId)) lookalikes.push(k);
+        for (const k of check) if (!writing.has(events[k].messageId) && !stored(events[k].messageId)) lookalikes.push(k);
       }
     }
-    const kept = await written;
-    if (lookalikes.length) kept.push(...(await writeEvents(events, lookalikes, arrival)));
+    const claim = lookalikes.length ? claimLookalikes(events, lookalikes, arrival) : undefined;
+    const kept = await written.catch((error: unknown) => {
+      claim?.release();
+      throw error;
+    });
+    if (claim) kept.push(...(await claim.write()));
     if (kept.length === events.length) return { inserted: events, duplicates: 0 };
     const taken = new Set(kept);
     const inserted = events.filter((_, k) => taken.has(k));

@@ -157,6 +157,19 @@ export class KeySet {
     return old === -1 ? -1 : this._oldSec![old];
   }
 
+  /**
+   * Records that the id's stored event is at `timestamp` (ms): when an event whose id was seen but not stored
+   * (its first write failed) is stored after all, at another time.
+   */
+  moveTo(messageId: string, timestamp: number): void {
+    fingerprint(messageId);
+    const second = Math.floor(timestamp / 1000);
+    const i = this._find(this._hi, this._lo, fpHi, fpLo);
+    if (i !== -1) this._sec[i] = second;
+    const old = this._oldHi ? this._find(this._oldHi, this._oldLo!, fpHi, fpLo) : -1;
+    if (old !== -1) this._oldSec![old] = second;
+  }
+
   /** The slot holding the fingerprint, or -1. */
   private _find(his: Uint32Array, los: Uint32Array, hi: number, lo: number): number {
     const mask = his.length - 1;
