@@ -51,7 +51,7 @@ export async function startServices(store: Store, options: ServiceOptions = {}):
   const log = options.log ?? (() => {});
   const identities = new Identities(store);
   const catalog = new Catalog(store);
-  const learner = new Learner(identities, catalog, { interactions: options.interactions });
+  const learner = new Learner(identities, catalog, { interactions: options.interactions, log });
   const insights = new CustomerInsights(learner, identities, log);
   const slots = new Slots(store);
   const attribution = new Attribution(store, identities);

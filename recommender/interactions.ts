@@ -35,6 +35,9 @@ export interface InteractionOptions {
   maxItemsPerHistory: number;
 }
 
+/** How many of a shopper's most recent products a view looks through for the others of its visit. */
+const VISIT_LOOKBACK = 1000;
+
 export const DEFAULT_INTERACTION_OPTIONS: InteractionOptions = {
   weights: { view: 1, cartAdd: 3, purchase: 5 },
   halfLifeDays: 30,
@@ -243,10 +246,14 @@ export class InteractionModel {
     const shoppers = this._shoppers;
     const e = shoppers.entry(user, item);
     if (shoppers.visit(e) !== visit) {
-      // Only the visit's first products are counted together (the bound on a visit's work).
+      // Only the visit's first products are counted together (the bound on a visit's work), looked for among the
+      // shopper's most recent products (newest first): a shopper of a million products costs no more.
       const cap = this.options.maxItemsPerVisit;
       const others: number[] = [];
-      for (let o = shoppers.first(user); o !== NONE && others.length < cap; o = shoppers.next(o)) if (o !== e && shoppers.visit(o) === visit) others.push(shoppers.item(o));
+      let walked = 0;
+      for (let o = shoppers.first(user); o !== NONE && others.length < cap && walked++ < VISIT_LOOKBACK; o = shoppers.next(o)) {
+        if (o !== e && shoppers.visit(o) === visit) others.push(shoppers.item(o));
+      }
       if (others.length < cap) this._viewed.join(others, item);
       shoppers.setVisit(e, visit);
     }

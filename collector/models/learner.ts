@@ -34,13 +34,18 @@ export class Learner {
   private readonly _queue: (readonly StoredEvent[])[] = [];
   private _next = 0;
   private _scheduled = false;
-  private readonly _waiting: (() => void)[] = [];
+  /** Events given to learn() so far, and learnt so far: a settled() waits for the count at its call. */
+  private _given = 0;
+  private _learnt = 0;
+  private readonly _waiting: { until: number; resolve: () => void }[] = [];
+  private readonly _log: (message: string) => void;
 
   constructor(
     private readonly _identities: Identities,
     private readonly _catalog: Catalog,
-    options: { interactions?: Partial<InteractionOptions> } = {},
+    options: { interactions?: Partial<InteractionOptions>; log?: (message: string) => void } = {},
   ) {
+    this._log = options.log ?? (() => {});
     this.interactions = new InteractionModel(options.interactions);
     this.customers = new CustomerLedger(this.interactions.options.visitGapMinutes);
   }
@@ -69,45 +74,65 @@ export class Learner {
    * ordinary request), the rest in slices between which requests are served.
    */
   learn(events: readonly StoredEvent[]): void {
-    if (events.length === 0) return;
+    if (events.length === 0 || this._closed) return;
     this._queue.push(events);
+    this._given += events.length;
     this._learnSlice();
   }
 
-  /** Resolves once every event given to learn() has been learnt (what a report waits for, to count them all). */
+  /**
+   * Resolves once every event given to learn() before the call has been learnt (what a report waits for, to
+   * count them all), however many arrive meanwhile; at once after close().
+   */
   settled(): Promise<void> {
-    return this._queue.length === 0 ? Promise.resolve() : new Promise((resolve) => this._waiting.push(resolve));
+    if (this._learnt >= this._given || this._closed) return Promise.resolve();
+    return new Promise((resolve) => this._waiting.push({ until: this._given, resolve }));
   }
 
   private _learnSlice(): void {
     const until = performance.now() + SLICE_MS;
-    for (let n = 1; this._queue.length > 0; n++) {
+    for (let n = 1; this._queue.length > 0 && !this._closed; n++) {
       const batch = this._queue[0];
-      this._learnOne(batch[this._next++]);
+      const e = batch[this._next++];
       if (this._next === batch.length) {
         this._queue.shift();
         this._next = 0;
       }
+      this._learnt++;
+      try {
+        this._learnOne(e);
+      } catch (error) {
+        // One event the models cannot take must not stop them learning the next (nor take the process down).
+        this._log(`could not learn from event ${e.messageId}: ${(error as Error).message}`);
+      }
       // The clock is read every few events: one event's work is bounded (interactions.ts's caps).
       if (n % 8 === 0 && performance.now() > until) break;
     }
-    if (this._queue.length > 0) {
-      if (!this._scheduled && !this._closed) {
-        this._scheduled = true;
-        setImmediate(() => {
-          this._scheduled = false;
-          this._learnSlice();
-        });
-      }
-      return;
-    }
-    for (const resolve of this._waiting.splice(0)) resolve();
+    this._resolveSettled();
     if (this.interactions.pendingIncrements > COMPACT_AFTER_INCREMENTS && !this.interactions.compacting) this._compactInSlices();
+    if (this._queue.length > 0 && !this._closed && !this._scheduled) {
+      this._scheduled = true;
+      setImmediate(() => {
+        this._scheduled = false;
+        this._learnSlice();
+      });
+    }
   }
 
   close(): void {
     this._closed = true;
     if (this._timer) clearInterval(this._timer);
+    this._resolveSettled();
+  }
+
+  private _resolveSettled(): void {
+    for (let i = this._waiting.length - 1; i >= 0; i--) {
+      const w = this._waiting[i];
+      if (w.until <= this._learnt || this._closed) {
+        this._waiting.splice(i, 1);
+        w.resolve();
+      }
+    }
   }
 
   /** Folds live increments into the compact rows in slices of a few milliseconds, between which requests are served. */
