@@ -114,8 +114,12 @@ export function createRateLimiter(limits: RateLimits, exempt: (presented: Presen
     if (exempt(presented)) return;
     const address = clientAddress(req, limits.trustProxy);
     const key = presented?.key ?? '';
-    let wait = Math.max(events.byAddress.take(address, tokens, now), events.byKey.take(key, tokens, now));
-    if (size > 0) wait = Math.max(wait, bytes.byAddress.take(address, size, now), bytes.byKey.take(key, size, now));
+    // The address first, and the key's buckets only when the address may go on: one address refused must not
+    // spend what the key's other clients (every shopper of the shop) share.
+    let wait = events.byAddress.take(address, tokens, now);
+    if (wait === 0 && size > 0) wait = bytes.byAddress.take(address, size, now);
+    if (wait === 0) wait = events.byKey.take(key, tokens, now);
+    if (wait === 0 && size > 0) wait = bytes.byKey.take(key, size, now);
     if (wait > 0) {
       throw new HttpError(429, 'rate_limited', `Too many events or bytes: try again in ${wait} s`, undefined, { 'Retry-After': String(wait) });
     }

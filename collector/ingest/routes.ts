@@ -46,6 +46,8 @@ function ingestRoute(ingest: Ingest, path: string, impliedType: EventType | unde
     handle: async ({ req, authorize, charge }) => {
       const { body, raw, text } = await readJson(req, LIMITS.batchBytes);
       authorize(body);
+      // The bytes are charged before any work on them; the events once they are counted.
+      charge(0, raw.length);
       const repeated = repeatedKeysOf(text, body, impliedType !== undefined);
       if (repeated.envelope.length) {
         const issues = repeated.envelope.map((path) => ({ path, message: 'appears more than once (duplicate key)' }));
@@ -58,7 +60,7 @@ function ingestRoute(ingest: Ingest, path: string, impliedType: EventType | unde
       } else {
         events = batchOf(body);
       }
-      charge(events.length, raw.length);
+      charge(events.length);
       const envelope = impliedType ? undefined : (body as { dropped?: number; sentAt?: unknown });
       const result = await ingest({ events, impliedType, body: raw, refused: repeated.events, dropped: envelope?.dropped, sentAt: envelope?.sentAt });
       return result.accepted + result.duplicates > 0 ? result : noValidEvent(result);

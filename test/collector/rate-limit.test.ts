@@ -74,3 +74,30 @@ describe('bytes', () => {
     }
   });
 });
+
+describe('one address refused', () => {
+  it('does not spend what the write key’s other clients share', async () => {
+    const c = await startCollector({
+      rateLimits: {
+        perKey: { rate: 1000, burst: 1000 },
+        perAddress: { rate: 1000, burst: 1000 },
+        bytesPerAddress: { rate: SLOW, burst: 70_000 },
+        bytesPerKey: { rate: SLOW, burst: 100_000 },
+        trustProxy: true,
+      },
+    });
+    try {
+      const body = JSON.stringify({ batch: [viewed('SKU-1', 'a', { properties: { product_id: 'SKU-1', text: 'h'.repeat(30_000) } })] });
+      const from = (address: string) =>
+        fetch(`${c.url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEYS.write[0]}`, 'x-forwarded-for': address }, body });
+      expect((await from('10.0.0.1')).status).toBe(200);
+      expect((await from('10.0.0.1')).status).toBe(200);
+      // 10.0.0.1 is over its bytes: refused, again and again, without touching the key's bucket...
+      for (let i = 0; i < 3; i++) expect((await from('10.0.0.1')).status).toBe(429);
+      // ...which still holds what another shopper needs.
+      expect((await from('10.0.0.2')).status).toBe(200);
+    } finally {
+      await c.stop();
+    }
+  });
+});
