@@ -5,6 +5,7 @@
 import type { WireEvent } from '../../sdk/wire';
 import { eventSchema } from '../domain/event';
 import { issuesOf } from '../domain/issues';
+import { parseTimestamp } from '../domain/timestamp';
 
 export const REQUIRED_COLUMNS = ['order_id', 'customer_id', 'date', 'product_id', 'quantity', 'price'] as const;
 
@@ -54,7 +55,7 @@ function parseDate(value: string): number {
     const at = Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3]));
     return new Date(at).toISOString().slice(0, 10) === value ? at : Number.NaN; // no 2026-02-30, no month 13
   }
-  return /^\d{4}-\d{2}-\d{2}T/.test(value) ? Date.parse(value) : Number.NaN;
+  return parseTimestamp(value);
 }
 
 interface Line {

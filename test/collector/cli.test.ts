@@ -91,6 +91,10 @@ describe('patron import', () => {
     expect(splitCsvLine('a,"b, c","d ""e""",')).toEqual(['a', 'b, c', 'd "e"', '']);
     expect(() => ordersFromCsv([])).toThrow(/empty/);
     expect(ordersFromCsv(['order_id,customer_id,date,product_id,quantity,price', 'X,c,2999-01-01,p,1,1']).rejected[0].reason).toMatch(/future/);
+    // Dates and times are read strictly, as events' are: no 30 February, in either form.
+    const header = 'order_id,customer_id,date,product_id,quantity,price';
+    for (const date of ['2026-02-30', '2026-02-30T10:00:00Z', '5']) expect(ordersFromCsv([header, `X,c,${date},p,1,1`]).rejected, date).toHaveLength(1);
+    expect(ordersFromCsv([header, 'X,c,2026-02-28T10:00:00+01:00,p,1,1']).rejected).toEqual([]);
   });
 });
 

@@ -99,6 +99,13 @@ describe('timestamps', () => {
       expect(res.status, timestamp).toBe(400);
       expect(res.body.rejected[0].issues[0].path).toBe('timestamp');
     }
+    // The analysts' times are read as strictly.
+    for (const from of ['2026-02-30', '2026-02-30T10:00:00Z', 'Tue, 01 Dec 2026 10:00:00 GMT']) {
+      const res = await get(`${c.url}/v1/query/events?from=${encodeURIComponent(from)}`, KEYS.analyst[0], true);
+      expect(res.status, from).toBe(400);
+      expect(res.body.error.issues[0].path).toBe('from');
+    }
+    expect((await get(`${c.url}/v1/query/events?from=2026-02-28&to=2026-03-01T00:00:00Z`, KEYS.analyst[0], true)).status).toBe(200);
     const e = { ...event({ type: 'page', anonymousId: 'zoned' }), timestamp: '2026-06-01T12:00:00+02:00' };
     expect((await post(`${c.url}/v1/batch`, { batch: [e] })).body.accepted).toBe(1);
     expect((await exported()).find((x) => x.anonymousId === 'zoned')?.timestamp).toBe('2026-06-01T10:00:00.000Z');

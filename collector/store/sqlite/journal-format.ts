@@ -7,7 +7,8 @@
 //   version 2: MARKER | the same
 //
 // As a u32, the marker is above 2^31, a length no version 1 record can have (a record holds one request), so
-// the first four bytes tell the versions apart. Its first byte never occurs in UTF-8 text (headers, bodies).
+// the first four bytes tell the versions apart. Its first byte never occurs in valid UTF-8, but a body is kept
+// as the bytes that arrived, which may hold it: a record is only taken where marker, length and checksum all hold.
 
 import { crc32 } from 'node:zlib';
 

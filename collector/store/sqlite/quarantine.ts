@@ -20,8 +20,10 @@ export function sqliteQuarantine(db: Database.Database, writer: IngestWriter): Q
   const count = (key: string) => (db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) as number | undefined) ?? 0;
   const addCount = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = value + excluded.value');
   // Each delete takes at most `most` rows by the primary key, so one call never holds the database for long.
-  const dropOlder = db.prepare('DELETE FROM quarantine WHERE id IN (SELECT id FROM quarantine WHERE received_at < ? ORDER BY id LIMIT ?)');
+  const dropOlder = db.prepare('DELETE FROM quarantine WHERE id IN (SELECT id FROM quarantine WHERE received_at < ? ORDER BY received_at LIMIT ?)');
   const lastOverCap = db.prepare('SELECT id FROM quarantine ORDER BY id DESC LIMIT 1 OFFSET ?').pluck();
+  // Ids only grow, so the span of ids bounds the count: a table within the cap is known so without reading it.
+  const span = db.prepare('SELECT coalesce(max(id) - min(id) + 1, 0) FROM quarantine').pluck();
   const dropUpTo = db.prepare('DELETE FROM quarantine WHERE id IN (SELECT id FROM quarantine WHERE id <= ? ORDER BY id LIMIT ?)');
 
   return {
@@ -37,7 +39,7 @@ export function sqliteQuarantine(db: Database.Database, writer: IngestWriter): Q
       await writer.settled();
       return db.transaction((): QuarantineDropped => {
         const expired = dropOlder.run(before, most).changes;
-        const cut = expired < most ? (lastOverCap.get(keep) as number | undefined) : undefined;
+        const cut = expired < most && (span.get() as number) > keep ? (lastOverCap.get(keep) as number | undefined) : undefined;
         const overCap = cut === undefined ? 0 : dropUpTo.run(cut, most - expired).changes;
         if (expired) addCount.run('quarantine_expired', expired);
         if (overCap) addCount.run('quarantine_over_cap', overCap);

@@ -30,6 +30,7 @@ CREATE TABLE IF NOT EXISTS quarantine (
   reasons     TEXT    NOT NULL,
   raw         TEXT    NOT NULL
 );
+CREATE INDEX IF NOT EXISTS quarantine_received ON quarantine (received_at);
 CREATE TABLE IF NOT EXISTS items (
   id         TEXT PRIMARY KEY,
   name       TEXT NOT NULL,
