@@ -58,6 +58,14 @@ export function readJson(req: IncomingMessage, limit: number): Promise<{ body: u
       chunks.push(chunk);
     });
     req.on('error', (error) => fail(new HttpError(400, 'bad_request', `Could not read the body: ${error.message}`)));
+    if (source !== req) {
+      // What is sent counts as well as what it unpacks to: empty gzip blocks would otherwise stream for ever.
+      let sent = 0;
+      req.on('data', (chunk: Buffer) => {
+        sent += chunk.length;
+        if (sent > limit) fail(tooLarge(limit));
+      });
+    }
     if (source !== req) source.on('error', (error) => fail(new HttpError(400, 'invalid_gzip', `The body is not valid gzip: ${error.message}`, [{ path: '(body)', message: 'is not valid gzip' }])));
     source.on('end', () => {
       if (failed) return;

@@ -259,3 +259,25 @@ describe('the quarantine', () => {
     }
   });
 });
+
+describe('a gzip body that unpacks to nothing', () => {
+  it('is still refused once more than the limit is sent', async () => {
+    // Stored blocks of no data: megabytes in, nothing out.
+    const empty = Buffer.from([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0xff]);
+    const block = Buffer.from([0x00, 0x00, 0x00, 0xff, 0xff]);
+    const body = Buffer.concat([empty, ...Array.from({ length: 200_000 }, () => block)]);
+    expect(body.length).toBeGreaterThan(512_000);
+    const res = await fetch(`${c.url}/v1/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-encoding': 'gzip', authorization: basic(KEYS.write[0]) },
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(new Uint8Array(body));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(413);
+  });
+});
