@@ -25,7 +25,7 @@ async function main() {
   if (kind === 'patron') {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patron-bench-'));
     // One load generator on one address: limits far above the load, so the limiter's cost is measured, not its effect.
-    const rateLimits = { perKey: { rate: 1e9, burst: 1e9 }, perAddress: { rate: 1e9, burst: 1e9 } };
+    const rateLimits = { perKey: { rate: 1e9, burst: 1e9 }, perAddress: { rate: 1e9, burst: 1e9 }, bytesPerKey: { rate: 1e12, burst: 1e12 }, bytesPerAddress: { rate: 1e12, burst: 1e12 } };
     const app = await createApp({ keys: BENCH_KEYS, database: path.join(dir, 'patron.db'), log: () => {}, sdkDir: false, rateLimits });
     // Time each request inside the server too: the load generator's own pacing shows in what it measures.
     let durations: number[] = [];
