@@ -41,25 +41,19 @@ function keysInText(text: string): number {
 const FOLLOWED_DEPTH = LIMITS.depth + 3;
 
 /**
- * The own keys of the objects in a parsed value, down to FOLLOWED_DEPTH (iterative: hostile depth cannot
- * overflow the stack). Keys deeper make the counts differ, and repeatedKeys() then finds nothing there.
+ * The own keys of the objects in a parsed value, down to FOLLOWED_DEPTH (so recursion stays shallow whatever
+ * arrives). Keys deeper make the counts differ, and repeatedKeys() then finds nothing there.
  */
-function keysInValue(value: unknown): number {
+function keysInValue(value: unknown, depth = 1): number {
+  if (typeof value !== 'object' || value === null || depth > FOLLOWED_DEPTH) return 0;
   let keys = 0;
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length) {
-    const [v, depth] = stack.pop()!;
-    if (typeof v !== 'object' || v === null || depth > FOLLOWED_DEPTH) continue;
-    if (Array.isArray(v)) {
-      for (const child of v) if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
-      continue;
-    }
-    for (const key in v) {
-      if (!Object.hasOwn(v, key)) continue;
-      keys++;
-      const child = (v as Record<string, unknown>)[key];
-      if (typeof child === 'object' && child !== null) stack.push([child, depth + 1]);
-    }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) keys += keysInValue(value[i], depth + 1);
+    return keys;
+  }
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    keys += 1 + keysInValue((value as Record<string, unknown>)[key], depth + 1);
   }
   return keys;
 }

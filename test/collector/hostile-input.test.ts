@@ -29,6 +29,13 @@ describe('repeated keys', () => {
     expect(duplicateKeys('{"a":1,"b":[{"c":2}]}', { a: 1, b: [{ c: 2 }] })).toEqual([]);
     const text = '{"batch":[{"x":"\\"a\\":"},{"p":{"q":1,"q":2},"r":[1,{"s":1,"s":2}]}],"k":1,"k":2}';
     expect(duplicateKeys(text, JSON.parse(text))).toEqual([['batch', 1, 'p', 'q'], ['batch', 1, 'r', 1, 's'], ['k']]);
+    // Compact or not, and whatever the strings hold.
+    for (const [t, want] of [
+      ['{"a":1,"a" :2}', [['a']]],
+      ['{"a":"x\\":y","b":{"c\\\\":1,"c\\\\":2}}', [['b', 'c\\']]],
+      ['{"a":"x\\":y","b":"\\":"}', []],
+    ] as const)
+      expect(duplicateKeys(t, JSON.parse(t)), t).toEqual(want);
     // Hostile depth costs no more than its length: keys are followed only as deep as an event may nest.
     const deep = `{"batch":[],"x":1,"x":${'[{"a":1,"a":2,"b":'.repeat(50_000)}0${'}]'.repeat(50_000)}}`;
     const found = duplicateKeys(deep, JSON.parse(deep));
