@@ -48,6 +48,13 @@ function parseIsoString(text: string): number {
   return Date.UTC(year, month - 1, day, hour, minute, second, ms);
 }
 
+/** Midnight UTC of a real day written YYYY-MM-DD (no 2026-02-30, no month 13); NaN for anything else. */
+export function parseDay(text: string): number {
+  if (text.length !== 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return Number.NaN;
+  const [year, month, day] = [digits(text, 0, 4), digits(text, 5, 7), digits(text, 8, 10)];
+  return valid(year, month, day, 0, 0, 0) ? Date.UTC(year, month - 1, day) : Number.NaN;
+}
+
 /** Milliseconds since the epoch of an ISO 8601 date-time; NaN for anything else, impossible dates included. */
 export function parseTimestamp(text: string): number {
   if (text.length === 24) {

@@ -5,7 +5,7 @@
 import type { WireEvent } from '../../sdk/wire';
 import { eventSchema } from '../domain/event';
 import { issuesOf } from '../domain/issues';
-import { parseTimestamp } from '../domain/timestamp';
+import { parseDay, parseTimestamp } from '../domain/timestamp';
 
 export const REQUIRED_COLUMNS = ['order_id', 'customer_id', 'date', 'product_id', 'quantity', 'price'] as const;
 
@@ -50,12 +50,7 @@ export function splitCsvLine(line: string): string[] {
 
 /** A date (YYYY-MM-DD) or an ISO 8601 time; NaN if it is neither or not a real day. */
 function parseDate(value: string): number {
-  const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (day) {
-    const at = Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3]));
-    return new Date(at).toISOString().slice(0, 10) === value ? at : Number.NaN; // no 2026-02-30, no month 13
-  }
-  return parseTimestamp(value);
+  return value.length === 10 ? parseDay(value) : parseTimestamp(value);
 }
 
 interface Line {

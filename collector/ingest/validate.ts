@@ -55,6 +55,14 @@ const KEPT_REASONS = 20;
 const keptReasons = (issues: Issue[]): Issue[] =>
   issues.length <= KEPT_REASONS ? issues : [...issues.slice(0, KEPT_REASONS), { path: '(event)', message: `and ${issues.length - KEPT_REASONS} more reasons` }];
 
+/** What is wrong with an event before its fields are read: the wrong type for its endpoint, its depth or size. */
+function shapeIssues(raw: unknown, candidate: unknown, impliedType: EventType | undefined, small: boolean): Issue[] | undefined {
+  if (impliedType && isRecord(candidate) && candidate.type !== impliedType) return [{ path: 'type', message: `must be '${impliedType}' on this endpoint` }];
+  if (nestsDeeperThan(raw, LIMITS.depth)) return [{ path: '(event)', message: `nests objects or arrays deeper than ${LIMITS.depth} levels` }];
+  if (!small && Buffer.byteLength(JSON.stringify(raw) ?? '') > LIMITS.eventBytes) return [{ path: '(event)', message: `exceeds the limit of ${LIMITS.eventBytes} bytes per event` }];
+  return undefined;
+}
+
 /** How a request's events arrived. */
 export interface Arrival {
   /** The type their endpoint gives events that name none (/v1/track and the like). */
@@ -76,21 +84,13 @@ export function validateEvents(rawEvents: readonly unknown[], { impliedType, bod
     const raw = rawEvents[index];
     const implied = withImpliedType(raw, impliedType);
     const candidate = asMeant(implied, sentAt, receivedAt);
-    let issues = refused?.get(index);
-    if (issues) {
-      // Refused already.
-    } else if (impliedType && isRecord(candidate) && candidate.type !== impliedType) {
-      issues = [{ path: 'type', message: `must be '${impliedType}' on this endpoint` }];
-    } else if (nestsDeeperThan(raw, LIMITS.depth)) {
-      issues = [{ path: '(event)', message: `nests objects or arrays deeper than ${LIMITS.depth} levels` }];
-    } else if (!small && Buffer.byteLength(JSON.stringify(raw) ?? '') > LIMITS.eventBytes) {
-      issues = [{ path: '(event)', message: `exceeds the limit of ${LIMITS.eventBytes} bytes per event` }];
-    } else if (fastValid(candidate, receivedAt)) {
+    let issues = refused?.get(index) ?? shapeIssues(raw, candidate, impliedType, small);
+    if (!issues && fastValid(candidate, receivedAt)) {
       // Accepted by the fast check, so zod would accept it unchanged (test/collector/fast-validate.test.ts).
       out.valid.push(toStored(candidate as ValidEvent, receivedAt));
       // Read differently from how it arrived (compat.ts): stored as rebuilt.
       out.positions.push(candidate === implied ? index : -1);
-    } else {
+    } else if (!issues) {
       const parsed = eventSchema.safeParse(candidate);
       if (parsed.success) {
         out.valid.push(toStored(parsed.data, receivedAt));

@@ -1,5 +1,7 @@
 // The analyst API's answers, as far as the overview reads them (the collector's schemas say the rest).
 
+import type { ValueSummary } from '../../customers/tables';
+
 export interface EventRow {
   bucket?: string;
   count?: number;
@@ -17,13 +19,6 @@ export interface Cohort {
   size: number;
   active: number[];
   rates: number[];
-}
-export interface ValueSummary {
-  customers: number;
-  clv: number;
-  meanClv: number;
-  expectedPurchases: number;
-  revenue: number;
 }
 export interface ClvBin {
   from: number;

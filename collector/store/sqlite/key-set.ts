@@ -150,11 +150,8 @@ export class KeySet {
 
   /** The second (since the epoch) of the stored event whose id has this one's fingerprint; -1 if none. */
   secondOf(messageId: string): number {
-    fingerprint(messageId);
-    const i = this._find(this._hi, this._lo, fpHi, fpLo);
-    if (i !== -1) return this._sec[i];
-    const old = this._oldHi ? this._find(this._oldHi, this._oldLo!, fpHi, fpLo) : -1;
-    return old === -1 ? -1 : this._oldSec![old];
+    const at = this._locate(messageId);
+    return at ? at.secs[at.i] : -1;
   }
 
   /**
@@ -162,12 +159,17 @@ export class KeySet {
    * (its first write failed) is stored after all, at another time.
    */
   moveTo(messageId: string, timestamp: number): void {
+    const at = this._locate(messageId);
+    if (at) at.secs[at.i] = Math.floor(timestamp / 1000);
+  }
+
+  /** Where the id's fingerprint is: the new table first (while growing, a moved key is in both, the new one read). */
+  private _locate(messageId: string): { secs: Uint32Array; i: number } | null {
     fingerprint(messageId);
-    const second = Math.floor(timestamp / 1000);
     const i = this._find(this._hi, this._lo, fpHi, fpLo);
-    if (i !== -1) this._sec[i] = second;
+    if (i !== -1) return { secs: this._sec, i };
     const old = this._oldHi ? this._find(this._oldHi, this._oldLo!, fpHi, fpLo) : -1;
-    if (old !== -1) this._oldSec![old] = second;
+    return old === -1 ? null : { secs: this._oldSec!, i: old };
   }
 
   /** The slot holding the fingerprint, or -1. */

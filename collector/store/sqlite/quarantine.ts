@@ -17,7 +17,8 @@ interface QuarantineRow {
 }
 
 export function sqliteQuarantine(db: Database.Database, writer: IngestWriter): QuarantineRole {
-  const count = (key: string) => (db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) as number | undefined) ?? 0;
+  const meta = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+  const count = (key: string) => (meta.get(key) as number | undefined) ?? 0;
   const addCount = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = value + excluded.value');
   // Each delete takes at most `most` rows by the primary key, so one call never holds the database for long.
   const dropOlder = db.prepare('DELETE FROM quarantine WHERE id IN (SELECT id FROM quarantine WHERE received_at < ? ORDER BY received_at LIMIT ?)');
