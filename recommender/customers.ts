@@ -1,6 +1,7 @@
 // Per-customer behaviour accumulated event by event, turned into the feature rows that segments cluster and
 // the purchase histories the CLV models fit.
 
+import { IdIndex } from './ids';
 import type { BuyerHistory } from './value/customer-value';
 
 export interface CustomerActivity {
@@ -41,72 +42,100 @@ export interface FeatureTable {
 
 const DAY_MS = 86_400_000;
 
-// Most customers seen never touch a category (a flood of made-up visitors, none): they share one empty map, and
-// a map of their own is made at their first category (a map is about 200 bytes a customer).
-const NO_CATEGORIES = new Map<string, number>();
+// Columns, not an object per customer: a million customers are about 90 MB the garbage collector never traces
+// (an object and its boxed numbers were about 250 bytes each, every one traced at each full collection). Who a
+// customer is comes from an id index, shared with the other per-person models when given one.
+const PRESENT = 1;
+/** Whether the current visit added to the cart, and ordered. */
+const VISIT_CART = 2;
+const VISIT_ORDER = 4;
 
-function addCategory(c: CustomerActivity, category: string, n: number): void {
-  if (c.categories === NO_CATEGORIES) c.categories = new Map();
-  c.categories.set(category, (c.categories.get(category) ?? 0) + n);
-}
+/** Times (ms) and money, by customer index. */
+const F64 = ['firstAt', 'lastAt', 'lastOrderAt', 'revenue', 'firstDayRevenue', 'repeatRevenue'] as const;
+/** Counts and UTC day numbers, by customer index. */
+const I32 = ['orders', 'views', 'cartAdds', 'visits', 'abandonedCarts', 'orderDays', 'firstOrderDay', 'lastOrderDay'] as const;
+type F64Column = (typeof F64)[number];
+type I32Column = (typeof I32)[number];
 
 export class CustomerLedger {
-  private readonly _customers = new Map<string, CustomerActivity>();
+  private readonly _ids: IdIndex;
   private readonly _visitGapMs: number;
+  private _f = {} as Record<F64Column, Float64Array<ArrayBuffer>>;
+  private _i = {} as Record<I32Column, Int32Array<ArrayBuffer>>;
+  private _flags = new Uint8Array(0);
+  /** Categories by customer index, for the customers who touched one (most of a flood of made-up visitors never do). */
+  private readonly _categories = new Map<number, Map<string, number>>();
+  private _size = 0;
 
-  constructor(visitGapMinutes = 30) {
+  constructor(visitGapMinutes = 30, ids: IdIndex = new IdIndex()) {
     this._visitGapMs = visitGapMinutes * 60_000;
+    this._ids = ids;
+    for (const k of F64) this._f[k] = new Float64Array(0);
+    for (const k of I32) this._i[k] = new Int32Array(0);
   }
 
   get size(): number {
-    return this._customers.size;
+    return this._size;
   }
 
+  has(customerId: string): boolean {
+    const c = this._ids.get(customerId);
+    return c !== undefined && this._present(c);
+  }
+
+  /** A copy of what is known of a customer. */
   get(customerId: string): CustomerActivity | undefined {
-    return this._customers.get(customerId);
+    const c = this._ids.get(customerId);
+    if (c === undefined || !this._present(c)) return undefined;
+    const activity = { visitCart: (this._flags[c] & VISIT_CART) !== 0, visitOrder: (this._flags[c] & VISIT_ORDER) !== 0, categories: new Map(this._categories.get(c)) } as CustomerActivity;
+    for (const k of F64) activity[k] = this._f[k][c];
+    for (const k of I32) activity[k] = this._i[k][c];
+    return activity;
   }
 
   view(customerId: string, at: number, category?: string): void {
     const c = this._touch(customerId, at);
-    c.views++;
-    if (category) addCategory(c, category, 1);
+    this._i.views[c]++;
+    if (category) this._addCategory(c, category, 1);
   }
 
   cartAdd(customerId: string, at: number, category?: string): void {
     const c = this._touch(customerId, at);
-    c.cartAdds++;
-    c.visitCart = true;
-    if (category) addCategory(c, category, 1);
+    this._i.cartAdds[c]++;
+    this._flags[c] |= VISIT_CART;
+    if (category) this._addCategory(c, category, 1);
   }
 
   order(customerId: string, at: number, revenue: number, categories: readonly string[] = []): void {
     const c = this._touch(customerId, at);
-    c.orders++;
-    c.revenue += revenue;
-    c.visitOrder = true;
-    c.lastOrderAt = Math.max(c.lastOrderAt, at);
+    const f = this._f;
+    const i = this._i;
+    i.orders[c]++;
+    f.revenue[c] += revenue;
+    this._flags[c] |= VISIT_ORDER;
+    f.lastOrderAt[c] = Math.max(f.lastOrderAt[c], at);
     const day = Math.floor(at / DAY_MS);
-    if (c.orderDays === 0) {
-      c.firstOrderDay = c.lastOrderDay = day;
-      c.orderDays = 1;
-      c.firstDayRevenue = revenue;
-    } else if (day === c.firstOrderDay) {
-      c.firstDayRevenue += revenue;
-    } else if (day === c.lastOrderDay) {
-      c.repeatRevenue += revenue;
-    } else if (day < c.firstOrderDay) {
+    if (i.orderDays[c] === 0) {
+      i.firstOrderDay[c] = i.lastOrderDay[c] = day;
+      i.orderDays[c] = 1;
+      f.firstDayRevenue[c] = revenue;
+    } else if (day === i.firstOrderDay[c]) {
+      f.firstDayRevenue[c] += revenue;
+    } else if (day === i.lastOrderDay[c]) {
+      f.repeatRevenue[c] += revenue;
+    } else if (day < i.firstOrderDay[c]) {
       // An older order arrived late: the old first day becomes a repeat day.
-      c.repeatRevenue += c.firstDayRevenue;
-      c.firstDayRevenue = revenue;
-      c.firstOrderDay = day;
-      c.orderDays++;
+      f.repeatRevenue[c] += f.firstDayRevenue[c];
+      f.firstDayRevenue[c] = revenue;
+      i.firstOrderDay[c] = day;
+      i.orderDays[c]++;
     } else {
       // A later day (or, arriving late, one between: counted as a new day, as no set of days is kept).
-      c.orderDays++;
-      c.repeatRevenue += revenue;
-      c.lastOrderDay = Math.max(c.lastOrderDay, day);
+      i.orderDays[c]++;
+      f.repeatRevenue[c] += revenue;
+      i.lastOrderDay[c] = Math.max(i.lastOrderDay[c], day);
     }
-    for (const category of categories) addCategory(c, category, 1);
+    for (const category of categories) this._addCategory(c, category, 1);
   }
 
   /** Any other activity (a page view): counts toward recency and visits only. */
@@ -116,61 +145,44 @@ export class CustomerLedger {
 
   /** Moves one customer's history into another's (an anonymous visitor who turned out to be a known user). */
   merge(fromId: string, intoId: string): void {
-    const from = this._customers.get(fromId);
-    if (!from || fromId === intoId) return;
-    const into = this._customers.get(intoId);
-    this._customers.delete(fromId);
-    if (!into) {
-      this._customers.set(intoId, from);
-      return;
-    }
-    into.firstAt = Math.min(into.firstAt, from.firstAt);
-    into.lastAt = Math.max(into.lastAt, from.lastAt);
-    into.orders += from.orders;
-    into.revenue += from.revenue;
-    into.views += from.views;
-    into.cartAdds += from.cartAdds;
-    into.visits += from.visits;
-    into.abandonedCarts += from.abandonedCarts;
-    if (from.orderDays > 0) {
-      if (into.orderDays === 0) {
-        Object.assign(into, pick(from, ['firstOrderDay', 'lastOrderDay', 'orderDays', 'firstDayRevenue', 'repeatRevenue', 'lastOrderAt']));
-      } else {
-        // Both bought: the earlier first day stays the first; the other side's days become repeat days.
-        const [early, late] = from.firstOrderDay < into.firstOrderDay ? [from, into] : [into, from];
-        into.repeatRevenue = early.repeatRevenue + late.firstDayRevenue + late.repeatRevenue;
-        into.firstDayRevenue = early.firstDayRevenue;
-        into.firstOrderDay = early.firstOrderDay;
-        into.lastOrderDay = Math.max(from.lastOrderDay, into.lastOrderDay);
-        into.orderDays += from.orderDays;
-        into.lastOrderAt = Math.max(from.lastOrderAt, into.lastOrderAt);
-      }
-    }
-    for (const [category, n] of from.categories) addCategory(into, category, n);
+    const from = this._ids.get(fromId);
+    if (from === undefined || !this._present(from) || fromId === intoId) return;
+    const into = this._ids.intern(intoId);
+    this._ensure(into);
+    if (!this._present(into)) this._copy(from, into);
+    else this._combine(from, into);
+    const categories = this._categories.get(from);
+    if (categories) for (const [category, n] of categories) this._addCategory(into, category, n);
+    this._clear(from);
   }
 
   /** The feature table at time `now`, with the `maxCategories` most common categories as share columns. */
   table(now: number, maxCategories = 8): FeatureTable {
     const totals = new Map<string, number>();
-    for (const c of this._customers.values()) for (const [k, n] of c.categories) totals.set(k, (totals.get(k) ?? 0) + n);
+    for (const own of this._categories.values()) for (const [k, n] of own) totals.set(k, (totals.get(k) ?? 0) + n);
     const categories = [...totals.entries()]
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
       .slice(0, maxCategories)
       .map(([k]) => k);
     const customerIds: string[] = [];
     const rows: number[][] = [];
-    for (const [id, c] of this._customers) {
-      const touched = [...c.categories.values()].reduce((a, b) => a + b, 0);
-      customerIds.push(id);
+    const { lastAt, revenue } = this._f;
+    const { orders, views, cartAdds, visits, abandonedCarts } = this._i;
+    for (let c = 0; c < this._flags.length; c++) {
+      if (!this._present(c)) continue;
+      const own = this._categories.get(c);
+      const touched = own ? [...own.values()].reduce((a, b) => a + b, 0) : 0;
+      const openCart = (this._flags[c] & (VISIT_CART | VISIT_ORDER)) === VISIT_CART && now - lastAt[c] > this._visitGapMs;
+      customerIds.push(this._ids.id(c));
       rows.push([
-        Math.max(0, (now - c.lastAt) / DAY_MS),
-        c.orders,
-        c.revenue,
-        c.views,
-        c.cartAdds,
-        c.visits,
-        c.abandonedCarts + (c.visitCart && !c.visitOrder && now - c.lastAt > this._visitGapMs ? 1 : 0),
-        ...categories.map((k) => (touched ? (c.categories.get(k) ?? 0) / touched : 0)),
+        Math.max(0, (now - lastAt[c]) / DAY_MS),
+        orders[c],
+        revenue[c],
+        views[c],
+        cartAdds[c],
+        visits[c],
+        abandonedCarts[c] + (openCart ? 1 : 0),
+        ...categories.map((k) => (touched ? (own!.get(k) ?? 0) / touched : 0)),
       ]);
     }
     return { customerIds, rows, features: [...FEATURES, ...categories.map((k) => `share:${k}`)], categories };
@@ -179,59 +191,107 @@ export class CustomerLedger {
   /** Each customer who ordered, as the CLV models (in days) and RFM see them at time `now`. */
   buyers(now: number): BuyerHistory[] {
     const today = Math.floor(now / DAY_MS);
+    const { revenue, repeatRevenue, lastOrderAt } = this._f;
+    const { orders, orderDays, firstOrderDay, lastOrderDay } = this._i;
     const out: BuyerHistory[] = [];
-    for (const [id, c] of this._customers) {
-      if (c.orderDays === 0) continue;
+    for (let c = 0; c < this._flags.length; c++) {
+      if (!this._present(c) || orderDays[c] === 0) continue;
       out.push({
-        id,
-        frequency: c.orderDays - 1,
-        recency: c.lastOrderDay - c.firstOrderDay,
-        T: Math.max(today - c.firstOrderDay, c.lastOrderDay - c.firstOrderDay),
-        monetary: c.orderDays > 1 ? c.repeatRevenue / (c.orderDays - 1) : 0,
-        revenue: c.revenue,
-        orders: c.orders,
-        recencyDays: Math.max(0, (now - c.lastOrderAt) / DAY_MS),
+        id: this._ids.id(c),
+        frequency: orderDays[c] - 1,
+        recency: lastOrderDay[c] - firstOrderDay[c],
+        T: Math.max(today - firstOrderDay[c], lastOrderDay[c] - firstOrderDay[c]),
+        monetary: orderDays[c] > 1 ? repeatRevenue[c] / (orderDays[c] - 1) : 0,
+        revenue: revenue[c],
+        orders: orders[c],
+        recencyDays: Math.max(0, (now - lastOrderAt[c]) / DAY_MS),
       });
     }
     return out;
   }
 
-  private _touch(customerId: string, at: number): CustomerActivity {
-    let c = this._customers.get(customerId);
-    if (!c) {
-      c = {
-        firstAt: at,
-        lastAt: at,
-        orders: 0,
-        revenue: 0,
-        views: 0,
-        cartAdds: 0,
-        visits: 1,
-        abandonedCarts: 0,
-        visitCart: false,
-        visitOrder: false,
-        firstOrderDay: 0,
-        lastOrderDay: 0,
-        orderDays: 0,
-        firstDayRevenue: 0,
-        repeatRevenue: 0,
-        lastOrderAt: 0,
-        categories: NO_CATEGORIES,
-      };
-      this._customers.set(customerId, c);
+  private _present(c: number): boolean {
+    return c < this._flags.length && (this._flags[c] & PRESENT) !== 0;
+  }
+
+  private _touch(customerId: string, at: number): number {
+    const c = this._ids.intern(customerId);
+    this._ensure(c);
+    const f = this._f;
+    const i = this._i;
+    if (!this._present(c)) {
+      this._flags[c] = PRESENT;
+      f.firstAt[c] = f.lastAt[c] = at;
+      i.visits[c] = 1;
+      this._size++;
       return c;
     }
-    if (at - c.lastAt > this._visitGapMs) {
-      c.visits++;
-      if (c.visitCart && !c.visitOrder) c.abandonedCarts++;
-      c.visitCart = c.visitOrder = false;
+    if (at - f.lastAt[c] > this._visitGapMs) {
+      i.visits[c]++;
+      if ((this._flags[c] & (VISIT_CART | VISIT_ORDER)) === VISIT_CART) i.abandonedCarts[c]++;
+      this._flags[c] = PRESENT;
     }
-    c.firstAt = Math.min(c.firstAt, at);
-    c.lastAt = Math.max(c.lastAt, at);
+    f.firstAt[c] = Math.min(f.firstAt[c], at);
+    f.lastAt[c] = Math.max(f.lastAt[c], at);
     return c;
+  }
+
+  private _addCategory(c: number, category: string, n: number): void {
+    let own = this._categories.get(c);
+    if (!own) this._categories.set(c, (own = new Map<string, number>()));
+    own.set(category, (own.get(category) ?? 0) + n);
+  }
+
+  /** Room for customer index `c` in every column (grown by half, so that appending stays cheap). */
+  private _ensure(c: number): void {
+    if (c < this._flags.length) return;
+    const length = Math.max(c + 1, Math.ceil(this._flags.length * 1.5), 1024);
+    for (const k of F64) this._f[k] = grown(this._f[k], new Float64Array(length));
+    for (const k of I32) this._i[k] = grown(this._i[k], new Int32Array(length));
+    this._flags = grown(this._flags, new Uint8Array(length));
+  }
+
+  private _copy(from: number, into: number): void {
+    for (const k of F64) this._f[k][into] = this._f[k][from];
+    for (const k of I32) this._i[k][into] = this._i[k][from];
+    this._flags[into] = this._flags[from];
+    this._size++;
+  }
+
+  /** Adds `from`'s history to `into`'s, both present. */
+  private _combine(from: number, into: number): void {
+    const f = this._f;
+    const i = this._i;
+    f.firstAt[into] = Math.min(f.firstAt[into], f.firstAt[from]);
+    f.lastAt[into] = Math.max(f.lastAt[into], f.lastAt[from]);
+    f.revenue[into] += f.revenue[from];
+    for (const k of ['orders', 'views', 'cartAdds', 'visits', 'abandonedCarts'] as const) i[k][into] += i[k][from];
+    if (i.orderDays[from] === 0) return;
+    if (i.orderDays[into] === 0) {
+      for (const k of ['lastOrderAt', 'firstDayRevenue', 'repeatRevenue'] as const) f[k][into] = f[k][from];
+      for (const k of ['orderDays', 'firstOrderDay', 'lastOrderDay'] as const) i[k][into] = i[k][from];
+      return;
+    }
+    // Both bought: the earlier first day stays the first; the other side's days become repeat days.
+    const [early, late] = i.firstOrderDay[from] < i.firstOrderDay[into] ? [from, into] : [into, from];
+    f.repeatRevenue[into] = f.repeatRevenue[early] + f.firstDayRevenue[late] + f.repeatRevenue[late];
+    f.firstDayRevenue[into] = f.firstDayRevenue[early];
+    i.firstOrderDay[into] = i.firstOrderDay[early];
+    i.lastOrderDay[into] = Math.max(i.lastOrderDay[from], i.lastOrderDay[into]);
+    i.orderDays[into] += i.orderDays[from];
+    f.lastOrderAt[into] = Math.max(f.lastOrderAt[from], f.lastOrderAt[into]);
+  }
+
+  private _clear(c: number): void {
+    for (const k of F64) this._f[k][c] = 0;
+    for (const k of I32) this._i[k][c] = 0;
+    this._flags[c] = 0;
+    this._categories.delete(c);
+    this._size--;
   }
 }
 
-function pick<T, K extends keyof T>(o: T, keys: K[]): Pick<T, K> {
-  return Object.fromEntries(keys.map((k) => [k, o[k]])) as Pick<T, K>;
+function grown<T extends Float64Array<ArrayBuffer> | Int32Array<ArrayBuffer> | Uint8Array<ArrayBuffer>>(old: T, into: T): T {
+  into.set(old);
+  return into;
 }

@@ -109,7 +109,8 @@ export function canonicalPeople(log: EventLog, linkedUser: (id: string) => strin
 }
 
 export class EventLog {
-  private readonly _people = new IdIndex();
+  /** People by index: the log's own, or one shared with the other per-person models (one copy of each id). */
+  private readonly _people: IdIndex;
   private readonly _names = new Map<string, number>();
   private _person = new Int32Array(1024);
   /** Name codes: as many as there are distinct names (a cap would count a new name as another, answering otherwise than SQL). */
@@ -125,6 +126,10 @@ export class EventLog {
   private readonly _categories = new Map<string, number>();
   private readonly _categoryOf: (string | null)[] = [null];
   private _categoriesExact = true;
+
+  constructor(people: IdIndex = new IdIndex()) {
+    this._people = people;
+  }
 
   /**
    * Records one event: `person` the id on it (userId, else anonymousId), `name` its event (or page) name,

@@ -66,7 +66,8 @@ export interface QueryOptions {
 export class InteractionModel {
   readonly options: InteractionOptions;
   private readonly _items = new IdIndex();
-  private readonly _users = new IdIndex();
+  /** Shoppers by index: the model's own, or one shared with the other per-person models (one copy of each id). */
+  private readonly _users: IdIndex;
   /** Items in the same order. */
   private _bought = new CooccurrenceMatrix();
   /** Items viewed in the same visit. */
@@ -107,7 +108,8 @@ export class InteractionModel {
   private _latestAt = 0;
   private _interactions = 0;
 
-  constructor(options: Partial<InteractionOptions> = {}) {
+  constructor(options: Partial<InteractionOptions> = {}, users: IdIndex = new IdIndex()) {
+    this._users = users;
     this.options = { ...DEFAULT_INTERACTION_OPTIONS, ...options, weights: { ...DEFAULT_INTERACTION_OPTIONS.weights, ...options.weights } };
     this._shoppers = new ShopperItems(this.options.halfLifeDays);
     // An item's popularity and trending rates change together: one cache line for the three.

@@ -2,7 +2,7 @@
 // shopper's history), each customer's features for segments and value, and the event log the analysts'
 // reports read. Rebuilt from every stored event at start-up, then updated as each event arrives.
 
-import { CustomerLedger, EventLog, InteractionModel, type InteractionOptions } from '../../recommender';
+import { CustomerLedger, EventLog, IdIndex, InteractionModel, type InteractionOptions } from '../../recommender';
 import type { Catalog } from '../catalog/catalog';
 import type { StoredEvent } from '../domain/stored-event';
 import { idOnEvent, type Identities } from '../identity/identities';
@@ -27,7 +27,7 @@ export class Learner {
   readonly interactions: InteractionModel;
   readonly customers: CustomerLedger;
   /** Who did what when, for the cohort, funnel and event reports. */
-  readonly events = new EventLog();
+  readonly events: EventLog;
   private _timer: NodeJS.Timeout | null = null;
   private _closed = false;
   /** Stored events not learnt yet, in the order stored; `_next` is the first of `_queue[0]` to learn. */
@@ -46,12 +46,15 @@ export class Learner {
     options: { interactions?: Partial<InteractionOptions>; log?: (message: string) => void } = {},
   ) {
     this._log = options.log ?? (() => {});
-    this.interactions = new InteractionModel(options.interactions);
-    this.customers = new CustomerLedger(this.interactions.options.visitGapMinutes);
+    // One index of people for the three models: each id is kept once, not three times.
+    const people = new IdIndex();
+    this.events = new EventLog(people);
+    this.interactions = new InteractionModel(options.interactions, people);
+    this.customers = new CustomerLedger(this.interactions.options.visitGapMinutes, people);
   }
 
   /** Whether the models know a customer (has the identify call of a new user arrived yet?). */
-  readonly knows = (customerId: string): boolean => this.customers.get(customerId) !== undefined;
+  readonly knows = (customerId: string): boolean => this.customers.has(customerId);
 
   /**
    * A full rebuild from pages of stored events in time order (`expected` of them: the log of interactions is

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CustomerLedger, fitSegments, random, seedCentroids, silhouette, SegmentInputError } from '../../recommender';
+import { CustomerLedger, IdIndex, fitSegments, random, seedCentroids, silhouette, SegmentInputError } from '../../recommender';
 
 const NOW = Date.UTC(2026, 5, 1);
 const DAY = 86_400_000;
@@ -57,6 +57,35 @@ describe('CustomerLedger', () => {
     book.merge('anon', 'user');
     expect(book.get('anon')).toBeUndefined();
     expect(book.get('user')).toMatchObject({ orders: 1, views: 1, revenue: 10 });
+  });
+
+  it('merges into an id it has not seen, and combines the purchase days of two buyers', () => {
+    const book = new CustomerLedger();
+    book.cartAdd('anon', NOW - 3 * DAY, 'audio');
+    book.merge('anon', 'new-user');
+    expect(book.size).toBe(1);
+    expect(book.get('new-user')).toMatchObject({ cartAdds: 1, visits: 1, visitCart: true, categories: new Map([['audio', 1]]) });
+    // Two buyers: the earlier first day stays the first, every other day becomes a repeat day.
+    book.order('a', NOW - 10 * DAY, 20);
+    book.order('a', NOW - 2 * DAY, 30);
+    book.order('b', NOW - 20 * DAY, 5);
+    book.order('b', NOW - 20 * DAY + 60_000, 7);
+    book.merge('a', 'b');
+    expect(book.has('a')).toBe(false);
+    const [buyer] = book.buyers(NOW).filter((x) => x.id === 'b');
+    expect(buyer).toMatchObject({ frequency: 2, recency: 18, T: 20, monetary: 25, revenue: 62, orders: 4 });
+    expect(book.size).toBe(2);
+  });
+
+  it('shares an id index with other models and counts only the customers it saw', () => {
+    const ids = new IdIndex();
+    ids.intern('someone-else');
+    const book = new CustomerLedger(30, ids);
+    book.view('c', NOW - DAY);
+    expect(book.size).toBe(1);
+    expect(book.has('someone-else')).toBe(false);
+    expect(book.table(NOW).customerIds).toEqual(['c']);
+    expect(ids.get('c')).toBe(1);
   });
 });
 
