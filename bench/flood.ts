@@ -3,6 +3,7 @@
 // the event loop (what a health check waits behind), how long until the request is learnt from, and the growth
 // of resident memory over four such requests. Run by `npm run bench` in its own process.
 
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -81,6 +82,8 @@ async function main() {
     );
   }
 
+  // A shop of 5,000 products (the flood's first ones are among them; the made-up ones after are not).
+  await app.patron.catalog.upsert(Array.from({ length: 5000 }, (_, i) => ({ id: `f${i}`, name: `Product ${i}`, price: 10, in_stock: true, attributes: {} })));
   // A running collector has served ordinary traffic before a flood comes: its code is compiled for it.
   for (let r = 0; r < 200; r++) {
     const batch = [...views(`shopper-${r % 40}`, 18, r * 7), ...orders(`shopper-${r % 40}`, 2, 3, r * 7)];
@@ -93,30 +96,77 @@ async function main() {
   await distinctIds(url, learnt);
   server.close();
   await app.patron.close();
+  const child = spawnSync(process.execPath, [...process.execArgv, import.meta.filename, 'restart', path.join(dir, 'patron.db')], { stdio: 'inherit' });
+  if (child.status !== 0) throw new Error(`restart: ${child.status}`);
+  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /**
  * Resident memory against distinct ids: batches of views, each by a new visitor of a new product (what a flood
- * of made-up ids costs, and what a shop's real growth costs), in steps of 100,000 events.
+ * of made-up ids costs, and what a shop's real growth costs), in steps of 100,000 events up to a million; then
+ * how fast recommendations answer at that size, idle and while the flood goes on.
  */
 async function distinctIds(url: string, learnt: () => Promise<void>) {
   const STEP = 100_000;
-  const STEPS = Number(process.env.BENCH_DISTINCT_STEPS ?? 3);
+  const STEPS = Number(process.env.BENCH_DISTINCT_STEPS ?? 10);
   global.gc?.();
   const start = process.memoryUsage().rss;
   const figures: string[] = [];
+  let sent = 0;
+  const flood = async () => {
+    const batch = Array.from({ length: 2000 }, (_, i) => views(`new-${sent + i}`, 1, sent + i)[0]);
+    sent += 2000;
+    const res = await fetch(`${url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify({ batch }) });
+    if (res.status !== 200) throw new Error(`distinct ids: ${res.status}`);
+  };
   for (let step = 1; step <= STEPS; step++) {
-    for (let sent = 0; sent < STEP; sent += 2000) {
-      const base = (step - 1) * STEP + sent;
-      const batch = Array.from({ length: 2000 }, (_, i) => views(`new-${base + i}`, 1, base + i)[0]);
-      const res = await fetch(`${url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify({ batch }) });
-      if (res.status !== 200) throw new Error(`distinct ids: ${res.status}`);
-    }
+    while (sent < step * STEP) await flood();
     await learnt();
     global.gc?.();
-    figures.push(`${(step * STEP).toLocaleString('en')}: +${mb(process.memoryUsage().rss - start)} MB`);
+    if (step % 2 === 0 || step === STEPS) figures.push(`${sent.toLocaleString('en')}: +${mb(process.memoryUsage().rss - start)} MB`);
   }
-  console.log(`resident memory against distinct visitors and products (one view each): ${figures.join(', ')}`);
+  console.log(`resident memory against distinct visitors and products (one view each): ${figures.join(', ')} (from ${mb(start)} MB)`);
+  const size = sent;
+  const idle = await recommendationTimes(url, size);
+  let flooding = true;
+  const load = (async () => {
+    while (flooding) await flood();
+  })();
+  const busy = await recommendationTimes(url, size);
+  flooding = false;
+  await load;
+  await learnt();
+  console.log(
+    `recommendations at ${size.toLocaleString('en')} distinct ids (a catalog of 5,000): p50 ${idle.p50} ms, p99 ${idle.p99} ms idle; p50 ${busy.p50} ms, p99 ${busy.p99} ms while batches of 2,000 new ids keep coming`,
+  );
 }
 
-void main();
+/** 300 recommendation requests in turn, for visitors and products among the first `known`. */
+async function recommendationTimes(url: string, known: number) {
+  const times: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    const n = (i * 7919) % Math.min(known, 5000);
+    const started = performance.now();
+    const res = await fetch(`${url}/v1/recommendations?strategy=for-you&anonymousId=new-${n}&item=f${n}&limit=8&writeKey=${KEY}`);
+    if (res.status !== 200) throw new Error(`recommendations: ${res.status}`);
+    await res.arrayBuffer();
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))].toFixed(1);
+  return { p50: at(0.5), p99: at(0.99) };
+}
+
+/** A restarted collector on the flood's database: resident memory once its models are rebuilt (its own process). */
+async function restarted(database: string) {
+  global.gc?.();
+  const before = process.memoryUsage().rss;
+  const app = await createApp({ keys: { write: [KEY], admin: ['sk_admin_flood'], analyst: ['sk_analyst_flood'] }, database, log: () => {}, sdkDir: false, rateLimits: false });
+  global.gc?.();
+  const events = app.patron.learner.events.length;
+  console.log(`after a restart on those ${events.toLocaleString('en')} events: resident memory +${mb(process.memoryUsage().rss - before)} MB (${mb(process.memoryUsage().rss)} MB)`);
+  await app.patron.close();
+}
+
+if (process.argv[2] === 'restart') void restarted(process.argv[3]);
+else void main();

@@ -15,7 +15,11 @@ export interface Rating {
 /** For each user, a seeded shuffle of their interactions, the first `ratio` of them for training. */
 export function stratifiedSplit(data: readonly Rating[], ratio = 0.75, seed = 42): { train: Rating[]; test: Rating[] } {
   const byUser = new Map<string, Rating[]>();
-  for (const r of data) byUser.set(r.user, [...(byUser.get(r.user) ?? []), r]);
+  for (const r of data) {
+    const own = byUser.get(r.user);
+    if (own) own.push(r);
+    else byUser.set(r.user, [r]);
+  }
   const rand = random(seed);
   const train: Rating[] = [];
   const test: Rating[] = [];

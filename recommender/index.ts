@@ -2,6 +2,7 @@
 // only: the collector imports from here and never from a file behind it, so those files can move freely.
 export { CooccurrenceMatrix, SIMILARITIES, score, type Similarity } from './cooccurrence';
 export { type Scored } from './ranking';
+export { CachedRanking } from './cached-ranking';
 export { IdIndex } from './ids';
 export { EventLog, BUCKET, BUCKET_NAME, canonicalPeople, stepsReached, type CohortCell, type Interval, type TimeRange } from './event-log';
 export { InteractionModel, DEFAULT_INTERACTION_OPTIONS, type Interaction, type InteractionOptions, type Recommendation, type QueryOptions } from './interactions';

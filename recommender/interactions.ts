@@ -2,6 +2,7 @@
 // visits (also viewed) and within each shopper's history (for you, as SAR), plus decayed popularity.
 // Every update touches only the rows of the items involved: nothing is rebuilt per event.
 
+import { CachedRanking } from './cached-ranking';
 import { CooccurrenceMatrix, Groups, grownInts, type Similarity } from './cooccurrence';
 import { DecayedScores } from './decayed';
 import { IdIndex } from './ids';
@@ -98,11 +99,14 @@ export class InteractionModel {
   private readonly _visitKey: (string | undefined)[] = [];
   private _visitCount = 0;
   private readonly _popularity: DecayedScores;
-  private _popularRanking: number[] | null = null;
+  private readonly _popularRanking = new CachedRanking(() => this._rankPopular());
   /** Decayed view-and-purchase rates per item: recent (hours) and baseline (days), for trending. */
   private readonly _recent: DecayedScores;
   private readonly _baseline: DecayedScores;
-  private _trendingRanking: Scored[] | null = null;
+  private readonly _trendingRanking = new CachedRanking(() => this._rankTrending());
+  /** Whether an item may be recommended (is in the catalog), by index, when a test was given (rankOnly). */
+  private _servable: ((id: string) => boolean) | null = null;
+  private _servableFlags = new Uint8Array(0);
   /** Scratch space for similarity queries, reused between them. */
   private readonly _board = new ScoreBoard();
   private _latestAt = 0;
@@ -236,7 +240,7 @@ export class InteractionModel {
 
   view(userId: string, itemId: string, at: number, visitKey?: string): void {
     const user = this._users.intern(userId);
-    const item = this._items.intern(itemId);
+    const item = this._item(itemId);
     const visit = this._visitOf(user, at, visitKey);
     const weight = this.options.weights.view;
     this._trend(item, 1, at);
@@ -265,7 +269,7 @@ export class InteractionModel {
 
   cartAdd(userId: string, itemId: string, at: number): void {
     const user = this._users.intern(userId);
-    const item = this._items.intern(itemId);
+    const item = this._item(itemId);
     const weight = this.options.weights.cartAdd;
     this._count(item, weight, at);
     if (this._bulk) {
@@ -291,7 +295,7 @@ export class InteractionModel {
 
   purchase(userId: string, itemIds: readonly string[], at: number): void {
     const user = this._users.intern(userId);
-    const items = itemIds.map((id) => this._items.intern(id));
+    const items = itemIds.map((id) => this._item(id));
     const weight = this.options.weights.purchase;
     const bulk = this._bulk;
     // Only the order's first products are counted together (the bound on an order's work).
@@ -365,21 +369,65 @@ export class InteractionModel {
    * item from topping the list.
    */
   trending(query: QueryOptions): Recommendation[] {
-    if (!this._trendingRanking) {
-      const now = this._latestAt;
-      const recentScale = this.options.trendingRecentHours / 24;
-      const baselineScale = this.options.trendingBaselineDays;
-      const prior = 2;
-      const ranked: Scored[] = [];
-      for (let item = 0; item < this._recent.size; item++) {
-        if (!this._recent.has(item)) continue;
-        const recent = this._recent.value(item, now) / recentScale;
-        const baseline = this._baseline.value(item, now) / baselineScale;
-        if (recent > 0) ranked.push({ item, score: (recent + prior / recentScale) / (baseline + prior / recentScale) });
-      }
-      this._trendingRanking = ranked.sort(byScore);
+    return this._take(this._trendingRanking.get(), query);
+  }
+
+  private _rankTrending(): Scored[] {
+    const now = this._latestAt;
+    const recentScale = this.options.trendingRecentHours / 24;
+    const baselineScale = this.options.trendingBaselineDays;
+    const prior = 2;
+    const ranked: Scored[] = [];
+    for (let item = 0; item < this._recent.size; item++) {
+      if (!this._recent.has(item) || !this._rankable(item)) continue;
+      const recent = this._recent.value(item, now) / recentScale;
+      const baseline = this._baseline.value(item, now) / baselineScale;
+      if (recent > 0) ranked.push({ item, score: (recent + prior / recentScale) / (baseline + prior / recentScale) });
     }
-    return this._take(this._trendingRanking, query);
+    return ranked.sort(byScore);
+  }
+
+  /**
+   * Ranks popular and trending items among those `servable` accepts (the catalog's) rather than among every
+   * product events named: made-up products (a flood of them costs nothing to send) would make each ranking a
+   * sort of all of them, and a walk past them on every request. servableChanged() tells of a change to it.
+   */
+  rankOnly(servable: (id: string) => boolean): void {
+    this._servable = servable;
+    this._servableFlags = new Uint8Array(this._items.size);
+    for (let item = 0; item < this._items.size; item++) this._servableFlags[item] = servable(this._items.id(item)) ? 1 : 0;
+    this._popularRanking.reset();
+    this._trendingRanking.reset();
+  }
+
+  /** These products were added to or removed from what rankOnly's test accepts. */
+  servableChanged(ids: Iterable<string>): void {
+    if (!this._servable) return;
+    for (const id of ids) {
+      const item = this._items.get(id);
+      if (item !== undefined) this._servableFlags[item] = this._servable(id) ? 1 : 0;
+    }
+    this._popularRanking.reset();
+    this._trendingRanking.reset();
+  }
+
+  private _rankable(item: number): boolean {
+    return this._servable === null || this._servableFlags[item] === 1;
+  }
+
+  /** The index of an item, interned; a new one is tested once for whether it may be ranked. */
+  private _item(id: string): number {
+    const known = this._items.size;
+    const item = this._items.intern(id);
+    if (item === known && this._servable) {
+      if (item >= this._servableFlags.length) {
+        const flags = new Uint8Array(Math.max(1024, Math.ceil(item * 1.5)));
+        flags.set(this._servableFlags);
+        this._servableFlags = flags;
+      }
+      this._servableFlags[item] = this._servable(id) ? 1 : 0;
+    }
+    return item;
   }
 
   /**
@@ -415,7 +463,7 @@ export class InteractionModel {
   /** An interaction of any weight (a rating, in an offline evaluation): counts toward for-you and popularity. */
   rate(userId: string, itemId: string, weight: number, at: number): void {
     const user = this._users.intern(userId);
-    const item = this._items.intern(itemId);
+    const item = this._item(itemId);
     this._count(item, weight, at);
     if (this._bulk) this._bulk.log.add(user, RATED, item, at, weight, NONE);
     else this._interactWeighted(user, this._shoppers.entry(user, item), weight, at);
@@ -452,13 +500,8 @@ export class InteractionModel {
   /** Items with the most decayed, weighted interactions. */
   popular(query: QueryOptions): Recommendation[] {
     const now = this._latestAt;
-    if (!this._popularRanking) {
-      const ranked: Scored[] = [];
-      for (let item = 0; item < this._popularity.size; item++) if (this._popularity.has(item)) ranked.push({ item, score: this._popularity.value(item, now) });
-      this._popularRanking = ranked.sort(byScore).map((s) => s.item);
-    }
     const out: Recommendation[] = [];
-    for (const item of this._popularRanking) {
+    for (const item of this._popularRanking.get()) {
       if (out.length >= query.limit) break;
       const id = this._items.id(item);
       if (!query.accept || query.accept(id)) out.push({ id, score: this._popularity.value(item, now) });
@@ -503,7 +546,15 @@ export class InteractionModel {
     this._interactions++;
     this._popularity.add(item, weight, at);
     if (at > this._latestAt) this._latestAt = at;
-    this._popularRanking = null;
+    this._popularRanking.changed();
+  }
+
+  /** Every item with a popularity, most popular first (decay at one rate for all keeps their order as time passes). */
+  private _rankPopular(): number[] {
+    const now = this._latestAt;
+    const ranked: Scored[] = [];
+    for (let item = 0; item < this._popularity.size; item++) if (this._popularity.has(item) && this._rankable(item)) ranked.push({ item, score: this._popularity.value(item, now) });
+    return ranked.sort(byScore).map((s) => s.item);
   }
 
   /** During a bulk load, plays what the shopper did so far into their entries, which a read is about to see. */
@@ -620,7 +671,7 @@ export class InteractionModel {
   private _trend(item: number, weight: number, at: number): void {
     this._recent.add(item, weight, at);
     this._baseline.add(item, weight, at);
-    this._trendingRanking = null;
+    this._trendingRanking.changed();
   }
 
   private _take(ranked: Scored[], query: QueryOptions): Recommendation[] {

@@ -9,6 +9,8 @@ export class Catalog {
   private readonly _items = new Map<string, CatalogItem>();
   /** What slot rules look at, per product: made once per catalog change, not per candidate. */
   private readonly _facts = new Map<string, ItemFacts>();
+  /** Told the ids of products added or removed (the models rank only the catalog's products). */
+  private readonly _listeners: ((ids: readonly string[]) => void)[] = [];
 
   constructor(private readonly _store: CatalogStore) {}
 
@@ -28,6 +30,7 @@ export class Catalog {
     const removed = await this._store.deleteItems([id]);
     this._items.delete(id);
     this._facts.delete(id);
+    this._tell([id]);
     return removed > 0;
   }
 
@@ -52,10 +55,20 @@ export class Catalog {
     return this._items.size;
   }
 
+  /** Calls `listener` with the ids of the products that come or go from now on. */
+  onChange(listener: (ids: readonly string[]) => void): void {
+    this._listeners.push(listener);
+  }
+
   private _remember(items: readonly CatalogItem[]): void {
     for (const item of items) {
       this._items.set(item.id, item);
       this._facts.set(item.id, { category: item.category, price: item.price, inStock: item.in_stock, attributes: item.attributes });
     }
+    this._tell(items.map((item) => item.id));
+  }
+
+  private _tell(ids: readonly string[]): void {
+    for (const listener of this._listeners) listener(ids);
   }
 }

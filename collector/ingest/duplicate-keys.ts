@@ -142,7 +142,13 @@ export function repeatedKeysOf(text: string, body: unknown, single: boolean): Re
     const [index, within] = single ? [0, path] : path[0] === 'batch' && typeof path[1] === 'number' ? [path[1], path.slice(2)] : [-1, path];
     const where = within.join('.');
     if (index === -1) out.envelope.push(where);
-    else out.events.set(index, [...(out.events.get(index) ?? []), { path: where, message: 'appears more than once in its object (duplicate key)' }]);
+    else {
+      const issue = { path: where, message: 'appears more than once in its object (duplicate key)' };
+      // Appended in place (a copy per key would make a body of many repeated keys quadratic).
+      const issues = out.events.get(index);
+      if (issues) issues.push(issue);
+      else out.events.set(index, [issue]);
+    }
   }
   return out;
 }

@@ -132,8 +132,9 @@ export function ordersFromCsv(lines: Iterable<string>, options: { now?: number; 
     const row = readRow(get, fields.length, header.length, lineNo, now);
     if ('reasons' in row) {
       const r = { line: lineNo, reason: row.reasons.join('; ') };
-      if (orderId) bad.set(orderId, [...(bad.get(orderId) ?? []), r]);
-      else rejected.push(r);
+      const rows = orderId ? bad.get(orderId) : rejected;
+      if (rows) rows.push(r);
+      else bad.set(orderId, [r]);
       continue;
     }
     let list = orders.get(orderId);

@@ -51,6 +51,9 @@ export class Learner {
     this.events = new EventLog(people);
     this.interactions = new InteractionModel(options.interactions, people);
     this.customers = new CustomerLedger(this.interactions.options.visitGapMinutes, people);
+    // Only the catalog's products can be served: popular and trending rank only them.
+    this.interactions.rankOnly((id) => _catalog.get(id) !== undefined);
+    _catalog.onChange((ids) => this.interactions.servableChanged(ids));
   }
 
   /** Whether the models know a customer (has the identify call of a new user arrived yet?). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InteractionModel } from '../../recommender';
+import { CachedRanking, InteractionModel } from '../../recommender';
 
 const T0 = Date.UTC(2026, 0, 1);
 const MIN = 60_000;
@@ -85,6 +85,24 @@ describe('InteractionModel', () => {
     m.view('u4', 'a', T0);
     m.view('u5', 'a', T0);
     expect(m.popular({ limit: 1 })[0]).toEqual({ id: 'a', score: 5 });
+  });
+
+  it('ranks popular and trending only among the servable products, and follows changes to them', () => {
+    const m = new InteractionModel();
+    const catalog = new Set(['real-1', 'real-2']);
+    m.view('u0', 'made-up-0', T0);
+    m.rankOnly((id) => catalog.has(id));
+    for (let i = 1; i <= 50; i++) m.view(`u${i}`, `made-up-${i % 5}`, T0 + i);
+    m.view('u1', 'real-1', T0 + 60);
+    m.view('u2', 'real-2', T0 + 61);
+    m.view('u3', 'real-2', T0 + 62);
+    expect(m.popular({ limit: 5 }).map((r) => r.id)).toEqual(['real-2', 'real-1']);
+    expect(m.trending({ limit: 5 }).map((r) => r.id)).toEqual(['real-2', 'real-1']);
+    catalog.add('made-up-0');
+    catalog.delete('real-1');
+    m.servableChanged(['made-up-0', 'real-1']);
+    // made-up-0: viewed before rankOnly and ten times after (i = 5, 10, ..., 50).
+    expect(m.popular({ limit: 5 }).map((r) => r.id)).toEqual(['made-up-0', 'real-2']);
   });
 
   it('history lists a shopper’s items, most recent first', () => {
@@ -292,4 +310,38 @@ describe('the bound on what one visit, order or history costs', () => {
       expect(m.popular({ limit: 200 }).map((r) => r.id)).toContain('p119');
     });
   }
+});
+
+describe('CachedRanking', () => {
+  it('rebuilds a cheap ranking on every change, and holds a costly one for a hundred times its cost', () => {
+    let now = 0;
+    let builds = 0;
+    let cost = 0.1;
+    const ranking = new CachedRanking(
+      () => {
+        builds++;
+        now += cost;
+        return [builds];
+      },
+      () => now,
+    );
+    expect(ranking.get()).toEqual([1]);
+    expect(ranking.get()).toEqual([1]);
+    ranking.changed();
+    expect(ranking.get()).toEqual([2]);
+    cost = 5;
+    ranking.changed();
+    expect(ranking.get()).toEqual([3]);
+    ranking.changed();
+    now += 499;
+    expect(ranking.get()).toEqual([3]);
+    now += 2;
+    expect(ranking.get()).toEqual([4]);
+    // Unchanged, it is never rebuilt however old; reset() rebuilds it at once.
+    now += 10_000;
+    expect(ranking.get()).toEqual([4]);
+    ranking.changed();
+    ranking.reset();
+    expect(ranking.get()).toEqual([5]);
+  });
 });

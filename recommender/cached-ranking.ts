@@ -1,0 +1,41 @@
+// A ranking of every rankable item (popular, trending), rebuilt after its scores change, but no more often than
+// its cost allows. Every event changes some score, so under a steady stream of events a rebuild per request
+// would be a sort of every item per request. A ranking that took t ms to build, t of a millisecond or more, is
+// kept for up to 100 t ms after a change (rebuilding then takes at most about 1% of the time); one cheaper than
+// that (a shop's few thousand products) is rebuilt at once and always shows the latest event.
+
+const HOLD_FACTOR = 100;
+const ALWAYS_FRESH_BELOW_MS = 1;
+
+export class CachedRanking<T> {
+  private _ranking: T[] | null = null;
+  private _stale = true;
+  private _builtAt = 0;
+  private _costMs = 0;
+
+  constructor(
+    private readonly _build: () => T[],
+    private readonly _clock: () => number = () => performance.now(),
+  ) {}
+
+  /** A score changed: the ranking is rebuilt on the next read its cost allows. */
+  changed(): void {
+    this._stale = true;
+  }
+
+  /** Forgets the ranking: the next read rebuilds it, whatever it costs (the set of rankable items changed). */
+  reset(): void {
+    this._ranking = null;
+  }
+
+  get(): T[] {
+    const now = this._clock();
+    const held = this._costMs >= ALWAYS_FRESH_BELOW_MS && now - this._builtAt < HOLD_FACTOR * this._costMs;
+    if (this._ranking && (!this._stale || held)) return this._ranking;
+    this._stale = false;
+    this._ranking = this._build();
+    this._builtAt = this._clock();
+    this._costMs = this._builtAt - now;
+    return this._ranking;
+  }
+}
