@@ -21,7 +21,7 @@ export function delivery(core: Core): Pick<Patron, 'flush' | 'ready' | 'destroy'
     const res = await post(batch, dropped, false);
     if (res.ok) return 'ok';
     if ([408, 429].includes(res.status) || res.status >= 500) return Number(res.headers.get('Retry-After')) * 1000 || 0;
-    core._debug('batch refused', res.status);
+    core._debug('refused', res.status);
     return 'drop';
   };
   const beacon: Beacon = (batch, dropped) => {

@@ -34,6 +34,11 @@ export interface Queue {
 
 /** Events per request. */
 const MAX_BATCH = 100;
+/**
+ * Characters of JSON per request: the collector takes 500 KB a batch, and a character is at most 3 bytes of
+ * UTF-8. Batched by count alone, 100 large events would be refused (413) and lost.
+ */
+const BATCH_CHARS = 160_000;
 /** sendBeacon's payload limit is 64 KB for all pending beacons of a page; stay below it. */
 export const BEACON_BYTES = 60_000;
 const ADOPT_EVERY_MS = 5000;
@@ -98,10 +103,10 @@ export function createQueue(options: PatronOptions, store: UseStore, tabId: stri
     while (pending.length - count > (options.maxQueueEvents ?? 1000) || (bytes > (options.maxQueueBytes ?? 1_000_000) && pending.length - count > 1)) bytes -= pending[count++]._bytes;
     if (count) settle(pending.slice(0, count), count);
   };
-  /** The oldest events that fit in a beacon; the first goes even if larger, and the browser decides. */
-  const nextBeacon = () => {
+  /** The oldest events that fit in `chars` (a beacon's, a request's); the first goes even if larger. */
+  const oldest = (chars: number) => {
     let bytes = 0;
-    return pending.filter((q, i) => (bytes += q._bytes + 1) <= BEACON_BYTES || !i);
+    return pending.filter((q, i) => ((bytes += q._bytes + 1) <= chars && i < MAX_BATCH) || !i);
   };
   // eslint-disable-next-line @typescript-eslint/no-misused-promises -- flush() never rejects (drain catches a failed send)
   const flushIn = (ms: number) => (timer = setTimeout(flush, ms));
@@ -136,7 +141,7 @@ export function createQueue(options: PatronOptions, store: UseStore, tabId: stri
   const drain = async () => {
     await loaded;
     while (pending.length && !stopped) {
-      const batch = pending.slice(0, MAX_BATCH);
+      const batch = oldest(BATCH_CHARS);
       const count = dropped();
       const result = await send(
         batch.map((q) => q._event),
@@ -175,7 +180,7 @@ export function createQueue(options: PatronOptions, store: UseStore, tabId: stri
     },
     _flush: flush,
     _unload() {
-      for (let batch; (batch = nextBeacon()).length;) {
+      for (let batch; (batch = oldest(BEACON_BYTES)).length;) {
         const count = dropped();
         if (
           !beacon(

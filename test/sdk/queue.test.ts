@@ -70,6 +70,21 @@ describe('the durable queue', () => {
     p.destroy();
   });
 
+  it('keeps each request within the collector’s 500 KB, however large the events (a 413 would lose them)', async () => {
+    const c = fakeCollector();
+    const p = patron({ fetch: c.fetch, idbStore: freshStore(), flushAt: 1000, flushInterval: 60_000 });
+    await p.ready();
+    // 60 events of about 8,000 characters, most of them 3 bytes of UTF-8 each (22 KB an event): 1.3 MB in all.
+    for (let i = 0; i < 60; i++) p.track('Large', { i, note: '€'.repeat(7000) + 'x'.repeat(1000) });
+    await p.flush();
+    await eventually(() => expect(c.sent()).toHaveLength(60));
+    const posts = c.requests.filter((r) => r.url.endsWith('/v1/batch'));
+    expect(posts.length).toBeGreaterThanOrEqual(3);
+    for (const post of posts) expect(Buffer.byteLength(String(post.init!.body))).toBeLessThanOrEqual(500 * 1024);
+    expect(c.sent().map((e) => e.properties!.i)).toEqual(Array.from({ length: 60 }, (_, i) => i));
+    p.destroy();
+  });
+
   it('never retries a 400: the batch is dropped from memory and IndexedDB', async () => {
     const store = freshStore();
     const c = fakeCollector([400, 200]);
