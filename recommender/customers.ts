@@ -2,6 +2,7 @@
 // the purchase histories the CLV models fit.
 
 import { IdIndex } from './ids';
+import { float64Column, int32Column, uint8Column, type PagedColumn } from './paged';
 import type { BuyerHistory } from './value/customer-value';
 
 export interface CustomerActivity {
@@ -43,26 +44,25 @@ export interface FeatureTable {
 const DAY_MS = 86_400_000;
 
 // Columns, not an object per customer: a million customers are about 90 MB the garbage collector never traces
-// (an object and its boxed numbers were about 250 bytes each, every one traced at each full collection). Who a
-// customer is comes from an id index, shared with the other per-person models when given one.
+// (an object and its boxed numbers were about 250 bytes each, every one traced at each full collection), in
+// pages, so that growing never copies them. Who a customer is comes from an id index, shared with the other
+// per-person models when given one.
 const PRESENT = 1;
 /** Whether the current visit added to the cart, and ordered. */
 const VISIT_CART = 2;
 const VISIT_ORDER = 4;
 
-/** Times (ms) and money, by customer index. */
+/** Times (ms) and money, then counts and UTC day numbers, by customer index. */
 const F64 = ['firstAt', 'lastAt', 'lastOrderAt', 'revenue', 'firstDayRevenue', 'repeatRevenue'] as const;
-/** Counts and UTC day numbers, by customer index. */
 const I32 = ['orders', 'views', 'cartAdds', 'visits', 'abandonedCarts', 'orderDays', 'firstOrderDay', 'lastOrderDay'] as const;
-type F64Column = (typeof F64)[number];
-type I32Column = (typeof I32)[number];
+type Column = (typeof F64)[number] | (typeof I32)[number];
+const COLUMNS = [...F64, ...I32];
 
 export class CustomerLedger {
   private readonly _ids: IdIndex;
   private readonly _visitGapMs: number;
-  private _f = {} as Record<F64Column, Float64Array<ArrayBuffer>>;
-  private _i = {} as Record<I32Column, Int32Array<ArrayBuffer>>;
-  private _flags = new Uint8Array(0);
+  private readonly _c = {} as Record<Column, PagedColumn>;
+  private readonly _flags = uint8Column();
   /** Categories by customer index, for the customers who touched one (most of a flood of made-up visitors never do). */
   private readonly _categories = new Map<number, Map<string, number>>();
   private _size = 0;
@@ -70,8 +70,8 @@ export class CustomerLedger {
   constructor(visitGapMinutes = 30, ids: IdIndex = new IdIndex()) {
     this._visitGapMs = visitGapMinutes * 60_000;
     this._ids = ids;
-    for (const k of F64) this._f[k] = new Float64Array(0);
-    for (const k of I32) this._i[k] = new Int32Array(0);
+    for (const k of F64) this._c[k] = float64Column();
+    for (const k of I32) this._c[k] = int32Column();
   }
 
   get size(): number {
@@ -87,53 +87,53 @@ export class CustomerLedger {
   get(customerId: string): CustomerActivity | undefined {
     const c = this._ids.get(customerId);
     if (c === undefined || !this._present(c)) return undefined;
-    const activity = { visitCart: (this._flags[c] & VISIT_CART) !== 0, visitOrder: (this._flags[c] & VISIT_ORDER) !== 0, categories: new Map(this._categories.get(c)) } as CustomerActivity;
-    for (const k of F64) activity[k] = this._f[k][c];
-    for (const k of I32) activity[k] = this._i[k][c];
+    const flags = this._flags.get(c);
+    const activity = { visitCart: (flags & VISIT_CART) !== 0, visitOrder: (flags & VISIT_ORDER) !== 0, categories: new Map(this._categories.get(c)) } as CustomerActivity;
+    for (const k of COLUMNS) activity[k] = this._c[k].get(c);
     return activity;
   }
 
   view(customerId: string, at: number, category?: string): void {
     const c = this._touch(customerId, at);
-    this._i.views[c]++;
+    this._c.views.add(c, 1);
     if (category) this._addCategory(c, category, 1);
   }
 
   cartAdd(customerId: string, at: number, category?: string): void {
     const c = this._touch(customerId, at);
-    this._i.cartAdds[c]++;
-    this._flags[c] |= VISIT_CART;
+    this._c.cartAdds.add(c, 1);
+    this._flags.set(c, this._flags.get(c) | VISIT_CART);
     if (category) this._addCategory(c, category, 1);
   }
 
   order(customerId: string, at: number, revenue: number, categories: readonly string[] = []): void {
     const c = this._touch(customerId, at);
-    const f = this._f;
-    const i = this._i;
-    i.orders[c]++;
-    f.revenue[c] += revenue;
-    this._flags[c] |= VISIT_ORDER;
-    f.lastOrderAt[c] = Math.max(f.lastOrderAt[c], at);
+    const { orders, orderDays, firstOrderDay, lastOrderDay, firstDayRevenue, repeatRevenue, lastOrderAt } = this._c;
+    orders.add(c, 1);
+    this._c.revenue.add(c, revenue);
+    this._flags.set(c, this._flags.get(c) | VISIT_ORDER);
+    lastOrderAt.set(c, Math.max(lastOrderAt.get(c), at));
     const day = Math.floor(at / DAY_MS);
-    if (i.orderDays[c] === 0) {
-      i.firstOrderDay[c] = i.lastOrderDay[c] = day;
-      i.orderDays[c] = 1;
-      f.firstDayRevenue[c] = revenue;
-    } else if (day === i.firstOrderDay[c]) {
-      f.firstDayRevenue[c] += revenue;
-    } else if (day === i.lastOrderDay[c]) {
-      f.repeatRevenue[c] += revenue;
-    } else if (day < i.firstOrderDay[c]) {
+    if (orderDays.get(c) === 0) {
+      firstOrderDay.set(c, day);
+      lastOrderDay.set(c, day);
+      orderDays.set(c, 1);
+      firstDayRevenue.set(c, revenue);
+    } else if (day === firstOrderDay.get(c)) {
+      firstDayRevenue.add(c, revenue);
+    } else if (day === lastOrderDay.get(c)) {
+      repeatRevenue.add(c, revenue);
+    } else if (day < firstOrderDay.get(c)) {
       // An older order arrived late: the old first day becomes a repeat day.
-      f.repeatRevenue[c] += f.firstDayRevenue[c];
-      f.firstDayRevenue[c] = revenue;
-      i.firstOrderDay[c] = day;
-      i.orderDays[c]++;
+      repeatRevenue.add(c, firstDayRevenue.get(c));
+      firstDayRevenue.set(c, revenue);
+      firstOrderDay.set(c, day);
+      orderDays.add(c, 1);
     } else {
       // A later day (or, arriving late, one between: counted as a new day, as no set of days is kept).
-      i.orderDays[c]++;
-      f.repeatRevenue[c] += revenue;
-      i.lastOrderDay[c] = Math.max(i.lastOrderDay[c], day);
+      orderDays.add(c, 1);
+      repeatRevenue.add(c, revenue);
+      lastOrderDay.set(c, Math.max(lastOrderDay.get(c), day));
     }
     for (const category of categories) this._addCategory(c, category, 1);
   }
@@ -166,22 +166,21 @@ export class CustomerLedger {
       .map(([k]) => k);
     const customerIds: string[] = [];
     const rows: number[][] = [];
-    const { lastAt, revenue } = this._f;
-    const { orders, views, cartAdds, visits, abandonedCarts } = this._i;
+    const { lastAt, revenue, orders, views, cartAdds, visits, abandonedCarts } = this._c;
     for (let c = 0; c < this._flags.length; c++) {
       if (!this._present(c)) continue;
       const own = this._categories.get(c);
       const touched = own ? [...own.values()].reduce((a, b) => a + b, 0) : 0;
-      const openCart = (this._flags[c] & (VISIT_CART | VISIT_ORDER)) === VISIT_CART && now - lastAt[c] > this._visitGapMs;
+      const openCart = (this._flags.get(c) & (VISIT_CART | VISIT_ORDER)) === VISIT_CART && now - lastAt.get(c) > this._visitGapMs;
       customerIds.push(this._ids.id(c));
       rows.push([
-        Math.max(0, (now - lastAt[c]) / DAY_MS),
-        orders[c],
-        revenue[c],
-        views[c],
-        cartAdds[c],
-        visits[c],
-        abandonedCarts[c] + (openCart ? 1 : 0),
+        Math.max(0, (now - lastAt.get(c)) / DAY_MS),
+        orders.get(c),
+        revenue.get(c),
+        views.get(c),
+        cartAdds.get(c),
+        visits.get(c),
+        abandonedCarts.get(c) + (openCart ? 1 : 0),
         ...categories.map((k) => (touched ? (own!.get(k) ?? 0) / touched : 0)),
       ]);
     }
@@ -191,48 +190,49 @@ export class CustomerLedger {
   /** Each customer who ordered, as the CLV models (in days) and RFM see them at time `now`. */
   buyers(now: number): BuyerHistory[] {
     const today = Math.floor(now / DAY_MS);
-    const { revenue, repeatRevenue, lastOrderAt } = this._f;
-    const { orders, orderDays, firstOrderDay, lastOrderDay } = this._i;
+    const { revenue, repeatRevenue, lastOrderAt, orders, orderDays, firstOrderDay, lastOrderDay } = this._c;
     const out: BuyerHistory[] = [];
     for (let c = 0; c < this._flags.length; c++) {
-      if (!this._present(c) || orderDays[c] === 0) continue;
+      if (!this._present(c) || orderDays.get(c) === 0) continue;
+      const days = orderDays.get(c);
+      const span = lastOrderDay.get(c) - firstOrderDay.get(c);
       out.push({
         id: this._ids.id(c),
-        frequency: orderDays[c] - 1,
-        recency: lastOrderDay[c] - firstOrderDay[c],
-        T: Math.max(today - firstOrderDay[c], lastOrderDay[c] - firstOrderDay[c]),
-        monetary: orderDays[c] > 1 ? repeatRevenue[c] / (orderDays[c] - 1) : 0,
-        revenue: revenue[c],
-        orders: orders[c],
-        recencyDays: Math.max(0, (now - lastOrderAt[c]) / DAY_MS),
+        frequency: days - 1,
+        recency: span,
+        T: Math.max(today - firstOrderDay.get(c), span),
+        monetary: days > 1 ? repeatRevenue.get(c) / (days - 1) : 0,
+        revenue: revenue.get(c),
+        orders: orders.get(c),
+        recencyDays: Math.max(0, (now - lastOrderAt.get(c)) / DAY_MS),
       });
     }
     return out;
   }
 
   private _present(c: number): boolean {
-    return c < this._flags.length && (this._flags[c] & PRESENT) !== 0;
+    return c < this._flags.length && (this._flags.get(c) & PRESENT) !== 0;
   }
 
   private _touch(customerId: string, at: number): number {
     const c = this._ids.intern(customerId);
     this._ensure(c);
-    const f = this._f;
-    const i = this._i;
+    const { firstAt, lastAt, visits } = this._c;
     if (!this._present(c)) {
-      this._flags[c] = PRESENT;
-      f.firstAt[c] = f.lastAt[c] = at;
-      i.visits[c] = 1;
+      this._flags.set(c, PRESENT);
+      firstAt.set(c, at);
+      lastAt.set(c, at);
+      visits.set(c, 1);
       this._size++;
       return c;
     }
-    if (at - f.lastAt[c] > this._visitGapMs) {
-      i.visits[c]++;
-      if ((this._flags[c] & (VISIT_CART | VISIT_ORDER)) === VISIT_CART) i.abandonedCarts[c]++;
-      this._flags[c] = PRESENT;
+    if (at - lastAt.get(c) > this._visitGapMs) {
+      visits.add(c, 1);
+      if ((this._flags.get(c) & (VISIT_CART | VISIT_ORDER)) === VISIT_CART) this._c.abandonedCarts.add(c, 1);
+      this._flags.set(c, PRESENT);
     }
-    f.firstAt[c] = Math.min(f.firstAt[c], at);
-    f.lastAt[c] = Math.max(f.lastAt[c], at);
+    firstAt.set(c, Math.min(firstAt.get(c), at));
+    lastAt.set(c, Math.max(lastAt.get(c), at));
     return c;
   }
 
@@ -242,56 +242,44 @@ export class CustomerLedger {
     own.set(category, (own.get(category) ?? 0) + n);
   }
 
-  /** Room for customer index `c` in every column (grown by half, so that appending stays cheap). */
+  /** Room for customer index `c` in every column. */
   private _ensure(c: number): void {
     if (c < this._flags.length) return;
-    const length = Math.max(c + 1, Math.ceil(this._flags.length * 1.5), 1024);
-    for (const k of F64) this._f[k] = grown(this._f[k], new Float64Array(length));
-    for (const k of I32) this._i[k] = grown(this._i[k], new Int32Array(length));
-    this._flags = grown(this._flags, new Uint8Array(length));
+    for (const k of COLUMNS) this._c[k].ensure(c);
+    this._flags.ensure(c);
   }
 
   private _copy(from: number, into: number): void {
-    for (const k of F64) this._f[k][into] = this._f[k][from];
-    for (const k of I32) this._i[k][into] = this._i[k][from];
-    this._flags[into] = this._flags[from];
+    for (const k of COLUMNS) this._c[k].set(into, this._c[k].get(from));
+    this._flags.set(into, this._flags.get(from));
     this._size++;
   }
 
   /** Adds `from`'s history to `into`'s, both present. */
   private _combine(from: number, into: number): void {
-    const f = this._f;
-    const i = this._i;
-    f.firstAt[into] = Math.min(f.firstAt[into], f.firstAt[from]);
-    f.lastAt[into] = Math.max(f.lastAt[into], f.lastAt[from]);
-    f.revenue[into] += f.revenue[from];
-    for (const k of ['orders', 'views', 'cartAdds', 'visits', 'abandonedCarts'] as const) i[k][into] += i[k][from];
-    if (i.orderDays[from] === 0) return;
-    if (i.orderDays[into] === 0) {
-      for (const k of ['lastOrderAt', 'firstDayRevenue', 'repeatRevenue'] as const) f[k][into] = f[k][from];
-      for (const k of ['orderDays', 'firstOrderDay', 'lastOrderDay'] as const) i[k][into] = i[k][from];
+    const c = this._c;
+    c.firstAt.set(into, Math.min(c.firstAt.get(into), c.firstAt.get(from)));
+    c.lastAt.set(into, Math.max(c.lastAt.get(into), c.lastAt.get(from)));
+    for (const k of ['revenue', 'orders', 'views', 'cartAdds', 'visits', 'abandonedCarts'] as const) c[k].add(into, c[k].get(from));
+    if (c.orderDays.get(from) === 0) return;
+    if (c.orderDays.get(into) === 0) {
+      for (const k of ['lastOrderAt', 'firstDayRevenue', 'repeatRevenue', 'orderDays', 'firstOrderDay', 'lastOrderDay'] as const) c[k].set(into, c[k].get(from));
       return;
     }
     // Both bought: the earlier first day stays the first; the other side's days become repeat days.
-    const [early, late] = i.firstOrderDay[from] < i.firstOrderDay[into] ? [from, into] : [into, from];
-    f.repeatRevenue[into] = f.repeatRevenue[early] + f.firstDayRevenue[late] + f.repeatRevenue[late];
-    f.firstDayRevenue[into] = f.firstDayRevenue[early];
-    i.firstOrderDay[into] = i.firstOrderDay[early];
-    i.lastOrderDay[into] = Math.max(i.lastOrderDay[from], i.lastOrderDay[into]);
-    i.orderDays[into] += i.orderDays[from];
-    f.lastOrderAt[into] = Math.max(f.lastOrderAt[from], f.lastOrderAt[into]);
+    const [early, late] = c.firstOrderDay.get(from) < c.firstOrderDay.get(into) ? [from, into] : [into, from];
+    c.repeatRevenue.set(into, c.repeatRevenue.get(early) + c.firstDayRevenue.get(late) + c.repeatRevenue.get(late));
+    c.firstDayRevenue.set(into, c.firstDayRevenue.get(early));
+    c.firstOrderDay.set(into, c.firstOrderDay.get(early));
+    c.lastOrderDay.set(into, Math.max(c.lastOrderDay.get(from), c.lastOrderDay.get(into)));
+    c.orderDays.add(into, c.orderDays.get(from));
+    c.lastOrderAt.set(into, Math.max(c.lastOrderAt.get(from), c.lastOrderAt.get(into)));
   }
 
   private _clear(c: number): void {
-    for (const k of F64) this._f[k][c] = 0;
-    for (const k of I32) this._i[k][c] = 0;
-    this._flags[c] = 0;
+    for (const k of COLUMNS) this._c[k].set(c, 0);
+    this._flags.set(c, 0);
     this._categories.delete(c);
     this._size--;
   }
-}
-
-function grown<T extends Float64Array<ArrayBuffer> | Int32Array<ArrayBuffer> | Uint8Array<ArrayBuffer>>(old: T, into: T): T {
-  into.set(old);
-  return into;
 }
