@@ -3,7 +3,7 @@
 // the event loop (what a health check waits behind), how long until the request is learnt from, and the growth
 // of resident memory over four such requests. Run by `npm run bench` in its own process.
 
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -91,9 +91,13 @@ async function main() {
   }
   await learnt();
 
-  await one('2,500 Product Viewed, one visitor, 2,500 products', (r) => views(`v${r}`, 2500, r * 2500), 4);
-  await one('5 orders of 500 lines, one visitor', (r) => orders(`orderer-${r}`, 5, 500, r * 2500), 4);
-  await distinctIds(url, learnt);
+  const health = await watched(url, async () => {
+    await one('2,500 Product Viewed, one visitor, 2,500 products', (r) => views(`v${r}`, 2500, r * 2500), 4);
+    await one('5 orders of 500 lines, one visitor', (r) => orders(`orderer-${r}`, 5, 500, r * 2500), 4);
+  });
+  console.log(`/health from another process meanwhile: ${health}`);
+  const healthAtScale = await watched(url, () => distinctIds(url, learnt));
+  console.log(`/health from another process while a million ids came: ${healthAtScale}`);
   server.close();
   await app.patron.close();
   const child = spawnSync(process.execPath, [...process.execArgv, import.meta.filename, 'restart', path.join(dir, 'patron.db')], { stdio: 'inherit' });
@@ -168,5 +172,42 @@ async function restarted(database: string) {
   await app.patron.close();
 }
 
+/** A monitor in a process of its own: GET /health every 50 ms until told to stop, then the answer times. */
+async function probe(url: string) {
+  const times: number[] = [];
+  let stopping = false;
+  process.on('SIGTERM', () => (stopping = true));
+  await (await fetch(`${url}/health`)).arrayBuffer(); // its own first request, before the work
+  process.stdout.write('ready\n');
+  while (!stopping) {
+    const started = performance.now();
+    const res = await fetch(`${url}/health`);
+    await res.arrayBuffer();
+    times.push(performance.now() - started);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))].toFixed(0);
+  process.stdout.write(`${times.length} checks, p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, slowest ${at(1)} ms`);
+}
+
+/** Runs `work` with a health monitor beside it; what the monitor saw. */
+async function watched(url: string, work: () => Promise<void>): Promise<string> {
+  const child = spawn(process.execPath, [...process.execArgv, import.meta.filename, 'probe', url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const ready = new Promise<void>((resolve) =>
+    child.stdout.on('data', (d: Buffer) => {
+      out += String(d);
+      if (out.includes('ready\n')) resolve();
+    }),
+  );
+  await ready;
+  await work();
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.on('exit', resolve));
+  return out.replace('ready\n', '');
+}
+
 if (process.argv[2] === 'restart') void restarted(process.argv[3]);
+else if (process.argv[2] === 'probe') void probe(process.argv[3]);
 else void main();
