@@ -1,11 +1,13 @@
 // A ranking of every rankable item (popular, trending), rebuilt after its scores change, but no more often than
 // its cost allows. Every event changes some score, so under a steady stream of events a rebuild per request
 // would be a sort of every item per request. A ranking that took t ms to build, t of a millisecond or more, is
-// kept for up to 100 t ms after a change (rebuilding then takes at most about 1% of the time); one cheaper than
+// kept for up to 100 t ms (at most 5 s) after a change (rebuilding then takes about 1% of the time); one cheaper than
 // that (a shop's few thousand products) is rebuilt at once and always shows the latest event.
 
 const HOLD_FACTOR = 100;
 const ALWAYS_FRESH_BELOW_MS = 1;
+/** A build slowed by a collection or a busy machine must not freeze the ranking for long. */
+const MAX_HOLD_MS = 5000;
 
 export class CachedRanking<T> {
   private _ranking: T[] | null = null;
@@ -30,10 +32,10 @@ export class CachedRanking<T> {
 
   get(): T[] {
     const now = this._clock();
-    const held = this._costMs >= ALWAYS_FRESH_BELOW_MS && now - this._builtAt < HOLD_FACTOR * this._costMs;
+    const held = this._costMs >= ALWAYS_FRESH_BELOW_MS && now - this._builtAt < Math.min(MAX_HOLD_MS, HOLD_FACTOR * this._costMs);
     if (this._ranking && (!this._stale || held)) return this._ranking;
-    this._stale = false;
     this._ranking = this._build();
+    this._stale = false;
     this._builtAt = this._clock();
     this._costMs = this._builtAt - now;
     return this._ranking;

@@ -403,10 +403,16 @@ export class InteractionModel {
   /** These products were added to or removed from what rankOnly's test accepts. */
   servableChanged(ids: Iterable<string>): void {
     if (!this._servable) return;
+    let changed = false;
     for (const id of ids) {
       const item = this._items.get(id);
-      if (item !== undefined) this._servableFlags[item] = this._servable(id) ? 1 : 0;
+      const flag = this._servable(id) ? 1 : 0;
+      if (item === undefined || this._servableFlags[item] === flag) continue;
+      this._servableFlags[item] = flag;
+      changed = true;
     }
+    // A price or stock update of a listed product changes no flag: the rankings stand.
+    if (!changed) return;
     this._popularRanking.reset();
     this._trendingRanking.reset();
   }
@@ -650,6 +656,8 @@ export class InteractionModel {
     for (let i = this._visits.length; i < visits.length; i += 2) visits[i] = NONE;
     visits.set(this._visits);
     this._visits = visits;
+    // Dense, so that a key written far along (the people index is shared) never turns it into a dictionary.
+    while (this._visitKey.length < n) this._visitKey.push(undefined);
   }
 
   private _similar(matrix: CooccurrenceMatrix, itemId: string, query: QueryOptions): Recommendation[] {

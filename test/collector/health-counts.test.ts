@@ -56,6 +56,20 @@ describe('the counts /health gives', () => {
     expect(s.asked()).toBe(2);
   });
 
+  it('tell a count that fails, even with an earlier count to fall back on, until one succeeds', async () => {
+    let failing = false;
+    const store = {
+      countEvents: () => (failing ? Promise.reject(new Error('disk I/O error')) : Promise.resolve(3)),
+      clientDropped: () => Promise.resolve(0),
+    } as unknown as Store;
+    const counts = new HealthCounts(store);
+    expect(await counts.read()).toMatchObject({ events: 3 });
+    failing = true;
+    expect(await counts.read()).toBe('disk I/O error');
+    failing = false;
+    expect(await counts.read()).toMatchObject({ events: 3 });
+  });
+
   it('say why there are none when the first count does not come within 2 s', async () => {
     vi.useFakeTimers();
     const s = countingStore(10);

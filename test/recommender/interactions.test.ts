@@ -337,11 +337,20 @@ describe('CachedRanking', () => {
     expect(ranking.get()).toEqual([3]);
     now += 2;
     expect(ranking.get()).toEqual([4]);
-    // Unchanged, it is never rebuilt however old; reset() rebuilds it at once.
-    now += 10_000;
-    expect(ranking.get()).toEqual([4]);
+    // A build slowed to 100 ms (a collection, a busy machine) holds it for 5 s, not 10.
+    cost = 100;
     ranking.changed();
     ranking.reset();
     expect(ranking.get()).toEqual([5]);
+    ranking.changed();
+    now += 5001;
+    expect(ranking.get()).toEqual([6]);
+    cost = 5;
+    // Unchanged, it is never rebuilt however old; reset() rebuilds it at once.
+    now += 10_000;
+    expect(ranking.get()).toEqual([6]);
+    ranking.changed();
+    ranking.reset();
+    expect(ranking.get()).toEqual([7]);
   });
 });
