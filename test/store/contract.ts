@@ -273,6 +273,18 @@ export function storeContract(engine: Engine): void {
         expect(await s.loadSegments()).toEqual({ segments: [segment(3)], assignments: new Map([['c', 3]]), updatedAt: T0 + 1 });
       });
 
+      it('keeps many assignments whole, and of two saves at once the later one', async () => {
+        const s = await open();
+        const segment = { id: 1, slug: 's-1', label: 'Segment 1', size: 1, centroid: {}, revenueShare: 0 };
+        const many = (n: number, id: number) => new Map(Array.from({ length: n }, (_, i) => [`c${i}`, id] as [string, number]));
+        const first = s.saveSegments({ segments: [segment], assignments: many(12_000, 1), updatedAt: T0 });
+        const second = s.saveSegments({ segments: [{ ...segment, id: 2 }], assignments: many(11_000, 2), updatedAt: T0 + 1 });
+        await Promise.all([first, second]);
+        const loaded = await s.loadSegments();
+        expect(loaded!.updatedAt).toBe(T0 + 1);
+        expect(loaded!.assignments).toEqual(many(11_000, 2));
+      });
+
       it('keeps every buyer value and the models, each save replacing the last whole', async () => {
         const s = await open();
         expect(await s.loadValues()).toBeNull();

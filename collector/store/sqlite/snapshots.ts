@@ -1,9 +1,10 @@
 // The SQLite store's snapshots of the last refit: segments with every customer's assignment, and every
-// buyer's value with the models they came from (each replaced whole, in one transaction).
+// buyer's value with the models they came from (each replaced whole, in slices: sliced-replace.ts).
 
 import type Database from 'better-sqlite3';
 import type { ChurnRisk, CustomerValue, RfmGroup } from '../../../recommender';
 import type { SnapshotStore, StoredSegments, StoredValues } from '../store';
+import { replaceInSlices } from './sliced-replace';
 
 interface ValueRow {
   customer_id: string;
@@ -21,27 +22,21 @@ interface ValueRow {
 }
 
 export function sqliteSnapshots(db: Database.Database): SnapshotStore {
-  const saveSegments = db.transaction((s: StoredSegments) => {
+  const segmentsOf = (s: StoredSegments) => () => {
     db.prepare('DELETE FROM segments').run();
-    db.prepare('DELETE FROM customer_segments').run();
     const segment = db.prepare('INSERT INTO segments (id, slug, label, size, revenue_share, centroid, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
     for (const x of s.segments) segment.run(x.id, x.slug, x.label, x.size, x.revenueShare, JSON.stringify(x.centroid), s.updatedAt);
-    const assign = db.prepare('INSERT INTO customer_segments (customer_id, segment_id, updated_at) VALUES (?, ?, ?)');
-    for (const [customer, id] of s.assignments) assign.run(customer, id, s.updatedAt);
-  });
-
-  const saveValues = db.transaction((v: StoredValues) => {
-    db.prepare('DELETE FROM customer_values').run();
-    const insert = db.prepare(
-      'INSERT INTO customer_values (customer_id, orders, revenue, p_alive, expected_purchases, expected_spend, clv, churn_risk, rfm_r, rfm_f, rfm_m, rfm_group, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
-    for (const c of v.customers) insert.run(c.id, c.orders, c.revenue, c.pAlive, c.expectedPurchases, c.expectedSpend, c.clv, c.churnRisk, c.rfm.r, c.rfm.f, c.rfm.m, c.rfm.group, v.updatedAt);
+  };
+  const valueModelOf = (v: StoredValues) => () => {
     db.prepare("INSERT INTO meta (key, value) VALUES ('value_model', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(JSON.stringify({ ...v.model, updatedAt: v.updatedAt }));
-  });
+  };
+  // One save at a time: the copy a save writes is the table's own (a second one would write into it too).
+  let saving = Promise.resolve();
+  const queued = (save: () => Promise<void>) => (saving = saving.then(save, save));
 
   return {
-    async saveSegments(s) {
-      saveSegments(s);
+    saveSegments(s) {
+      return queued(() => replaceInSlices(db, 'customer_segments', ['customer_id', 'segment_id', 'updated_at'], s.assignments, ([customer, id]) => [customer, id, s.updatedAt], segmentsOf(s)));
     },
     async loadSegments() {
       const rows = db.prepare('SELECT * FROM segments ORDER BY id').all() as { id: number; slug: string; label: string; size: number; revenue_share: number; centroid: string; updated_at: number }[];
@@ -53,8 +48,10 @@ export function sqliteSnapshots(db: Database.Database): SnapshotStore {
         updatedAt: rows[0].updated_at,
       };
     },
-    async saveValues(v) {
-      saveValues(v);
+    saveValues(v) {
+      const columns = ['customer_id', 'orders', 'revenue', 'p_alive', 'expected_purchases', 'expected_spend', 'clv', 'churn_risk', 'rfm_r', 'rfm_f', 'rfm_m', 'rfm_group', 'updated_at'];
+      const row = (c: CustomerValue) => [c.id, c.orders, c.revenue, c.pAlive, c.expectedPurchases, c.expectedSpend, c.clv, c.churnRisk, c.rfm.r, c.rfm.f, c.rfm.m, c.rfm.group, v.updatedAt];
+      return queued(() => replaceInSlices(db, 'customer_values', columns, v.customers, row, valueModelOf(v)));
     },
     async loadValues() {
       const meta = db.prepare("SELECT value FROM meta WHERE key = 'value_model'").get() as { value: string } | undefined;
