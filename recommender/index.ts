@@ -6,7 +6,7 @@ export { CachedRanking } from './cached-ranking';
 export { IdIndex } from './ids';
 export { EventLog, BUCKET, BUCKET_NAME, canonicalPeople, stepsReached, type CohortCell, type Interval, type TimeRange } from './event-log';
 export { InteractionModel, DEFAULT_INTERACTION_OPTIONS, type Interaction, type InteractionOptions, type Recommendation, type QueryOptions } from './interactions';
-export { CustomerLedger, FEATURES, type CustomerActivity, type FeatureTable } from './customers';
+export { CustomerLedger, FEATURES, tableOf, type CustomerActivity, type FeatureMatrix, type FeatureTable } from './customers';
 export { fitSegments, seedCentroids, silhouette, slugify, SegmentInputError, type Segment, type SegmentModel, type SegmentOptions } from './segments';
 export { composeSlot, eligible, boost, type SlotRules, type SlotFilters, type Booster, type ItemFacts, type SlotContext, type SlotItem } from './slots';
 export { ClickLedger, type Click, type OrderLine, type Attribution } from './attribution';

@@ -47,7 +47,10 @@ export class CustomerInsights {
   /** Each segment's best sellers among its members' purchases: after a refit, and once the models are rebuilt. */
   rankSegmentTop(): void {
     const members = new Map<number, string[]>();
-    for (const [customer, segment] of this._assignments) {
+    // Only buyers have sales to count: walking every assigned visitor (a million after a flood) found none more.
+    for (const customer of this._learner.customers.buyerIds()) {
+      const segment = this._assignments.get(customer);
+      if (segment === undefined) continue;
       // Appended in place: a copy per member made this quadratic (minutes on the main thread at 500,000 customers).
       const ids = members.get(segment);
       if (ids) ids.push(customer);

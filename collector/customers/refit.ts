@@ -4,11 +4,11 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { fitSegments, valueCustomers, type SegmentModel, type SegmentOptions, type ValueModel, type ValueOptions } from '../../recommender';
+import type { SegmentOptions, ValueOptions } from '../../recommender';
 import type { Learner } from '../models/learner';
 import type { SnapshotStore } from '../store/store';
 import type { CustomerInsights } from './insights';
-import type { RefitJob } from './refit-worker';
+import { refit, type RefitJob, type RefitResult } from './fit';
 
 export interface RefitOptions {
   segments?: SegmentOptions & {
@@ -83,23 +83,23 @@ export class Refits {
     // Every stored event in the customers' figures, when learning runs behind a flood.
     await this._learner.settled();
     const now = Date.now();
-    const table = this._learner.customers.table(now);
-    if (table.rows.length === 0) return;
+    const { customerIds, ...matrix } = this._learner.customers.matrix(now);
+    if (customerIds.length === 0) return;
     const { refreshIntervalMs: _i, refreshAfterEvents: _e, minRefreshIntervalMs: _m, ...fitOptions } = this._options.segments ?? {};
     const started = performance.now();
     const previous = this._insights.segments;
     try {
-      const job = { id: 0, table, options: { ...fitOptions, previous: [...previous] }, buyers: this._learner.customers.buyers(now), valueOptions: this._options.value ?? {} };
-      const { model, value } = await this._fit(job);
+      const job = { id: 0, matrix, options: { ...fitOptions, previous: [...previous] }, buyers: this._learner.customers.buyers(now), valueOptions: this._options.value ?? {} };
+      const { model, assignments, value } = await this._fit(job);
       if (this._closed) return;
       const { customers, ...valueModel } = value;
       const values = { model: valueModel, customers, updatedAt: now };
-      const segments = { segments: model.segments, assignments: new Map(table.customerIds.map((id, i) => [id, model.assignments[i]])), updatedAt: now };
+      const segments = { segments: model.segments, assignments: await byCustomer(customerIds, assignments), updatedAt: now };
       await this._store.saveValues(values);
       await this._store.saveSegments(segments);
       this._insights.apply(segments, values);
       if (model.segments.map((s) => s.label).join() !== previous.map((s) => s.label).join()) {
-        this._log(`segments: ${model.segments.map((s) => `${s.label} (${s.size})`).join(', ')}; fitted on ${table.rows.length} customers in ${Math.round(performance.now() - started)} ms`);
+        this._log(`segments: ${model.segments.map((s) => `${s.label} (${s.size})`).join(', ')}; fitted on ${customerIds.length} customers in ${Math.round(performance.now() - started)} ms`);
       }
     } catch (error) {
       if (!this._closed) this._log(`segments: refit failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -107,19 +107,19 @@ export class Refits {
   }
 
   /** Fits in the worker thread (on the main thread when the worker is not built: a test without a build). */
-  private _fit(job: RefitJob): Promise<{ model: SegmentModel; value: ValueModel }> {
+  private _fit(job: RefitJob): Promise<RefitResult> {
     const script = this._options.worker ?? DEFAULT_REFIT_WORKER;
     if (!this._worker && !fs.existsSync(script)) {
       this._log(`segments: ${script} is not built (npm run build); fitting on the main thread`);
-      return Promise.resolve({ model: fitSegments(job.table, job.options), value: valueCustomers(job.buyers, job.valueOptions) });
+      return Promise.resolve(refit(job));
     }
     const worker = (this._worker ??= spawnWorker(script));
     const id = ++this._jobs;
     return new Promise((resolve, reject) => {
-      const onMessage = (reply: { id: number; model?: SegmentModel; value?: ValueModel; error?: string }) => {
+      const onMessage = (reply: { id: number; error?: string } & Partial<RefitResult>) => {
         if (reply.id !== id) return;
         cleanup();
-        if (reply.model && reply.value) resolve({ model: reply.model, value: reply.value });
+        if (reply.model && reply.assignments && reply.value) resolve({ model: reply.model, assignments: reply.assignments, value: reply.value });
         else reject(new Error(reply.error));
       };
       const onError = (error: Error) => {
@@ -136,9 +136,20 @@ export class Refits {
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
-      worker.postMessage({ ...job, id });
+      // The features are moved to the worker, not copied (the matrix is not read here again).
+      worker.postMessage({ ...job, id }, [job.matrix.values.buffer]);
     });
   }
+}
+
+/** Each customer's segment by id, made a slice at a time with requests served between (a million at once took a second). */
+async function byCustomer(customerIds: readonly string[], assignments: Int32Array): Promise<Map<string, number>> {
+  const map = new Map<string, number>();
+  for (let i = 0; i < customerIds.length; i++) {
+    map.set(customerIds[i], assignments[i]);
+    if (i % 50_000 === 49_999) await new Promise((resolve) => setImmediate(resolve));
+  }
+  return map;
 }
 
 function spawnWorker(script: string): Worker {

@@ -1,0 +1,25 @@
+// The refit's work itself (segments, then customer value), run in the worker thread, or on the main thread when
+// the worker is not built. The features come as one flat array, and each customer's segment goes back as one.
+
+import { fitSegments, tableOf, valueCustomers, type BuyerHistory, type FeatureMatrix, type SegmentModel, type SegmentOptions, type ValueModel, type ValueOptions } from '../../recommender';
+
+export interface RefitJob {
+  id: number;
+  matrix: Omit<FeatureMatrix, 'customerIds'>;
+  options: SegmentOptions;
+  buyers: BuyerHistory[];
+  valueOptions: ValueOptions;
+}
+
+/** A fitted model whose assignments (by row of the matrix) travel as an array of their own. */
+export interface RefitResult {
+  model: Omit<SegmentModel, 'assignments'>;
+  assignments: Int32Array<ArrayBuffer>;
+  value: ValueModel;
+}
+
+/** The fit itself, wherever it runs. */
+export function refit(job: Omit<RefitJob, 'id'>): RefitResult {
+  const { assignments, ...model } = fitSegments(tableOf(job.matrix), job.options);
+  return { model, assignments: Int32Array.from(assignments), value: valueCustomers(job.buyers, job.valueOptions) };
+}
