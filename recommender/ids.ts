@@ -6,11 +6,21 @@
 // lookup: twice the time of the whole lookup, for ids that arrive as fresh strings from a database scan.
 
 const STRIDE = 4;
+/** Slots of the old table moved into the new one per id interned while the table grows. */
+const MOVED_PER_INTERN = 64;
 
 export class IdIndex {
   /** Slot b holds the fingerprint at 4b..4b+2 and the index + 1 at 4b + 3 (0: empty). */
   private _slots = new Int32Array(STRIDE * 1024);
   private _mask = 1023;
+  /**
+   * While the table grows, the old one, whose slots below `_moved` are in the new one too: ids move a few at a
+   * time as others are interned, so growing never stops everything (at a million ids, moving all at once took
+   * half a second). A lookup tries the new table, then the old.
+   */
+  private _old: Int32Array | null = null;
+  private _oldMask = 0;
+  private _moved = 0;
   private readonly _ids: string[] = [];
   /** Per table, so ids crafted to collide (shoppers' ids come from browsers) cannot be computed in advance. */
   private readonly _seed = (Math.random() * 0x100000000) | 0;
@@ -18,34 +28,20 @@ export class IdIndex {
   /** The index of `id`, assigning the next one if it is new. */
   intern(id: string): number {
     fingerprint(id, this._seed);
-    const slots = this._slots;
-    let b = h1 & this._mask;
-    for (; ; b = (b + 1) & this._mask) {
-      const o = STRIDE * b;
-      const v = slots[o + 3];
-      if (v === 0) break;
-      if (slots[o] === h1 && slots[o + 1] === h2 && slots[o + 2] === h3) return v - 1;
-    }
+    const found = this._find();
+    if (found !== -1) return found;
     const index = this._ids.length;
     this._ids.push(id);
-    const o = STRIDE * b;
-    slots[o] = h1;
-    slots[o + 1] = h2;
-    slots[o + 2] = h3;
-    slots[o + 3] = index + 1;
-    if (this._ids.length * 2 > this._mask + 1) this._grow();
+    this._place(h1, h2, h3, index + 1);
+    if (this._old) this._moveSome();
+    else if (this._ids.length * 2 > this._mask + 1) this._grow();
     return index;
   }
 
   get(id: string): number | undefined {
     fingerprint(id, this._seed);
-    const slots = this._slots;
-    for (let b = h1 & this._mask; ; b = (b + 1) & this._mask) {
-      const o = STRIDE * b;
-      const v = slots[o + 3];
-      if (v === 0) return undefined;
-      if (slots[o] === h1 && slots[o + 1] === h2 && slots[o + 2] === h3) return v - 1;
-    }
+    const found = this._find();
+    return found === -1 ? undefined : found;
   }
 
   id(index: number): string {
@@ -56,17 +52,47 @@ export class IdIndex {
     return this._ids.length;
   }
 
+  /** The index of the last fingerprint made, or -1. */
+  private _find(): number {
+    const found = lookup(this._slots, this._mask);
+    return found !== -1 || !this._old ? found : lookup(this._old, this._oldMask);
+  }
+
+  private _place(a: number, b: number, c: number, value: number): void {
+    const slots = this._slots;
+    let s = a & this._mask;
+    while (slots[STRIDE * s + 3] !== 0) s = (s + 1) & this._mask;
+    const o = STRIDE * s;
+    slots[o] = a;
+    slots[o + 1] = b;
+    slots[o + 2] = c;
+    slots[o + 3] = value;
+  }
+
   private _grow(): void {
-    const old = this._slots;
+    this._old = this._slots;
+    this._oldMask = this._mask;
+    this._moved = 0;
     this._mask = this._mask * 2 + 1;
-    const slots = new Int32Array(STRIDE * (this._mask + 1));
-    for (let o = 0; o < old.length; o += STRIDE) {
-      if (old[o + 3] === 0) continue;
-      let c = old[o] & this._mask;
-      while (slots[STRIDE * c + 3] !== 0) c = (c + 1) & this._mask;
-      slots.set(old.subarray(o, o + STRIDE), STRIDE * c);
-    }
-    this._slots = slots;
+    this._slots = new Int32Array(STRIDE * (this._mask + 1));
+  }
+
+  private _moveSome(): void {
+    const old = this._old!;
+    const end = Math.min(old.length, this._moved + STRIDE * MOVED_PER_INTERN);
+    for (let o = this._moved; o < end; o += STRIDE) if (old[o + 3] !== 0) this._place(old[o], old[o + 1], old[o + 2], old[o + 3]);
+    this._moved = end;
+    if (end === old.length) this._old = null;
+  }
+}
+
+/** The index + 1 stored for the last fingerprint in `slots`, less one; -1 when it is not there. */
+function lookup(slots: Int32Array, mask: number): number {
+  for (let b = h1 & mask; ; b = (b + 1) & mask) {
+    const o = STRIDE * b;
+    const v = slots[o + 3];
+    if (v === 0) return -1;
+    if (slots[o] === h1 && slots[o + 1] === h2 && slots[o + 2] === h3) return v - 1;
   }
 }
 

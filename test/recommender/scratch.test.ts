@@ -15,6 +15,17 @@ describe('IdIndex', () => {
     expect(ids.get('u20000')).toBeUndefined();
     expect(ids.size).toBe(all.length);
   });
+
+  it('finds every id while it grows a few ids at a time, old ones and those interned meanwhile', () => {
+    const ids = new IdIndex();
+    // Past 512 ids the table grows, and its ids move over during the next interns: ask for each id at every step.
+    for (let i = 0; i < 3000; i++) {
+      expect(ids.intern(`v${i}`)).toBe(i);
+      if (i % 97 === 0) for (let j = 0; j <= i; j++) expect(ids.get(`v${j}`)).toBe(j);
+      expect(ids.intern(`v${i >> 1}`)).toBe(i >> 1);
+    }
+    expect(ids.size).toBe(3000);
+  });
 });
 
 describe('ScoreBoard', () => {
