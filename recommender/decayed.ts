@@ -5,29 +5,33 @@
 
 const DAY_MS = 86_400_000;
 
-/** The array behind one or more DecayedScores: per slot, `stride` doubles, a (score, time) pair per lane. */
+const PAGE_BITS = 12;
+/** Slots a page: growing adds pages and never copies (a million items' scores were 96 MB copied in one event). */
+const PAGE = 1 << PAGE_BITS;
+const MASK = PAGE - 1;
+
+/** The arrays behind one or more DecayedScores: per slot, `stride` doubles, a (score, time) pair per lane. */
 class Lanes {
-  data: Float64Array<ArrayBuffer>;
+  readonly pages: Float64Array<ArrayBuffer>[] = [];
   readonly stride: number;
 
   constructor(lanes: number, capacity: number) {
     // A power of two, so that a slot never straddles two cache lines.
     this.stride = 2 << Math.ceil(Math.log2(lanes));
-    this.data = unused(this.stride * capacity);
+    this.ensure(capacity);
   }
 
   get capacity(): number {
-    return this.data.length / this.stride;
+    return this.pages.length * PAGE;
   }
 
   ensure(n: number): void {
-    if (n > this.capacity) this.resize(Math.max(n, Math.ceil(this.capacity * 1.5) + 16));
+    while (this.pages.length * PAGE < n) this.pages.push(unused(this.stride * PAGE));
   }
 
-  resize(capacity: number): void {
-    const data = unused(this.stride * capacity);
-    data.set(this.data.subarray(0, this.stride * capacity));
-    this.data = data;
+  /** Gives back the pages past the first `n` slots. */
+  trim(n: number): void {
+    this.pages.length = Math.ceil(n / PAGE);
   }
 }
 
@@ -64,17 +68,16 @@ export class DecayedScores {
   }
 
   has(i: number): boolean {
-    const { data, stride } = this._lanes;
-    return stride * i < data.length && !Number.isNaN(data[stride * i + this._offset + 1]);
+    return i < this._lanes.capacity && !Number.isNaN(this.at(i));
   }
 
   /** Adds `weight` at time `at`; an event older than the latest one is decayed to the latest time instead. */
   add(i: number, weight: number, at: number): void {
     const lanes = this._lanes;
-    if (lanes.stride * i >= lanes.data.length) lanes.ensure(i + 1);
+    if (i >= lanes.capacity) lanes.ensure(i + 1);
     if (i >= this._size) this._size = i + 1;
-    const data = lanes.data;
-    const o = lanes.stride * i + this._offset;
+    const data = lanes.pages[i >>> PAGE_BITS];
+    const o = lanes.stride * (i & MASK) + this._offset;
     const last = data[o + 1];
     if (Number.isNaN(last)) {
       data[o] = weight;
@@ -90,15 +93,15 @@ export class DecayedScores {
   /** The score at time `now` (0 for an unused index). */
   value(i: number, now: number): number {
     if (!this.has(i)) return 0;
-    const o = this._lanes.stride * i + this._offset;
-    const data = this._lanes.data;
+    const data = this._lanes.pages[i >>> PAGE_BITS];
+    const o = this._lanes.stride * (i & MASK) + this._offset;
     return data[o] * Math.exp((data[o + 1] - now) * this._rate);
   }
 
   /** When the score was last added to (NaN for an unused index). */
   at(i: number): number {
-    const { data, stride } = this._lanes;
-    return stride * i < data.length ? data[stride * i + this._offset + 1] : Number.NaN;
+    const lanes = this._lanes;
+    return i < lanes.capacity ? lanes.pages[i >>> PAGE_BITS][lanes.stride * (i & MASK) + this._offset + 1] : Number.NaN;
   }
 
   /** Moves slot `from`'s score into slot `into`, as if its events had been added there. */
@@ -106,19 +109,22 @@ export class DecayedScores {
     if (!this.has(from)) return;
     const at = Math.max(this.at(from), this.has(into) ? this.at(into) : -Infinity);
     const total = this.value(from, at) + this.value(into, at);
-    const o = this._lanes.stride * into + this._offset;
-    this._lanes.data[o] = total;
-    this._lanes.data[o + 1] = at;
+    this._lanes.ensure(into + 1);
+    if (into >= this._size) this._size = into + 1;
+    const data = this._lanes.pages[into >>> PAGE_BITS];
+    const o = this._lanes.stride * (into & MASK) + this._offset;
+    data[o] = total;
+    data[o + 1] = at;
   }
 
   /** Makes room for `capacity` slots at once. */
   reserve(capacity: number): void {
-    if (capacity > this._lanes.capacity) this._lanes.resize(capacity);
+    this._lanes.ensure(capacity);
   }
 
   /** Gives back the room kept for growth (scores sharing the array keep theirs). */
   trim(): void {
-    if (this._lanes.stride === 2) this._lanes.resize(this._size);
+    if (this._lanes.stride === 2) this._lanes.trim(this._size);
   }
 }
 

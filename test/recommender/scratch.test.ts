@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IdIndex, random } from '../../recommender';
+import { DecayedScores } from '../../recommender/decayed';
 import { ScoreBoard } from '../../recommender/scoreboard';
 
 describe('IdIndex', () => {
@@ -48,5 +49,23 @@ describe('ScoreBoard', () => {
     board.add(3, 1);
     board.add(3, 2); // a second touch adds up
     expect(board.top(10)).toEqual({ ranked: [{ item: 3, score: 3 }], complete: true });
+  });
+});
+
+describe('DecayedScores', () => {
+  it('keeps scores past its first pages, each halving every half-life, and merges into a slot never used', () => {
+    const DAY = 86_400_000;
+    const [a, b] = DecayedScores.together([1, 2]);
+    for (const i of [0, 4095, 4096, 10_000]) a.add(i, 8, 0);
+    b.add(10_000, 8, 0);
+    expect(a.value(4096, DAY)).toBeCloseTo(4);
+    expect(a.value(10_000, 2 * DAY)).toBeCloseTo(2);
+    expect(b.value(10_000, 2 * DAY)).toBeCloseTo(4);
+    expect(a.has(5000)).toBe(false);
+    expect(a.has(50_000)).toBe(false);
+    expect(a.value(50_000, DAY)).toBe(0);
+    a.merge(4095, 20_000);
+    expect(a.value(20_000, DAY)).toBeCloseTo(4);
+    expect(a.size).toBe(20_001);
   });
 });
