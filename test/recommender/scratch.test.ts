@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IdIndex, random } from '../../recommender';
+import { EventLog, IdIndex, random } from '../../recommender';
 import { DecayedScores } from '../../recommender/decayed';
 import { ScoreBoard } from '../../recommender/scoreboard';
 
@@ -67,5 +67,22 @@ describe('DecayedScores', () => {
     a.merge(4095, 20_000);
     expect(a.value(20_000, DAY)).toBeCloseTo(4);
     expect(a.size).toBe(20_001);
+  });
+});
+
+describe('EventLog', () => {
+  it('counts every event while its columns grow and their events move over a slice at a time', () => {
+    const log = new EventLog();
+    const T0 = Date.UTC(2026, 0, 1);
+    let revenue = 0;
+    for (let i = 0; i < 40_000; i++) {
+      log.add(`p${i % 700}`, i % 3 === 0 ? 'Order Completed' : 'Product Viewed', T0 + i * 1000, i % 3 === 0 ? 1 + (i % 5) : null);
+      if (i % 3 === 0) revenue += 1 + (i % 5);
+      // Right after a growth at 32,768 events none has moved yet, after the next add half of them.
+      if (i === 1024 || i === 32_768 || i === 32_769 || i === 39_999) {
+        const [all] = log.count({ measures: ['count', 'users', 'revenue'] });
+        expect(all).toMatchObject({ count: i + 1, users: Math.min(i + 1, 700), revenue });
+      }
+    }
   });
 });
