@@ -10,7 +10,7 @@
 
 import type { Store } from '../store/store';
 
-const WAIT_FOR_NEW_MS = 20;
+const WAIT_FOR_NEW_MS = 5;
 /** With no count to fall back on, a check waits this long before saying it has none. */
 const WAIT_FOR_ANY_MS = 2000;
 const HELD_FROM_EVENTS = 100_000;
