@@ -39,15 +39,21 @@ export type Ingest = (request: IngestRequest) => Promise<BatchResponse>;
 /** Validates, stores and learns from raw events; what is invalid is quarantined with its reasons. */
 export function createIngest({ store, identities, learner, attribution, refits }: IngestParts): Ingest {
   return async function ingest({ events, impliedType, body, dropped, refused, sentAt }) {
-    if (dropped) await store.addClientDropped(dropped);
     const { valid, positions, rejected, quarantined } = validateEvents(events, { impliedType, bodyBytes: body?.length, receivedAt: Date.now(), refused, sentAt });
     const arrival = body && { body, positions, impliedType, single: impliedType !== undefined };
     // Written together, so they share one journal write.
-    const [{ inserted, duplicates }] = await Promise.all([store.insertEvents(valid, arrival), quarantined.length ? store.quarantine(quarantined) : undefined]);
+    const [stored, held] = await Promise.allSettled([store.insertEvents(valid, arrival), quarantined.length ? store.quarantine(quarantined) : undefined]);
+    if (stored.status === 'rejected') throw stored.reason;
+    const { inserted, duplicates } = stored.value;
+    // Stored events are learnt from whatever fails after: a resend of the batch finds them stored, and would
+    // never bring them to the models.
     const links = identities.newLinks(inserted);
     learner.learn(inserted);
     const deltas = attribution.observe(inserted, links);
     refits.eventsArrived(inserted.length);
+    if (held.status === 'rejected') throw held.reason;
+    // Counted once the events are stored: a batch refused (503) and sent again would count its losses twice.
+    if (dropped) await store.addClientDropped(dropped);
     await Promise.all([identities.save(links), attribution.save(deltas)]);
     return { success: true, accepted: inserted.length, duplicates, rejected };
   };

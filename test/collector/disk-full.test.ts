@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { StorageUnavailable } from '../../collector/store/store';
 import { KEYS, get, post, startCollector, viewed, type Running } from './helpers';
 
 const enospc = () => Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
@@ -57,6 +58,24 @@ describe('when the journal cannot be written (its write fails with ENOSPC)', () 
     expect(stored.body).toMatchObject({ accepted: 50, duplicates: 0 });
     // The counts come once the tables have caught up (a check does not wait long for them).
     expect((await healthWhen(c, (h) => h.events === 50)).body).toMatchObject({ ok: true, problems: [], events: 50 });
+  });
+
+  it('learns from events stored when what came with them could not be (the quarantine), and counts the losses a client told once', async () => {
+    running = await startCollector({ rateLimits: false });
+    const c = running;
+    const store = c.app.patron.store;
+    const fails = vi.spyOn(store, 'quarantine').mockRejectedValueOnce(new StorageUnavailable('the tables cannot be written: the disk is full (SQLITE_FULL)'));
+    const body = { batch: [viewed('SKU-learnt', 'half-stored'), { type: 'track', event: '' }], dropped: 3 };
+    const refused = await post(`${c.url}/v1/batch`, body);
+    expect(refused.status).toBe(503);
+    fails.mockRestore();
+    await c.app.patron.learner.settled();
+    expect(c.app.patron.learner.interactions.history('half-stored')).toEqual(['SKU-learnt']);
+    // The client sends it again: the event is stored already, the invalid one is quarantined now.
+    const again = await post(`${c.url}/v1/batch`, body);
+    expect(again.body).toMatchObject({ accepted: 0, duplicates: 1 });
+    expect(c.app.patron.learner.interactions.history('half-stored')).toEqual(['SKU-learnt']);
+    expect((await healthWhen(c, (h) => h.events === 1)).body).toMatchObject({ droppedByClients: 3 });
   });
 
   it('stores an event refused once, and resent later with other timestamps (a corrected clock), exactly once', async () => {
