@@ -91,11 +91,18 @@ async function main() {
   }
   await learnt();
 
+  await one('2,500 Product Viewed, one visitor, 2,500 products', (r) => views(`v${r}`, 2500, r * 2500), 4);
+  await one('5 orders of 500 lines, one visitor', (r) => orders(`orderer-${r}`, 5, 500, r * 2500), 4);
+  // The same floods, 20 of each back to back (bodies made before), with a monitor asking /health meanwhile.
+  const bodies = Array.from({ length: 20 }, (_, r) => [views(`w${r}`, 2500, 10_000 + r * 2500), orders(`orders-${r}`, 5, 500, 10_000 + r * 2500)].map((batch) => JSON.stringify({ batch }))).flat();
   const health = await watched(url, async () => {
-    await one('2,500 Product Viewed, one visitor, 2,500 products', (r) => views(`v${r}`, 2500, r * 2500), 4);
-    await one('5 orders of 500 lines, one visitor', (r) => orders(`orderer-${r}`, 5, 500, r * 2500), 4);
+    for (const body of bodies) {
+      const res = await fetch(`${url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body });
+      if (res.status !== 200) throw new Error(`flood: ${res.status}`);
+      await learnt();
+    }
   });
-  console.log(`/health from another process meanwhile: ${health}`);
+  console.log(`/health from another process during 20 of each: ${health}`);
   const healthAtScale = await watched(url, () => distinctIds(url, learnt));
   console.log(`/health from another process while a million ids came: ${healthAtScale}`);
   server.close();
