@@ -1,11 +1,13 @@
 // A ranking of every rankable item (popular, trending), rebuilt after its scores change, but no more often than
 // its cost allows. Every event changes some score, so under a steady stream of events a rebuild per request
-// would be a sort of every item per request. A ranking that took t ms to build, t of a millisecond or more, is
-// kept for up to 100 t ms (at most 5 s) after a change (rebuilding then takes about 1% of the time); one cheaper than
-// that (a shop's few thousand products) is rebuilt at once and always shows the latest event.
+// would be a sort of every item per request. A ranking built from 10,000 items or more (`work` says how many a
+// build looks at) that took t ms, t of a millisecond or more, is kept for up to 100 t ms (at most 5 s) after a
+// change (rebuilding then takes about 1% of the time); one of fewer (a shop's few thousand products) is rebuilt at
+// once and always shows the latest event, however slow a busy machine makes its build.
 
 const HOLD_FACTOR = 100;
 const ALWAYS_FRESH_BELOW_MS = 1;
+const HELD_FROM_ITEMS = 10_000;
 /** A build slowed by a collection or a busy machine must not freeze the ranking for long. */
 const MAX_HOLD_MS = 5000;
 
@@ -17,6 +19,7 @@ export class CachedRanking<T> {
 
   constructor(
     private readonly _build: () => T[],
+    private readonly _work: () => number,
     private readonly _clock: () => number = () => performance.now(),
   ) {}
 
@@ -32,8 +35,9 @@ export class CachedRanking<T> {
 
   get(): T[] {
     const now = this._clock();
-    const held = this._costMs >= ALWAYS_FRESH_BELOW_MS && now - this._builtAt < Math.min(MAX_HOLD_MS, HOLD_FACTOR * this._costMs);
-    if (this._ranking && (!this._stale || held)) return this._ranking;
+    const ranking = this._ranking;
+    const held = ranking !== null && this._work() >= HELD_FROM_ITEMS && this._costMs >= ALWAYS_FRESH_BELOW_MS && now - this._builtAt < Math.min(MAX_HOLD_MS, HOLD_FACTOR * this._costMs);
+    if (ranking && (!this._stale || held)) return ranking;
     this._ranking = this._build();
     this._stale = false;
     this._builtAt = this._clock();

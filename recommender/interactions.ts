@@ -99,11 +99,17 @@ export class InteractionModel {
   private readonly _visitKey: (string | undefined)[] = [];
   private _visitCount = 0;
   private readonly _popularity: DecayedScores;
-  private readonly _popularRanking = new CachedRanking(() => this._rankPopular());
+  private readonly _popularRanking = new CachedRanking(
+    () => this._rankPopular(),
+    () => this._popularity.size,
+  );
   /** Decayed view-and-purchase rates per item: recent (hours) and baseline (days), for trending. */
   private readonly _recent: DecayedScores;
   private readonly _baseline: DecayedScores;
-  private readonly _trendingRanking = new CachedRanking(() => this._rankTrending());
+  private readonly _trendingRanking = new CachedRanking(
+    () => this._rankTrending(),
+    () => this._recent.size,
+  );
   /** Whether an item may be recommended (is in the catalog), by index, when a test was given (rankOnly). */
   private _servable: ((id: string) => boolean) | null = null;
   private _servableFlags = new Uint8Array(0);

@@ -313,6 +313,21 @@ describe('the bound on what one visit, order or history costs', () => {
 });
 
 describe('CachedRanking', () => {
+  it('rebuilds a ranking of fewer than 10,000 items on every change, however slow its build', () => {
+    let now = 0;
+    const slow = new CachedRanking(
+      () => {
+        now += 50;
+        return [now];
+      },
+      () => 9999,
+      () => now,
+    );
+    const first = slow.get();
+    slow.changed();
+    expect(slow.get()).not.toBe(first);
+  });
+
   it('rebuilds a cheap ranking on every change, and holds a costly one for a hundred times its cost', () => {
     let now = 0;
     let builds = 0;
@@ -323,6 +338,7 @@ describe('CachedRanking', () => {
         now += cost;
         return [builds];
       },
+      () => 10_000,
       () => now,
     );
     expect(ranking.get()).toEqual([1]);
