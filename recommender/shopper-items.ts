@@ -10,6 +10,8 @@ const NONE = -1;
 /** Flags of an entry. */
 export const IN_CART = 1;
 export const VIEWED = 2;
+/** The entry is in its shopper's cart list (which may still hold it after it left the cart). */
+const LISTED = 4;
 
 export class ShopperItems {
   /** Entries: the shopper (NONE once moved away by alias), the product, the shopper's next entry. */
@@ -22,6 +24,12 @@ export class ShopperItems {
   private _bought = new Uint16Array(0);
   private _visit = new Int32Array(0);
   private _flags = new Uint8Array(0);
+  /**
+   * Per shopper with something in the cart, the entries put there since it was last emptied: an order empties
+   * the cart by these, not by a walk of every product the shopper ever touched (a shopper of 100,000 products
+   * ordering 2,500 times in one request would have cost 250 million steps).
+   */
+  private readonly _carts = new Map<number, number[]>();
   private _size = 0;
   /** Entries below this are in the hash; those above were appended in bulk and await settle(). */
   private _placed = 0;
@@ -143,7 +151,10 @@ export class ShopperItems {
 
   /** An order was placed: nothing of the shopper's is in the cart any more. */
   emptyCart(user: number): void {
-    for (let e = this.first(user); e !== NONE; e = this._next[e]) this._flags[e] &= ~IN_CART;
+    const listed = this._carts.get(user);
+    if (!listed) return;
+    for (const e of listed) this._flags[e] &= ~(IN_CART | LISTED);
+    this._carts.delete(user);
   }
 
   has(e: number, flag: number): boolean {
@@ -152,6 +163,15 @@ export class ShopperItems {
 
   set(e: number, flag: number, on: boolean): void {
     this._flags[e] = on ? this._flags[e] | flag : this._flags[e] & ~flag;
+    if (on && flag & IN_CART) this._list(this._user[e], e);
+  }
+
+  private _list(user: number, e: number): void {
+    if (this._flags[e] & LISTED) return;
+    this._flags[e] |= LISTED;
+    const listed = this._carts.get(user);
+    if (listed) listed.push(e);
+    else this._carts.set(user, [e]);
   }
 
   /**
@@ -171,9 +191,11 @@ export class ShopperItems {
       const target = existing === NONE ? this.entry(into, item) : existing;
       this._affinity.merge(e, target);
       this._bought[target] = Math.min(0xffff, this._bought[target] + this._bought[e]);
-      this._flags[target] |= this._flags[e];
+      this._flags[target] |= this._flags[e] & ~LISTED;
+      if (this._flags[target] & IN_CART) this._list(into, target);
       if (this._visit[target] === NONE) this._visit[target] = this._visit[e];
     }
+    this._carts.delete(from);
   }
 
   /** Gives back the room kept for growth (after a bulk load, whose size is known). */

@@ -105,6 +105,30 @@ describe('InteractionModel', () => {
     expect(m.popular({ limit: 5 }).map((r) => r.id)).toEqual(['made-up-0', 'real-2']);
   });
 
+  it('empties the cart at an order, keeps what is added after, and brings an anonymous cart along at login', () => {
+    const m = new InteractionModel();
+    for (let i = 0; i < 300; i++) m.view('u', `p${i}`, T0 + i);
+    m.cartAdd('u', 'p3', T0 + 400);
+    m.cartAdd('u', 'p250', T0 + 401);
+    m.cartRemove('u', 'p250');
+    m.cartAdd('u', 'p250', T0 + 402);
+    expect([...m.cart('u')].sort()).toEqual(['p250', 'p3']);
+    m.purchase('u', ['p3'], T0 + 500);
+    expect(m.cart('u').size).toBe(0);
+    m.cartAdd('u', 'p7', T0 + 600);
+    m.cartAdd('anon', 'p8', T0 + 601);
+    m.alias('anon', 'u');
+    expect([...m.cart('u')].sort()).toEqual(['p7', 'p8']);
+    m.purchase('u', ['p7', 'p8'], T0 + 700);
+    expect(m.cart('u').size).toBe(0);
+    for (let k = 0; k < 3; k++) {
+      m.cartAdd('u', 'p9', T0 + 800 + k);
+      expect([...m.cart('u')]).toEqual(['p9']);
+      m.purchase('u', ['p9'], T0 + 900 + k);
+      expect(m.cart('u').size).toBe(0);
+    }
+  });
+
   it('history lists a shopper’s items, most recent first', () => {
     const m = new InteractionModel();
     m.view('u', 'a', T0);
