@@ -3,6 +3,7 @@
 // Every update touches only the rows of the items involved: nothing is rebuilt per event.
 
 import { CachedRanking } from './cached-ranking';
+import { uint8Column } from './paged';
 import { CooccurrenceMatrix, Groups, grownInts, type Similarity } from './cooccurrence';
 import { DecayedScores } from './decayed';
 import { IdIndex } from './ids';
@@ -112,7 +113,7 @@ export class InteractionModel {
   );
   /** Whether an item may be recommended (is in the catalog), by index, when a test was given (rankOnly). */
   private _servable: ((id: string) => boolean) | null = null;
-  private _servableFlags = new Uint8Array(0);
+  private _servableFlags = uint8Column();
   /** Scratch space for similarity queries, reused between them. */
   private readonly _board = new ScoreBoard();
   private _latestAt = 0;
@@ -400,8 +401,8 @@ export class InteractionModel {
    */
   rankOnly(servable: (id: string) => boolean): void {
     this._servable = servable;
-    this._servableFlags = new Uint8Array(this._items.size);
-    for (let item = 0; item < this._items.size; item++) this._servableFlags[item] = servable(this._items.id(item)) ? 1 : 0;
+    this._servableFlags = uint8Column();
+    for (let item = 0; item < this._items.size; item++) this._markServable(item, this._items.id(item));
     this._popularRanking.reset();
     this._trendingRanking.reset();
   }
@@ -413,8 +414,8 @@ export class InteractionModel {
     for (const id of ids) {
       const item = this._items.get(id);
       const flag = this._servable(id) ? 1 : 0;
-      if (item === undefined || this._servableFlags[item] === flag) continue;
-      this._servableFlags[item] = flag;
+      if (item === undefined || this._servableFlags.get(item) === flag) continue;
+      this._servableFlags.set(item, flag);
       changed = true;
     }
     // A price or stock update of a listed product changes no flag: the rankings stand.
@@ -424,22 +425,20 @@ export class InteractionModel {
   }
 
   private _rankable(item: number): boolean {
-    return this._servable === null || this._servableFlags[item] === 1;
+    return this._servable === null || (item < this._servableFlags.length && this._servableFlags.get(item) === 1);
   }
 
   /** The index of an item, interned; a new one is tested once for whether it may be ranked. */
   private _item(id: string): number {
     const known = this._items.size;
     const item = this._items.intern(id);
-    if (item === known && this._servable) {
-      if (item >= this._servableFlags.length) {
-        const flags = new Uint8Array(Math.max(1024, Math.ceil(item * 1.5)));
-        flags.set(this._servableFlags);
-        this._servableFlags = flags;
-      }
-      this._servableFlags[item] = this._servable(id) ? 1 : 0;
-    }
+    if (item === known && this._servable) this._markServable(item, id);
     return item;
+  }
+
+  private _markServable(item: number, id: string): void {
+    this._servableFlags.ensure(item);
+    this._servableFlags.set(item, this._servable!(id) ? 1 : 0);
   }
 
   /**
