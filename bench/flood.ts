@@ -4,6 +4,7 @@
 // of resident memory over four such requests. Run by `npm run bench` in its own process.
 
 import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -93,14 +94,14 @@ async function main() {
 
   await one('2,500 Product Viewed, one visitor, 2,500 products', (r) => views(`v${r}`, 2500, r * 2500), 4);
   await one('5 orders of 500 lines, one visitor', (r) => orders(`orderer-${r}`, 5, 500, r * 2500), 4);
-  // The same floods, 20 of each back to back (bodies made before), with a monitor asking /health meanwhile.
-  const bodies = Array.from({ length: 20 }, (_, r) => [views(`w${r}`, 2500, 10_000 + r * 2500), orders(`orders-${r}`, 5, 500, 10_000 + r * 2500)].map((batch) => JSON.stringify({ batch }))).flat();
+  // The same floods, 20 of each back to back from a client in a process of its own (as a flood comes from
+  // elsewhere), with a monitor asking /health meanwhile.
   const health = await watched(url, async () => {
-    for (const body of bodies) {
-      const res = await fetch(`${url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body });
-      if (res.status !== 200) throw new Error(`flood: ${res.status}`);
-      await learnt();
-    }
+    const client = await started('flooder', url);
+    client.stdin.end('go\n');
+    const [code] = (await once(client, 'exit')) as [number];
+    if (code !== 0) throw new Error(`flood: the client exited with ${code}`);
+    await learnt();
   });
   console.log(`/health from another process during 20 of each: ${health}`);
   const healthAtScale = await watched(url, () => distinctIds(url, learnt));
@@ -198,23 +199,42 @@ async function probe(url: string) {
   process.stdout.write(`${times.length} checks, p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, slowest ${at(1)} ms`);
 }
 
-/** Runs `work` with a health monitor beside it; what the monitor saw. */
-async function watched(url: string, work: () => Promise<void>): Promise<string> {
-  const child = spawn(process.execPath, [...process.execArgv, import.meta.filename, 'probe', url], { stdio: ['ignore', 'pipe', 'inherit'] });
+/** The flood's client: makes 20 bodies of each flood, says "ready", and on "go" sends them in turn. */
+async function flooder(url: string) {
+  const bodies = Array.from({ length: 20 }, (_, r) => [views(`w${r}`, 2500, 10_000 + r * 2500), orders(`orders-${r}`, 5, 500, 10_000 + r * 2500)].map((batch) => JSON.stringify({ batch }))).flat();
+  process.stdout.write('ready\n');
+  await once(process.stdin, 'data');
+  for (const body of bodies) {
+    const res = await fetch(`${url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`flood: ${res.status}`);
+  }
+  process.exit(0);
+}
+
+/** This script in a child process in `mode`, once it has said "ready" (what it prints after is in `printed()`). */
+async function started(mode: 'probe' | 'flooder', url: string) {
+  const child = spawn(process.execPath, [...process.execArgv, import.meta.filename, mode, url], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
-  const ready = new Promise<void>((resolve) =>
+  await new Promise<void>((resolve) =>
     child.stdout.on('data', (d: Buffer) => {
       out += String(d);
       if (out.includes('ready\n')) resolve();
     }),
   );
-  await ready;
+  return Object.assign(child, { printed: () => out.replace('ready\n', '') });
+}
+
+/** Runs `work` with a health monitor beside it; what the monitor saw. */
+async function watched(url: string, work: () => Promise<void>): Promise<string> {
+  const monitor = await started('probe', url);
   await work();
-  child.kill('SIGTERM');
-  await new Promise((resolve) => child.on('exit', resolve));
-  return out.replace('ready\n', '');
+  monitor.kill('SIGTERM');
+  await once(monitor, 'exit');
+  return monitor.printed();
 }
 
 if (process.argv[2] === 'restart') void restarted(process.argv[3]);
 else if (process.argv[2] === 'probe') void probe(process.argv[3]);
+else if (process.argv[2] === 'flooder') void flooder(process.argv[3]);
 else void main();

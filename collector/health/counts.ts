@@ -1,7 +1,7 @@
 // What /health counts (the stored events, the events clients dropped), cheap to ask for however often: /health
 // needs no key and monitors ask it every few seconds, while a count waits for the tables to catch up with the
 // journal (behind during a flood, or for as long as a full disk lasts) and then reads every row of an index (a
-// million rows read afresh after each write by the journal's worker: a tenth of a second or more).
+// million rows read afresh after each write: a tenth of a second or more, on the journal's worker thread).
 // - A check waits a moment for a new count; if none comes, it answers with the last one (it says when it was
 //   made), and the count goes on for the next check. With no count yet, it waits up to 2 s. A count that fails
 //   is told (as a problem) until one succeeds.

@@ -185,10 +185,7 @@ export function sqliteEvents(db: Database.Database, writer: IngestWriter, keysFi
   return {
     insertEvents,
     ...sqliteQuarantine(db, writer),
-    async countEvents() {
-      await writer.settled();
-      return (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
-    },
+    countEvents: () => writer.countEvents(() => (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n),
     async *scanEvents(pageSize = 5000) {
       await writer.settled();
       for (const page of pages(pageSize)) yield page.map(parsed);

@@ -21,6 +21,8 @@ export interface IngestWriter {
   write(header: JournalHeader, body?: Buffer): Promise<boolean[] | undefined>;
   /** Resolves once everything written before the call is in the tables. */
   settled(): Promise<void>;
+  /** How many events the tables hold once everything written before the call is in them (off this thread if it can). */
+  countEvents(count: () => number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export function directWriter(applier: Applier, condition: Condition): IngestWrit
         if (waiting.push({ header, body, resolve, reject }) === 1) setImmediate(commit);
       }),
     settled: async () => {},
+    countEvents: async (count) => count(),
     close: async () => {
       if (waiting.length) commit();
     },
@@ -109,6 +112,8 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
   journal.removeBefore(journal.segment);
 
   let waiters: { target: JournalPosition; resolve: () => void; reject: (error: unknown) => void }[] = [];
+  const counts = new Map<number, { resolve: (events: number) => void; reject: (error: unknown) => void }>();
+  let lastCount = 0;
   let closing = false;
   let worker: Worker;
   let closed: () => void = () => {};
@@ -119,7 +124,12 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
   const start = () => {
     worker = new Worker(workerScript, { workerData: { database, journal: dir, applied, written } satisfies JournalWorkerData });
     worker.on('message', (m: FromJournalWorker) => {
-      if ('durable' in m) {
+      if ('counted' in m) {
+        const asked = counts.get(m.counted);
+        counts.delete(m.counted);
+        if ('events' in m) asked?.resolve(m.events);
+        else asked?.reject(condition.unavailable('tables') ?? new Error(m.failed));
+      } else if ('durable' in m) {
         durable = m.durable;
         journal.removeBefore(segmentOf(durable));
       } else if ('applied' in m) {
@@ -135,6 +145,8 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
     });
     worker.on('error', (error) => log(`journal worker failed: ${error.stack ?? error}`));
     worker.on('exit', () => {
+      for (const asked of counts.values()) asked.reject(new Error('the journal worker stopped before it counted'));
+      counts.clear();
       if (closing) return closed();
       // The journal keeps every record: a new worker goes on from where the tables are.
       log('journal worker exited; starting another');
@@ -171,6 +183,18 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
       // The worker gathers records for a moment before applying them; a reader should not wait for that.
       worker.postMessage({ now: true } satisfies ToJournalWorker);
       await new Promise<void>((resolve, reject) => waiters.push({ target, resolve, reject }));
+    },
+    // The worker counts, once it has applied what is written: on this thread a count would hold every request
+    // up for as long as it reads the index.
+    async countEvents() {
+      await journal.idle();
+      const refusal = condition.unavailable('tables');
+      if (refusal) throw refusal;
+      const id = ++lastCount;
+      return new Promise<number>((resolve, reject) => {
+        counts.set(id, { resolve, reject });
+        worker.postMessage({ count: id } satisfies ToJournalWorker);
+      });
     },
     async close() {
       await journal.close();

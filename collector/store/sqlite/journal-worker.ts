@@ -23,14 +23,26 @@ export interface JournalWorkerData {
   written: SharedArrayBuffer;
 }
 
-/** main -> worker: `now`, someone waits to read back what is written; `close`: apply it, then say `closed`. */
-export type ToJournalWorker = { now: true } | { close: true };
+/**
+ * main -> worker: `now`, someone waits to read back what is written; `count`, someone asks how many events the
+ * tables hold once it is applied; `close`: apply it, then say `closed`.
+ */
+export type ToJournalWorker = { now: true } | { count: number } | { close: true };
 /**
  * worker -> main: `applied`, the tables hold the records up to here (readers may go on); `durable`, and they
  * are on the device (the journal's segments before it may go); `damaged`, reading skipped damage; `closed`;
- * `error`, with `storage` saying why when the disk failed (a full disk), until `recovered`.
+ * `error`, with `storage` saying why when the disk failed (a full disk), until `recovered`; `counted`, the
+ * answer to `count` (the events, or why the tables could not catch up).
  */
-export type FromJournalWorker = { applied: JournalPosition } | { durable: JournalPosition } | { damaged: JournalDamage } | { closed: true } | { error: string; storage?: string } | { recovered: true };
+export type FromJournalWorker =
+  | { counted: number; events: number }
+  | { counted: number; failed: string }
+  | { applied: JournalPosition }
+  | { durable: JournalPosition }
+  | { damaged: JournalDamage }
+  | { closed: true }
+  | { error: string; storage?: string }
+  | { recovered: true };
 
 // Events per transaction: large enough to share the commit's cost, small enough that the write lock the main
 // connection may be waiting for (catalog, slots) is never held long.
@@ -135,10 +147,20 @@ function drain(): void {
 
 const polling = setInterval(drain, GATHER_MS);
 
+// Counted here, not on the main thread: a count reads every row of an index (a tenth of a second at a million).
+const countEvents = db.prepare('SELECT count(*) FROM events').pluck();
+
+/** Answers a count once what is written is applied, or says why it is not. */
+function count(id: number): void {
+  if (applied < written) return parentPort!.postMessage({ counted: id, failed: lastError || 'the tables are behind the journal' } satisfies FromJournalWorker);
+  parentPort!.postMessage({ counted: id, events: countEvents.get() as number } satisfies FromJournalWorker);
+}
+
 parentPort!.on('message', (message: ToJournalWorker) => {
   if ('close' in message) {
     closing = true;
     clearInterval(polling);
   }
   drain();
+  if ('count' in message) count(message.count);
 });
