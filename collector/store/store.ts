@@ -203,12 +203,15 @@ export interface DamagedSegment {
   /** The segment's file name in the journal folder, and the name it is kept under beside it once set aside. */
   segment: string;
   keptAs: string | null;
-  offset: number;
-  skippedBytes: number;
+  /** Where the damage starts and how long it runs; null for a segment an earlier run kept without writing it down. */
+  offset: number | null;
+  skippedBytes: number | null;
   /** How many records the damage took, at least (records of an older journal are not counted). */
-  records: number;
+  records: number | null;
   /** The damage runs to the segment's end, as a write cut short by a crash does too (that one never acknowledged). */
-  atEnd: boolean;
+  atEnd: boolean | null;
+  /** When the damage was found (ISO 8601): this run, or an earlier one whose kept segment is still there. */
+  foundAt: string;
 }
 
 /** What an engine knows of itself, answered at once without touching the disk, so /health never waits. */

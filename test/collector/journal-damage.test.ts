@@ -84,7 +84,7 @@ describe('a damaged journal', () => {
     expect(fs.readFileSync(`${file}.damaged`).length).toBe(bounds.at(-1)!.end);
     expect(health.status).toBe(200);
     expect(health.body).toMatchObject({ ok: true, events: ids.size });
-    expect(health.body.journal).toEqual({ damaged: [{ segment, keptAs: `${segment}.damaged`, offset: start, skippedBytes: end - start, records: 1, atEnd: false }] });
+    expect(health.body.journal).toEqual({ damaged: [{ segment, keptAs: `${segment}.damaged`, offset: start, skippedBytes: end - start, records: 1, atEnd: false, foundAt: expect.any(String) }] });
     expect(health.body.problems).toEqual([expect.stringContaining(`journal segment ${segment} is damaged at offset ${start}`)]);
   });
 
@@ -107,7 +107,7 @@ describe('a damaged journal', () => {
     const { health, ids } = await restart(dir);
 
     expect(ids.size).toBe(RECORDS * EVENTS_PER_RECORD);
-    expect(health.body.journal.damaged).toEqual([{ segment, keptAs: `${segment}.damaged`, offset: start, skippedBytes: 4, records: 0, atEnd: false }]);
+    expect(health.body.journal.damaged).toEqual([{ segment, keptAs: `${segment}.damaged`, offset: start, skippedBytes: 4, records: 0, atEnd: false, foundAt: expect.any(String) }]);
   });
 
   it('loses only the last record when the segment is cut short in it, and says the damage runs to the end', async () => {
@@ -121,14 +121,32 @@ describe('a damaged journal', () => {
     expect(health.body.journal.damaged).toEqual([expect.objectContaining({ offset: start, skippedBytes: end - 100 - start, records: 1, atEnd: true })]);
   });
 
-  it('is told once: the next start finds the segment kept aside, and replays nothing again', async () => {
-    const { dir, file, bounds } = await journalOnly();
+  it('is told at every start until the kept segment is removed, and its records are not replayed again', async () => {
+    const { dir, file, segment, bounds } = await journalOnly();
     damage(file, (bytes) => ((bytes[bounds[3].start + 20] ^= 0x01), bytes));
     const first = await restart(dir);
     const second = await restart(dir);
     expect(second.ids).toEqual(first.ids);
-    expect(second.health.body).toMatchObject({ ok: true, problems: [], journal: { damaged: [] } });
+    expect(second.logs.join('\n')).not.toContain('replayed');
+    expect(second.health.body).toMatchObject({ ok: true, journal: { damaged: first.health.body.journal.damaged } });
+    expect(second.health.body.journal.damaged).toEqual([expect.objectContaining({ segment, keptAs: `${segment}.damaged`, offset: bounds[3].start, records: 1 })]);
+    expect(second.health.body.problems).toEqual(first.health.body.problems);
     expect(fs.readdirSync(path.dirname(file)).filter((name) => name.endsWith('.damaged'))).toEqual([`${path.basename(file)}.damaged`]);
+
+    // Inspected and removed by the operator: no longer told.
+    fs.rmSync(`${file}.damaged`);
+    const third = await restart(dir);
+    expect(third.health.body).toMatchObject({ ok: true, problems: [], journal: { damaged: [] } });
+  });
+
+  it('tells a kept segment whose damage was not written down as kept, without what it took', async () => {
+    const { dir, file, segment, bounds } = await journalOnly();
+    damage(file, (bytes) => ((bytes[bounds[3].start + 20] ^= 0x01), bytes));
+    await restart(dir);
+    fs.rmSync(`${file}.damaged.json`);
+    const { health } = await restart(dir);
+    expect(health.body.journal.damaged).toEqual([{ segment, keptAs: `${segment}.damaged`, offset: null, skippedBytes: null, records: null, atEnd: null, foundAt: expect.any(String) }]);
+    expect(health.body.problems).toEqual([`journal segment ${segment} is damaged (what the damage took was not recorded), kept as ${segment}.damaged`]);
   });
 });
 
@@ -156,7 +174,9 @@ describe('a journal written before records had markers (version 1)', () => {
     const store = openSqliteStore({ file: database, log: (m) => logs.push(m) });
     expect(await store.countEvents()).toBe(9);
     const offset = records.slice(0, 4).reduce((n, r) => n + r.length, 0);
-    expect(store.condition().journal.damaged).toEqual([{ segment: '00000001.log', keptAs: '00000001.log.damaged', offset, skippedBytes: records[4].length, records: 0, atEnd: false }]);
+    expect(store.condition().journal.damaged).toEqual([
+      { segment: '00000001.log', keptAs: '00000001.log.damaged', offset, skippedBytes: records[4].length, records: 0, atEnd: false, foundAt: expect.any(String) },
+    ]);
     expect(logs).toContain('replayed 9 journal records a previous run left unapplied');
     await store.close();
   });

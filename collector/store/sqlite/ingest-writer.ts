@@ -81,6 +81,7 @@ function takeOver({ database, db, own, workerScript, log, condition }: JournalOp
     log(`the journal of ${database} belongs to process ${lock.holder}: writing to the database directly`);
     return null;
   }
+  condition.keptEarlier();
   const applier = createApplier(db);
   const { replayed, damaged } = replay(dir, applier, condition);
   if (replayed) log(`replayed ${replayed} journal records a previous run left unapplied`);
