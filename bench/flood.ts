@@ -124,29 +124,25 @@ async function distinctIds(url: string, learnt: () => Promise<void>) {
   global.gc?.();
   const start = process.memoryUsage().rss;
   const figures: string[] = [];
-  let sent = 0;
-  const flood = async () => {
-    const batch = Array.from({ length: 2000 }, (_, i) => views(`new-${sent + i}`, 1, sent + i)[0]);
-    sent += 2000;
-    const res = await fetch(`${url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify({ batch }) });
-    if (res.status !== 200) throw new Error(`distinct ids: ${res.status}`);
+  // The flood comes from a client in a process of its own, as the 20 floods do.
+  const flood = async (from: number, to: number) => {
+    const client = await started('newids', url, String(from), String(to));
+    const [code] = (await once(client, 'exit')) as [number];
+    if (code !== 0) throw new Error(`distinct ids: the client exited with ${code}`);
   };
   for (let step = 1; step <= STEPS; step++) {
-    while (sent < step * STEP) await flood();
+    await flood((step - 1) * STEP, step * STEP);
     await learnt();
     global.gc?.();
-    if (step % 2 === 0 || step === STEPS) figures.push(`${sent.toLocaleString('en')}: +${mb(process.memoryUsage().rss - start)} MB`);
+    if (step % 2 === 0 || step === STEPS) figures.push(`${(step * STEP).toLocaleString('en')}: +${mb(process.memoryUsage().rss - start)} MB`);
   }
   console.log(`resident memory against distinct visitors and products (one view each): ${figures.join(', ')} (from ${mb(start)} MB)`);
-  const size = sent;
+  const size = STEPS * STEP;
   const idle = await recommendationTimes(url, size);
-  let flooding = true;
-  const load = (async () => {
-    while (flooding) await flood();
-  })();
+  const load = await started('newids', url, String(size), 'forever');
   const busy = await recommendationTimes(url, size);
-  flooding = false;
-  await load;
+  load.kill('SIGTERM');
+  await once(load, 'exit');
   await learnt();
   console.log(
     `recommendations at ${size.toLocaleString('en')} distinct ids (a catalog of 5,000): p50 ${idle.p50} ms, p99 ${idle.p99} ms idle; p50 ${busy.p50} ms, p99 ${busy.p99} ms while batches of 2,000 new ids keep coming`,
@@ -212,9 +208,23 @@ async function flooder(url: string) {
   process.exit(0);
 }
 
+/** The distinct ids' client: batches of 2,000 views, each by a new visitor of a new product, from `from` to `to` (or until stopped). */
+async function newIds(url: string, from: number, to: number) {
+  let stopping = false;
+  process.on('SIGTERM', () => (stopping = true));
+  process.stdout.write('ready\n');
+  for (let sent = from; sent < to && !stopping; sent += 2000) {
+    const batch = Array.from({ length: 2000 }, (_, i) => views(`new-${sent + i}`, 1, sent + i)[0]);
+    const res = await fetch(`${url}/v1/batch`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, body: JSON.stringify({ batch }) });
+    await res.arrayBuffer();
+    if (res.status !== 200) throw new Error(`distinct ids: ${res.status}`);
+  }
+  process.exit(0);
+}
+
 /** This script in a child process in `mode`, once it has said "ready" (what it prints after is in `printed()`). */
-async function started(mode: 'probe' | 'flooder', url: string) {
-  const child = spawn(process.execPath, [...process.execArgv, import.meta.filename, mode, url], { stdio: ['pipe', 'pipe', 'inherit'] });
+async function started(mode: 'probe' | 'flooder' | 'newids', url: string, ...args: string[]) {
+  const child = spawn(process.execPath, [...process.execArgv, import.meta.filename, mode, url, ...args], { stdio: ['pipe', 'pipe', 'inherit'] });
   let out = '';
   await new Promise<void>((resolve) =>
     child.stdout.on('data', (d: Buffer) => {
@@ -237,4 +247,5 @@ async function watched(url: string, work: () => Promise<void>): Promise<string> 
 if (process.argv[2] === 'restart') void restarted(process.argv[3]);
 else if (process.argv[2] === 'probe') void probe(process.argv[3]);
 else if (process.argv[2] === 'flooder') void flooder(process.argv[3]);
+else if (process.argv[2] === 'newids') void newIds(process.argv[3], Number(process.argv[4]), process.argv[5] === 'forever' ? Infinity : Number(process.argv[5]));
 else void main();

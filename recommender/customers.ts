@@ -41,23 +41,50 @@ export interface FeatureTable {
   categories: string[];
 }
 
-/** The feature table as one flat array, row i at values[width * i ...]: what a worker is handed, moved rather than copied. */
+/**
+ * The feature table as one flat array, row i at values[width * i ...]: what a worker is handed, moved rather than
+ * copied; with each row's customer as an index among the people (their ids need not be gathered).
+ */
 export interface FeatureMatrix {
-  customerIds: string[];
+  indices: Int32Array<ArrayBuffer>;
   values: Float64Array<ArrayBuffer>;
   width: number;
   features: string[];
   categories: string[];
 }
 
-/** A matrix's rows as the segment fit reads them (a worker makes them, off the main thread). */
-export function tableOf(m: Omit<FeatureMatrix, 'customerIds'> & { customerIds?: string[] }): FeatureTable {
+export function tableOf(m: Omit<FeatureMatrix, 'indices'> & { customerIds?: string[] }): FeatureTable {
   const rows: number[][] = [];
   for (let o = 0; o < m.values.length; o += m.width) rows.push(Array.from(m.values.subarray(o, o + m.width)));
   return { customerIds: m.customerIds ?? [], rows, features: m.features, categories: m.categories };
 }
 
 const DAY_MS = 86_400_000;
+/** People looked at per slice of a matrix made in slices (about 5 ms). */
+const PEOPLE_PER_SLICE = 16_384;
+
+interface MatrixDraft {
+  indices: Int32Array<ArrayBuffer>;
+  values: Float64Array<ArrayBuffer>;
+  width: number;
+  categories: string[];
+  /** Rows filled so far, and the next person to look at, below `end`. */
+  rows: number;
+  next: number;
+  end: number;
+}
+
+/** The matrix of a filled draft (cut to the rows filled, should a customer have gone meanwhile: a merge). */
+function done({ indices, values, width, categories, rows }: MatrixDraft): FeatureMatrix {
+  const whole = rows === indices.length;
+  return {
+    indices: whole ? indices : indices.slice(0, rows),
+    values: whole ? values : values.slice(0, rows * width),
+    width,
+    features: [...FEATURES, ...categories.map((k) => `share:${k}`)],
+    categories,
+  };
+}
 
 // Columns, not an object per customer: a million customers are about 90 MB the garbage collector never traces
 // (an object and its boxed numbers were about 250 bytes each, every one traced at each full collection), in
@@ -174,14 +201,37 @@ export class CustomerLedger {
 
   /** The feature table at time `now`, with the `maxCategories` most common categories as share columns. */
   table(now: number, maxCategories = 8): FeatureTable {
-    return tableOf(this.matrix(now, maxCategories));
+    const m = this.matrix(now, maxCategories);
+    return tableOf({ ...m, customerIds: Array.from(m.indices, (c) => this._ids.id(c)) });
   }
 
   /**
-   * The feature table as one flat array: a million customers' rows in tens of milliseconds, handed to a worker
-   * without a copy (as arrays of rows they took over half a second to make, and as long again to send).
+   * The feature table as one flat array: a million customers' rows in one flat array, handed to a worker without
+   * a copy (as arrays of rows they took over half a second to make, and as long again to send).
    */
   matrix(now: number, maxCategories = 8): FeatureMatrix {
+    const draft = this._draft(now, maxCategories);
+    this._fill(draft, now, draft.end);
+    return done(draft);
+  }
+
+  /** The same, made `PEOPLE_PER_SLICE` people at a time with `pause()` awaited between: at a million, 0.4 s at once. */
+  async matrixInSlices(now: number, maxCategories = 8, pause = () => new Promise<void>((resolve) => setImmediate(resolve))): Promise<FeatureMatrix> {
+    const draft = this._draft(now, maxCategories);
+    while (draft.next < draft.end) {
+      this._fill(draft, now, draft.next + PEOPLE_PER_SLICE);
+      await pause();
+    }
+    return done(draft);
+  }
+
+  /** The index the ledger's rows are by: the people's, shared with the other per-person models when given one. */
+  get people(): IdIndex {
+    return this._ids;
+  }
+
+  /** An empty matrix with room for the customers there are now, the most active categories its columns. */
+  private _draft(now: number, maxCategories: number): MatrixDraft {
     const totals = new Map<string, number>();
     for (const own of this._categories.values()) for (const [k, n] of own) totals.set(k, (totals.get(k) ?? 0) + n);
     const categories = [...totals.entries()]
@@ -189,13 +239,22 @@ export class CustomerLedger {
       .slice(0, maxCategories)
       .map(([k]) => k);
     const width = FEATURES.length + categories.length;
-    const values = new Float64Array(this._size * width);
-    const customerIds: string[] = [];
+    return { indices: new Int32Array(this._size), values: new Float64Array(this._size * width), width, categories, rows: 0, next: 0, end: this._flags.length };
+  }
+
+  /**
+   * Fills the draft's rows with the customers among the people up to index `until`. A customer who arrived since
+   * the draft was made is left for the next matrix once its room is taken.
+   */
+  private _fill(d: MatrixDraft, now: number, until: number): void {
     const { lastAt, revenue, orders, views, cartAdds, visits, abandonedCarts } = this._c;
-    for (let c = 0, o = 0; c < this._flags.length; c++) {
+    const { values, indices, width, categories } = d;
+    const end = Math.min(until, d.end);
+    for (let c = d.next; c < end && d.rows < indices.length; c++) {
       if (!this._present(c)) continue;
       const openCart = (this._flags.get(c) & (VISIT_CART | VISIT_ORDER)) === VISIT_CART && now - lastAt.get(c) > this._visitGapMs;
-      customerIds.push(this._ids.id(c));
+      let o = d.rows * width;
+      indices[d.rows++] = c;
       values[o++] = Math.max(0, (now - lastAt.get(c)) / DAY_MS);
       values[o++] = orders.get(c);
       values[o++] = revenue.get(c);
@@ -207,7 +266,7 @@ export class CustomerLedger {
       const touched = own ? [...own.values()].reduce((a, b) => a + b, 0) : 0;
       for (const k of categories) values[o++] = touched ? (own!.get(k) ?? 0) / touched : 0;
     }
-    return { customerIds, values, width, features: [...FEATURES, ...categories.map((k) => `share:${k}`)], categories };
+    d.next = end;
   }
 
   /** The ids of the customers who ordered. */

@@ -4,6 +4,7 @@ export { CooccurrenceMatrix, SIMILARITIES, score, type Similarity } from './cooc
 export { type Scored } from './ranking';
 export { CachedRanking } from './cached-ranking';
 export { IdIndex } from './ids';
+export { int32Column } from './paged';
 export { EventLog, BUCKET, BUCKET_NAME, canonicalPeople, stepsReached, type CohortCell, type Interval, type TimeRange } from './event-log';
 export { InteractionModel, DEFAULT_INTERACTION_OPTIONS, type Interaction, type InteractionOptions, type Recommendation, type QueryOptions } from './interactions';
 export { CustomerLedger, FEATURES, tableOf, type CustomerActivity, type FeatureMatrix, type FeatureTable } from './customers';

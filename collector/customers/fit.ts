@@ -5,7 +5,7 @@ import { fitSegments, tableOf, valueCustomers, type BuyerHistory, type FeatureMa
 
 export interface RefitJob {
   id: number;
-  matrix: Omit<FeatureMatrix, 'customerIds'>;
+  matrix: Omit<FeatureMatrix, 'indices'>;
   options: SegmentOptions;
   buyers: BuyerHistory[];
   valueOptions: ValueOptions;

@@ -5,7 +5,7 @@ import type { CustomerValue, Recommendation, Segment } from '../../recommender';
 import type { SegmentInfo } from '../../sdk/wire';
 import type { Identities } from '../identity/identities';
 import type { Learner } from '../models/learner';
-import type { SnapshotStore, StoredSegments, StoredValues } from '../store/store';
+import type { Assignments, SnapshotStore, StoredSegments, StoredValues } from '../store/store';
 
 export interface ValueSnapshot {
   customers: Iterable<CustomerValue>;
@@ -16,7 +16,7 @@ export interface ValueSnapshot {
 
 export class CustomerInsights {
   private _segments: Segment[] = [];
-  private _assignments = new Map<string, number>();
+  private _assignments: Assignments = new Map<string, number>();
   private _values = new Map<string, CustomerValue>();
   private _valueModel: StoredValues['model'] | null = null;
   private _valuesAt = 0;

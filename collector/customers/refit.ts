@@ -8,6 +8,7 @@ import type { SegmentOptions, ValueOptions } from '../../recommender';
 import type { Learner } from '../models/learner';
 import type { SnapshotStore } from '../store/store';
 import type { CustomerInsights } from './insights';
+import { SegmentAssignments } from './assignments';
 import { refit, type RefitJob, type RefitResult } from './fit';
 
 export interface RefitOptions {
@@ -83,23 +84,24 @@ export class Refits {
     // Every stored event in the customers' figures, when learning runs behind a flood.
     await this._learner.settled();
     const now = Date.now();
-    const { customerIds, ...matrix } = this._learner.customers.matrix(now);
-    if (customerIds.length === 0) return;
+    const ledger = this._learner.customers;
+    const { indices, ...matrix } = await ledger.matrixInSlices(now);
+    if (indices.length === 0 || this._closed) return;
     const { refreshIntervalMs: _i, refreshAfterEvents: _e, minRefreshIntervalMs: _m, ...fitOptions } = this._options.segments ?? {};
     const started = performance.now();
     const previous = this._insights.segments;
     try {
-      const job = { id: 0, matrix, options: { ...fitOptions, previous: [...previous] }, buyers: this._learner.customers.buyers(now), valueOptions: this._options.value ?? {} };
+      const job = { id: 0, matrix, options: { ...fitOptions, previous: [...previous] }, buyers: ledger.buyers(now), valueOptions: this._options.value ?? {} };
       const { model, assignments, value } = await this._fit(job);
       if (this._closed) return;
       const { customers, ...valueModel } = value;
       const values = { model: valueModel, customers, updatedAt: now };
-      const segments = { segments: model.segments, assignments: await byCustomer(customerIds, assignments), updatedAt: now };
+      const segments = { segments: model.segments, assignments: await SegmentAssignments.of(ledger.people, indices, assignments), updatedAt: now };
       await this._store.saveValues(values);
       await this._store.saveSegments(segments);
       this._insights.apply(segments, values);
       if (model.segments.map((s) => s.label).join() !== previous.map((s) => s.label).join()) {
-        this._log(`segments: ${model.segments.map((s) => `${s.label} (${s.size})`).join(', ')}; fitted on ${customerIds.length} customers in ${Math.round(performance.now() - started)} ms`);
+        this._log(`segments: ${model.segments.map((s) => `${s.label} (${s.size})`).join(', ')}; fitted on ${indices.length} customers in ${Math.round(performance.now() - started)} ms`);
       }
     } catch (error) {
       if (!this._closed) this._log(`segments: refit failed: ${error instanceof Error ? error.message : String(error)}`);
@@ -140,16 +142,6 @@ export class Refits {
       worker.postMessage({ ...job, id }, [job.matrix.values.buffer]);
     });
   }
-}
-
-/** Each customer's segment by id, made a slice at a time with requests served between (a million at once took a second). */
-async function byCustomer(customerIds: readonly string[], assignments: Int32Array): Promise<Map<string, number>> {
-  const map = new Map<string, number>();
-  for (let i = 0; i < customerIds.length; i++) {
-    map.set(customerIds[i], assignments[i]);
-    if (i % 50_000 === 49_999) await new Promise((resolve) => setImmediate(resolve));
-  }
-  return map;
 }
 
 function spawnWorker(script: string): Worker {

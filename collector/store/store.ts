@@ -16,9 +16,15 @@ export interface StoredValues {
   updatedAt: number;
 }
 
+/** Each customer's segment: what a save walks and a reader looks up (a Map will do). */
+export interface Assignments extends Iterable<[customerId: string, segmentId: number]> {
+  get(customerId: string): number | undefined;
+  readonly size: number;
+}
+
 export interface StoredSegments {
   segments: Segment[];
-  assignments: Map<string, number>;
+  assignments: Assignments;
   updatedAt: number;
 }
 

@@ -87,6 +87,17 @@ describe('CustomerLedger', () => {
     expect(book.table(NOW).customerIds).toEqual(['c']);
     expect(ids.get('c')).toBe(1);
   });
+
+  it('makes the same matrix in slices as at once, pausing between slices, each row with its index among the people', async () => {
+    const book = new CustomerLedger(30);
+    for (let i = 0; i < 40_000; i++) book.view(`v-${i}`, NOW - (i % 90) * DAY, i % 3 ? 'audio' : 'books');
+    let pauses = 0;
+    const sliced = await book.matrixInSlices(NOW, 8, async () => void pauses++);
+    expect(sliced).toEqual(book.matrix(NOW));
+    expect(pauses).toBeGreaterThan(1);
+    expect(sliced.indices.length).toBe(40_000);
+    expect(book.people.id(sliced.indices[123])).toBe('v-123');
+  });
 });
 
 describe('fitSegments', () => {
