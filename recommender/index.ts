@@ -36,3 +36,11 @@ export {
 } from './value/clv';
 export { scoreRfm, rfmGroup, RFM_GROUPS, RFM_LABELS, type RfmScore, type RfmGroup, type RfmInput } from './value/rfm';
 export { valueCustomers, churnRisk, CHURN_TIERS, DEFAULT_CHURN_THRESHOLDS, type ChurnRisk, type CustomerValue, type ValueModel, type ValueOptions, type BuyerHistory } from './value/customer-value';
+export { fnv1a32, bucketOf, variantOf } from './experiments/hash';
+export { normalCdf, normalQuantile, chiSquareSurvival } from './experiments/distributions';
+export { addVisitor, emptyMoments, meanOf, momentsOf, spread, type Moments } from './experiments/moments';
+export { meanEffect, relativeOf, type Effect, type EffectOptions, type Interval as EffectInterval } from './experiments/effect';
+export { sequentialHalfWidth, DEFAULT_SEQUENTIAL_TUNING } from './experiments/sequential';
+export { ratioEffect, ratioOf, type RatioEffect } from './experiments/ratio';
+export { sampleRatio, SRM_THRESHOLD, type SampleRatio } from './experiments/srm';
+export { visitorsNeeded } from './experiments/power';
