@@ -11,6 +11,7 @@ import type { PublicProfileField } from '../sdk/wire';
 import { catalogRoutes } from './catalog/routes';
 import { customerRoutes, visitorRoutes } from './customers/routes';
 import { LIMITS } from './domain/limits';
+import { experimentRoutes } from './experiments/routes';
 import { healthRoute } from './health/routes';
 import { createAuth, type Keys } from './http/auth';
 import { createCors } from './http/cors';
@@ -72,7 +73,8 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
   const routes: Route[] = [
     ...ingestRoutes(services.ingest, store),
     ...slotRoutes(services.slots, services.recommendations, services.attribution),
-    ...visitorRoutes(services.insights, options.profilePublic ?? []),
+    ...visitorRoutes(services.insights, services.experiments, options.profilePublic ?? []),
+    ...experimentRoutes(services.experiments, (x) => services.experimentResults.of(x)),
     ...catalogRoutes(services.catalog),
     ...customerRoutes(services.insights, services.refits),
     ...reportRoutes(services.reports, store),

@@ -4,6 +4,8 @@
 import type { InteractionOptions } from '../recommender';
 import { Catalog } from './catalog/catalog';
 import { CustomerInsights } from './customers/insights';
+import { Experiments } from './experiments/experiments';
+import { ExperimentResults } from './experiments/results';
 import { Refits, type RefitOptions } from './customers/refit';
 import { Identities } from './identity/identities';
 import { createIngest, type Ingest } from './ingest/ingest';
@@ -38,6 +40,8 @@ export interface Services {
   insights: CustomerInsights;
   recommendations: Recommendations;
   attribution: Attribution;
+  experiments: Experiments;
+  experimentResults: ExperimentResults;
   refits: Refits;
   reports: Reports;
   ingest: Ingest;
@@ -54,14 +58,18 @@ export async function startServices(store: Store, options: ServiceOptions = {}):
   const learner = new Learner(identities, catalog, { interactions: options.interactions, log });
   const insights = new CustomerInsights(learner, identities, log);
   const slots = new Slots(store);
+  const experiments = new Experiments(store, identities, learner.people);
+  learner.follow(experiments);
+  const experimentResults = new ExperimentResults(learner, insights);
   const attribution = new Attribution(store, identities);
   const refits = new Refits(learner, insights, store, { segments: options.segments, value: options.value, worker: options.refitWorker }, log);
-  const recommendations = new Recommendations(learner, catalog, slots, insights, identities);
+  const recommendations = new Recommendations(learner, catalog, slots, insights, identities, experiments);
   const reports = new Reports(learner, identities, insights, store);
   const ingest = createIngest({ store, identities, learner, attribution, refits });
   const quarantine = new QuarantineKeeper(store, options.quarantine ?? {}, log);
 
-  await Promise.all([catalog.load(), identities.load(), slots.load()]);
+  // Experiments first: the rebuild below replays their exposures.
+  await Promise.all([catalog.load(), identities.load(), slots.load(), experiments.load()]);
   const fitted = await insights.load(store);
   // Clicks are replayed with the models, so an order after a restart is attributed as it would have been.
   await learner.rebuild(store.scanEvents(), await store.countEvents(), (page) => attribution.replay(page));
@@ -77,6 +85,8 @@ export async function startServices(store: Store, options: ServiceOptions = {}):
     insights,
     recommendations,
     attribution,
+    experiments,
+    experimentResults,
     refits,
     reports,
     ingest,

@@ -136,6 +136,15 @@ export class CustomerLedger {
     return activity;
   }
 
+  /** A customer's revenue and orders by their index among the people (0 for one never seen). */
+  revenueAt(c: number): number {
+    return this._present(c) ? this._c.revenue.get(c) : 0;
+  }
+
+  ordersAt(c: number): number {
+    return this._present(c) ? this._c.orders.get(c) : 0;
+  }
+
   view(customerId: string, at: number, category?: string): void {
     const c = this._touch(customerId, at);
     this._c.views.add(c, 1);

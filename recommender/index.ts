@@ -44,3 +44,5 @@ export { sequentialHalfWidth, DEFAULT_SEQUENTIAL_TUNING } from './experiments/se
 export { ratioEffect, ratioOf, type RatioEffect } from './experiments/ratio';
 export { sampleRatio, SRM_THRESHOLD, type SampleRatio } from './experiments/srm';
 export { visitorsNeeded } from './experiments/power';
+export { ExposureLedger, MERGED_ROW, type ExposureData } from './experiments/exposures';
+export { sweepExposures, SWEPT_METRICS, type Sweep, type SweptMetric, type VariantMoments } from './experiments/sweep';

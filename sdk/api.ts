@@ -41,7 +41,8 @@ export interface PatronOptions {
   debug?: boolean;
   // Dependencies, with the browser's as defaults.
   fetch?: typeof fetch;
-  sendBeacon?: (url: string, data: Blob) => boolean;
+  /** Given the batch's JSON as a string, which the browser sends as text/plain (no CORS preflight). */
+  sendBeacon?: (url: string, data: string) => boolean;
   idbStore?: UseStore;
   storage?: Storage | null;
   /** Per-visit storage for anonymous mode. */

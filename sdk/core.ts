@@ -67,4 +67,5 @@ export function check(ok: unknown, message: string): asserts ok {
 }
 
 /** The ids that go with an event or a question to the collector. */
-export const ids = ({ _anonymousId: anonymousId, _userId: userId }: Core): { anonymousId: string; userId?: string } => (userId ? { anonymousId, userId } : { anonymousId });
+// An absent user is undefined, which JSON and the query string leave out.
+export const ids = ({ _anonymousId: anonymousId, _userId: userId }: Core): { anonymousId: string; userId?: string } => ({ anonymousId, userId: userId || undefined });

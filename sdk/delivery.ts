@@ -15,7 +15,8 @@ export function delivery(core: Core): Pick<Patron, 'flush' | 'ready' | 'destroy'
   const sendBeacon = options.sendBeacon ?? nav?.sendBeacon?.bind(nav);
   const body = (batch: WireEvent[], dropped: number) => JSON.stringify({ batch, writeKey: options.writeKey, sentAt: new Date().toISOString(), dropped: dropped || undefined });
   // text/plain with the write key in the body is a "simple" CORS request: no preflight on every send.
-  const post = (batch: WireEvent[], dropped: number, keepalive: boolean) => core._fetch(url, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body: body(batch, dropped), keepalive });
+  // A string body is sent as text/plain (the Fetch standard): a simple request, which needs no CORS preflight.
+  const post = (batch: WireEvent[], dropped: number, keepalive: boolean) => core._fetch(url, { method: 'POST', body: body(batch, dropped), keepalive });
 
   const send: Send = async (batch, dropped) => {
     const res = await post(batch, dropped, false);
@@ -26,7 +27,7 @@ export function delivery(core: Core): Pick<Patron, 'flush' | 'ready' | 'destroy'
   };
   const beacon: Beacon = (batch, dropped) => {
     try {
-      if (sendBeacon) return sendBeacon(url, new Blob([body(batch, dropped)], { type: 'text/plain' }));
+      if (sendBeacon) return sendBeacon(url, body(batch, dropped));
       void post(batch, dropped, true).catch(() => {});
       return true;
     } catch {
@@ -54,7 +55,7 @@ export function delivery(core: Core): Pick<Patron, 'flush' | 'ready' | 'destroy'
         try {
           callback?.(core);
         } catch (error) {
-          core._debug('ready callback failed', error);
+          core._debug('ready', error);
         }
         return core;
       }),

@@ -129,7 +129,7 @@ export function createQueue(options: PatronOptions, store: UseStore, tabId: stri
         const [keys, values] = await readAll(store);
         const orphans: Queued[] = [];
         // This tab's own events are stored as its own (adopted ones too, before they join), and it is alive.
-        values.forEach((v, i) => v?.e?.messageId && !alive.has(v.o) && orphans.push(queued(keys[i] as string, v.e)));
+        values.forEach((v, i) => v?.e?.messageId && !alive(v.o) && orphans.push(queued(keys[i] as string, v.e)));
         if (!orphans.length) return;
         await keep(orphans);
         take(orphans);

@@ -17,7 +17,7 @@ export async function ask<T>(core: Core, path: string, params: Record<string, st
     const res = await core._fetch(`${core._endpoint}${path}?${query}`, { signal: controller.signal });
     return res.ok ? ((await res.json()) as T) : null;
   } catch (error) {
-    core._debug('request failed', path, error);
+    core._debug(path, error);
     return null;
   }
 }

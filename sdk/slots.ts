@@ -50,7 +50,7 @@ export function renderItem(template: HTMLTemplateElement, item: RecommendedItem 
     if (node.nodeType === 3) node.nodeValue = fill(node.nodeValue!, fields);
     // Only attributes with placeholders are touched: the merchant's own handlers stay.
     else
-      for (const { name, value: raw } of Array.from((node as Element).attributes)) {
+      for (const { name, value: raw } of [...(node as Element).attributes]) {
         if (!raw.includes('{{')) continue;
         const value = fill(raw, fields);
         // Data never goes into event handlers or styles; URLs must be safe and non-empty.
@@ -58,8 +58,7 @@ export function renderItem(template: HTMLTemplateElement, item: RecommendedItem 
         else (node as Element).setAttribute(name, value);
       }
   }
-  for (const child of Array.from(fragment.children))
-    Object.assign((child as HTMLElement).dataset, { patronPosition: item.position, patronId: item.id }, item.source ? { patronSource: item.source } : {});
+  for (const child of fragment.children) Object.assign((child as HTMLElement).dataset, { patronPosition: item.position, patronId: item.id }, item.source ? { patronSource: item.source } : {});
   return fragment;
 }
 
@@ -82,7 +81,7 @@ export function renderSlot(slot: HTMLElement, response: RecommendationResponse):
   const list = slot.ownerDocument.createElement('div');
   list.className = 'patron-items';
   list.append(...response.items.map((item) => renderItem(template, item)));
-  for (const child of Array.from(slot.childNodes)) if (child !== template) child.remove();
+  for (const child of [...slot.childNodes]) if (child !== template) child.remove();
   slot.append(list);
   slot.dataset.patronRecommendation = response.recommendationId;
   slot.dataset.patronState = response.items.length ? 'ready' : 'empty';
@@ -96,7 +95,11 @@ export function slots(core: Core): Pick<Patron, 'renderSlots'> {
     // The slot's configuration lives on the collector: the page only names it.
     const response = await core.recommendations({ slot: data.patronSlot, item: data.patronItem, limit: Number(data.patronLimit) || undefined });
     if (!response) return void (data.patronState = 'error'); // the slot keeps its own fallback markup
-    renderSlot(slot, response);
+    // Unfilled: an experiment's control or a holdout, shown the page's own markup.
+    if (response.unfilled) data.patronState = 'held';
+    else renderSlot(slot, response);
+    // Told for each rendering: the collector counts a visitor's first (Segment's A/B testing spec).
+    response.experiments?.forEach((x) => core.track('Experiment Viewed', x));
     if (core._options.trackRecommendations === false || !response.items.length) return;
     const common = { slot: data.patronSlot, recommendation_id: response.recommendationId };
     // product_id: the product the slot is about; undefined (a slot about none) is left out of the JSON.
@@ -110,7 +113,7 @@ export function slots(core: Core): Pick<Patron, 'renderSlots'> {
   }
   return {
     async renderSlots(root = core._doc) {
-      if (root) await Promise.all(Array.from(root.querySelectorAll<HTMLElement>('[data-patron-slot]:not([data-patron-state])'), fillSlot));
+      if (root) await Promise.all([...root.querySelectorAll<HTMLElement>('[data-patron-slot]:not([data-patron-state])')].map(fillSlot));
     },
   };
 }

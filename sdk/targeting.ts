@@ -18,7 +18,7 @@ function hideUntilKnown(doc: Document): void {
   const style = doc.createElement('style');
   style.id = HIDE_UNTIL_KNOWN;
   style.textContent = `[data-patron-show]:not([${SHOWN}]),[data-patron-hide]:not([${SHOWN}]){display:none!important}`;
-  (doc.head ?? doc.documentElement).append(style);
+  doc.head.append(style); // an HTML document always has one
 }
 
 /** The traits a rule can name: segment:<slug> or segment:<id>, rfm:<group>, churn:<tier>. */
@@ -41,15 +41,26 @@ export function targeting(core: Core): Pick<Patron, 'profile' | 'renderTargeted'
     async renderTargeted(root = doc) {
       if (!root) return;
       if (doc) hideUntilKnown(doc);
-      const targeted = Array.from(root.querySelectorAll<HTMLElement>('[data-patron-show],[data-patron-hide]'));
+      const targeted = [...root.querySelectorAll<HTMLElement>('[data-patron-show],[data-patron-hide]')];
       if (!targeted.length) return;
       const wait = new Promise<null>((resolve) => setTimeout(resolve, core._options.targetingTimeout ?? 1000, null));
-      const traits = traitsOf(await Promise.race([core.profile(), wait]));
+      const profile = await Promise.race([core.profile(), wait]);
+      const traits = traitsOf(profile);
+      const tests = profile?.experiments ?? [];
       const matches = (rule: string | undefined) => !!rule && rule.split(/[\s,]+/).some((t) => traits.has(t));
+      // A holdout (an experiment on no one block): targeted content is personalisation, shown or not.
+      for (const x of tests) if (!x.content) core.track('Experiment Viewed', x);
       for (const el of targeted) {
         // Unknown visitor (or no answer in time): show-content stays hidden, hide-content is shown.
-        const { patronShow: show, patronHide: hide } = el.dataset;
-        el.toggleAttribute(SHOWN, show !== undefined ? matches(show) : !matches(hide));
+        const { patronShow: show, patronHide: hide, patronContent: key } = el.dataset;
+        let shown = show !== undefined ? matches(show) : !matches(hide);
+        // A block under test counts as exposed where it would show; its variant decides whether it does.
+        const x = key && tests.find((t) => t.content === key);
+        if (x && shown) {
+          core.track('Experiment Viewed', x);
+          shown = x.shown!;
+        }
+        el.toggleAttribute(SHOWN, shown);
       }
       // Decided: pages (and tests) can wait for this before anything that moves with the layout.
       doc?.documentElement.setAttribute('data-patron-targeted', '');

@@ -31,7 +31,7 @@ export function enqueue(core: Core, type: EventType, fields: Partial<WireEvent>)
     if (core._consent === 'pending') core._held.push(event);
     else core._queue._push(event);
   } catch (error) {
-    core._debug('event not queued', error);
+    core._debug('not queued', error);
   }
 }
 

@@ -40,6 +40,9 @@ export interface EventProperties extends ProductProperties {
   /** Recommendation events: the slot that showed the items and the id the collector gave the answer. */
   slot?: string;
   recommendation_id?: string;
+  /** Experiment Viewed (Segment's A/B testing spec): the experiment and the variation the page rendered. */
+  experiment_id?: string;
+  variation_id?: string;
 }
 
 export interface EventContext {
@@ -124,7 +127,23 @@ export interface RecommendationResponse {
   strategy: Strategy;
   /** Which strategy actually produced each item (a fallback, or 'pinned' by the merchant). */
   items: (RecommendedItem & { source: Strategy | 'pinned' })[];
+  /** The experiments this answer is a variant of: the page tracks Experiment Viewed for each once rendered. */
+  experiments?: ExperimentVariant[];
+  /** The variant leaves the slot alone (an experiment's control, a holdout): the page's own markup shows. */
+  unfilled?: true;
 }
+
+/**
+ * An experiment's variant as the collector assigned it to the visitor, named as the properties of the
+ * Experiment Viewed event (Segment's A/B testing spec) the page tracks once it rendered the variant.
+ */
+export type ExperimentVariant = {
+  experiment_id: string;
+  variation_id: string;
+  /** Content experiments: the data-patron-content block, and whether the visitor is shown it. */
+  content?: string;
+  shown?: boolean;
+};
 
 export interface SegmentInfo {
   id: number;
@@ -152,6 +171,8 @@ export interface ProfileResponse {
   pAlive?: number | null;
   expectedPurchases?: number | null;
   rfmScores?: { r: number; f: number; m: number } | null;
+  /** The holdout (when the visitor is held out, nothing above is told) and the content experiments. */
+  experiments?: ExperimentVariant[];
 }
 
 export interface SegmentResponse {

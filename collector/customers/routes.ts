@@ -4,6 +4,7 @@
 import { RFM_LABELS } from '../../recommender';
 import type { ProfileResponse, PublicProfileField } from '../../sdk/wire';
 import { reply, route, type Route } from '../http/route';
+import type { Experiments } from '../experiments/experiments';
 import type { CustomerInsights } from './insights';
 import type { Refits } from './refit';
 import { clvQuerySchema, customersQuerySchema, profileQuerySchema, segmentQuerySchema, segmentsQuerySchema } from './schemas';
@@ -15,9 +16,12 @@ const CUSTOMER_COLUMNS = ['id', 'segment', 'orders', 'revenue', 'clv', 'pAlive',
 const VALUE_COLUMNS = ['customers', 'clv', 'meanClv', 'expectedPurchases', 'revenue'];
 
 /** GET /v1/profile: segment, RFM group and churn risk; raw figures only when made public. */
-function profile(insights: CustomerInsights, query: { anonymousId?: string; userId?: string }, shown: ReadonlySet<PublicProfileField>): ProfileResponse {
+function profile(insights: CustomerInsights, experiments: Experiments, query: { anonymousId?: string; userId?: string }, shown: ReadonlySet<PublicProfileField>): ProfileResponse {
   const { anonymousId, userId } = query;
-  const { segment, value } = insights.profileOf(anonymousId, userId);
+  // A held-out visitor is told nothing Patron knows of them: the page shows what it shows an unknown visitor.
+  const holdout = experiments.holdout(anonymousId, userId);
+  const { segment, value } = holdout?.held ? { segment: null, value: undefined } : insights.profileOf(anonymousId, userId);
+  const tests = [...(holdout ? [holdout.assigned] : []), ...(holdout?.held ? [] : experiments.forContent(anonymousId, userId))];
   return {
     ...(anonymousId !== undefined ? { anonymousId } : {}),
     ...(userId !== undefined ? { userId } : {}),
@@ -28,11 +32,12 @@ function profile(insights: CustomerInsights, query: { anonymousId?: string; user
     ...(shown.has('pAlive') ? { pAlive: value?.pAlive ?? null } : {}),
     ...(shown.has('expectedPurchases') ? { expectedPurchases: value?.expectedPurchases ?? null } : {}),
     ...(shown.has('rfmScores') ? { rfmScores: value ? { r: value.rfm.r, f: value.rfm.f, m: value.rfm.m } : null } : {}),
+    ...(tests.length ? { experiments: tests } : {}),
   };
 }
 
 /** The storefront's reads of its visitor, on the fast path. */
-export function visitorRoutes(insights: CustomerInsights, profilePublic: readonly PublicProfileField[]): Route[] {
+export function visitorRoutes(insights: CustomerInsights, experiments: Experiments, profilePublic: readonly PublicProfileField[]): Route[] {
   const shown = new Set(profilePublic);
   return [
     route({
@@ -43,7 +48,10 @@ export function visitorRoutes(insights: CustomerInsights, profilePublic: readonl
       query: segmentQuerySchema,
       fast: true,
       headers: NO_STORE,
-      handle: ({ query }) => ({ anonymousId: query.anonymousId ?? query.userId!, segment: insights.segmentOf(query.anonymousId, query.userId) }),
+      handle: ({ query }) => ({
+        anonymousId: query.anonymousId ?? query.userId!,
+        segment: experiments.holdout(query.anonymousId, query.userId)?.held ? null : insights.segmentOf(query.anonymousId, query.userId),
+      }),
     }),
     route({
       method: 'get',
@@ -53,7 +61,7 @@ export function visitorRoutes(insights: CustomerInsights, profilePublic: readonl
       query: profileQuerySchema,
       fast: true,
       headers: NO_STORE,
-      handle: ({ query }) => profile(insights, query, shown),
+      handle: ({ query }) => profile(insights, experiments, query, shown),
     }),
   ];
 }

@@ -23,6 +23,19 @@ export function logEvent(log: EventLog, e: StoredEvent): void {
   log.add(idOnEvent(e), e.event, e.timestamp, e.properties.revenue ?? e.properties.total ?? null, e.properties.category);
 }
 
+/** What an order is worth: its revenue, else its total, else the sum of its lines. */
+export function orderRevenue(p: StoredEvent['properties']): number {
+  return p.revenue ?? p.total ?? (p.products ?? []).reduce((sum, x) => sum + (x.price ?? 0) * (x.quantity ?? 1), 0);
+}
+
+/** A model kept beside the learner's own, fed the same events in the same order (experiments' exposures). */
+export interface EventFollower {
+  /** One event of `person` (as identities say now). */
+  learn(e: StoredEvent, person: string): void;
+  /** `from`'s history is now `into`'s. */
+  merge(from: string, into: string): void;
+}
+
 export class Learner {
   readonly interactions: InteractionModel;
   readonly customers: CustomerLedger;
@@ -39,6 +52,7 @@ export class Learner {
   private _learnt = 0;
   private readonly _waiting: { until: number; resolve: () => void }[] = [];
   private readonly _log: (message: string) => void;
+  private readonly _followers: EventFollower[] = [];
 
   constructor(
     private readonly _identities: Identities,
@@ -54,6 +68,16 @@ export class Learner {
     // Only the catalog's products can be served: popular and trending rank only them.
     this.interactions.rankOnly((id) => _catalog.get(id) !== undefined);
     _catalog.onChange((ids) => this.interactions.servableChanged(ids));
+  }
+
+  /** Feeds `follower` every event from now on, rebuilds included, after the learner's own models. */
+  follow(follower: EventFollower): void {
+    this._followers.push(follower);
+  }
+
+  /** The people's index the per-person models share. */
+  get people(): IdIndex {
+    return this.customers.people;
   }
 
   /** Whether the models know a customer (has the identify call of a new user arrived yet?). */
@@ -161,9 +185,16 @@ export class Learner {
       this._identities.tie(tie.earlier, tie.userId);
       interactions.alias(tie.earlier, tie.userId);
       customers.merge(tie.earlier, tie.userId);
+      for (const f of this._followers) f.merge(tie.earlier, tie.userId);
     }
     if (e.type === 'alias') return;
     const customer = this._identities.personOf(e.anonymousId, e.userId)!;
+    this._learnModels(e, customer);
+    for (const f of this._followers) f.learn(e, customer);
+  }
+
+  private _learnModels(e: StoredEvent, customer: string): void {
+    const { interactions, customers } = this;
     const p = e.properties;
     const at = e.timestamp;
     const productId = p.product_id ?? p.sku;
@@ -183,7 +214,7 @@ export class Learner {
       case 'Order Completed': {
         const products = p.products ?? [];
         const ids = products.map((x) => (x.product_id ?? x.sku)!);
-        const revenue = p.revenue ?? p.total ?? products.reduce((sum, x) => sum + (x.price ?? 0) * (x.quantity ?? 1), 0);
+        const revenue = orderRevenue(p);
         interactions.purchase(customer, ids, at);
         customers.order(
           customer,

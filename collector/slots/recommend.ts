@@ -3,9 +3,10 @@
 
 import { randomUUID } from 'node:crypto';
 import { composeSlot, eligible, type Recommendation, type Similarity, type SlotContext, type SlotRules } from '../../recommender';
-import { STRATEGIES, type RecommendationResponse, type Strategy } from '../../sdk/wire';
+import { STRATEGIES, type ExperimentVariant, type RecommendationResponse, type Strategy } from '../../sdk/wire';
 import type { Catalog } from '../catalog/catalog';
 import type { CustomerInsights } from '../customers/insights';
+import type { Experiments } from '../experiments/experiments';
 import { slotConfigSchema, type SlotConfig } from '../domain/slot-config';
 import type { Identities } from '../identity/identities';
 import type { Learner } from '../models/learner';
@@ -49,6 +50,7 @@ export class Recommendations {
     private readonly _slots: Slots,
     private readonly _insights: CustomerInsights,
     private readonly _identities: Identities,
+    private readonly _experiments: Experiments,
   ) {}
 
   /**
@@ -57,11 +59,24 @@ export class Recommendations {
    */
   forRequest(request: SlotRequest): RecommendationResponse | undefined {
     const { slot: name, strategy, cart, similarity, ...rest } = request;
-    const slot = name === undefined ? undefined : this._slots.get(name)?.config;
+    let slot = name === undefined ? undefined : this._slots.get(name)?.config;
     if (name !== undefined && !slot && !(STRATEGIES as string[]).includes(name)) return undefined;
+    // A held-out visitor gets no personalisation at all; the others may be in the slot's own experiment.
+    const holdout = this._experiments.holdout(rest.anonymousId, rest.userId);
+    const test = holdout?.held || name === undefined ? undefined : this._experiments.forSlot(name, rest.anonymousId, rest.userId);
+    const experiments: ExperimentVariant[] = [holdout?.assigned, test?.assigned].filter((a) => a !== undefined);
+    slot = test?.config ?? slot;
     const used = slot?.strategy ?? strategy ?? (name as Strategy);
-    const items = this.recommend({ ...rest, slot, strategy: used, similarity: similarity as Similarity | undefined, cart: cart?.split(',').filter(Boolean) });
-    return { recommendationId: randomUUID(), ...(name ? { slot: name } : {}), strategy: used, items };
+    const unfilled = holdout?.held || test?.unfilled;
+    const items = unfilled ? [] : this.recommend({ ...rest, slot, strategy: used, similarity: similarity as Similarity | undefined, cart: cart?.split(',').filter(Boolean) });
+    return {
+      recommendationId: randomUUID(),
+      ...(name ? { slot: name } : {}),
+      strategy: used,
+      items,
+      ...(experiments.length ? { experiments } : {}),
+      ...(unfilled ? { unfilled: true as const } : {}),
+    };
   }
 
   /** Recommends for a slot (or an ad-hoc strategy, whose only fallback is best sellers). */

@@ -5,6 +5,7 @@
 
 import type { EventType } from '../../sdk/wire';
 import type { CatalogItem } from '../domain/catalog-item';
+import type { ExperimentRecord } from '../domain/experiment';
 import type { SlotConfig } from '../domain/slot-config';
 import type { QuarantinedEvent, RawEvent, StoredEvent } from '../domain/stored-event';
 import type { CustomerValue, Segment, ValueModel } from '../../recommender';
@@ -180,6 +181,14 @@ export interface SlotStore {
   slotReport(query: SlotReportQuery): Promise<SlotStats[]>;
 }
 
+/** The merchant's experiments (their exposures and outcomes are events, kept by the EventStore). */
+export interface ExperimentStore {
+  /** Every experiment, oldest first. */
+  listExperiments(): Promise<ExperimentRecord[]>;
+  /** Creates or replaces the experiment of the record's id. */
+  saveExperiment(record: ExperimentRecord): Promise<void>;
+}
+
 export interface IdentityStore {
   /** Ties anonymous ids to users; a later tie of the same id replaces the earlier. */
   linkIdentities(links: readonly IdentityLink[]): Promise<void>;
@@ -239,7 +248,7 @@ export class StorageUnavailable extends Error {
 }
 
 /** A whole store: every role, and its life cycle. */
-export interface Store extends EventStore, CatalogStore, SlotStore, IdentityStore, SnapshotStore, EventQueryStore {
+export interface Store extends EventStore, CatalogStore, SlotStore, ExperimentStore, IdentityStore, SnapshotStore, EventQueryStore {
   condition(): StoreCondition;
   /**
    * Resolves once every write acknowledged before the call can be read back (an engine that writes behind its

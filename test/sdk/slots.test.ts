@@ -165,3 +165,26 @@ describe('safeUrl', () => {
       expect(safeUrl(bad)).toBe(false);
   });
 });
+
+describe('experiments on slots', () => {
+  it("leaves a control's slot to the page's own markup, and tells the collector which variant it rendered", async () => {
+    const held = { recommendationId: 'rec-7', slot: 'home', strategy: 'popular', items: [], unfilled: true, experiments: [{ experiment_id: 'home-test', variation_id: 'control' }] };
+    const { c, p } = await render('<div id="s" data-patron-slot="home"><p id="own">Our picks</p></div>', held);
+    const slot = document.getElementById('s')!;
+    expect(slot.getAttribute('data-patron-state')).toBe('held');
+    expect(document.getElementById('own')!.textContent).toBe('Our picks');
+    await p.flush();
+    const sent = c.sent();
+    expect(sent.filter((e) => e.event === 'Experiment Viewed').map((e) => e.properties)).toEqual([{ experiment_id: 'home-test', variation_id: 'control' }]);
+    expect(sent.some((e) => e.event === 'Recommendation Viewed')).toBe(false);
+    p.destroy();
+  });
+
+  it("tracks the treatment's exposure beside the slot it filled", async () => {
+    const { c, p } = await render('<div id="s" data-patron-slot="home"></div>', { ...hostile, experiments: [{ experiment_id: 'home-test', variation_id: 'recs' }] });
+    expect(document.getElementById('s')!.getAttribute('data-patron-state')).toBe('ready');
+    await p.flush();
+    expect(c.sent().map((e) => e.event)).toEqual(expect.arrayContaining(['Experiment Viewed', 'Recommendation Viewed']));
+    p.destroy();
+  });
+});

@@ -101,3 +101,51 @@ describe('segment-targeted content', () => {
     p.destroy();
   });
 });
+
+describe('experiments on targeted content', () => {
+  const tests = (shownPromo: boolean) => [
+    { experiment_id: 'holdout', variation_id: 'personalised' },
+    { experiment_id: 'promo-test', variation_id: shownPromo ? 'shown' : 'hidden', content: 'promo', shown: shownPromo },
+  ];
+
+  it('holds a block back in its hidden variant, counting the exposure only where the block would have shown', async () => {
+    document.body.innerHTML = `<div id="promo" data-patron-show="churn:active" data-patron-content="promo">10% off</div>
+      <div id="other" data-patron-show="churn:lost" data-patron-content="promo-2">Come back</div>`;
+    const c = fakeCollector();
+    c.setProfile({ ...LOYAL, experiments: tests(false) });
+    const p = patron({ fetch: c.fetch, idbStore: freshStore(), flushInterval: 60_000 });
+    await p.renderTargeted();
+    expect(visible('promo')).toBe(false);
+    await p.flush();
+    expect(
+      c
+        .sent()
+        .filter((e) => e.event === 'Experiment Viewed')
+        .map((e) => e.properties!.experiment_id),
+    ).toEqual(['holdout', 'promo-test']);
+    p.destroy();
+  });
+
+  it('shows the block in its shown variant, and tells no exposure to a visitor the block is not for', async () => {
+    document.body.innerHTML = '<div id="promo" data-patron-show="churn:active" data-patron-content="promo">10% off</div>';
+    const c = fakeCollector();
+    c.setProfile({ ...LOYAL, experiments: tests(true) });
+    const p = patron({ fetch: c.fetch, idbStore: freshStore(), flushInterval: 60_000 });
+    await p.renderTargeted();
+    expect(visible('promo')).toBe(true);
+    document.documentElement.removeAttribute('data-patron-targeted');
+    document.getElementById('promo')!.removeAttribute('data-patron-shown');
+    document.getElementById('promo')!.setAttribute('data-patron-show', 'churn:lost');
+    const q = patron({ fetch: c.fetch, idbStore: freshStore(), flushInterval: 60_000 });
+    await q.renderTargeted();
+    await q.flush();
+    expect(
+      c
+        .sent()
+        .filter((e) => e.event === 'Experiment Viewed' && e.anonymousId === q.anonymousId())
+        .map((e) => e.properties!.experiment_id),
+    ).toEqual(['holdout']);
+    p.destroy();
+    q.destroy();
+  });
+});

@@ -4,6 +4,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CatalogItem } from '../../collector/domain/catalog-item';
+import { experimentSchema, type ExperimentRecord } from '../../collector/domain/experiment';
 import { slotConfigSchema } from '../../collector/domain/slot-config';
 import { toStored, type StoredEvent } from '../../collector/domain/stored-event';
 import type { ValidEvent } from '../../collector/domain/event';
@@ -234,6 +235,33 @@ export function storeContract(engine: Engine): void {
         expect(await s.slotReport({})).toEqual([stats('2026-03-02', 'cart', 2), { ...stats('2026-03-02', 'home', 4), orders: 1 }, stats('2026-03-04', 'home', 1)]);
         expect((await s.slotReport({ from: '2026-03-03', to: '2026-03-04' })).map((r) => r.day)).toEqual(['2026-03-04']);
         expect((await s.slotReport({ to: '2026-03-02', slot: 'cart' })).map((r) => r.slot)).toEqual(['cart']);
+      });
+    });
+
+    describe('experiments', () => {
+      it('keeps experiments oldest first, a save of the same id replacing the record, across a reopen', async () => {
+        const s = await open();
+        expect(await s.listExperiments()).toEqual([]);
+        const record = (id: string, createdAt: number): ExperimentRecord => ({
+          definition: experimentSchema.parse({ id, name: `Test ${id}`, kind: 'slot', slot: 'home', variants: [{ id: 'control', unfilled: true }, { id: 'shown' }] }),
+          status: 'active',
+          createdAt,
+          updatedAt: createdAt,
+          startAt: createdAt,
+          stoppedAt: null,
+        });
+        await s.saveExperiment(record('b', T0 + 1));
+        await s.saveExperiment(record('a', T0 + 2));
+        const stopped = { ...record('b', T0 + 1), status: 'stopped' as const, updatedAt: T0 + 5, stoppedAt: T0 + 5 };
+        await s.saveExperiment(stopped);
+        expect(await s.listExperiments()).toEqual([stopped, record('a', T0 + 2)]);
+        if (!engine.reopen) return;
+        await s.close();
+        const again = (store = await engine.reopen());
+        expect((await again.listExperiments()).map((r) => [r.definition.id, r.status])).toEqual([
+          ['b', 'stopped'],
+          ['a', 'active'],
+        ]);
       });
     });
 

@@ -62,6 +62,11 @@ CREATE TABLE IF NOT EXISTS slots (
   config     TEXT NOT NULL,
   updated_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS experiments (
+  id         TEXT PRIMARY KEY,
+  record     TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
 CREATE TABLE IF NOT EXISTS slot_stats (
   day         TEXT NOT NULL,
   slot        TEXT NOT NULL,

@@ -1,5 +1,5 @@
 // The embedded store: SQLite through better-sqlite3, WAL, statements prepared once; one file per role
-// (events, catalog, slots, identities, snapshots, queries) on one connection.
+// (events, catalog, slots, experiments, identities, snapshots, queries) on one connection.
 //
 // What ingest writes goes through the journal (ingest-writer.ts): a request is answered once its record is
 // durable there (fdatasync unless durability is 'normal'), and a worker thread fills the tables behind it,
@@ -12,6 +12,7 @@ import type { Store } from '../store';
 import { sqliteCatalog } from './catalog';
 import { Condition } from './condition';
 import { sqliteEvents } from './events';
+import { sqliteExperiments } from './experiments';
 import { sqliteIdentities } from './identities';
 import { directWriter, journalWriter, type IngestWriter } from './ingest-writer';
 import { createApplier } from './journal-apply';
@@ -53,6 +54,7 @@ export function openSqliteStore({ file, durability = 'full', journal = true, jou
     ...events,
     ...sqliteCatalog(db),
     ...sqliteSlots(db, writer),
+    ...sqliteExperiments(db),
     ...sqliteIdentities(db, writer),
     ...sqliteSnapshots(db),
     ...sqliteEventQueries(db, settled),

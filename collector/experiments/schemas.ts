@@ -1,0 +1,10 @@
+// The experiment routes' inputs: the results' query (JSON, or one of its tables as CSV).
+
+import { z } from 'zod';
+import { tableFormat } from '../http/params';
+
+export const resultsQuerySchema = z.object({
+  format: tableFormat,
+  /** Which table a CSV holds: the variants' figures, every effect, or the primary metric's effect by day. */
+  table: z.enum(['variants', 'effects', 'days']).default('variants'),
+});
