@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { readKeysFile } from '../collector/http/keys';
 import { runIfEntry } from '../collector/server';
-import { random } from '../recommender';
+import { bucketOf, random, variantOf } from '../recommender';
 import type { WireEvent } from '../sdk/wire';
 import { demoCatalog, type DemoProduct } from './catalog';
 
@@ -22,6 +22,19 @@ export interface SimulationOptions {
   now?: number;
   batchSize?: number;
   onProgress?: (sent: number) => void;
+  experiment?: SimulatedExperiment;
+}
+
+/**
+ * An experiment on the home page's slot with a known effect: from `since`, every visit shows the visitor's
+ * variant (assigned by the collector's hash, 50/50, control first), and the treatment's shoppers check out a
+ * share `uplift` more often than they would (their spend per order is unchanged).
+ */
+export interface SimulatedExperiment {
+  id: string;
+  variations: [control: string, treatment: string];
+  since: number;
+  uplift: number;
 }
 
 type Persona = 'loyal' | 'regular' | 'occasional' | 'lapsed' | 'browser' | 'abandoner';
@@ -39,7 +52,7 @@ const PERSONAS: Record<Persona, { share: number; visitsPer30Days: number; add: n
 const DAY = 86_400_000;
 
 /** Every event of the simulated history, in time order. Deterministic for a given seed and `now`. */
-export function simulatedEvents(options: { shoppers?: number; days?: number; seed?: number; now?: number } = {}): WireEvent[] {
+export function simulatedEvents(options: { shoppers?: number; days?: number; seed?: number; now?: number; experiment?: SimulatedExperiment } = {}): WireEvent[] {
   const { shoppers = 400, days = 90, seed = 1 } = options;
   const now = options.now ?? Date.now();
   const rand = random(seed);
@@ -69,6 +82,8 @@ export function simulatedEvents(options: { shoppers?: number; days?: number; see
     const until = persona === 'lapsed' ? now - days * 0.55 * DAY : now - 60_000;
     const visits = Math.max(1, Math.round(((((until - from) / DAY) * spec.visitsPer30Days) / 30) * (0.6 + rand() * 0.8)));
     let identified = false;
+    const test = options.experiment;
+    const treated = test !== undefined && variantOf(bucketOf(test.id, anonymousId), [0.5, 0.5]) === 1;
     const starts = Array.from({ length: visits }, () => from + rand() * (until - from)).sort((a, b) => a - b);
     for (const start of starts) {
       let t = start;
@@ -90,6 +105,8 @@ export function simulatedEvents(options: { shoppers?: number; days?: number; see
       // the rest of the history is the same with or without them.
       let shown: { id: string; products: string[] } | undefined;
       emit({ type: 'page', name: 'Home', properties: {} });
+      const exposed = test !== undefined && t >= test.since;
+      if (exposed) at(500, { type: 'track', event: 'Experiment Viewed', properties: { experiment_id: test.id, variation_id: test.variations[treated ? 1 : 0] } });
       const cart: DemoProduct[] = [];
       const views = 2 + Math.floor(rand() * 6);
       let last: DemoProduct | undefined;
@@ -120,7 +137,7 @@ export function simulatedEvents(options: { shoppers?: number; days?: number; see
       }
       if (cart.length === 0) continue;
       emit({ type: 'track', event: 'Cart Viewed', properties: { products: cart.map(productProps) } });
-      if (rand() >= spec.buy) {
+      if (rand() >= spec.buy * (exposed && treated ? 1 + test.uplift : 1)) {
         // An abandoned cart; with more than one thing in it the shopper got as far as the checkout.
         if (cart.length > 1) at(20_000, { type: 'track', event: 'Checkout Started', properties: { products: cart.map(productProps) } });
         continue;

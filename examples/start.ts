@@ -8,6 +8,8 @@ import { catalogItems, demoCatalog } from './catalog';
 import { simulate } from './simulate';
 import { createStorefront } from './storefront/server';
 
+const DAY = 86_400_000;
+
 /** The slots the demo store's pages name. */
 export const DEMO_SLOTS: Record<string, object> = {
   'home-for-you': { strategy: 'for-you', limit: 4, maxPerCategory: 2, description: 'Home page: picked for this shopper' },
@@ -22,6 +24,21 @@ export const DEMO_SLOTS: Record<string, object> = {
   },
   'thanks-for-you': { strategy: 'for-you', limit: 4, filters: { excludePurchased: true }, description: 'Order confirmation: what next' },
 };
+
+/** The demo's experiment: the home page's for-you slot against the page's own markup, for the last 30 days. */
+export const DEMO_EXPERIMENT = {
+  id: 'home-for-you-test',
+  name: 'For-you on the home page',
+  description: "Does the home page's for-you slot add revenue over the page without it? The simulated shoppers who see it check out 15% more often.",
+  kind: 'slot',
+  slot: 'home-for-you',
+  variants: [{ id: 'control', unfilled: true }, { id: 'for-you' }],
+  primaryMetric: 'revenue_per_visitor',
+  guardrails: ['average_order_value'],
+};
+/** The uplift in checkouts the simulator gives the experiment's treatment. */
+export const DEMO_UPLIFT = 0.15;
+const EXPERIMENT_DAYS = 30;
 
 export interface DemoOptions {
   collectorPort?: number;
@@ -69,8 +86,13 @@ export async function startDemo(options: DemoOptions = {}) {
     log('[demo] fresh database: simulating 90 days of shoppers…');
     bootstrapping = true;
     const started = performance.now();
+    // The experiment began 30 days into the past the simulation makes.
+    const since = Date.now() - EXPERIMENT_DAYS * DAY;
+    const res = await fetch(`${endpoint}/v1/experiments`, { method: 'POST', headers: admin, body: JSON.stringify({ ...DEMO_EXPERIMENT, startAt: new Date(since).toISOString() }) });
+    if (!res.ok) throw new Error(`experiment: ${res.status} ${await res.text()}`);
+    const experiment = { id: DEMO_EXPERIMENT.id, variations: ['control', 'for-you'] as [string, string], since, uplift: DEMO_UPLIFT };
     // Bulk history is a back-end import: sent with the admin key, which is not rate limited.
-    const accepted = await simulate({ endpoint, writeKey: config.keys.admin[0], shoppers: options.shoppers ?? 400, days: 90, seed: 1 });
+    const accepted = await simulate({ endpoint, writeKey: config.keys.admin[0], shoppers: options.shoppers ?? 400, days: 90, seed: 1, experiment });
     await collector.app.patron.refits.refit();
     bootstrapping = false;
     const segments = collector.app.patron.insights.segments.map((x) => `${x.label} (${x.size})`).join(', ');
@@ -95,7 +117,7 @@ async function main() {
   Patron is running.
     Demo store:   ${demo.storeUrl}
     Collector:    ${demo.collector.url}   (store ${demo.config.store})
-    Dashboard:    ${demo.collector.url}/dashboard   (analyst key: charts; admin key: charts and slots)
+    Dashboard:    ${demo.collector.url}/dashboard   (analyst key: charts and experiments; admin key: also slots and experiments' controls)
     Write key:    ${demo.config.keys.write[0]}   (public: it goes in the script tag)
     Admin key:    ${demo.config.keys.admin[0]}
     Analyst key:  ${demo.config.keys.analyst[0]}

@@ -1,7 +1,8 @@
-// The dashboard served at /dashboard: log in with an analyst key (charts) or an admin key (charts and the
-// slot editor). Keys live in sessionStorage, this tab only; every request carries one as a Bearer token.
+// The dashboard served at /dashboard: log in with an analyst key (charts, experiments' results) or an admin key
+// (also the slot editor and the experiments' controls). Keys live in sessionStorage, this tab only; every request carries one as a Bearer token.
 
 import { ApiError, byId, createApi } from './api';
+import { createExperimentsTab } from './experiments/tab';
 import { createOverview, type Overview, type Period } from './overview/overview';
 import { createSlotEditor } from './slots/editor';
 
@@ -15,6 +16,7 @@ const api = createApi(() => key);
 const adminApi = createApi(() => adminKey || key);
 let overview: Overview | undefined;
 let editor: ReturnType<typeof createSlotEditor> | undefined;
+let experiments: ReturnType<typeof createExperimentsTab> | undefined;
 
 declare global {
   interface Window {
@@ -42,7 +44,7 @@ async function opensAdmin(candidate: string): Promise<boolean> {
 }
 
 async function showTab() {
-  const tab = location.hash.startsWith('#slots') ? 'slots' : 'overview';
+  const tab = location.hash.startsWith('#slots') ? 'slots' : location.hash.startsWith('#experiments') ? 'experiments' : 'overview';
   for (const section of document.querySelectorAll<HTMLElement>('.tab')) section.hidden = section.id !== tab;
   for (const a of document.querySelectorAll('[data-tab]')) a.toggleAttribute('aria-current', a.getAttribute('data-tab') === tab);
   byId('period-picker').hidden = tab !== 'overview';
@@ -55,6 +57,12 @@ async function showTab() {
       await editor.refresh(decodeURIComponent(location.hash.slice('#slots/'.length)) || undefined);
     }
   }
+  if (tab === 'experiments') {
+    // Results read with the analyst key; pausing, stopping and starting need an admin key.
+    const admin = (adminKey && (await opensAdmin(adminKey))) || (await opensAdmin(key));
+    experiments ??= createExperimentsTab(api, admin ? adminApi : null);
+    await experiments.refresh(decodeURIComponent(location.hash.slice('#experiments/'.length)) || undefined);
+  }
 }
 
 async function enter() {
@@ -65,7 +73,7 @@ async function enter() {
   byId('logout').hidden = false;
   overview ??= createOverview(api);
   const ready = overview.refresh(period());
-  window.patronDashboard = { data: (name) => overview!.data(name), ready };
+  window.patronDashboard = { data: (name) => overview!.data(name) ?? experiments?.data(name), ready };
   await Promise.all([ready, showTab()]);
   document.documentElement.dataset.ready = 'true';
 }

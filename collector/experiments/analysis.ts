@@ -114,7 +114,7 @@ function decide(x: Experiment, effects: MetricEffect[], mismatch: boolean, reach
   if (ofPrimary.length && ofPrimary.every((e) => e.verdict === 'worse'))
     return { status: 'keep-control' as const, variant: x.variations[0].id, message: `Every variant is worse than control on ${primary}` };
   if (reached) return { status: 'no-difference' as const, message: `The planned sample is reached and no variant differs from control by the minimum detectable effect on ${primary}` };
-  return { status: 'keep-running' as const, message: 'Keep running: no decision can be read yet' };
+  return { status: 'keep-running' as const, message: `No always-valid interval of ${primary} excludes no change yet` };
 }
 
 /** The visitors per variant a fixed-horizon test needs for the minimum detectable effect on the primary metric. */

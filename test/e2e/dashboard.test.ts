@@ -52,7 +52,9 @@ describe('the dashboard in Chromium', { timeout: E2E_TIMEOUT.test }, () => {
     await page.fill('#key', demo.config.keys.analyst[0]);
     await page.click('#login button');
     await page.waitForSelector('html[data-ready="true"]');
-    const states = await page.$$eval('[data-chart], [data-table]', (els) => els.map((e) => [e.getAttribute('data-chart') ?? e.getAttribute('data-table'), (e as HTMLElement).dataset.state]));
+    const states = await page.$$eval('#overview [data-chart], #overview [data-table]', (els) =>
+      els.map((e) => [e.getAttribute('data-chart') ?? e.getAttribute('data-table'), (e as HTMLElement).dataset.state]),
+    );
     expect(states).toEqual(['activity', 'funnel', 'retention', 'clv', 'segments', 'slots', 'products', 'customers'].map((n) => [n, 'ready']));
     const from = new Date(Math.floor(Date.now() / DAY) * DAY - 89 * DAY).toISOString();
 
@@ -101,7 +103,7 @@ describe('the dashboard in Chromium', { timeout: E2E_TIMEOUT.test }, () => {
     // Drawn, not just configured: every canvas has ink on it, once the charts' short entry animation has run
     // (its frames come as fast as the machine draws them: look until they have, not after 400 ms).
     const inked = () =>
-      page.$$eval('[data-chart] canvas', (canvases) =>
+      page.$$eval('#overview [data-chart] canvas', (canvases) =>
         canvases.map((c) => {
           const { data } = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height);
           let n = 0;
@@ -174,5 +176,52 @@ describe('the dashboard in Chromium', { timeout: E2E_TIMEOUT.test }, () => {
     expect(await page.textContent('#slot-list')).toContain('<img src=x onerror="window.pwned=1">');
     expect(await page.evaluate(() => (window as any).pwned)).toBeUndefined();
     await page.screenshot({ path: path.join(SHOTS, 'slot-editor.png'), fullPage: true });
+  });
+
+  it("shows the demo's experiment on the home page's slot with the API's figures, and lets the merchant pause it and start another", async () => {
+    const results = await analystApi('/v1/experiments/home-for-you-test/results');
+    // A shopper on the store's home page is shown their variant, and the page tells the collector so.
+    const shopper = await browser.newPage();
+    await shopper.goto(demo.storeUrl);
+    const slot = await shopper.waitForSelector('[data-patron-slot="home-for-you"][data-patron-state="held"], [data-patron-slot="home-for-you"][data-patron-state="ready"]');
+    const state = await slot.getAttribute('data-patron-state');
+    const visitor = await shopper.evaluate(() => (window as any).patron.anonymousId() as string);
+    await shopper.evaluate(() => (window as any).patron.flush());
+    await shopper.close();
+    await vi.waitFor(async () => expect((await analystApi('/v1/experiments/home-for-you-test/results')).exposures.visitors).toBe(results.exposures.visitors + 1), { timeout: PATIENCE_MS });
+    const after = await analystApi('/v1/experiments/home-for-you-test/results');
+    const variant = after.variants.find((v: { visitors: number }, i: number) => v.visitors === results.variants[i].visitors + 1);
+    expect(variant.id).toBe(state === 'held' ? 'control' : 'for-you');
+    expect(visitor).toMatch(/^[0-9a-f-]{36}$/);
+
+    await page.click('[data-tab="experiments"]');
+    await page.waitForSelector('#experiment-view[data-state="ready"]');
+    expect(await page.textContent('#experiment-title')).toBe('For-you on the home page');
+    const visitors = await page.$$eval('[data-table="experiment-variants"] tbody tr', (rows) => rows.map((r) => r.children[1].textContent));
+    expect(visitors).toEqual(after.variants.map((v: { visitors: number }) => v.visitors.toLocaleString()));
+    expect(await page.getAttribute('#experiment-decision', 'data-status')).toBe(after.decision.status);
+    const uplift = await chartData('experiment-uplift');
+    expect(uplift.labels).toEqual(after.overTime.map((d: { day: string }) => d.day));
+    expect(uplift.datasets[0].data.at(-1)).toBeCloseTo(after.overTime.at(-1).effects[0].relative.estimate, 10);
+    await page.screenshot({ path: path.join(SHOTS, 'experiment.png'), fullPage: true });
+
+    // The admin key (entered for the slot editor) shows the controls.
+    await page.click('#experiment-actions [data-action="pause"]');
+    await vi.waitFor(async () => expect((await analystApi('/v1/experiments/home-for-you-test')).state).toBe('paused'), { timeout: PATIENCE_MS });
+    await page.waitForSelector('#experiment-actions [data-action="resume"]:not([hidden])');
+    await page.click('#experiment-actions [data-action="resume"]');
+    await vi.waitFor(async () => expect((await analystApi('/v1/experiments/home-for-you-test')).state).toBe('running'), { timeout: PATIENCE_MS });
+
+    await page.selectOption('#experiment-form select[name="kind"]', 'content');
+    await page.fill('#experiment-form input[name="id"]', 'promo-test');
+    await page.fill('#experiment-form input[name="name"]', 'Promo banner');
+    await page.fill('#experiment-form input[name="content"]', 'promo banner');
+    await page.click('#experiment-form button[type="submit"]');
+    await page.waitForSelector('#experiment-errors li');
+    expect(await page.textContent('#experiment-errors')).toContain('content:');
+    await page.fill('#experiment-form input[name="content"]', 'promo');
+    await page.click('#experiment-form button[type="submit"]');
+    await page.waitForSelector('[data-experiment="promo-test"]');
+    expect(await analystApi('/v1/experiments/promo-test')).toMatchObject({ kind: 'content', content: 'promo', state: 'running', variations: [{ id: 'hidden' }, { id: 'shown' }] });
   });
 });
