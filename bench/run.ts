@@ -8,6 +8,7 @@
 //   6. the recommender's full rebuild from 1,000,000 interactions, one order's update, query times
 //   7. CLV fits (CDNOW, 100,000 customers) and k-means on 100,000 customers beside scikit-learn
 //   8. reports over 1,000,000 events and the streamed export
+//   9. experiments: assignment per recommendation, and the analysis of 1,000,000 exposures
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -300,7 +301,7 @@ async function customers() {
 
 async function main() {
   console.log(`Patron bench on ${process.version}, ${(await import('node:os')).cpus().length} cores`);
-  // BENCH_ONLY=ingest,recommendations,serving-at-scale,scale,customers,flood,reports runs a part.
+  // BENCH_ONLY=ingest,recommendations,serving-at-scale,scale,customers,flood,reports,experiments runs a part.
   const only = process.env.BENCH_ONLY?.split(',');
   const want = (part: string) => !only || only.includes(part);
   bundle();
@@ -316,6 +317,10 @@ async function main() {
   if (want('reports')) {
     console.log('\nReports and exports over 1,000,000 events:');
     await script('reports.ts');
+  }
+  if (want('experiments')) {
+    console.log('\nExperiments:');
+    await script('experiments.ts');
   }
 }
 

@@ -1,4 +1,6 @@
-import fs from 'node:fs'; import os from 'node:os'; import path from 'node:path';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startDemo } from '../../examples/start';
 import { CHROMIUM, FLAGS } from '../../test/e2e/demo';
@@ -13,6 +15,11 @@ await page.fill('#key', demo.config.keys[process.argv[2] === 'admin' ? 'admin' :
 await page.click('#login button');
 await page.waitForSelector('html[data-ready="true"]');
 await page.click('[data-tab="experiments"]');
-try { await page.waitForSelector('#experiment-view[data-state="ready"]', { timeout: 10000 }); } catch (e) { console.log('timeout', await page.evaluate(() => document.getElementById('experiment-view')!.outerHTML.slice(0, 300))); }
+try {
+  await page.waitForSelector('#experiment-view[data-state="ready"]', { timeout: 10000 });
+} catch (e) {
+  console.log('timeout', await page.evaluate(() => document.getElementById('experiment-view')!.outerHTML.slice(0, 300)));
+}
 await page.screenshot({ path: 'bench/_tmp/exp.png', fullPage: true });
-await browser.close(); await demo.stop();
+await browser.close();
+await demo.stop();
