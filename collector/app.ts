@@ -74,7 +74,7 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
     ...ingestRoutes(services.ingest, store),
     ...slotRoutes(services.slots, services.recommendations, services.attribution),
     ...visitorRoutes(services.insights, services.experiments, options.profilePublic ?? []),
-    ...experimentRoutes(services.experiments, (x) => services.experimentResults.of(x)),
+    ...experimentRoutes(services.experiments, (x, mde) => services.experimentResults.of(x, mde)),
     ...catalogRoutes(services.catalog),
     ...customerRoutes(services.insights, services.refits),
     ...reportRoutes(services.reports, store),

@@ -53,6 +53,8 @@ export interface AnalysisInputs {
   totalOrders: (person: number) => number;
   value: (person: number) => number;
   now: number;
+  /** Plans the sample for this relative uplift instead of the experiment's own. */
+  minimumDetectableEffect?: number;
 }
 
 const interval = (m: Moments): EffectInterval => {
@@ -118,8 +120,7 @@ function decide(x: Experiment, effects: MetricEffect[], mismatch: boolean, reach
 }
 
 /** The visitors per variant a fixed-horizon test needs for the minimum detectable effect on the primary metric. */
-function sampleSize(x: Experiment, control: VariantMoments, visitors: number[]) {
-  const mde = x.definition.minimumDetectableEffect;
+function sampleSize(x: Experiment, control: VariantMoments, visitors: number[], mde: number) {
   const k = SWEPT[x.definition.primaryMetric];
   const m = k === 'aov' ? control.revenue : control[k];
   const perVariant = m.n > 1 ? visitorsNeeded({ mean: meanOf(m), variance: spread(m).vy, minimumEffect: mde }) : null;
@@ -141,7 +142,7 @@ export function analyse(x: Experiment, inputs: AnalysisInputs) {
   const visitors = sweep.variants.map((m) => m.revenue.n);
   const effects = METRICS_OF(x).flatMap((metric) => treatments.map((t, i) => effectOf(control, t, metric, x.variations[i + 1].id)));
   const srm = sampleRatio(visitors, x.weights);
-  const size = sampleSize(x, control, visitors);
+  const size = sampleSize(x, control, visitors, inputs.minimumDetectableEffect ?? x.definition.minimumDetectableEffect);
   const primary = x.definition.primaryMetric;
   return {
     analysedAt: new Date(inputs.now).toISOString(),

@@ -18,7 +18,8 @@ export class ExperimentResults {
     private readonly _now: () => number = Date.now,
   ) {}
 
-  async of(x: Experiment): Promise<ExperimentReport> {
+  /** `minimumDetectableEffect`: plan the sample for this relative uplift instead of the experiment's own. */
+  async of(x: Experiment, minimumDetectableEffect?: number): Promise<ExperimentReport> {
     await this._learner.settled();
     const values = this._valueColumn();
     const customers = this._learner.customers;
@@ -27,6 +28,7 @@ export class ExperimentResults {
       totalOrders: (p) => customers.ordersAt(p),
       value: (p) => (p < values.length ? values[p] : 0),
       now: this._now(),
+      minimumDetectableEffect,
     });
   }
 

@@ -64,7 +64,7 @@ function csvOf(report: ExperimentReport, table: 'variants' | 'effects' | 'days')
   return reply.csv('experiment-days', ['day', 'variant', 'visitors', ...cols(['relative', 'sequentialRelative'])], rows);
 }
 
-export function experimentRoutes(experiments: Experiments, results: (x: Experiment) => Promise<ExperimentReport>, now: () => number = Date.now): Route[] {
+export function experimentRoutes(experiments: Experiments, results: (x: Experiment, minimumDetectableEffect?: number) => Promise<ExperimentReport>, now: () => number = Date.now): Route[] {
   const find = (id: string) => {
     const x = experiments.get(id);
     if (!x) throw new HttpError(404, 'not_found', `No experiment named ${id}`);
@@ -120,7 +120,7 @@ export function experimentRoutes(experiments: Experiments, results: (x: Experime
       responses: { '404': 'no such experiment' },
       handle: async ({ params, query }) => {
         const x = find(params.id);
-        const report = await results(x);
+        const report = await results(x, query.minimumDetectableEffect);
         return query.format === 'csv' ? csvOf(report, query.table) : { experiment: experimentBody(x, now()), ...report };
       },
     }),

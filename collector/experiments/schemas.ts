@@ -7,4 +7,6 @@ export const resultsQuerySchema = z.object({
   format: tableFormat,
   /** Which table a CSV holds: the variants' figures, every effect, or the primary metric's effect by day. */
   table: z.enum(['variants', 'effects', 'days']).default('variants'),
+  /** The relative uplift to plan the sample for, instead of the experiment's own. */
+  minimumDetectableEffect: z.coerce.number().min(0.001).max(10).optional(),
 });

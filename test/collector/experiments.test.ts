@@ -125,6 +125,15 @@ describe('assignment and results', () => {
     expect(r.overTime.at(-1).visitors).toEqual([2, 2]);
   });
 
+  it('plans the sample for the minimum detectable effect asked for: a tenth of the effect, a hundred times the visitors', async () => {
+    const own = (await analyst('/v1/experiments/home-test/results')).sampleSize;
+    const asked = (await analyst('/v1/experiments/home-test/results?minimumDetectableEffect=0.5')).sampleSize;
+    expect(own.minimumDetectableEffect).toBe(0.05);
+    expect(asked.minimumDetectableEffect).toBe(0.5);
+    expect(own.visitorsPerVariant / asked.visitorsPerVariant).toBeCloseTo(100, 0);
+    expect((await get(`${c.url}/v1/experiments/home-test/results?minimumDetectableEffect=0`, KEYS.analyst[0], true)).body.error.issues[0].path).toBe('minimumDetectableEffect');
+  });
+
   it('gives the results as CSV tables', async () => {
     const res = await fetch(`${c.url}/v1/experiments/home-test/results?format=csv`, { headers: { authorization: `Bearer ${KEYS.analyst[0]}` } });
     expect(res.headers.get('content-type')).toMatch(/text\/csv/);

@@ -204,6 +204,11 @@ describe('the dashboard in Chromium', { timeout: E2E_TIMEOUT.test }, () => {
     expect(uplift.labels).toEqual(after.overTime.map((d: { day: string }) => d.day));
     expect(uplift.datasets[0].data.at(-1)).toBeCloseTo(after.overTime.at(-1).effects[0].relative.estimate, 10);
     await page.screenshot({ path: path.join(SHOTS, 'experiment.png'), fullPage: true });
+    // Planning for a ten times larger uplift needs about a hundredth of the visitors.
+    const planned = await analystApi('/v1/experiments/home-for-you-test/results?minimumDetectableEffect=0.5');
+    await page.fill('#experiment-mde', '50');
+    await page.dispatchEvent('#experiment-mde', 'change');
+    await page.waitForFunction((n) => document.getElementById('experiment-sample')!.textContent!.includes(n), planned.sampleSize.visitorsPerVariant.toLocaleString());
 
     // The admin key (entered for the slot editor) shows the controls.
     await page.click('#experiment-actions [data-action="pause"]');

@@ -13,12 +13,18 @@ export function createExperimentsTab(api: Api, adminApi: Api | null) {
   let current: string | undefined;
   const form = adminApi && createExperimentForm(adminApi, (id) => refresh(id));
 
+  let mdeChanged = false;
+
   async function open(id: string) {
-    current = id;
+    if (id !== current) mdeChanged = false;
     document.querySelectorAll('#experiment-list a').forEach((a) => a.toggleAttribute('aria-current', a.getAttribute('data-experiment') === id));
     const view = byId('experiment-view');
     view.dataset.state = 'loading';
-    const results = await api<Results>('GET', `/v1/experiments/${encodeURIComponent(id)}/results`);
+    // The sample needed is planned for the uplift the page asks (the experiment's own until it is changed).
+    const mde = id === current && mdeChanged ? `?minimumDetectableEffect=${Number(byId<HTMLInputElement>('experiment-mde').value) / 100}` : '';
+    current = id;
+    const results = await api<Results>('GET', `/v1/experiments/${encodeURIComponent(id)}/results${mde}`);
+    if (!mde) byId<HTMLInputElement>('experiment-mde').value = String(Math.round(results.sampleSize.minimumDetectableEffect * 1000) / 10);
     view.hidden = false;
     showResults(results, charts);
     const state = results.experiment.state;
@@ -47,6 +53,10 @@ export function createExperimentsTab(api: Api, adminApi: Api | null) {
     if (id) await open(id);
   }
 
+  byId('experiment-mde').addEventListener('change', () => {
+    mdeChanged = true;
+    if (current) void open(current);
+  });
   byId('experiment-actions').addEventListener('click', (e) => {
     const action = (e.target as HTMLElement).closest<HTMLButtonElement>('button')?.dataset.action;
     if (!action || !current || !adminApi) return;
