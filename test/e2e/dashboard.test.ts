@@ -208,7 +208,7 @@ describe('the dashboard in Chromium', { timeout: E2E_TIMEOUT.test }, () => {
     const planned = await analystApi('/v1/experiments/home-for-you-test/results?minimumDetectableEffect=0.5');
     await page.fill('#experiment-mde', '50');
     await page.dispatchEvent('#experiment-mde', 'change');
-    await page.waitForFunction((n) => document.getElementById('experiment-sample')!.textContent!.includes(n), planned.sampleSize.visitorsPerVariant.toLocaleString());
+    await page.waitForFunction((n) => document.getElementById('experiment-sample')!.textContent.includes(n), planned.sampleSize.visitorsPerVariant.toLocaleString());
 
     // The admin key (entered for the slot editor) shows the controls.
     await page.click('#experiment-actions [data-action="pause"]');
