@@ -34,6 +34,9 @@ export {
   type FitOptions,
   type ClvOptions,
 } from './value/clv';
+export { fitParetoNbd, paretoNbdLogLikelihood, paretoProbabilityAlive, paretoConditionalExpectedPurchases, type ParetoNbdParams } from './value/pareto-nbd';
+export { backtest, fitPredictor, PURCHASE_MODELS, type Backtest, type BacktestOptions, type ModelScore, type Predictor, type PurchaseModel } from './value/backtest';
+export { errors, ranks, rocAuc, spearman, topShareCapture } from './value/accuracy';
 export { scoreRfm, rfmGroup, RFM_GROUPS, RFM_LABELS, type RfmScore, type RfmGroup, type RfmInput } from './value/rfm';
 export { valueCustomers, churnRisk, CHURN_TIERS, DEFAULT_CHURN_THRESHOLDS, type ChurnRisk, type CustomerValue, type ValueModel, type ValueOptions, type BuyerHistory } from './value/customer-value';
 export { fnv1a32, bucketOf, variantOf } from './experiments/hash';

@@ -30,20 +30,21 @@ export interface CustomerHistory {
 }
 
 /**
- * Each customer's frequency, recency, age and mean repeat spend from their purchases up to `end`, as lifetimes'
- * summary_data_from_transaction_data: purchases are grouped by (UTC) day, a day's amounts summed.
+ * Each customer's frequency, recency, age and mean repeat spend from their purchases up to `end`'s day (included),
+ * as lifetimes' summary_data_from_transaction_data: purchases are grouped by (UTC) day, a day's amounts summed.
  */
 export function summarize(purchases: Iterable<Purchase>, options: { end: number; unitDays?: number }): CustomerHistory[] {
   const unit = (options.unitDays ?? 1) * DAY_MS;
   const byCustomer = new Map<string, Map<number, number>>();
+  const endDay = Math.floor(options.end / DAY_MS);
   for (const p of purchases) {
-    if (p.at > options.end) continue;
     const day = Math.floor(p.at / DAY_MS);
+    // The end's whole day counts: an end given as a day's midnight must not drop that day's purchases.
+    if (day > endDay) continue;
     let days = byCustomer.get(p.customerId);
     if (!days) byCustomer.set(p.customerId, (days = new Map<number, number>()));
     days.set(day, (days.get(day) ?? 0) + p.amount);
   }
-  const endDay = Math.floor(options.end / DAY_MS);
   const out: CustomerHistory[] = [];
   for (const [id, days] of byCustomer) {
     const sorted = [...days.keys()].sort((a, b) => a - b);
@@ -94,10 +95,10 @@ export interface Fit<P> {
   iterations: number;
 }
 
-type Rfm = Pick<CustomerHistory, 'frequency' | 'recency' | 'T'>;
+export type Rfm = Pick<CustomerHistory, 'frequency' | 'recency' | 'T'>;
 
 /** Customers with the same (frequency, recency, T) share one term of the likelihood. */
-function grouped(customers: readonly Rfm[]) {
+export function grouped(customers: readonly Rfm[]) {
   const groups = new Map<string, { x: number; tx: number; T: number; n: number }>();
   for (const c of customers) {
     const key = `${c.frequency}|${c.recency}|${c.T}`;
@@ -187,7 +188,7 @@ export function fitBgNbd(customers: readonly Rfm[], options: FitOptions = {}): F
   return bestFit('BG/NBD', objective, starts, options, data.total, ([r, alpha, a, b]) => ({ r, alpha, a, b }));
 }
 
-function bestFit<P>(model: string, objective: Parameters<typeof minimize>[0], starts: number[][], options: FitOptions, total: number, params: (v: number[]) => P): Fit<P> {
+export function bestFit<P>(model: string, objective: Parameters<typeof minimize>[0], starts: number[][], options: FitOptions, total: number, params: (v: number[]) => P): Fit<P> {
   let best: ReturnType<typeof minimize> | undefined;
   let worst: ReturnType<typeof minimize> | undefined;
   for (const start of starts) {

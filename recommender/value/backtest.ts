@@ -1,0 +1,181 @@
+// A backtest of the purchase models on a shop's own history: every customer summarised as of a calibration end,
+// each model fitted on that alone, and its predictions for the holdout that follows compared with what the
+// customers did in it: purchases and spend (errors, rank correlation, top-decile capture, totals, and the
+// calibration-against-holdout table by number of past purchases) and churn risk (ROC AUC of "no purchase in the
+// holdout" beside recency alone).
+
+import { errors, rocAuc, spearman, topShareCapture } from './accuracy';
+import { conditionalExpectedPurchases, expectedAverageSpend, fitBgNbd, fitGammaGamma, probabilityAlive, summarize, type CustomerHistory, type Purchase } from './clv';
+import { fitParetoNbd, paretoConditionalExpectedPurchases, paretoProbabilityAlive } from './pareto-nbd';
+
+const DAY_MS = 86_400_000;
+
+export const PURCHASE_MODELS = ['naive', 'bgnbd', 'pareto-nbd'] as const;
+export type PurchaseModel = (typeof PURCHASE_MODELS)[number];
+
+/** A fitted purchase model: purchases expected in the next t days, and P(alive) where the model has one. */
+export interface Predictor {
+  model: PurchaseModel;
+  params: Record<string, number> | null;
+  logLikelihood: number | null;
+  expected(c: CustomerHistory, t: number): number;
+  pAlive(c: CustomerHistory): number | null;
+}
+
+/** Fits one model on the calibration histories (in days); throws what the fit throws. */
+export function fitPredictor(model: PurchaseModel, customers: readonly CustomerHistory[]): Predictor {
+  if (model === 'naive') {
+    // Each customer's own repeat-purchase rate so far, carried forward: the baseline any model must beat.
+    return { model, params: null, logLikelihood: null, expected: (c, t) => (c.T > 0 ? (c.frequency / c.T) * t : 0), pAlive: () => null };
+  }
+  if (model === 'bgnbd') {
+    const fit = fitBgNbd(customers);
+    return { model, params: { ...fit.params }, logLikelihood: fit.logLikelihood, expected: (c, t) => conditionalExpectedPurchases(fit.params, t, c), pAlive: (c) => probabilityAlive(fit.params, c) };
+  }
+  const fit = fitParetoNbd(customers);
+  return {
+    model,
+    params: { ...fit.params },
+    logLikelihood: fit.logLikelihood,
+    expected: (c, t) => paretoConditionalExpectedPurchases(fit.params, t, c),
+    pAlive: (c) => paretoProbabilityAlive(fit.params, c),
+  };
+}
+
+export interface BacktestOptions {
+  calibrationEnd: number;
+  holdoutEnd: number;
+  models?: readonly PurchaseModel[];
+}
+
+export interface ModelScore {
+  model: PurchaseModel;
+  params: Record<string, number> | null;
+  logLikelihood: number | null;
+  /** Why the model could not be fitted, when it could not. */
+  error?: string;
+  purchases: { mae: number; rmse: number; spearman: number; predicted: number; actual: number };
+  spend: { mae: number; rmse: number; spearman: number; topDecileCapture: number; predicted: number; actual: number };
+  /** ROC AUC of 1 - P(alive) for "no purchase in the holdout"; null for a model without P(alive). */
+  churnAuc: number | null;
+  /** Mean predicted and actual holdout purchases of the customers with each number of repeat purchases (7: 7 or more). */
+  byFrequency: { frequency: number; customers: number; predicted: number; actual: number }[];
+}
+
+export interface Backtest {
+  calibrationEnd: string;
+  holdoutEnd: string;
+  holdoutDays: number;
+  customers: number;
+  /** Customers who bought again in the holdout. */
+  active: number;
+  /** The AUC of the days since the last purchase alone, the churn baseline. */
+  recencyAuc: number;
+  models: ModelScore[];
+}
+
+/** What each calibration customer did in the holdout: purchase days after the calibration end, and their spend. */
+function holdoutOf(purchases: Iterable<Purchase>, calibrationEnd: number, holdoutEnd: number): Map<string, { days: Set<number>; spend: number }> {
+  const endDay = Math.floor(calibrationEnd / DAY_MS);
+  const lastDay = Math.floor(holdoutEnd / DAY_MS);
+  const out = new Map<string, { days: Set<number>; spend: number }>();
+  for (const p of purchases) {
+    const day = Math.floor(p.at / DAY_MS);
+    if (day <= endDay || day > lastDay) continue;
+    let h = out.get(p.customerId);
+    if (!h) out.set(p.customerId, (h = { days: new Set(), spend: 0 }));
+    h.days.add(day);
+    h.spend += p.amount;
+  }
+  return out;
+}
+
+/** Spend per purchase: Gamma-Gamma's expectation where it fits, else the customer's own mean purchase-day value. */
+function spendPerPurchase(customers: readonly CustomerHistory[]): (c: CustomerHistory) => number {
+  try {
+    const gg = fitGammaGamma(customers);
+    if (gg.params.q > 1) return (c) => expectedAverageSpend(gg.params, c);
+  } catch {
+    // Spend too uniform, or no repeat buyer: the customers' own means below.
+  }
+  return (c) => c.revenue / (c.frequency + 1);
+}
+
+function score(predictor: Predictor, customers: readonly CustomerHistory[], actual: { purchases: Float64Array; spend: Float64Array }, t: number, spend: (c: CustomerHistory) => number): ModelScore {
+  const n = customers.length;
+  const purchases = new Float64Array(n);
+  const predictedSpend = new Float64Array(n);
+  const risk = new Float64Array(n);
+  let alive = true;
+  customers.forEach((c, i) => {
+    purchases[i] = predictor.expected(c, t);
+    predictedSpend[i] = purchases[i] * spend(c);
+    const p = predictor.pAlive(c);
+    if (p === null) alive = false;
+    else risk[i] = 1 - p;
+  });
+  const sum = (a: Float64Array) => a.reduce((s, v) => s + v, 0);
+  const buckets = Array.from({ length: 8 }, (_, frequency) => ({ frequency, customers: 0, predicted: 0, actual: 0 }));
+  customers.forEach((c, i) => {
+    const b = buckets[Math.min(7, c.frequency)];
+    b.customers++;
+    b.predicted += purchases[i];
+    b.actual += actual.purchases[i];
+  });
+  return {
+    model: predictor.model,
+    params: predictor.params,
+    logLikelihood: predictor.logLikelihood,
+    purchases: { ...errors(purchases, actual.purchases), spearman: spearman(purchases, actual.purchases), predicted: sum(purchases), actual: sum(actual.purchases) },
+    spend: {
+      ...errors(predictedSpend, actual.spend),
+      spearman: spearman(predictedSpend, actual.spend),
+      topDecileCapture: topShareCapture(predictedSpend, actual.spend),
+      predicted: sum(predictedSpend),
+      actual: sum(actual.spend),
+    },
+    churnAuc: alive
+      ? rocAuc(
+          risk,
+          Array.from(actual.purchases, (x) => x === 0),
+        )
+      : null,
+    byFrequency: buckets.filter((b) => b.customers > 0).map((b) => ({ ...b, predicted: b.predicted / b.customers, actual: b.actual / b.customers })),
+  };
+}
+
+/** Values every customer as of the calibration end with each model, and scores the models on the holdout. */
+export function backtest(purchases: readonly Purchase[], options: BacktestOptions): Backtest {
+  const { calibrationEnd, holdoutEnd } = options;
+  const customers = summarize(purchases, { end: calibrationEnd });
+  const holdout = holdoutOf(purchases, calibrationEnd, holdoutEnd);
+  const actual = { purchases: new Float64Array(customers.length), spend: new Float64Array(customers.length) };
+  customers.forEach((c, i) => {
+    const h = holdout.get(c.id);
+    actual.purchases[i] = h?.days.size ?? 0;
+    actual.spend[i] = h?.spend ?? 0;
+  });
+  const t = Math.floor(holdoutEnd / DAY_MS) - Math.floor(calibrationEnd / DAY_MS);
+  const spend = spendPerPurchase(customers);
+  const lapsed = Array.from(actual.purchases, (x) => x === 0);
+  const models = (options.models ?? PURCHASE_MODELS).map((model) => {
+    try {
+      return score(fitPredictor(model, customers), customers, actual, t, spend);
+    } catch (error) {
+      const none = { mae: NaN, rmse: NaN, spearman: NaN, predicted: NaN, actual: NaN };
+      return { model, params: null, logLikelihood: null, error: (error as Error).message, purchases: none, spend: { ...none, topDecileCapture: NaN }, churnAuc: null, byFrequency: [] };
+    }
+  });
+  return {
+    calibrationEnd: new Date(calibrationEnd).toISOString().slice(0, 10),
+    holdoutEnd: new Date(holdoutEnd).toISOString().slice(0, 10),
+    holdoutDays: t,
+    customers: customers.length,
+    active: lapsed.filter((x) => !x).length,
+    recencyAuc: rocAuc(
+      customers.map((c) => c.T - c.recency),
+      lapsed,
+    ),
+    models,
+  };
+}

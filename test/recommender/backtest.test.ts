@@ -1,0 +1,94 @@
+// The backtest's measures on hand-computed cases, and the backtest itself on CDNOW's calibration and 39-week
+// holdout: the models fitted in days are the published weekly fits rescaled, and the holdout is counted as the
+// published studies count it.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { backtest, errors, rocAuc, spearman, summarize, topShareCapture, type Purchase } from '../../recommender';
+
+const CDNOW = path.resolve(import.meta.dirname, '../fixtures/cdnow');
+
+describe('accuracy measures', () => {
+  it('MAE and RMSE', () => {
+    const e = errors([1, 2, 3], [1, 1, 1]);
+    expect(e.mae).toBe(1);
+    expect(e.rmse).toBeCloseTo(Math.sqrt(5 / 3), 12);
+  });
+
+  it("Spearman's rho with ties at their mean rank", () => {
+    expect(spearman([1, 2, 3, 4], [10, 20, 30, 40])).toBeCloseTo(1, 12);
+    expect(spearman([1, 2, 3, 4], [4, 3, 2, 1])).toBeCloseTo(-1, 12);
+    // Ranks (1.5, 1.5, 3) and (1, 2, 3): Pearson of the ranks = 0.866.
+    expect(spearman([5, 5, 9], [1, 2, 3])).toBeCloseTo(Math.sqrt(3) / 2, 12);
+  });
+
+  it('top-decile capture and ROC AUC', () => {
+    const predicted = Array.from({ length: 20 }, (_, i) => 20 - i);
+    const actual = Array.from({ length: 20 }, (_, i) => (i < 2 ? 10 : 1));
+    // The top two by prediction hold 20 of the 38.
+    expect(topShareCapture(predicted, actual)).toBeCloseTo(20 / 38, 12);
+    // Scores 1..4, positives at 2 and 4: of the four positive-negative pairs, three are ordered right.
+    expect(rocAuc([1, 2, 3, 4], [false, true, false, true])).toBe(0.75);
+    expect(rocAuc([1, 1], [true, false])).toBe(0.5);
+  });
+});
+
+describe('summaries as of a day', () => {
+  it("count the end day's purchases when the end is that day's midnight", () => {
+    const purchases: Purchase[] = [
+      { customerId: 'a', at: Date.UTC(2026, 0, 1, 9), amount: 10 },
+      { customerId: 'a', at: Date.UTC(2026, 0, 10, 15), amount: 20 },
+      { customerId: 'a', at: Date.UTC(2026, 0, 11, 1), amount: 99 },
+    ];
+    const [a] = summarize(purchases, { end: Date.UTC(2026, 0, 10) });
+    expect(a).toMatchObject({ frequency: 1, recency: 9, T: 9, monetary: 20, revenue: 30 });
+  });
+});
+
+describe('a backtest on CDNOW (calibration to 1997-09-30, 39 weeks held out)', () => {
+  const purchases: Purchase[] = fs
+    .readFileSync(path.join(CDNOW, 'CDNOW_sample.txt'), 'utf8')
+    .split(/\r?\n/)
+    .filter((line) => line.trim())
+    .map((line) => {
+      const [, id, date, , dollars] = line.trim().split(/\s+/);
+      return { customerId: id, at: Date.UTC(Number(date.slice(0, 4)), Number(date.slice(4, 6)) - 1, Number(date.slice(6, 8))), amount: Number(dollars) };
+    });
+  const result = backtest(purchases, { calibrationEnd: Date.UTC(1997, 8, 30), holdoutEnd: Date.UTC(1998, 5, 30) });
+  const model = (name: string) => result.models.find((m) => m.model === name)!;
+
+  it('values the 2,357 calibration customers and counts their 1,882 holdout purchase days', () => {
+    expect(result).toMatchObject({ calibrationEnd: '1997-09-30', holdoutEnd: '1998-06-30', holdoutDays: 273, customers: 2357 });
+    expect(model('naive').purchases.actual).toBe(1882);
+    expect(result.active).toBeGreaterThan(0);
+  });
+
+  it('fits in days what the published weekly fits are, rescaled (alpha and beta by 7)', () => {
+    const bg = model('bgnbd').params!;
+    expect(bg.r).toBeCloseTo(0.243, 3);
+    expect(bg.alpha / 7).toBeCloseTo(4.414, 2);
+    expect(bg.a).toBeCloseTo(0.793, 3);
+    expect(bg.b).toBeCloseTo(2.426, 3);
+    const pareto = model('pareto-nbd').params!;
+    expect(pareto.r).toBeCloseTo(0.553, 3);
+    expect(pareto.alpha / 7).toBeCloseTo(10.578, 2);
+    expect(pareto.s).toBeCloseTo(0.606, 3);
+    expect(pareto.beta / 7).toBeCloseTo(11.669, 2);
+  });
+
+  it("lets the models beat each customer's own rate on errors and on the holdout's total, as on CDNOW they do", () => {
+    const naive = model('naive');
+    for (const name of ['bgnbd', 'pareto-nbd']) {
+      const m = model(name);
+      expect(m.purchases.rmse).toBeLessThan(naive.purchases.rmse);
+      expect(Math.abs(m.purchases.predicted / m.purchases.actual - 1)).toBeLessThan(Math.abs(naive.purchases.predicted / naive.purchases.actual - 1));
+      // The calibration-against-holdout table: one row per number of repeat purchases (7 for 7 or more).
+      expect(m.byFrequency.map((b) => b.frequency)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      expect(m.byFrequency.reduce((s, b) => s + b.customers, 0)).toBe(2357);
+    }
+    expect(model('pareto-nbd').churnAuc).toBeGreaterThan(0.5);
+    expect(naive.churnAuc).toBeNull();
+    expect(result.recencyAuc).toBeGreaterThan(0.5);
+  });
+});
