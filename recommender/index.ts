@@ -36,6 +36,7 @@ export {
 } from './value/clv';
 export { fitParetoNbd, paretoNbdLogLikelihood, paretoProbabilityAlive, paretoConditionalExpectedPurchases, type ParetoNbdParams } from './value/pareto-nbd';
 export { backtest, fitPredictor, PURCHASE_MODELS, type Backtest, type BacktestOptions, type ModelScore, type Predictor, type PurchaseModel } from './value/backtest';
+export { fitActivityRegression, activityExpectedPurchases, activityProbabilityActive, activityFeatures, fitPoisson, type ActivityModel } from './value/activity-regression';
 export { errors, ranks, rocAuc, spearman, topShareCapture } from './value/accuracy';
 export { scoreRfm, rfmGroup, RFM_GROUPS, RFM_LABELS, type RfmScore, type RfmGroup, type RfmInput } from './value/rfm';
 export { valueCustomers, churnRisk, CHURN_TIERS, DEFAULT_CHURN_THRESHOLDS, type ChurnRisk, type CustomerValue, type ValueModel, type ValueOptions, type BuyerHistory } from './value/customer-value';

@@ -6,11 +6,15 @@
 
 import { errors, rocAuc, spearman, topShareCapture } from './accuracy';
 import { conditionalExpectedPurchases, expectedAverageSpend, fitBgNbd, fitGammaGamma, probabilityAlive, summarize, type CustomerHistory, type Purchase } from './clv';
+import { activityExpectedPurchases, activityProbabilityActive, fitActivityRegression } from './activity-regression';
 import { fitParetoNbd, paretoConditionalExpectedPurchases, paretoProbabilityAlive } from './pareto-nbd';
+
+/** The activity regression's terms, in the order of its weights (activity-regression.ts's features). */
+const ACTIVITY_TERMS = ['intercept', 'logFrequency', 'logAge', 'logDaysSinceLast', 'logMonthlyRate', 'logGapOverUsual', 'oneTimer', 'logRelativeValue'];
 
 const DAY_MS = 86_400_000;
 
-export const PURCHASE_MODELS = ['naive', 'bgnbd', 'pareto-nbd'] as const;
+export const PURCHASE_MODELS = ['naive', 'bgnbd', 'pareto-nbd', 'activity'] as const;
 export type PurchaseModel = (typeof PURCHASE_MODELS)[number];
 
 /** A fitted purchase model: purchases expected in the next t days, and P(alive) where the model has one. */
@@ -22,8 +26,15 @@ export interface Predictor {
   pAlive(c: CustomerHistory): number | null;
 }
 
+/** What a model learnt from the recent past needs besides the histories: the purchases, the end, the window. */
+export interface FitContext {
+  purchases: readonly Purchase[];
+  end: number;
+  horizon: number;
+}
+
 /** Fits one model on the calibration histories (in days); throws what the fit throws. */
-export function fitPredictor(model: PurchaseModel, customers: readonly CustomerHistory[]): Predictor {
+export function fitPredictor(model: PurchaseModel, customers: readonly CustomerHistory[], context: FitContext): Predictor {
   if (model === 'naive') {
     // Each customer's own repeat-purchase rate so far, carried forward: the baseline any model must beat.
     return { model, params: null, logLikelihood: null, expected: (c, t) => (c.T > 0 ? (c.frequency / c.T) * t : 0), pAlive: () => null };
@@ -31,6 +42,11 @@ export function fitPredictor(model: PurchaseModel, customers: readonly CustomerH
   if (model === 'bgnbd') {
     const fit = fitBgNbd(customers);
     return { model, params: { ...fit.params }, logLikelihood: fit.logLikelihood, expected: (c, t) => conditionalExpectedPurchases(fit.params, t, c), pAlive: (c) => probabilityAlive(fit.params, c) };
+  }
+  if (model === 'activity') {
+    const fit = fitActivityRegression(context.purchases, context);
+    const params = Object.fromEntries(fit.weights.map((w, i) => [ACTIVITY_TERMS[i], w]));
+    return { model, params, logLikelihood: null, expected: (c, t) => activityExpectedPurchases(fit, c, t), pAlive: (c) => activityProbabilityActive(fit, c) };
   }
   const fit = fitParetoNbd(customers);
   return {
@@ -145,10 +161,13 @@ function score(predictor: Predictor, customers: readonly CustomerHistory[], actu
 }
 
 /** Values every customer as of the calibration end with each model, and scores the models on the holdout. */
-export function backtest(purchases: readonly Purchase[], options: BacktestOptions): Backtest {
+export function backtest(all: readonly Purchase[], options: BacktestOptions): Backtest {
   const { calibrationEnd, holdoutEnd } = options;
+  // What a model may learn from: nothing after the calibration end.
+  const endDay = Math.floor(calibrationEnd / DAY_MS);
+  const purchases = all.filter((p) => Math.floor(p.at / DAY_MS) <= endDay);
   const customers = summarize(purchases, { end: calibrationEnd });
-  const holdout = holdoutOf(purchases, calibrationEnd, holdoutEnd);
+  const holdout = holdoutOf(all, calibrationEnd, holdoutEnd);
   const actual = { purchases: new Float64Array(customers.length), spend: new Float64Array(customers.length) };
   customers.forEach((c, i) => {
     const h = holdout.get(c.id);
@@ -160,7 +179,7 @@ export function backtest(purchases: readonly Purchase[], options: BacktestOption
   const lapsed = Array.from(actual.purchases, (x) => x === 0);
   const models = (options.models ?? PURCHASE_MODELS).map((model) => {
     try {
-      return score(fitPredictor(model, customers), customers, actual, t, spend);
+      return score(fitPredictor(model, customers, { purchases, end: calibrationEnd, horizon: t }), customers, actual, t, spend);
     } catch (error) {
       const none = { mae: NaN, rmse: NaN, spearman: NaN, predicted: NaN, actual: NaN };
       return { model, params: null, logLikelihood: null, error: (error as Error).message, purchases: none, spend: { ...none, topDecileCapture: NaN }, churnAuc: null, byFrequency: [] };

@@ -5,9 +5,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { backtest, errors, rocAuc, spearman, summarize, topShareCapture, type Purchase } from '../../recommender';
+import { backtest, errors, fitActivityRegression, fitPoisson, random, rocAuc, spearman, summarize, topShareCapture, type Purchase } from '../../recommender';
 
 const CDNOW = path.resolve(import.meta.dirname, '../fixtures/cdnow');
+
+/** CDNOW_sample.txt's purchases: `master_id sample_id YYYYMMDD cds dollars`. */
+function cdnowPurchases(): Purchase[] {
+  return fs
+    .readFileSync(path.join(CDNOW, 'CDNOW_sample.txt'), 'utf8')
+    .split(/\r?\n/)
+    .filter((line) => line.trim())
+    .map((line) => {
+      const [, id, date, , dollars] = line.trim().split(/\s+/);
+      return { customerId: id, at: Date.UTC(Number(date.slice(0, 4)), Number(date.slice(4, 6)) - 1, Number(date.slice(6, 8))), amount: Number(dollars) };
+    });
+}
 
 describe('accuracy measures', () => {
   it('MAE and RMSE', () => {
@@ -47,14 +59,7 @@ describe('summaries as of a day', () => {
 });
 
 describe('a backtest on CDNOW (calibration to 1997-09-30, 39 weeks held out)', () => {
-  const purchases: Purchase[] = fs
-    .readFileSync(path.join(CDNOW, 'CDNOW_sample.txt'), 'utf8')
-    .split(/\r?\n/)
-    .filter((line) => line.trim())
-    .map((line) => {
-      const [, id, date, , dollars] = line.trim().split(/\s+/);
-      return { customerId: id, at: Date.UTC(Number(date.slice(0, 4)), Number(date.slice(4, 6)) - 1, Number(date.slice(6, 8))), amount: Number(dollars) };
-    });
+  const purchases = cdnowPurchases();
   const result = backtest(purchases, { calibrationEnd: Date.UTC(1997, 8, 30), holdoutEnd: Date.UTC(1998, 5, 30) });
   const model = (name: string) => result.models.find((m) => m.model === name)!;
 
@@ -88,7 +93,35 @@ describe('a backtest on CDNOW (calibration to 1997-09-30, 39 weeks held out)', (
       expect(m.byFrequency.reduce((s, b) => s + b.customers, 0)).toBe(2357);
     }
     expect(model('pareto-nbd').churnAuc).toBeGreaterThan(0.5);
+    expect(model('activity').churnAuc).toBeGreaterThan(0.5);
     expect(naive.churnAuc).toBeNull();
     expect(result.recencyAuc).toBeGreaterThan(0.5);
+  });
+});
+
+describe('the activity regression', () => {
+  it('recovers the weights of a simulated Poisson regression', () => {
+    const rand = random(5);
+    const truth = [0.5, 0.8, -0.3];
+    const X: number[][] = [];
+    const y: number[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const x = [1, rand() * 2, rand() * 3];
+      const mu = Math.exp(x.reduce((s, v, j) => s + v * truth[j], 0));
+      // Knuth's sampler: count uniforms until their product falls below e^-mu.
+      let k = 0;
+      for (let p = rand(); p > Math.exp(-mu); p *= rand()) k++;
+      X.push(x);
+      y.push(k);
+    }
+    const w = fitPoisson(X, y, 0);
+    w.forEach((v, j) => expect(Math.abs(v - truth[j])).toBeLessThan(0.06));
+  });
+
+  it('trains on windows before the calibration end, on the later half of a history shorter than two of them', () => {
+    const fit = fitActivityRegression(cdnowPurchases(), { end: Date.UTC(1997, 8, 30), horizon: 273 });
+    // CDNOW's cohort bought first in 1997's first quarter: a history shorter than two windows trains on its later half.
+    expect(fit.horizon).toBeLessThan(273);
+    expect(fit.trainedOn.customers).toBeGreaterThan(2000);
   });
 });
