@@ -77,6 +77,9 @@ export function simulatedEvents(options: { shoppers?: number; days?: number; see
     const anonymousId = `sim-${seed}-${s}`;
     const userId = persona === 'browser' ? undefined : `customer-${seed}-${s}`;
     const favourites = [categories[Math.floor(rand() * categories.length)], categories[Math.floor(rand() * categories.length)]];
+    // How many of each thing this shopper buys: most one, some stock up (spend differs between customers, as
+    // Gamma-Gamma models it).
+    const units = 1 + Math.floor(rand() * rand() * 4);
     // Lapsed shoppers were active in the first half of the window only; new ones arrive late.
     const from = now - days * DAY + (persona === 'occasional' ? rand() * days * 0.5 * DAY : 0);
     const until = persona === 'lapsed' ? now - days * 0.55 * DAY : now - 60_000;
@@ -132,7 +135,7 @@ export function simulatedEvents(options: { shoppers?: number; days?: number; see
         last = next;
         if (next.in_stock && rand() < spec.add && cart.length < spec.basket + 2) {
           cart.push(next);
-          emit({ type: 'track', event: 'Product Added', properties: { ...productProps(next), quantity: 1 } });
+          emit({ type: 'track', event: 'Product Added', properties: { ...productProps(next), quantity: units } });
         }
       }
       if (cart.length === 0) continue;
@@ -147,7 +150,7 @@ export function simulatedEvents(options: { shoppers?: number; days?: number; see
         const complement = byId.get(item.complements[Math.floor(rand() * item.complements.length)])!;
         if (complement.in_stock && rand() < 0.45 && !cart.includes(complement)) {
           cart.push(complement);
-          emit({ type: 'track', event: 'Product Added', properties: { ...productProps(complement), quantity: 1 } });
+          emit({ type: 'track', event: 'Product Added', properties: { ...productProps(complement), quantity: units } });
         }
       }
       emit({ type: 'track', event: 'Checkout Started', properties: { products: cart.map(productProps) } });
@@ -155,8 +158,8 @@ export function simulatedEvents(options: { shoppers?: number; days?: number; see
         identified = true;
         emit({ type: 'identify', traits: { persona } });
       }
-      const revenue = Math.round(cart.reduce((sum, p) => sum + p.price, 0) * 100) / 100;
-      emit({ type: 'track', event: 'Order Completed', properties: { order_id: randomUUID(), revenue, currency: 'EUR', products: cart.map((p) => ({ ...productProps(p), quantity: 1 })) } });
+      const revenue = Math.round(cart.reduce((sum, p) => sum + p.price * units, 0) * 100) / 100;
+      emit({ type: 'track', event: 'Order Completed', properties: { order_id: randomUUID(), revenue, currency: 'EUR', products: cart.map((p) => ({ ...productProps(p), quantity: units })) } });
     }
   }
   return events.sort((a, b) => (a.timestamp < b.timestamp ? -1 : a.timestamp > b.timestamp ? 1 : 0));

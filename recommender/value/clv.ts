@@ -294,7 +294,12 @@ function repeatCustomers(customers: readonly Spend[]): Spend[] {
 /** Fits Gamma-Gamma on the customers with a repeat purchase (the model is about repeat spend). */
 export function fitGammaGamma(customers: readonly Spend[], options: FitOptions = {}): Fit<GammaGammaParams> {
   const repeat = repeatCustomers(customers);
-  if (repeat.length === 0) throw new RangeError('Gamma-Gamma needs at least one customer with a repeat purchase');
+  if (repeat.length === 0) {
+    const again = customers.filter((c) => c.frequency > 0).length;
+    throw new RangeError(
+      again ? `Gamma-Gamma needs repeat purchases with a spend: ${again} customers bought again, all for nothing` : 'Gamma-Gamma needs at least one customer with a repeat purchase',
+    );
+  }
   const penalizer = options.penalizer ?? 0;
   const meanSpend = repeat.reduce((s, c) => s + c.monetary, 0) / repeat.length;
   const objective = (theta: readonly number[]) => {

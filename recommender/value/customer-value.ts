@@ -74,26 +74,29 @@ export function valueCustomers(buyers: readonly BuyerHistory[], options: ValueOp
     churnThresholds: options.churnThresholds ?? DEFAULT_CHURN_THRESHOLDS,
   };
   const errors: string[] = [];
-  const attempt = <T>(model: string, fit: () => T): T | null => {
+  // A model that cannot be fitted is told with what is used instead: a fallback, not a failure.
+  const attempt = <T>(model: string, instead: string, fit: () => T): T | null => {
     try {
       return fit();
     } catch (error) {
       if (!(error instanceof ConvergenceError || error instanceof RangeError)) throw error;
-      errors.push(`${model}: ${error.message}`);
+      const why = error instanceof ConvergenceError ? `its fit did not converge (${error.details.iterations} iterations)` : error.message.replace(/^\S+ /, 'it ');
+      errors.push(`${model} not used: ${why}; ${instead}`);
       return null;
     }
   };
-  const bg = buyers.length > 0 ? attempt('BG/NBD', () => fitBgNbd(buyers)) : null;
-  let gg = buyers.some((b) => b.frequency > 0) ? attempt('Gamma-Gamma', () => fitGammaGamma(buyers)) : null;
-  if (gg && gg.params.q <= 1) {
-    errors.push(`Gamma-Gamma: q = ${gg.params.q.toFixed(3)} <= 1 gives no finite mean spend`);
-    gg = null;
-  }
-  if (buyers.length > 0 && !buyers.some((b) => b.frequency > 0)) errors.push('Gamma-Gamma: no customer has a repeat purchase yet');
+  const bg = buyers.length > 0 ? attempt('BG/NBD', 'no P(alive), expected purchases or CLV until it fits', () => fitBgNbd(buyers)) : null;
   // Without Gamma-Gamma (spend too uniform to show differences between customers, or no repeat purchases yet)
   // everyone's expected spend is the population's mean: of repeat purchase days, else of first orders.
   const repeat = buyers.filter((b) => b.frequency > 0);
   const fallbackSpend = repeat.length ? repeat.reduce((s, b) => s + b.monetary, 0) / repeat.length : buyers.reduce((s, b) => s + b.revenue / Math.max(1, b.orders), 0) / Math.max(1, buyers.length);
+  const meanSpend = `expected spend is the mean spend per purchase day, ${fallbackSpend.toFixed(2)}, for everyone`;
+  let gg = repeat.length ? attempt('Gamma-Gamma', meanSpend, () => fitGammaGamma(buyers)) : null;
+  if (gg && gg.params.q <= 1) {
+    errors.push(`Gamma-Gamma not used: q = ${gg.params.q.toFixed(3)} <= 1 gives no finite mean spend; ${meanSpend}`);
+    gg = null;
+  }
+  if (buyers.length > 0 && !repeat.length) errors.push(`Gamma-Gamma not used: no customer has a repeat purchase yet; ${meanSpend}`);
   const rfm = scoreRfm(buyers);
   const customers = buyers.map((b, i): CustomerValue => {
     const pAlive = bg ? probabilityAlive(bg.params, b) : null;
