@@ -3,12 +3,13 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import readline from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { Keys, Role } from './http/auth';
 import { newKey, readKeysFile } from './http/keys';
 import { exportChunks } from './reports/export';
-import { CsvError, ordersFromCsv } from './ingest/orders-csv';
+import { CsvError, ordersFromCsv, type Rejection } from './ingest/orders-csv';
+import { readCsvLines } from './ingest/csv-file';
+import { backtestOrders } from './customers/backtest-cli';
 import { serve } from './server';
 import { openStore, storeHome, storeSetting, StoreSettingError } from './store/open';
 import { toStored } from './domain/stored-event';
@@ -18,7 +19,11 @@ const USAGE = `patron <command> [options]
 
   serve [flags]                         run the collector (flags as in the README's "Running the collector")
   import FILE.csv [--store S]           historical orders, one line item per row: order_id, customer_id, date,
-                [--currency EUR]        product_id, quantity, price (and optionally currency, name, category)
+                [--currency EUR]        product_id, quantity, price (and optionally currency, name, category);
+                                        FILE.csv.gz is read decompressed
+  backtest FILE.csv --calibration-end DATE [--holdout-end DATE] [--models M,M] [--json]
+                                        every customer valued as of the calibration end by each purchase
+                                        model, scored on what they did until the holdout end
   export [--store S]                    every stored event, in time order, streamed
          [--format csv|ndjson] [--out F]
 
@@ -58,6 +63,8 @@ export async function run(argv: string[], out: NodeJS.WritableStream = process.s
       return importOrders(rest, out, err);
     case 'export':
       return exportEvents(rest, out);
+    case 'backtest':
+      return backtestOrders(rest, out, err);
     case 'keys':
       return createKey(rest, out);
     case 'retrain':
@@ -77,25 +84,7 @@ async function importOrders(argv: string[], out: NodeJS.WritableStream, err: Nod
   const file = positionals[0];
   if (!file) throw new UsageError('patron import needs a CSV file');
   if (!fs.existsSync(file)) throw new UsageError(`no file ${file}`);
-  const size = fs.statSync(file).size;
-  const tty = (err as { isTTY?: boolean }).isTTY === true;
-  // Read line by line, with a progress bar on a terminal.
-  const lines: string[] = [];
-  let read = 0;
-  let shown = -1;
-  const progress = (done: number) => {
-    const pct = size ? Math.floor((done / size) * 100) : 100;
-    if (!tty || pct === shown) return;
-    shown = pct;
-    err.write(`\rreading ${file} [${'#'.repeat(Math.floor(pct / 5)).padEnd(20, '.')}] ${pct}%`);
-  };
-  for await (const line of readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity })) {
-    lines.push(line);
-    read += Buffer.byteLength(line) + 1;
-    if (lines.length % 10_000 === 0) progress(read);
-  }
-  progress(size);
-  if (tty) err.write('\n');
+  const lines = await readCsvLines(file, err);
   let parsed;
   try {
     parsed = ordersFromCsv(lines, { currency: values.currency });
@@ -116,12 +105,25 @@ async function importOrders(argv: string[], out: NodeJS.WritableStream, err: Nod
         (duplicates ? `, ${duplicates} already there (left as they were)` : '') +
         `; ${parsed.rejected.length} rows rejected\n`,
     );
-    for (const r of parsed.rejected) out.write(`  line ${r.line}: ${r.reason}\n`);
+    writeRejections(parsed.rejected, out);
     if (inserted.length) out.write('restart the collector (or start it) to learn from them\n');
     return 0;
   } finally {
     await store.close();
   }
+}
+
+/** The first rejected rows, and how many were rejected for each reason (a real shop's export has many). */
+function writeRejections(rejected: readonly Rejection[], out: NodeJS.WritableStream): void {
+  for (const r of rejected.slice(0, 20)) out.write(`  line ${r.line}: ${r.reason}\n`);
+  if (rejected.length <= 20) return;
+  const kinds = new Map<string, number>();
+  for (const r of rejected) {
+    const kind = r.reason.replace(/, got .*$/, '').replace(/order \S+/g, 'order …');
+    kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  }
+  out.write(`  … ${rejected.length - 20} more; all ${rejected.length} by reason:\n`);
+  for (const [kind, n] of [...kinds].sort((a, b) => b[1] - a[1])) out.write(`  ${String(n).padStart(8)}  ${kind}\n`);
 }
 
 async function exportEvents(argv: string[], stdout: NodeJS.WritableStream): Promise<number> {

@@ -48,10 +48,49 @@ export function splitCsvLine(line: string): string[] {
   return fields.map((f) => f.trim());
 }
 
-/** A date (YYYY-MM-DD) or an ISO 8601 time; NaN if it is neither or not a real day. */
+/**
+ * A date (YYYY-MM-DD) or an ISO 8601 time, the T also written as a space (as spreadsheets and SQL dumps write
+ * it; no zone is UTC); NaN if it is neither or not a real day.
+ */
 function parseDate(value: string): number {
-  return value.length === 10 ? parseDay(value) : parseTimestamp(value);
+  if (value.length === 10) return parseDay(value);
+  return parseTimestamp(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}/.test(value) ? value.replace(' ', 'T') : value);
 }
+
+/**
+ * Other names shops' exports give the columns (UCI Online Retail's InvoiceNo, StockCode, UnitPrice..., Shopify's
+ * and WooCommerce's order exports), matched without case, spaces, dashes or underscores.
+ */
+const COLUMN_NAMES: Record<string, string> = {
+  orderid: 'order_id',
+  invoiceno: 'order_id',
+  invoice: 'order_id',
+  ordernumber: 'order_id',
+  customerid: 'customer_id',
+  customer: 'customer_id',
+  date: 'date',
+  invoicedate: 'date',
+  orderdate: 'date',
+  createdat: 'date',
+  productid: 'product_id',
+  stockcode: 'product_id',
+  sku: 'product_id',
+  quantity: 'quantity',
+  qty: 'quantity',
+  price: 'price',
+  unitprice: 'price',
+  name: 'name',
+  description: 'name',
+  productname: 'name',
+  category: 'category',
+  currency: 'currency',
+};
+
+/** The column a header names (its own name when it is none Patron reads). */
+const columnOf = (name: string) => COLUMN_NAMES[name.toLowerCase().replace(/[\s_-]/g, '')] ?? name.toLowerCase();
+
+/** A customer id a spreadsheet wrote as a number with decimals (`17850.0`) is the whole number. */
+const customerIdOf = (value: string) => (/^\d+\.0+$/.test(value) ? value.replace(/\.0+$/, '') : value);
 
 interface Line {
   line: number;
@@ -70,14 +109,16 @@ function readRow(get: (column: string) => string, fields: number, columns: numbe
   if (get('date') && Number.isNaN(at)) reasons.push(`date is not a date (YYYY-MM-DD or ISO 8601): ${JSON.stringify(get('date'))}`);
   else if (at > now) reasons.push(`date is in the future: ${get('date')}`);
   const quantity = Number(get('quantity'));
-  if (get('quantity') && !(Number.isInteger(quantity) && quantity > 0)) reasons.push(`quantity must be a whole number above 0, got ${JSON.stringify(get('quantity'))}`);
+  // Shops' exports hold returns and cancellations as lines of negative quantity (UCI Online Retail's C invoices).
+  if (get('quantity') && quantity < 0) reasons.push(`quantity is negative (a return or a cancellation, not an order line), got ${JSON.stringify(get('quantity'))}`);
+  else if (get('quantity') && !(Number.isInteger(quantity) && quantity > 0)) reasons.push(`quantity must be a whole number above 0, got ${JSON.stringify(get('quantity'))}`);
   const price = Number(get('price'));
   if (get('price') && !(Number.isFinite(price) && price >= 0)) reasons.push(`price must be a number of at least 0, got ${JSON.stringify(get('price'))}`);
   if (reasons.length) return { reasons };
   return {
     line: {
       line: lineNo,
-      customer: get('customer_id'),
+      customer: customerIdOf(get('customer_id')),
       at,
       product: { product_id: get('product_id'), quantity, price, ...(get('name') ? { name: get('name') } : {}), ...(get('category') ? { category: get('category') } : {}) },
       ...(get('currency') ? { currency: get('currency').toUpperCase() } : {}),
@@ -121,7 +162,7 @@ export function ordersFromCsv(lines: Iterable<string>, options: { now?: number; 
     if (!raw.trim()) continue;
     const fields = splitCsvLine(raw.replace(/^\uFEFF/, ''));
     if (!header) {
-      header = fields.map((f) => f.toLowerCase());
+      header = fields.map(columnOf);
       const missing = REQUIRED_COLUMNS.filter((c) => !header!.includes(c));
       if (missing.length) throw new CsvError(`line 1: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (the header needs ${REQUIRED_COLUMNS.join(', ')})`);
       index = Object.fromEntries(header.map((h, i) => [h, i]));

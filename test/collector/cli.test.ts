@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../collector/cli';
@@ -52,7 +53,7 @@ describe('patron import', () => {
     const rejected = res.out.split('\n').filter((l) => l.startsWith('  line '));
     expect(rejected).toEqual([
       '  line 5: date is not a date (YYYY-MM-DD or ISO 8601): "2026-02-30"',
-      '  line 6: quantity must be a whole number above 0, got "-1"',
+      '  line 6: quantity is negative (a return or a cancellation, not an order line), got "-1"',
       '  line 7: order C1 has a rejected line',
       '  line 8: price must be a number of at least 0, got "abc"',
       '  line 11: has 7 fields, the header 8',
@@ -143,4 +144,52 @@ describe('patron keys and retrain', () => {
     const out = execFileSync(process.execPath, [path.join(ROOT, 'bin/patron.mjs'), 'help'], { encoding: 'utf8' });
     expect(out).toContain('patron <command>');
   }, 120_000); // a node process that compiles the CLI with tsx: seconds when the machine is busy
+});
+
+describe("a shop's own export (UCI Online Retail's columns) and the backtest", () => {
+  // InvoiceNo, StockCode, Description, Quantity, InvoiceDate (a space for the T), UnitPrice, CustomerID (as a
+  // float), Country; a cancellation's invoice starts with C.
+  const RETAIL = `InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country
+536365,85123A,"WHITE HANGING HEART T-LIGHT HOLDER",6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom
+536365,71053,WHITE METAL LANTERN,6,2010-12-01 08:26:00,3.39,17850.0,United Kingdom
+C536379,D,Discount,-1,2010-12-01 09:41:00,27.5,14527.0,United Kingdom
+536380,22961,JAM MAKING SET PRINTED,24,2010-12-01 09:41:00,1.45,,United Kingdom
+`;
+
+  it('imports it as it is: its columns by their names, the dates with a space, whole customer ids, cancellations told as such', async () => {
+    const dir = tmp();
+    fs.writeFileSync(path.join(dir, 'retail.csv'), RETAIL);
+    const res = await patron('import', path.join(dir, 'retail.csv'), '--database', path.join(dir, 'patron.db'));
+    expect(res.code).toBe(0);
+    expect(res.out).toContain('1 good orders (2 lines): 1 imported; 2 rows rejected');
+    expect(res.out).toContain('line 4: quantity is negative (a return or a cancellation, not an order line), got "-1"');
+    expect(res.out).toContain('line 5: customer_id is empty');
+    const { events } = ordersFromCsv(RETAIL.split('\n'));
+    expect(events[0]).toMatchObject({ userId: '17850', timestamp: '2010-12-01T08:26:00.000Z', properties: { order_id: '536365', revenue: 35.64 } });
+    expect(events[0].properties!.products![0]).toMatchObject({ product_id: '85123A', name: 'WHITE HANGING HEART T-LIGHT HOLDER', quantity: 6, price: 2.55 });
+  });
+
+  it('backtests the purchase models on an order file, gzip-compressed or not', async () => {
+    const dir = tmp();
+    // Two years of a small shop: steady customers buying every month or two, some leaving after their first order.
+    const rows = ['order_id,customer_id,date,product_id,quantity,price'];
+    let n = 0;
+    for (let c = 0; c < 120; c++) {
+      const gap = 20 + (c % 5) * 15;
+      const leaves = c % 3 === 0 ? 90 : 720;
+      for (let d = c % 30; d < Math.min(720, leaves); d += gap) rows.push(`o${n++},c${c},${new Date(Date.UTC(2024, 0, 1) + d * 86_400_000).toISOString().slice(0, 10)},SKU-${c % 7},1,${10 + (c % 9)}`);
+    }
+    fs.writeFileSync(path.join(dir, 'orders.csv.gz'), zlib.gzipSync(rows.join('\n')));
+    const res = await patron('backtest', path.join(dir, 'orders.csv.gz'), '--calibration-end', '2025-06-30', '--holdout-end', '2025-12-31');
+    expect(res.code).toBe(0);
+    expect(res.out).toMatch(/120 customers as of 2025-06-30; \d+ bought again in the 184 days to 2025-12-31/);
+    expect(res.out).toMatch(/^naive .*\n^bgnbd .*\n^activity /m);
+    const json = await patron('backtest', path.join(dir, 'orders.csv.gz'), '--calibration-end', '2025-06-30', '--holdout-end', '2025-12-31', '--json', '--models', 'naive,bgnbd');
+    const result = JSON.parse(json.out);
+    expect(result.models.map((m: { model: string }) => m.model)).toEqual(['naive', 'bgnbd']);
+    // The customers who left long before the calibration end bought nothing in the holdout; the others did.
+    expect(result.active).toBe(80);
+    expect((await patron('backtest', path.join(dir, 'orders.csv.gz'))).err).toContain('--calibration-end');
+    expect((await patron('backtest', path.join(dir, 'orders.csv.gz'), '--calibration-end', '2025-06-30', '--models', 'magic')).err).toContain('no model magic');
+  });
 });
