@@ -38,6 +38,7 @@ export { fitParetoNbd, paretoNbdLogLikelihood, paretoProbabilityAlive, paretoCon
 export { backtest, fitPredictor, PURCHASE_MODELS, type Backtest, type BacktestOptions, type ModelScore, type Predictor, type PurchaseModel } from './value/backtest';
 export { fitActivityRegression, activityExpectedPurchases, activityProbabilityActive, activityFeatures, fitPoisson, type ActivityModel } from './value/activity-regression';
 export { errors, ranks, rocAuc, spearman, topShareCapture } from './value/accuracy';
+export { lifecycleThresholds, purchaseGaps, stageOn, stageChanges, STAGES, type Stage, type LifecycleThresholds } from './value/lifecycle';
 export { scoreRfm, rfmGroup, RFM_GROUPS, RFM_LABELS, type RfmScore, type RfmGroup, type RfmInput } from './value/rfm';
 export { valueCustomers, churnRisk, CHURN_TIERS, DEFAULT_CHURN_THRESHOLDS, type ChurnRisk, type CustomerValue, type ValueModel, type ValueOptions, type BuyerHistory } from './value/customer-value';
 export { fnv1a32, bucketOf, variantOf } from './experiments/hash';
