@@ -42,6 +42,13 @@ export function formatBacktest(r: Backtest): string {
       `${m.model.padEnd(12)}  ${fixed(p.rmse).padStart(13)} ${fixed(p.mae).padStart(6)} ${fixed(p.spearman).padStart(7)}  ${`${p.predicted.toFixed(0)}/${p.actual}`.padStart(16)}  ${fixed(s.spearman).padStart(14)} ${fixed(s.topDecileCapture).padStart(11)}  ${`${s.predicted.toFixed(0)}/${s.actual.toFixed(0)}`.padStart(16)}  ${fixed(m.churnAuc).padStart(10)}`,
     );
   }
+  lines.push('', 'spend by spend model (rank ρ, top-decile capture, predicted/actual):');
+  for (const m of r.models.filter((x) => !x.error))
+    lines.push(
+      `${m.model.padEnd(12)} ${Object.entries(m.spendBy)
+        .map(([name, s]) => `${name}: ${fixed(s.spearman)} ${fixed(s.topDecileCapture)} ${fixed(s.predicted / s.actual)}`)
+        .join('   ')}`,
+    );
   lines.push('', 'mean holdout purchases by repeat purchases in calibration (predicted / actual):');
   for (const m of r.models.filter((x) => !x.error))
     lines.push(`${m.model.padEnd(12)} ${m.byFrequency.map((b) => `${b.frequency === 7 ? '7+' : b.frequency}: ${b.predicted.toFixed(2)}/${b.actual.toFixed(2)}`).join('  ')}`);

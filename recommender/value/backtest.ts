@@ -90,7 +90,10 @@ export interface ModelScore {
   /** Why the model could not be fitted, when it could not. */
   error?: string;
   purchases: { mae: number; rmse: number; spearman: number; predicted: number; actual: number };
+  /** Predicted spend (purchases x spend per purchase) against actual, with the default spend model... */
   spend: { mae: number; rmse: number; spearman: number; topDecileCapture: number; predicted: number; actual: number };
+  /** ...and with each spend model there is (Gamma-Gamma where it fits, each customer's own mean). */
+  spendBy: Partial<Record<SpendModel, ModelScore['spend']>>;
   /** ROC AUC of 1 - P(alive) for "no purchase in the holdout"; null for a model without P(alive). */
   churnAuc: number | null;
   /** Mean predicted and actual holdout purchases of the customers with each number of repeat purchases (7: 7 or more). */
@@ -125,30 +128,46 @@ function holdoutOf(purchases: Iterable<Purchase>, calibrationEnd: number, holdou
   return out;
 }
 
-/** Spend per purchase: Gamma-Gamma's expectation where it fits, else the customer's own mean purchase-day value. */
-function spendPerPurchase(customers: readonly CustomerHistory[]): (c: CustomerHistory) => number {
+export const SPEND_MODELS = ['gamma-gamma', 'own-mean'] as const;
+export type SpendModel = (typeof SPEND_MODELS)[number];
+type SpendOf = (c: CustomerHistory) => number;
+
+/**
+ * Spend per purchase, each way there is: Gamma-Gamma's expectation (where it fits; the customer's own mean shrunk
+ * to the population's) and the customer's own mean purchase-day value. The first is the default.
+ */
+function spendModels(customers: readonly CustomerHistory[]): Map<SpendModel, SpendOf> {
+  const models = new Map<SpendModel, SpendOf>();
   try {
     const gg = fitGammaGamma(customers);
-    if (gg.params.q > 1) return (c) => expectedAverageSpend(gg.params, c);
+    if (gg.params.q > 1) models.set('gamma-gamma', (c) => expectedAverageSpend(gg.params, c));
   } catch {
-    // Spend too uniform, or no repeat buyer: the customers' own means below.
+    // Spend too uniform, or no repeat buyer: the customers' own means alone.
   }
-  return (c) => c.revenue / (c.frequency + 1);
+  models.set('own-mean', (c) => c.revenue / (c.frequency + 1));
+  return models;
 }
 
-function score(predictor: Predictor, customers: readonly CustomerHistory[], actual: { purchases: Float64Array; spend: Float64Array }, t: number, spend: (c: CustomerHistory) => number): ModelScore {
+type SpendScore = ModelScore['spend'];
+
+function spendScore(purchases: Float64Array, customers: readonly CustomerHistory[], actual: Float64Array, spend: SpendOf): SpendScore {
+  const predicted = Float64Array.from(customers, (c, i) => purchases[i] * spend(c));
+  const sum = (a: Float64Array) => a.reduce((s, v) => s + v, 0);
+  return { ...errors(predicted, actual), spearman: spearman(predicted, actual), topDecileCapture: topShareCapture(predicted, actual), predicted: sum(predicted), actual: sum(actual) };
+}
+
+function score(predictor: Predictor, customers: readonly CustomerHistory[], actual: { purchases: Float64Array; spend: Float64Array }, t: number, spends: Map<SpendModel, SpendOf>): ModelScore {
   const n = customers.length;
   const purchases = new Float64Array(n);
-  const predictedSpend = new Float64Array(n);
   const risk = new Float64Array(n);
   let alive = true;
   customers.forEach((c, i) => {
     purchases[i] = predictor.expected(c, t);
-    predictedSpend[i] = purchases[i] * spend(c);
     const p = predictor.pAlive(c);
     if (p === null) alive = false;
     else risk[i] = 1 - p;
   });
+  const bySpend = Object.fromEntries([...spends].map(([name, spend]) => [name, spendScore(purchases, customers, actual.spend, spend)])) as ModelScore['spendBy'];
   const sum = (a: Float64Array) => a.reduce((s, v) => s + v, 0);
   const buckets = Array.from({ length: 8 }, (_, frequency) => ({ frequency, customers: 0, predicted: 0, actual: 0 }));
   customers.forEach((c, i) => {
@@ -162,13 +181,8 @@ function score(predictor: Predictor, customers: readonly CustomerHistory[], actu
     params: predictor.params,
     logLikelihood: predictor.logLikelihood,
     purchases: { ...errors(purchases, actual.purchases), spearman: spearman(purchases, actual.purchases), predicted: sum(purchases), actual: sum(actual.purchases) },
-    spend: {
-      ...errors(predictedSpend, actual.spend),
-      spearman: spearman(predictedSpend, actual.spend),
-      topDecileCapture: topShareCapture(predictedSpend, actual.spend),
-      predicted: sum(predictedSpend),
-      actual: sum(actual.spend),
-    },
+    spend: bySpend[spends.keys().next().value!]!,
+    spendBy: bySpend,
     churnAuc: alive
       ? rocAuc(
           risk,
@@ -194,14 +208,14 @@ export function backtest(all: readonly Purchase[], options: BacktestOptions): Ba
     actual.spend[i] = h?.spend ?? 0;
   });
   const t = Math.floor(holdoutEnd / DAY_MS) - Math.floor(calibrationEnd / DAY_MS);
-  const spend = spendPerPurchase(customers);
+  const spends = spendModels(customers);
   const lapsed = Array.from(actual.purchases, (x) => x === 0);
   const models = (options.models ?? PURCHASE_MODELS).map((model) => {
     try {
-      return score(fitPredictor(model, customers, { purchases, end: calibrationEnd, horizon: t }), customers, actual, t, spend);
+      return score(fitPredictor(model, customers, { purchases, end: calibrationEnd, horizon: t }), customers, actual, t, spends);
     } catch (error) {
       const none = { mae: NaN, rmse: NaN, spearman: NaN, predicted: NaN, actual: NaN };
-      return { model, params: null, logLikelihood: null, error: (error as Error).message, purchases: none, spend: { ...none, topDecileCapture: NaN }, churnAuc: null, byFrequency: [] };
+      return { model, params: null, logLikelihood: null, error: (error as Error).message, purchases: none, spend: { ...none, topDecileCapture: NaN }, spendBy: {}, churnAuc: null, byFrequency: [] };
     }
   });
   return {
