@@ -76,7 +76,7 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
     ...visitorRoutes(services.insights, services.experiments, options.profilePublic ?? []),
     ...experimentRoutes(services.experiments, (x, mde) => services.experimentResults.of(x, mde)),
     ...catalogRoutes(services.catalog),
-    ...customerRoutes(services.insights, services.refits),
+    ...customerRoutes(services.insights, services.refits, services.learner, services.identities),
     ...reportRoutes(services.reports, store),
     healthRoute(services),
     ...staticRoutes(ROOT, options.sdkDir === undefined ? path.join(ROOT, 'dist') : options.sdkDir),

@@ -186,6 +186,19 @@ export class EventLog {
     return this._time.byteLength + this._revenue.byteLength + this._person.byteLength + this._name.byteLength + this._category.byteLength;
   }
 
+  /** Every event named `name` (an order, say): the person it counts for (through `canonical`), when, its revenue (0 without). */
+  each(name: string, visit: (person: number, time: number, revenue: number) => void, canonical?: Int32Array): void {
+    this._settle();
+    const code = this._names.get(name);
+    if (code === undefined) return;
+    for (let i = 0; i < this._length; i++) {
+      if (this._name[i] !== code) continue;
+      const p = this._person[i];
+      const revenue = this._revenue[i];
+      visit(canonical && p < canonical.length ? canonical[p] : p, this._time[i], Number.isNaN(revenue) ? 0 : revenue);
+    }
+  }
+
   /**
    * Counts, people and revenue over the events, per bucket and group, ordered by bucket then group, as the
    * store's events query computes them in SQL (sums as SQLite sums: compensated, rounded to cents).

@@ -1,7 +1,20 @@
 // The refit's work itself (segments, then customer value), run in the worker thread, or on the main thread when
 // the worker is not built. The features come as one flat array, and each customer's segment goes back as one.
 
-import { fitSegments, tableOf, valueCustomers, type BuyerHistory, type FeatureMatrix, type SegmentModel, type SegmentOptions, type ValueModel, type ValueOptions } from '../../recommender';
+import {
+  backtest,
+  fitSegments,
+  tableOf,
+  valueCustomers,
+  type Backtest,
+  type BacktestOptions,
+  type BuyerHistory,
+  type FeatureMatrix,
+  type SegmentModel,
+  type SegmentOptions,
+  type ValueModel,
+  type ValueOptions,
+} from '../../recommender';
 
 export interface RefitJob {
   id: number;
@@ -22,4 +35,19 @@ export interface RefitResult {
 export function refit(job: Omit<RefitJob, 'id'>): RefitResult {
   const { assignments, ...model } = fitSegments(tableOf(job.matrix), job.options);
   return { model, assignments: Int32Array.from(assignments), value: valueCustomers(job.buyers, job.valueOptions) };
+}
+
+/** A backtest of stored orders: each order's customer (an index), time and revenue, as arrays moved to the worker. */
+export interface BacktestJob {
+  kind: 'backtest';
+  id: number;
+  customer: Int32Array<ArrayBuffer>;
+  at: Float64Array<ArrayBuffer>;
+  amount: Float64Array<ArrayBuffer>;
+  options: BacktestOptions;
+}
+
+export function backtestOf(job: Omit<BacktestJob, 'id' | 'kind'>): Backtest {
+  const purchases = Array.from(job.customer, (c, i) => ({ customerId: String(c), at: job.at[i], amount: job.amount[i] }));
+  return backtest(purchases, job.options);
 }

@@ -4,12 +4,12 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { SegmentOptions, ValueOptions } from '../../recommender';
+import type { Backtest, SegmentOptions, ValueOptions } from '../../recommender';
 import type { Learner } from '../models/learner';
 import type { SnapshotStore } from '../store/store';
 import type { CustomerInsights } from './insights';
 import { SegmentAssignments } from './assignments';
-import { refit, type RefitJob, type RefitResult } from './fit';
+import { backtestOf, refit, type BacktestJob, type RefitJob, type RefitResult } from './fit';
 
 export interface RefitOptions {
   segments?: SegmentOptions & {
@@ -110,18 +110,40 @@ export class Refits {
 
   /** Fits in the worker thread (on the main thread when the worker is not built: a test without a build). */
   private _fit(job: RefitJob): Promise<RefitResult> {
+    return this._inWorker<RefitResult>(
+      job,
+      // The features are moved to the worker, not copied (the matrix is not read here again).
+      [job.matrix.values.buffer],
+      () => refit(job),
+      (reply) => (reply.model && reply.assignments && reply.value ? { model: reply.model, assignments: reply.assignments, value: reply.value } : undefined),
+    );
+  }
+
+  /** A backtest of the purchase models on orders, in the worker thread: a request never waits on its fits. */
+  backtest(job: Omit<BacktestJob, 'id' | 'kind'>): Promise<Backtest> {
+    const message: BacktestJob = { ...job, kind: 'backtest', id: 0 };
+    return this._inWorker<Backtest>(
+      message,
+      [job.customer.buffer, job.at.buffer, job.amount.buffer],
+      () => backtestOf(job),
+      (reply) => reply.backtest,
+    );
+  }
+
+  private _inWorker<T>(job: { id: number }, transfer: ArrayBuffer[], local: () => T, accept: (reply: Reply) => T | undefined): Promise<T> {
     const script = this._options.worker ?? DEFAULT_REFIT_WORKER;
     if (!this._worker && !fs.existsSync(script)) {
       this._log(`segments: ${script} is not built (npm run build); fitting on the main thread`);
-      return Promise.resolve(refit(job));
+      return Promise.resolve().then(local);
     }
     const worker = (this._worker ??= spawnWorker(script));
     const id = ++this._jobs;
     return new Promise((resolve, reject) => {
-      const onMessage = (reply: { id: number; error?: string } & Partial<RefitResult>) => {
+      const onMessage = (reply: Reply) => {
         if (reply.id !== id) return;
         cleanup();
-        if (reply.model && reply.assignments && reply.value) resolve({ model: reply.model, assignments: reply.assignments, value: reply.value });
+        const result = accept(reply);
+        if (result !== undefined) resolve(result);
         else reject(new Error(reply.error));
       };
       const onError = (error: Error) => {
@@ -138,11 +160,13 @@ export class Refits {
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
-      // The features are moved to the worker, not copied (the matrix is not read here again).
-      worker.postMessage({ ...job, id }, [job.matrix.values.buffer]);
+      worker.postMessage({ ...job, id }, transfer);
     });
   }
 }
+
+/** What the worker answers a job. */
+type Reply = { id: number; error?: string; backtest?: Backtest } & Partial<RefitResult>;
 
 function spawnWorker(script: string): Worker {
   const worker = new Worker(script);

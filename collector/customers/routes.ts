@@ -7,7 +7,10 @@ import { reply, route, type Route } from '../http/route';
 import type { Experiments } from '../experiments/experiments';
 import type { CustomerInsights } from './insights';
 import type { Refits } from './refit';
-import { clvQuerySchema, customersQuerySchema, profileQuerySchema, segmentQuerySchema, segmentsQuerySchema } from './schemas';
+import type { Identities } from '../identity/identities';
+import type { Learner } from '../models/learner';
+import { backtestStored } from './backtests';
+import { backtestQuerySchema, clvQuerySchema, customersQuerySchema, profileQuerySchema, segmentQuerySchema, segmentsQuerySchema } from './schemas';
 import { baseValue, customerPage, segmentValues } from './tables';
 
 const NO_STORE = { 'Cache-Control': 'no-store' };
@@ -66,8 +69,50 @@ export function visitorRoutes(insights: CustomerInsights, experiments: Experimen
   ];
 }
 
-export function customerRoutes(insights: CustomerInsights, refits: Refits): Route[] {
+const BACKTEST_COLUMNS = [
+  'model',
+  'purchasesRmse',
+  'purchasesMae',
+  'purchasesSpearman',
+  'purchasesPredicted',
+  'purchasesActual',
+  'spendSpearman',
+  'spendTopDecileCapture',
+  'spendPredicted',
+  'spendActual',
+  'churnAuc',
+  'error',
+];
+
+export function customerRoutes(insights: CustomerInsights, refits: Refits, learner: Learner, identities: Identities): Route[] {
   return [
+    route({
+      method: 'get',
+      path: '/v1/backtest',
+      summary: 'The purchase models valued as of a calibration end on the stored orders, and scored on the holdout after it',
+      role: 'analyst',
+      query: backtestQuerySchema,
+      handle: async ({ query }) => {
+        const { format, ...q } = query;
+        const result = await backtestStored(learner, identities, refits, q);
+        if (format !== 'csv') return result;
+        const rows = result.models.map((m) => ({
+          model: m.model,
+          purchasesRmse: m.purchases.rmse,
+          purchasesMae: m.purchases.mae,
+          purchasesSpearman: m.purchases.spearman,
+          purchasesPredicted: m.purchases.predicted,
+          purchasesActual: m.purchases.actual,
+          spendSpearman: m.spend.spearman,
+          spendTopDecileCapture: m.spend.topDecileCapture,
+          spendPredicted: m.spend.predicted,
+          spendActual: m.spend.actual,
+          churnAuc: m.churnAuc ?? '',
+          error: m.error ?? '',
+        }));
+        return reply.csv('backtest', BACKTEST_COLUMNS, rows);
+      },
+    }),
     route({
       method: 'post',
       path: '/v1/segments/refit',

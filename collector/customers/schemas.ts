@@ -1,9 +1,9 @@
 // The customer routes' queries: the visitor's own segment and profile (write key), and the analysts' tables.
 
 import { z } from 'zod';
-import { CHURN_TIERS, RFM_GROUPS } from '../../recommender';
+import { CHURN_TIERS, PURCHASE_MODELS, RFM_GROUPS, type PurchaseModel } from '../../recommender';
 import { id } from '../domain/fields';
-import { tableFormat } from '../http/params';
+import { day, tableFormat } from '../http/params';
 
 export const segmentQuerySchema = z
   .object({ anonymousId: id.optional(), userId: id.optional(), writeKey: z.string().optional() })
@@ -34,3 +34,20 @@ export const clvQuerySchema = z.object({
   table: z.enum(['groups', 'distribution']).default('groups'),
 });
 export type CustomersQuery = z.output<typeof customersQuerySchema>;
+
+/** GET /v1/backtest: the calibration end (its day included), the holdout's end (default: the last order day), the models. */
+export const backtestQuerySchema = z.object({
+  calibrationEnd: day,
+  holdoutEnd: day.optional(),
+  models: z
+    .string()
+    .max(200)
+    .transform((v, ctx) => {
+      const models = v.split(',').map((m) => m.trim());
+      const unknown = models.find((m) => !(PURCHASE_MODELS as readonly string[]).includes(m));
+      if (unknown !== undefined) ctx.addIssue({ code: 'custom', message: `has no model ${unknown} (${PURCHASE_MODELS.join(', ')})` });
+      return models as PurchaseModel[];
+    })
+    .optional(),
+  format: tableFormat,
+});

@@ -195,3 +195,30 @@ describe('analyst endpoints', () => {
     expect((await analyst('/v1/customers?limit=3')).body.customers).toEqual(before);
   });
 });
+
+describe('GET /v1/backtest', () => {
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+  it('values the stored customers as of a past day with each purchase model, in the worker, and scores them on what followed', async () => {
+    const res = await analyst(`/v1/backtest?calibrationEnd=${day(NOW - 120 * DAY)}`);
+    expect(res.status).toBe(200);
+    const r = res.body;
+    // Everyone had bought by then; only the regulars still buying bought again since.
+    expect(r).toMatchObject({ calibrationEnd: day(NOW - 120 * DAY), customers: 120, active: 40 });
+    expect(r.models.map((m: { model: string }) => m.model)).toEqual(['naive', 'bgnbd', 'activity']);
+    // The regulars who stopped half a year ago, and the one-time buyers, have gone longest without buying.
+    expect(r.recencyAuc).toBeGreaterThan(0.9);
+    for (const m of r.models) expect(m.purchases.actual).toBe(r.models[0].purchases.actual);
+    const csv = await fetch(`${c.url}/v1/backtest?calibrationEnd=${day(NOW - 120 * DAY)}&format=csv&models=naive,bgnbd`, { headers: { authorization: `Bearer ${KEYS.analyst[0]}` } });
+    const [header, ...rows] = (await csv.text()).trim().split(/\r?\n/);
+    expect(header.split(',').slice(0, 3)).toEqual(['model', 'purchasesRmse', 'purchasesMae']);
+    expect(rows).toHaveLength(2);
+  });
+
+  it('names what is wrong with the question', async () => {
+    expect((await analyst('/v1/backtest')).body.error.issues[0].path).toBe('calibrationEnd');
+    expect((await analyst(`/v1/backtest?calibrationEnd=${day(NOW)}`)).body.error.issues[0].path).toBe('calibrationEnd');
+    expect((await analyst(`/v1/backtest?calibrationEnd=${day(NOW - 120 * DAY)}&models=magic`)).body.error.issues[0].path).toBe('models');
+    expect((await get(`${c.url}/v1/backtest?calibrationEnd=${day(NOW - 120 * DAY)}`)).status).toBe(401);
+  });
+});
