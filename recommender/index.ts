@@ -22,6 +22,7 @@ export {
   expectedPurchases,
   conditionalExpectedPurchases,
   probabilityAlive,
+  probabilityNoPurchase,
   probabilityOfPurchases,
   expectedAverageSpend,
   customerLifetimeValue,
@@ -40,7 +41,18 @@ export { fitActivityRegression, activityExpectedPurchases, activityProbabilityAc
 export { errors, ranks, rocAuc, spearman, topShareCapture } from './value/accuracy';
 export { lifecycleThresholds, purchaseGaps, stageOn, stageChanges, STAGES, type Stage, type LifecycleThresholds } from './value/lifecycle';
 export { scoreRfm, rfmGroup, RFM_GROUPS, RFM_LABELS, type RfmScore, type RfmGroup, type RfmInput } from './value/rfm';
-export { valueCustomers, churnRisk, CHURN_TIERS, DEFAULT_CHURN_THRESHOLDS, type ChurnRisk, type CustomerValue, type ValueModel, type ValueOptions, type BuyerHistory } from './value/customer-value';
+export {
+  valueCustomers,
+  churnHorizonOf,
+  churnRisk,
+  CHURN_TIERS,
+  DEFAULT_CHURN_THRESHOLDS,
+  type ChurnRisk,
+  type CustomerValue,
+  type ValueModel,
+  type ValueOptions,
+  type BuyerHistory,
+} from './value/customer-value';
 export { fnv1a32, bucketOf, variantOf } from './experiments/hash';
 export { normalCdf, normalQuantile, chiSquareSurvival } from './experiments/distributions';
 export { addVisitor, emptyMoments, meanOf, momentsOf, spread, type Moments } from './experiments/moments';

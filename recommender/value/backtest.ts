@@ -5,7 +5,7 @@
 // holdout" beside recency alone).
 
 import { errors, rocAuc, spearman, topShareCapture } from './accuracy';
-import { conditionalExpectedPurchases, expectedAverageSpend, fitBgNbd, fitGammaGamma, probabilityAlive, summarize, type CustomerHistory, type Purchase } from './clv';
+import { conditionalExpectedPurchases, expectedAverageSpend, fitBgNbd, fitGammaGamma, probabilityNoPurchase, summarize, type CustomerHistory, type Purchase } from './clv';
 import { activityExpectedPurchases, fitActivityRegression } from './activity-regression';
 import { fitParetoNbd, paretoConditionalExpectedPurchases, paretoProbabilityAlive } from './pareto-nbd';
 
@@ -41,7 +41,15 @@ export function fitPredictor(model: PurchaseModel, customers: readonly CustomerH
   }
   if (model === 'bgnbd') {
     const fit = fitBgNbd(customers);
-    return { model, params: { ...fit.params }, logLikelihood: fit.logLikelihood, expected: (c, t) => conditionalExpectedPurchases(fit.params, t, c), pAlive: (c) => probabilityAlive(fit.params, c) };
+    // Its churn score is the chance of a purchase within the horizon, as the collector's churn tiers use it (P(alive)
+    // holds every one-time buyer alive, and ranks churners no better than chance).
+    return {
+      model,
+      params: { ...fit.params },
+      logLikelihood: fit.logLikelihood,
+      expected: (c, t) => conditionalExpectedPurchases(fit.params, t, c),
+      pAlive: (c) => 1 - probabilityNoPurchase(fit.params, context.horizon, c),
+    };
   }
   if (model === 'activity') return activityPredictor(customers, context);
   const fit = fitParetoNbd(customers);

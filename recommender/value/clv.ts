@@ -235,6 +235,16 @@ export function probabilityAlive(p: BgNbdParams, c: Rfm): number {
   return 1 / (1 + Math.exp(logRatio));
 }
 
+/**
+ * P(no purchase in the next t) given the history: dead already, or alive and buying at the posterior gamma-Poisson
+ * rate none the less (BG/NBD drops customers only at a purchase, so none drops within a period without one).
+ * Unlike P(alive), this separates customers who have bought only once (P(alive) holds them alive) by their age.
+ */
+export function probabilityNoPurchase(p: BgNbdParams, t: number, c: Rfm): number {
+  const alive = probabilityAlive(p, c);
+  return 1 - alive + alive * Math.pow((p.alpha + c.T) / (p.alpha + c.T + t), p.r + c.frequency);
+}
+
 /** P(X(t) = n): the probability that a new customer makes exactly n purchases in a period of length t. */
 export function probabilityOfPurchases(p: BgNbdParams, n: number, t: number): number {
   const { r, alpha, a, b } = p;

@@ -1,5 +1,6 @@
 // Every buyer valued at once: BG/NBD and Gamma-Gamma fitted on the whole base, then per customer P(alive),
-// expected purchases, expected spend, discounted CLV, a churn-risk tier and the RFM scores and group.
+// expected purchases, expected spend, discounted CLV, a churn-risk tier (from the chance of a purchase within the
+// shop's usual gap between purchases) and the RFM scores and group.
 
 import {
   ConvergenceError,
@@ -9,6 +10,7 @@ import {
   fitBgNbd,
   fitGammaGamma,
   probabilityAlive,
+  probabilityNoPurchase,
   type BgNbdParams,
   type CustomerHistory,
   type GammaGammaParams,
@@ -30,8 +32,27 @@ export interface ValueOptions {
   /** CLV horizon in months of 30 days, and the monthly discount rate (lifetimes' defaults: 12 and 1%). */
   clvMonths?: number;
   monthlyDiscountRate?: number;
-  /** P(alive) at or above `active` is active, above `cooling` cooling, above `atRisk` at risk, else lost. */
+  /**
+   * Churn risk is the chance of no purchase within this many days: by default the shop's own rhythm, twice the
+   * 80th percentile of its repeat buyers' mean gaps between purchase days (90 days until it has repeat buyers).
+   */
+  churnHorizonDays?: number;
+  /** A chance of a purchase within the churn horizon at or above `active` is active, above `cooling` cooling, above `atRisk` at risk, else lost. */
   churnThresholds?: { active: number; cooling: number; atRisk: number };
+}
+
+/**
+ * Twice the 80th percentile of repeat buyers' mean gaps between purchase days, at least two weeks (90 days without
+ * repeat buyers): a customer buying at the shop's usual pace is all but sure to buy within it (1 - e^-2.8 for the
+ * median one), one buying at half that pace is at the active tier's edge, and one who stopped is lost.
+ */
+export function churnHorizonOf(buyers: readonly BuyerHistory[]): number {
+  const gaps = buyers
+    .filter((b) => b.frequency > 0)
+    .map((b) => b.recency / b.frequency)
+    .sort((a, b) => a - b);
+  if (!gaps.length) return 90;
+  return Math.max(14, Math.round(2 * gaps[Math.min(gaps.length - 1, Math.floor(gaps.length * 0.8))]));
 }
 
 export const DEFAULT_CHURN_THRESHOLDS = { active: 0.75, cooling: 0.5, atRisk: 0.25 };
@@ -71,6 +92,7 @@ export function valueCustomers(buyers: readonly BuyerHistory[], options: ValueOp
     horizonDays: options.horizonDays ?? 90,
     clvMonths: options.clvMonths ?? 12,
     monthlyDiscountRate: options.monthlyDiscountRate ?? 0.01,
+    churnHorizonDays: options.churnHorizonDays ?? churnHorizonOf(buyers),
     churnThresholds: options.churnThresholds ?? DEFAULT_CHURN_THRESHOLDS,
   };
   const errors: string[] = [];
@@ -109,7 +131,7 @@ export function valueCustomers(buyers: readonly BuyerHistory[], options: ValueOp
       expectedPurchases: bg ? conditionalExpectedPurchases(bg.params, o.horizonDays, b) : null,
       expectedSpend: spend,
       clv: bg ? customerLifetimeValue(bg.params, spend, b, { months: o.clvMonths, monthlyDiscountRate: o.monthlyDiscountRate }) : null,
-      churnRisk: pAlive === null ? null : churnRisk(pAlive, o.churnThresholds),
+      churnRisk: bg ? churnRisk(1 - probabilityNoPurchase(bg.params, o.churnHorizonDays, b), o.churnThresholds) : null,
       rfm: rfm[i]!,
     };
   });

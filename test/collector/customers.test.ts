@@ -107,7 +107,10 @@ describe('analyst endpoints', () => {
   it('filters by churn risk, RFM group and segment', async () => {
     const lost = await analyst('/v1/customers?churnRisk=lost&limit=1000');
     expect(lost.body.total).toBeGreaterThan(10);
-    for (const x of lost.body.customers) expect(Number(x.id.slice(1)) % 3).toBe(1);
+    // The regulars who stopped, and the one-time buyers of months ago (P(alive) held them alive; the chance of a
+    // purchase within the shop's rhythm does not): none of the regulars still buying.
+    const kinds = new Set(lost.body.customers.map((x: { id: string }) => Number(x.id.slice(1)) % 3));
+    expect([...kinds].sort()).toEqual([1, 2]);
     const anyGroup = (await analyst('/v1/customers?limit=1')).body.customers[0].rfm.group;
     const group = await analyst(`/v1/customers?rfm=${anyGroup}&limit=1000`);
     for (const x of group.body.customers) expect(x.rfm.group).toBe(anyGroup);

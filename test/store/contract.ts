@@ -331,7 +331,7 @@ export function storeContract(engine: Engine): void {
           bgnbd: { params: { r: 0.24, alpha: 4.4, a: 0.79, b: 2.43 }, logLikelihood: -9582.4 },
           gammaGamma: null,
           errors: ['Gamma-Gamma: spend too uniform'],
-          options: { horizonDays: 90, clvMonths: 12, monthlyDiscountRate: 0.01, churnThresholds: { active: 0.75, cooling: 0.5, atRisk: 0.25 } },
+          options: { horizonDays: 90, clvMonths: 12, monthlyDiscountRate: 0.01, churnHorizonDays: 30, churnThresholds: { active: 0.75, cooling: 0.5, atRisk: 0.25 } },
         };
         await s.saveValues({ model, customers: [value('x', true)], updatedAt: T0 });
         await s.saveValues({ model, customers: [value('a', true), value('b', false)], updatedAt: T0 + 1 });
@@ -443,7 +443,12 @@ export function storeContract(engine: Engine): void {
           await s.linkIdentities([{ anonymousId: 'a-1', userId: 'u-1', at: T0 }]);
           await s.saveSegments({ segments: [{ id: 0, slug: 'all', label: 'All', size: 1, centroid: {}, revenueShare: 1 }], assignments: new Map([['u-1', 0]]), updatedAt: T0 });
           const values: StoredValues = {
-            model: { bgnbd: null, gammaGamma: null, errors: [], options: { horizonDays: 90, clvMonths: 12, monthlyDiscountRate: 0.01, churnThresholds: { active: 0.75, cooling: 0.5, atRisk: 0.25 } } },
+            model: {
+              bgnbd: null,
+              gammaGamma: null,
+              errors: [],
+              options: { horizonDays: 90, clvMonths: 12, monthlyDiscountRate: 0.01, churnHorizonDays: 30, churnThresholds: { active: 0.75, cooling: 0.5, atRisk: 0.25 } },
+            },
             customers: [{ id: 'u-1', orders: 1, revenue: 5, pAlive: null, expectedPurchases: null, expectedSpend: 5, clv: null, churnRisk: null, rfm: { r: 3, f: 1, m: 2, group: 'new' } }],
             updatedAt: T0,
           };
