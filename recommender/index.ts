@@ -56,7 +56,7 @@ export {
 export { fnv1a32, bucketOf, variantOf } from './experiments/hash';
 export { normalCdf, normalQuantile, chiSquareSurvival } from './experiments/distributions';
 export { addVisitor, emptyMoments, meanOf, momentsOf, spread, type Moments } from './experiments/moments';
-export { meanEffect, relativeOf, type Effect, type EffectOptions, type Interval as EffectInterval } from './experiments/effect';
+export { meanEffect, relativeOf, around, type Effect, type EffectOptions, type Interval as EffectInterval } from './experiments/effect';
 export { sequentialHalfWidth, DEFAULT_SEQUENTIAL_TUNING } from './experiments/sequential';
 export { ratioEffect, ratioOf, type RatioEffect } from './experiments/ratio';
 export { sampleRatio, SRM_THRESHOLD, type SampleRatio } from './experiments/srm';

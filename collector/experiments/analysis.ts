@@ -4,10 +4,13 @@
 // the sample ratio check, the sample still needed, the decision, and the primary metric's effect day by day.
 
 import {
+  around,
   meanEffect,
   meanOf,
   normalQuantile,
+  ratioEffect,
   ratioOf,
+  relativeOf,
   sampleRatio,
   sequentialHalfWidth,
   spread,
@@ -72,19 +75,18 @@ export function effectOf(control: VariantMoments, treatment: VariantMoments, met
     const e = meanEffect(control[k], treatment[k]);
     return { variant, metric, absolute: e.absolute, relative: e.relative, pValue: e.pValue, sequential: e.sequential, cuped: e.cuped, verdict: verdictOf(e.sequential.absolute) };
   }
+  // A ratio: the fixed-horizon intervals by the delta method (ratio.ts), the always-valid ones from the same variances.
+  const fixed = ratioEffect(control.aov, treatment.aov);
   const a = ratioOf(control.aov);
   const b = ratioOf(treatment.aov);
   if (!a || !b) return { variant, metric, absolute: null, relative: null, pValue: null, sequential: { absolute: null, relative: null }, cuped: null, verdict: 'inconclusive' };
-  const variance = a.variance + b.variance;
-  const diff = b.mean - a.mean;
   const n = control.aov.n + treatment.aov.n;
-  const seq = sequentialHalfWidth(variance, n);
-  const se = Math.sqrt(variance);
-  const absolute = { estimate: diff, lower: diff - Z95 * se, upper: diff + Z95 * se };
-  const rel = a.mean > 0 ? { estimate: b.mean / a.mean - 1, sd: Math.sqrt(b.variance / a.mean ** 2 + (b.mean ** 2 * a.variance) / a.mean ** 4) } : null;
-  const around = (half: number) => rel && { estimate: rel.estimate, lower: rel.estimate - half * rel.sd, upper: rel.estimate + half * rel.sd };
-  const sequential = { absolute: { estimate: diff, lower: diff - seq, upper: diff + seq }, relative: rel && se > 0 ? around(seq / se) : null };
-  return { variant, metric, absolute, relative: around(Z95), pValue: null, sequential, cuped: null, verdict: verdictOf(sequential.absolute) };
+  const relative = relativeOf(a, b);
+  const sequential = {
+    absolute: around(b.mean - a.mean, sequentialHalfWidth(a.variance + b.variance, n)),
+    relative: relative && around(relative.estimate, sequentialHalfWidth(relative.variance, n)),
+  };
+  return { variant, metric, absolute: fixed.absolute, relative: fixed.relative, pValue: null, sequential, cuped: null, verdict: verdictOf(sequential.absolute) };
 }
 
 function variantRow(x: Experiment, v: number, m: VariantMoments) {

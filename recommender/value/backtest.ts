@@ -5,7 +5,7 @@
 // holdout" beside recency alone).
 
 import { errors, rocAuc, spearman, topShareCapture } from './accuracy';
-import { conditionalExpectedPurchases, expectedAverageSpend, fitBgNbd, fitGammaGamma, probabilityNoPurchase, summarize, type CustomerHistory, type Purchase } from './clv';
+import { conditionalExpectedPurchases, expectedAverageSpend, fitBgNbd, fitGammaGamma, probabilityNoPurchase, summarize, type BgNbdParams, type CustomerHistory, type Fit, type Purchase } from './clv';
 import { activityExpectedPurchases, fitActivityRegression } from './activity-regression';
 import { fitParetoNbd, paretoConditionalExpectedPurchases, paretoProbabilityAlive } from './pareto-nbd';
 
@@ -26,11 +26,31 @@ export interface Predictor {
   pAlive(c: CustomerHistory): number | null;
 }
 
-/** What a model learnt from the recent past needs besides the histories: the purchases, the end, the window. */
+/**
+ * What a model learnt from the recent past needs besides the histories: the purchases, the end, the window; and
+ * BG/NBD's fit, which two of the models read (fitted once for a backtest, on first use).
+ */
 export interface FitContext {
   purchases: readonly Purchase[];
   end: number;
   horizon: number;
+  bgnbd?: () => Fit<BgNbdParams>;
+}
+
+/** BG/NBD fitted on first call only, errors included. */
+function lazyBgNbd(customers: readonly CustomerHistory[]): () => Fit<BgNbdParams> {
+  let fit: { value: Fit<BgNbdParams> } | { error: unknown } | undefined;
+  return () => {
+    if (!fit) {
+      try {
+        fit = { value: fitBgNbd(customers) };
+      } catch (error) {
+        fit = { error };
+      }
+    }
+    if ('error' in fit) throw fit.error;
+    return fit.value;
+  };
 }
 
 /** Fits one model on the calibration histories (in days); throws what the fit throws. */
@@ -40,7 +60,7 @@ export function fitPredictor(model: PurchaseModel, customers: readonly CustomerH
     return { model, params: null, logLikelihood: null, expected: (c, t) => (c.T > 0 ? (c.frequency / c.T) * t : 0), pAlive: () => null };
   }
   if (model === 'bgnbd') {
-    const fit = fitBgNbd(customers);
+    const fit = (context.bgnbd ?? lazyBgNbd(customers))();
     // Its churn score is the chance of a purchase within the horizon, as the collector's churn tiers use it (P(alive)
     // holds every one-time buyer alive, and ranks churners no better than chance).
     return {
@@ -72,7 +92,7 @@ function activityPredictor(customers: readonly CustomerHistory[], context: FitCo
   const fit = fitActivityRegression(context.purchases, context);
   let scale = 1;
   try {
-    const bg = fitBgNbd(customers);
+    const bg = (context.bgnbd ?? lazyBgNbd(customers))();
     const total = (f: (c: CustomerHistory) => number) => customers.reduce((sum, c) => sum + f(c), 0);
     const own = total((c) => activityExpectedPurchases(fit, c, context.horizon));
     if (own > 0) scale = total((c) => conditionalExpectedPurchases(bg.params, context.horizon, c)) / own;
@@ -218,9 +238,10 @@ export function backtest(all: readonly Purchase[], options: BacktestOptions): Ba
   const t = Math.floor(holdoutEnd / DAY_MS) - Math.floor(calibrationEnd / DAY_MS);
   const spends = spendModels(customers);
   const lapsed = Array.from(actual.purchases, (x) => x === 0);
+  const bgnbd = lazyBgNbd(customers);
   const models = (options.models ?? PURCHASE_MODELS).map((model) => {
     try {
-      return score(fitPredictor(model, customers, { purchases, end: calibrationEnd, horizon: t }), customers, actual, t, spends);
+      return score(fitPredictor(model, customers, { purchases, end: calibrationEnd, horizon: t, bgnbd }), customers, actual, t, spends);
     } catch (error) {
       const none = { mae: NaN, rmse: NaN, spearman: NaN, predicted: NaN, actual: NaN };
       return { model, params: null, logLikelihood: null, error: (error as Error).message, purchases: none, spend: { ...none, topDecileCapture: NaN }, spendBy: {}, churnAuc: null, byFrequency: [] };

@@ -2,24 +2,9 @@
 // holdout: the models fitted in days are the published weekly fits rescaled, and the holdout is counted as the
 // published studies count it.
 
-import fs from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cdnowPurchases } from './cdnow';
 import { backtest, errors, fitActivityRegression, fitPoisson, random, rocAuc, spearman, summarize, topShareCapture, type Purchase } from '../../recommender';
-
-const CDNOW = path.resolve(import.meta.dirname, '../fixtures/cdnow');
-
-/** CDNOW_sample.txt's purchases: `master_id sample_id YYYYMMDD cds dollars`. */
-function cdnowPurchases(): Purchase[] {
-  return fs
-    .readFileSync(path.join(CDNOW, 'CDNOW_sample.txt'), 'utf8')
-    .split(/\r?\n/)
-    .filter((line) => line.trim())
-    .map((line) => {
-      const [, id, date, , dollars] = line.trim().split(/\s+/);
-      return { customerId: id, at: Date.UTC(Number(date.slice(0, 4)), Number(date.slice(4, 6)) - 1, Number(date.slice(6, 8))), amount: Number(dollars) };
-    });
-}
 
 describe('accuracy measures', () => {
   it('MAE and RMSE', () => {

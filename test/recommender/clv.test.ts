@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { CDNOW, cdnowPurchases } from './cdnow';
 import {
   ConvergenceError,
   conditionalExpectedPurchases,
@@ -17,24 +18,9 @@ import {
   probabilityOfPurchases,
   summarize,
   type CustomerHistory,
-  type Purchase,
 } from '../../recommender';
 
-// A copy of ../shared/datasets/cdnow (MIT, from lifetimes), so the test runs on any clone.
-const CDNOW = path.resolve(import.meta.dirname, '../fixtures/cdnow');
 const CALIBRATION_END = Date.UTC(1997, 8, 30);
-
-/** CDNOW_sample.txt: `master_id sample_id YYYYMMDD cds dollars`; customers are numbered by sample_id. */
-function samplePurchases(): Purchase[] {
-  return fs
-    .readFileSync(path.join(CDNOW, 'CDNOW_sample.txt'), 'utf8')
-    .split(/\r?\n/)
-    .filter((line) => line.trim())
-    .map((line) => {
-      const [, sampleId, date, , dollars] = line.trim().split(/\s+/);
-      return { customerId: String(Number(sampleId)), at: Date.UTC(Number(date.slice(0, 4)), Number(date.slice(4, 6)) - 1, Number(date.slice(6, 8))), amount: Number(dollars) };
-    });
-}
 
 const csv = (file: string) =>
   fs
@@ -47,7 +33,7 @@ const csv = (file: string) =>
 const history = (frequency: number, recency: number, T: number) => ({ frequency, recency, T });
 
 describe('CDNOW, from the raw transaction log', () => {
-  const customers = summarize(samplePurchases(), { end: CALIBRATION_END, unitDays: 7 }).sort((a, b) => Number(a.id) - Number(b.id));
+  const customers = summarize(cdnowPurchases(), { end: CALIBRATION_END, unitDays: 7 }).sort((a, b) => Number(a.id) - Number(b.id));
   const bg = fitBgNbd(customers);
   const published = { r: 0.243, alpha: 4.414, a: 0.793, b: 2.426 };
 
