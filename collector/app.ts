@@ -10,6 +10,7 @@ import express, { type Express } from 'express';
 import type { PublicProfileField } from '../sdk/wire';
 import { catalogRoutes } from './catalog/routes';
 import { customerRoutes, visitorRoutes } from './customers/routes';
+import { progressRoutes } from './customers/progress-routes';
 import { LIMITS } from './domain/limits';
 import { experimentRoutes } from './experiments/routes';
 import { healthRoute } from './health/routes';
@@ -77,6 +78,7 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
     ...experimentRoutes(services.experiments, (x, mde) => services.experimentResults.of(x, mde)),
     ...catalogRoutes(services.catalog),
     ...customerRoutes(services.insights, services.refits, services.learner, services.identities),
+    ...progressRoutes(services.insights, services.store),
     ...reportRoutes(services.reports, store),
     healthRoute(services),
     ...staticRoutes(ROOT, options.sdkDir === undefined ? path.join(ROOT, 'dist') : options.sdkDir),

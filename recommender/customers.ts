@@ -3,6 +3,7 @@
 
 import { IdIndex } from './ids';
 import { float64Column, int32Column, uint8Column, type PagedColumn } from './paged';
+import { PurchaseDays, type PurchaseDayTable } from './purchase-days';
 import type { BuyerHistory } from './value/customer-value';
 
 export interface CustomerActivity {
@@ -108,6 +109,7 @@ export class CustomerLedger {
   private readonly _flags = uint8Column();
   /** Categories by customer index, for the customers who touched one (most of a flood of made-up visitors never do). */
   private readonly _categories = new Map<number, Map<string, number>>();
+  private readonly _days = new PurchaseDays();
   private _size = 0;
 
   constructor(visitGapMinutes = 30, ids: IdIndex = new IdIndex()) {
@@ -166,6 +168,7 @@ export class CustomerLedger {
     this._flags.set(c, this._flags.get(c) | VISIT_ORDER);
     lastOrderAt.set(c, Math.max(lastOrderAt.get(c), at));
     const day = Math.floor(at / DAY_MS);
+    this._days.add(c, day, revenue);
     if (orderDays.get(c) === 0) {
       firstOrderDay.set(c, day);
       lastOrderDay.set(c, day);
@@ -205,6 +208,7 @@ export class CustomerLedger {
     else this._combine(from, into);
     const categories = this._categories.get(from);
     if (categories) for (const [category, n] of categories) this._addCategory(into, category, n);
+    this._days.merge(from, into);
     this._clear(from);
   }
 
@@ -283,6 +287,23 @@ export class CustomerLedger {
     const ids: string[] = [];
     for (let c = 0; c < this._flags.length; c++) if (this._present(c) && this._c.orderDays.get(c) > 0) ids.push(this._ids.id(c));
     return ids;
+  }
+
+  /** A customer's purchase days (UTC day numbers), sorted; the latest MAX_DAYS_KEPT of them. */
+  purchaseDaysOf(customerId: string): number[] {
+    const c = this._ids.get(customerId);
+    return c === undefined ? [] : this._days.daysOf(c);
+  }
+
+  /** Every buyer as buyers(now) has them, with their purchase days as flat arrays by position among them. */
+  buyersWithDays(now: number): { buyers: BuyerHistory[]; days: PurchaseDayTable } {
+    const buyers = this.buyers(now);
+    const position = new Map<number, number>();
+    buyers.forEach((b, i) => position.set(this._ids.get(b.id)!, i));
+    const days = this._days.table();
+    // Kept days of a customer no longer present (merged away) do not occur: merge and clear remove them.
+    for (let i = 0; i < days.customer.length; i++) days.customer[i] = position.get(days.customer[i]) ?? -1;
+    return { buyers, days };
   }
 
   /** Each customer who ordered, as the CLV models (in days) and RFM see them at time `now`. */
@@ -378,6 +399,7 @@ export class CustomerLedger {
     for (const k of COLUMNS) this._c[k].set(c, 0);
     this._flags.set(c, 0);
     this._categories.delete(c);
+    this._days.remove(c);
     this._size--;
   }
 }

@@ -26,6 +26,7 @@ export {
   probabilityOfPurchases,
   expectedAverageSpend,
   customerLifetimeValue,
+  discountedValue,
   ConvergenceError,
   type Purchase,
   type CustomerHistory,
@@ -43,6 +44,7 @@ export { lifecycleThresholds, purchaseGaps, stageOn, stageChanges, STAGES, type 
 export { scoreRfm, rfmGroup, RFM_GROUPS, RFM_LABELS, type RfmScore, type RfmGroup, type RfmInput } from './value/rfm';
 export {
   valueCustomers,
+  buyersOf,
   churnHorizonOf,
   churnRisk,
   CHURN_TIERS,
@@ -52,7 +54,11 @@ export {
   type ValueModel,
   type ValueOptions,
   type BuyerHistory,
+  type PurchaseHistory,
+  type StageChange,
 } from './value/customer-value';
+export { chooseModels, holdoutDaysOf, VALUE_MODELS, type ModelChoice, type ChoiceScore, type ChoiceOptions, type ValueModelName } from './value/model-choice';
+export { PurchaseDays, MAX_DAYS_KEPT, type PurchaseDayTable } from './purchase-days';
 export { fnv1a32, bucketOf, variantOf } from './experiments/hash';
 export { normalCdf, normalQuantile, chiSquareSurvival } from './experiments/distributions';
 export { addVisitor, emptyMoments, meanOf, momentsOf, spread, type Moments } from './experiments/moments';

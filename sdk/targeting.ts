@@ -1,4 +1,4 @@
-// Content targeted at the visitor's segment, RFM group or churn risk: [data-patron-show] for matching
+// Content targeted at the visitor's segment, RFM group, churn risk or lifecycle stage: [data-patron-show] for matching
 // visitors only, [data-patron-hide] hidden from them, both hidden until Patron knows who is looking.
 
 import type { Patron } from './api';
@@ -21,13 +21,6 @@ function hideUntilKnown(doc: Document): void {
   doc.head.append(style); // an HTML document always has one
 }
 
-/** The traits a rule can name: segment:<slug> or segment:<id>, rfm:<group>, churn:<tier>. */
-function traitsOf(profile: ProfileResponse | null): Set<string | null | undefined> {
-  const { segment, rfm, churnRisk } = profile ?? {};
-  // What is not known stays null or undefined in the set, which no trait of a rule can equal.
-  return new Set([segment && `segment:${segment.slug}`, segment && `segment:${segment.id}`, rfm && `rfm:${rfm.group}`, churnRisk && `churn:${churnRisk}`]);
-}
-
 export function targeting(core: Core): Pick<Patron, 'profile' | 'renderTargeted'> {
   const doc = core._doc;
   return {
@@ -45,7 +38,8 @@ export function targeting(core: Core): Pick<Patron, 'profile' | 'renderTargeted'
       if (!targeted.length) return;
       const wait = new Promise<null>((resolve) => setTimeout(resolve, core._options.targetingTimeout ?? 1000, null));
       const profile = await Promise.race([core.profile(), wait]);
-      const traits = traitsOf(profile);
+      // The traits a rule can name (segment:<slug> or <id>, rfm:<group>, churn:<tier>, stage:<stage>), the collector's.
+      const traits = new Set(profile?.traits);
       const tests = profile?.experiments ?? [];
       const matches = (rule: string | undefined) => !!rule && rule.split(/[\s,]+/).some((t) => traits.has(t));
       // A holdout (an experiment on no one block): targeted content is personalisation, shown or not.

@@ -158,6 +158,8 @@ export const PUBLIC_PROFILE_FIELDS = ['clv', 'pAlive', 'expectedPurchases', 'rfm
 export type PublicProfileField = (typeof PUBLIC_PROFILE_FIELDS)[number];
 
 /** What the shop's page may know about its visitor (GET /v1/profile). */
+export type LifecycleStage = 'new' | 'active' | 'loyal' | 'at-risk' | 'lapsed' | 'reactivated';
+
 export interface ProfileResponse {
   anonymousId?: string;
   userId?: string;
@@ -166,6 +168,10 @@ export interface ProfileResponse {
   rfm: { group: string; label: string } | null;
   /** From P(alive), once the visitor has bought and the models are fitted. */
   churnRisk: ChurnRiskTier | null;
+  /** The lifecycle stage (new, active, loyal, at-risk, lapsed, reactivated), once the visitor has bought. */
+  stage: LifecycleStage | null;
+  /** What targeting rules can name: segment:<slug>, segment:<id>, rfm:<group>, churn:<tier>, stage:<stage>. */
+  traits: string[];
   /** Only when the merchant made them public. */
   clv?: number | null;
   pAlive?: number | null;

@@ -19,7 +19,8 @@ export interface BacktestQuery {
   models?: PurchaseModel[];
 }
 
-export async function backtestStored(learner: Learner, identities: Identities, refits: Refits, q: BacktestQuery): Promise<Backtest> {
+/** Every stored order: its person (an index of the event log's, anonymous ids as their users), time and revenue. */
+export async function storedOrders(learner: Learner, identities: Identities): Promise<{ customer: Int32Array<ArrayBuffer>; at: Float64Array<ArrayBuffer>; amount: Float64Array<ArrayBuffer> }> {
   await learner.settled();
   const log = learner.events;
   const canonical = canonicalPeople(log, (id) => identities.userOf(id));
@@ -35,6 +36,11 @@ export async function backtestStored(learner: Learner, identities: Identities, r
     },
     canonical,
   );
+  return { customer: Int32Array.from(customer), at: Float64Array.from(at), amount: Float64Array.from(amount) };
+}
+
+export async function backtestStored(learner: Learner, identities: Identities, refits: Refits, q: BacktestQuery): Promise<Backtest> {
+  const { customer, at, amount } = await storedOrders(learner, identities);
   const calibrationEnd = parseDay(q.calibrationEnd);
   const last = at.reduce((m, t) => Math.max(m, t), -Infinity);
   const holdoutEnd = q.holdoutEnd ? parseDay(q.holdoutEnd) : Math.floor(last / DAY_MS) * DAY_MS;
@@ -43,9 +49,9 @@ export async function backtestStored(learner: Learner, identities: Identities, r
     throw new HttpError(400, 'invalid_request', 'The holdout must end after the calibration end (by default it ends on the last order day)', [{ path, message: 'leaves no holdout' }]);
   }
   return refits.backtest({
-    customer: Int32Array.from(customer),
-    at: Float64Array.from(at),
-    amount: Float64Array.from(amount),
+    customer,
+    at,
+    amount,
     options: { calibrationEnd, holdoutEnd, models: q.models ?? DEFAULT_BACKTEST_MODELS },
   });
 }

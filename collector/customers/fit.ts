@@ -3,6 +3,7 @@
 
 import {
   backtest,
+  buyersOf,
   fitSegments,
   tableOf,
   valueCustomers,
@@ -10,6 +11,7 @@ import {
   type BacktestOptions,
   type BuyerHistory,
   type FeatureMatrix,
+  type PurchaseDayTable,
   type SegmentModel,
   type SegmentOptions,
   type ValueModel,
@@ -21,6 +23,11 @@ export interface RefitJob {
   matrix: Omit<FeatureMatrix, 'indices'>;
   options: SegmentOptions;
   buyers: BuyerHistory[];
+  /** The buyers' purchase days, by position among `buyers`. */
+  days: PurchaseDayTable;
+  now: number;
+  /** Stage changes are told from this day on (the last refit's). */
+  changesSince?: number;
   valueOptions: ValueOptions;
 }
 
@@ -34,8 +41,13 @@ export interface RefitResult {
 /** The fit itself, wherever it runs. */
 export function refit(job: Omit<RefitJob, 'id'>): RefitResult {
   const { assignments, ...model } = fitSegments(tableOf(job.matrix), job.options);
-  return { model, assignments: Int32Array.from(assignments), value: valueCustomers(job.buyers, job.valueOptions) };
+  const { customer, day, amount } = job.days;
+  const purchases = Array.from(customer, (c, i) => ({ customerId: job.buyers[c]?.id ?? '', at: day[i] * DAY_MS, amount: amount[i] })).filter((p) => p.customerId !== '');
+  const value = valueCustomers(job.buyers, job.valueOptions, { purchases, end: job.now, changesSince: job.changesSince });
+  return { model, assignments: Int32Array.from(assignments), value };
 }
+
+const DAY_MS = 86_400_000;
 
 /** A backtest of stored orders: each order's customer (an index), time and revenue, as arrays moved to the worker. */
 export interface BacktestJob {
@@ -45,6 +57,23 @@ export interface BacktestJob {
   at: Float64Array<ArrayBuffer>;
   amount: Float64Array<ArrayBuffer>;
   options: BacktestOptions;
+}
+
+/** Every customer valued as of a past day from stored orders (each order's customer, time, revenue). */
+export interface ValueJob {
+  kind: 'value';
+  id: number;
+  customer: Int32Array<ArrayBuffer>;
+  at: Float64Array<ArrayBuffer>;
+  amount: Float64Array<ArrayBuffer>;
+  /** The end of the day the customers are valued as of. */
+  end: number;
+  options: ValueOptions;
+}
+
+export function valueAsOf(job: Omit<ValueJob, 'id' | 'kind'>): ValueModel {
+  const purchases = Array.from(job.customer, (c, i) => ({ customerId: String(c), at: job.at[i], amount: job.amount[i] })).filter((p) => p.at <= job.end);
+  return valueCustomers(buyersOf(purchases, job.end), job.options, { purchases, end: job.end });
 }
 
 export function backtestOf(job: Omit<BacktestJob, 'id' | 'kind'>): Backtest {

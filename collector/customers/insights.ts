@@ -1,7 +1,7 @@
 // What Patron knows of each customer as of the last refit: their segment, and once they have bought, their
 // value (CLV, P(alive), churn risk, RFM); with each segment's best sellers for the segment-top strategy.
 
-import type { CustomerValue, Recommendation, Segment } from '../../recommender';
+import { lifecycleThresholds, stageOn, type CustomerValue, type LifecycleThresholds, type Recommendation, type Segment, type Stage } from '../../recommender';
 import type { SegmentInfo } from '../../sdk/wire';
 import type { Identities } from '../identity/identities';
 import type { Learner } from '../models/learner';
@@ -13,6 +13,8 @@ export interface ValueSnapshot {
   updatedAt: number;
   count: number;
 }
+
+const DEFAULT_LIFECYCLE = lifecycleThresholds([]);
 
 export class CustomerInsights {
   private _segments: Segment[] = [];
@@ -91,6 +93,19 @@ export class CustomerInsights {
   /** A buyer's CLV, P(alive), churn risk and RFM, as of the last refit. */
   valueOf(customerId: string): CustomerValue | undefined {
     return this._values.get(customerId);
+  }
+
+  /**
+   * A buyer's lifecycle stage now, read off their purchase days as they arrive (an order since the last refit
+   * counts at once; the thresholds are the last refit's, the shop's own gaps); null before any purchase.
+   */
+  stageOf(customerId: string, now = Date.now()): Stage | null {
+    return stageOn(this._learner.customers.purchaseDaysOf(customerId), Math.floor(now / 86_400_000), this.lifecycle);
+  }
+
+  /** When a customer is at risk and lapsed: the last refit's thresholds, or the defaults before one. */
+  get lifecycle(): LifecycleThresholds {
+    return this._valueModel?.lifecycle ?? DEFAULT_LIFECYCLE;
   }
 
   /** Every buyer's value, the models they came from, and when. */

@@ -4,12 +4,13 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Backtest, SegmentOptions, ValueOptions } from '../../recommender';
+import type { Backtest, SegmentOptions, ValueModel, ValueOptions } from '../../recommender';
 import type { Learner } from '../models/learner';
-import type { SnapshotStore } from '../store/store';
+import type { ProgressStore, SnapshotStore } from '../store/store';
 import type { CustomerInsights } from './insights';
 import { SegmentAssignments } from './assignments';
-import { backtestOf, refit, type BacktestJob, type RefitJob, type RefitResult } from './fit';
+import { ValueProgress } from './progress';
+import { backtestOf, refit, valueAsOf, type BacktestJob, type RefitJob, type RefitResult, type ValueJob } from './fit';
 
 export interface RefitOptions {
   segments?: SegmentOptions & {
@@ -26,6 +27,8 @@ export interface RefitOptions {
   worker?: string;
 }
 
+const DAY_MS = 86_400_000;
+
 // Built from refit-worker.ts by rollup: Node 20 cannot apply tsx's loader inside a worker thread.
 export const DEFAULT_REFIT_WORKER = fileURLToPath(new URL('../../dist/segment-worker.mjs', import.meta.url));
 
@@ -37,14 +40,17 @@ export class Refits {
   private _worker: Worker | null = null;
   private _jobs = 0;
   private _closed = false;
+  private readonly _progress: ValueProgress;
 
   constructor(
     private readonly _learner: Learner,
     private readonly _insights: CustomerInsights,
-    private readonly _store: SnapshotStore,
+    private readonly _store: SnapshotStore & ProgressStore,
     private readonly _options: RefitOptions,
     private readonly _log: (message: string) => void,
-  ) {}
+  ) {
+    this._progress = new ValueProgress(_store);
+  }
 
   /** Starts the schedule; `now`: refit at once (the store had no segments or values for the customers it has). */
   start(now: boolean): void {
@@ -91,15 +97,18 @@ export class Refits {
     const started = performance.now();
     const previous = this._insights.segments;
     try {
-      const job = { id: 0, matrix, options: { ...fitOptions, previous: [...previous] }, buyers: ledger.buyers(now), valueOptions: this._options.value ?? {} };
+      // Stage changes from the last refit's day on (every one of them at the first refit).
+      const since = this._insights.values.count > 0 ? Math.floor(this._insights.values.updatedAt / DAY_MS) : undefined;
+      const job = { id: 0, matrix, options: { ...fitOptions, previous: [...previous] }, ...ledger.buyersWithDays(now), now, changesSince: since, valueOptions: this._options.value ?? {} };
       const { model, assignments, value } = await this._fit(job);
       if (this._closed) return;
-      const { customers, ...valueModel } = value;
+      const { customers, stageChanges, ...valueModel } = value;
       const values = { model: valueModel, customers, updatedAt: now };
       const segments = { segments: model.segments, assignments: await SegmentAssignments.of(ledger.people, indices, assignments), updatedAt: now };
       await this._store.saveValues(values);
       await this._store.saveSegments(segments);
       this._insights.apply(segments, values);
+      await this._progress.record(now, customers, stageChanges);
       if (model.segments.map((s) => s.label).join() !== previous.map((s) => s.label).join()) {
         this._log(`segments: ${model.segments.map((s) => `${s.label} (${s.size})`).join(', ')}; fitted on ${indices.length} customers in ${Math.round(performance.now() - started)} ms`);
       }
@@ -112,8 +121,8 @@ export class Refits {
   private _fit(job: RefitJob): Promise<RefitResult> {
     return this._inWorker<RefitResult>(
       job,
-      // The features are moved to the worker, not copied (the matrix is not read here again).
-      [job.matrix.values.buffer],
+      // The features and purchase days are moved to the worker, not copied (they are not read here again).
+      [job.matrix.values.buffer, job.days.customer.buffer, job.days.day.buffer, job.days.amount.buffer],
       () => refit(job),
       (reply) => (reply.model && reply.assignments && reply.value ? { model: reply.model, assignments: reply.assignments, value: reply.value } : undefined),
     );
@@ -127,6 +136,17 @@ export class Refits {
       [job.customer.buffer, job.at.buffer, job.amount.buffer],
       () => backtestOf(job),
       (reply) => reply.backtest,
+    );
+  }
+
+  /** Every customer valued as of a past day from stored orders, in the worker thread; the refit's value options. */
+  valueAsOf(job: Omit<ValueJob, 'id' | 'kind' | 'options'>): Promise<ValueModel> {
+    const message: ValueJob = { ...job, options: this._options.value ?? {}, kind: 'value', id: 0 };
+    return this._inWorker<ValueModel>(
+      message,
+      [job.customer.buffer, job.at.buffer, job.amount.buffer],
+      () => valueAsOf(message),
+      (reply) => reply.value,
     );
   }
 

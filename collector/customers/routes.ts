@@ -11,11 +11,12 @@ import type { Identities } from '../identity/identities';
 import type { Learner } from '../models/learner';
 import { backtestStored } from './backtests';
 import { backtestQuerySchema, clvQuerySchema, customersQuerySchema, profileQuerySchema, segmentQuerySchema, segmentsQuerySchema } from './schemas';
-import { baseValue, customerPage, segmentValues } from './tables';
+import { baseValue, customerPage, segmentValues, type ValueView } from './tables';
+import { ValuesAsOf } from './as-of';
 
 const NO_STORE = { 'Cache-Control': 'no-store' };
 
-const CUSTOMER_COLUMNS = ['id', 'segment', 'orders', 'revenue', 'clv', 'pAlive', 'expectedPurchases', 'expectedSpend', 'churnRisk', 'rfmR', 'rfmF', 'rfmM', 'rfmGroup'];
+const CUSTOMER_COLUMNS = ['id', 'segment', 'orders', 'revenue', 'clv', 'pAlive', 'expectedPurchases', 'expectedSpend', 'churnRisk', 'stage', 'rfmR', 'rfmF', 'rfmM', 'rfmGroup'];
 const VALUE_COLUMNS = ['customers', 'clv', 'meanClv', 'expectedPurchases', 'revenue'];
 
 /** GET /v1/profile: segment, RFM group and churn risk; raw figures only when made public. */
@@ -23,14 +24,23 @@ function profile(insights: CustomerInsights, experiments: Experiments, query: { 
   const { anonymousId, userId } = query;
   // A held-out visitor is told nothing Patron knows of them: the page shows what it shows an unknown visitor.
   const holdout = experiments.holdout(anonymousId, userId);
-  const { segment, value } = holdout?.held ? { segment: null, value: undefined } : insights.profileOf(anonymousId, userId);
+  const { segment, value, customerId } = holdout?.held ? { segment: null, value: undefined, customerId: undefined } : insights.profileOf(anonymousId, userId);
+  const stage = customerId === undefined ? null : insights.stageOf(customerId);
+  const rfm = value ? { group: value.rfm.group, label: RFM_LABELS[value.rfm.group] } : null;
+  const churnRisk = value?.churnRisk ?? null;
+  // What a targeting rule can name, made here so that the SDK only looks its rule's words up.
+  const traits = [segment && `segment:${segment.slug}`, segment && `segment:${segment.id}`, rfm && `rfm:${rfm.group}`, churnRisk && `churn:${churnRisk}`, stage && `stage:${stage}`].filter(
+    (t): t is string => !!t,
+  );
   const tests = [...(holdout ? [holdout.assigned] : []), ...(holdout?.held ? [] : experiments.forContent(anonymousId, userId))];
   return {
     ...(anonymousId !== undefined ? { anonymousId } : {}),
     ...(userId !== undefined ? { userId } : {}),
     segment,
-    rfm: value ? { group: value.rfm.group, label: RFM_LABELS[value.rfm.group] } : null,
-    churnRisk: value?.churnRisk ?? null,
+    rfm,
+    churnRisk,
+    stage,
+    traits,
     ...(shown.has('clv') ? { clv: value?.clv ?? null } : {}),
     ...(shown.has('pAlive') ? { pAlive: value?.pAlive ?? null } : {}),
     ...(shown.has('expectedPurchases') ? { expectedPurchases: value?.expectedPurchases ?? null } : {}),
@@ -85,6 +95,10 @@ const BACKTEST_COLUMNS = [
 ];
 
 export function customerRoutes(insights: CustomerInsights, refits: Refits, learner: Learner, identities: Identities): Route[] {
+  const asOf = new ValuesAsOf(learner, identities, refits);
+  // The last refit's values, or (with `asOf`) every customer valued on the orders up to that day.
+  const viewOf = async (day: string | undefined): Promise<ValueView> =>
+    day === undefined ? insights : { values: await asOf.of(day), segments: insights.segments, segmentIdOf: (id) => insights.segmentIdOf(id) };
   return [
     route({
       method: 'get',
@@ -140,34 +154,37 @@ export function customerRoutes(insights: CustomerInsights, refits: Refits, learn
     route({
       method: 'get',
       path: '/v1/customers',
-      summary: 'Customers with CLV, P(alive), expected purchases, churn risk, RFM and segment',
+      summary: 'Customers with CLV, P(alive), expected purchases, churn risk, lifecycle stage, RFM and segment (as of the last refit, or of a past day)',
       role: 'analyst',
       query: customersQuerySchema,
-      handle: ({ query }) => {
-        const { format, ...q } = query;
-        const { total, page } = customerPage(insights, q);
+      handle: async ({ query }) => {
+        const { format, asOf: day, ...q } = query;
+        const view = await viewOf(day);
+        const { total, page } = customerPage(view, q);
         if (format === 'csv') {
           const flat = page.map((c) => ({ ...c, segment: insights.segmentInfoOf(c.id)?.slug ?? '', rfmR: c.rfm.r, rfmF: c.rfm.f, rfmM: c.rfm.m, rfmGroup: c.rfm.group }));
           return reply.csv('customers', CUSTOMER_COLUMNS, flat);
         }
         const customers = page.map((c) => ({ ...c, rfm: { ...c.rfm, label: RFM_LABELS[c.rfm.group] }, segment: insights.segmentInfoOf(c.id) }));
-        return { total, limit: q.limit, offset: q.offset, updatedAt: new Date(insights.values.updatedAt).toISOString(), customers };
+        return { total, limit: q.limit, offset: q.offset, updatedAt: new Date(view.values.updatedAt).toISOString(), customers };
       },
     }),
     route({
       method: 'get',
       path: '/v1/clv',
-      summary: 'The value of the whole customer base, by churn tier and RFM group, its distribution, and the fitted models',
+      summary: 'The value of the whole customer base, by churn tier, stage and RFM group, its distribution, and the models chosen and fitted',
       role: 'analyst',
       query: clvQuerySchema,
-      handle: ({ query }) => {
-        const { all, byChurnRisk, byRfmGroup, distribution } = baseValue(insights, query.bins);
-        const { model, updatedAt } = insights.values;
-        if (query.format !== 'csv') return { updatedAt: new Date(updatedAt).toISOString(), ...all, byChurnRisk, byRfmGroup, distribution, model };
+      handle: async ({ query }) => {
+        const view = await viewOf(query.asOf);
+        const { all, byChurnRisk, byStage, byRfmGroup, distribution } = baseValue(view, query.bins);
+        const { model, updatedAt } = view.values;
+        if (query.format !== 'csv') return { updatedAt: new Date(updatedAt).toISOString(), ...all, byChurnRisk, byStage, byRfmGroup, distribution, model };
         if (query.table === 'distribution') return reply.csv('clv-distribution', ['from', 'to', 'customers', 'clv'], distribution);
         const rows = [
           { group: 'all', name: 'all', ...all },
           ...Object.entries(byChurnRisk).map(([name, s]) => ({ group: 'churnRisk', name, ...s })),
+          ...Object.entries(byStage).map(([name, s]) => ({ group: 'stage', name, ...s })),
           ...Object.entries(byRfmGroup).map(([name, s]) => ({ group: 'rfm', name, ...s })),
         ];
         return reply.csv('clv', ['group', 'name', ...VALUE_COLUMNS], rows);

@@ -1,9 +1,9 @@
 // The customer routes' queries: the visitor's own segment and profile (write key), and the analysts' tables.
 
 import { z } from 'zod';
-import { CHURN_TIERS, PURCHASE_MODELS, RFM_GROUPS, type PurchaseModel } from '../../recommender';
+import { CHURN_TIERS, PURCHASE_MODELS, RFM_GROUPS, STAGES, type PurchaseModel } from '../../recommender';
 import { id } from '../domain/fields';
-import { day, tableFormat } from '../http/params';
+import { day, instant, tableFormat } from '../http/params';
 
 export const segmentQuerySchema = z
   .object({ anonymousId: id.optional(), userId: id.optional(), writeKey: z.string().optional() })
@@ -21,6 +21,9 @@ export const customersQuerySchema = z.object({
   segment: z.string().max(200).optional(),
   rfm: z.enum(RFM_GROUPS).optional(),
   churnRisk: z.enum(CHURN_TIERS).optional(),
+  stage: z.enum(STAGES).optional(),
+  /** Values as of the end of this day, from the stored orders up to it (not the last refit's). */
+  asOf: day.optional(),
   format: tableFormat,
 });
 
@@ -30,6 +33,7 @@ export const segmentsQuerySchema = z.object({ format: tableFormat });
 /** GET /v1/clv: the base's value; `bins` sizes the CLV histogram; as CSV, `table` picks the groups or the histogram. */
 export const clvQuerySchema = z.object({
   bins: z.coerce.number().int().min(2).max(200).default(20),
+  asOf: day.optional(),
   format: tableFormat,
   table: z.enum(['groups', 'distribution']).default('groups'),
 });
@@ -49,5 +53,30 @@ export const backtestQuerySchema = z.object({
       return models as PurchaseModel[];
     })
     .optional(),
+  format: tableFormat,
+});
+
+/** GET /v1/stages/changes: changes to a stage, of a customer, in a time range; paged. */
+export const stageChangesQuerySchema = z.object({
+  customerId: id.optional(),
+  stage: z.enum(STAGES).optional(),
+  from: instant.optional(),
+  to: instant.optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).default(100),
+  offset: z.coerce.number().int().min(0).max(10_000_000).default(0),
+  format: tableFormat,
+});
+
+/** GET /v1/stages/flows: moves between stages per period. */
+export const flowsQuerySchema = z.object({ bucket: z.enum(['day', 'week', 'month']).default('week'), from: instant.optional(), to: instant.optional(), format: tableFormat });
+
+/** GET /v1/value/progress: the base at each refit, or as each day, week or month ended. */
+export const progressQuerySchema = z.object({ bucket: z.enum(['refit', 'day', 'week', 'month']).default('week'), from: instant.optional(), to: instant.optional(), format: tableFormat });
+
+/** GET /v1/customers/falling: a fall of `minDrop` (a share) or more against the value kept `days` ago. */
+export const fallingQuerySchema = z.object({
+  days: z.coerce.number().int().min(1).max(3650).default(30),
+  minDrop: z.coerce.number().gt(0).max(1).default(0.2),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
   format: tableFormat,
 });

@@ -1,9 +1,16 @@
 // The analysts' tables of customer value: customers filtered, sorted and paged; segments with their value; and
 // the value of the whole base by churn tier and RFM group, with its distribution.
 
-import { CHURN_TIERS, RFM_GROUPS, type CustomerValue, type Segment } from '../../recommender';
+import { CHURN_TIERS, RFM_GROUPS, STAGES, type CustomerValue, type Segment } from '../../recommender';
 import type { CustomersQuery } from './schemas';
-import type { CustomerInsights } from './insights';
+import type { ValueSnapshot } from './insights';
+
+/** Values with the segments they are read with: the last refit's (CustomerInsights), or values as of a past day. */
+export interface ValueView {
+  readonly values: ValueSnapshot;
+  readonly segments: readonly Segment[];
+  segmentIdOf(customerId: string): number | undefined;
+}
 
 export interface ValueSummary {
   customers: number;
@@ -61,12 +68,13 @@ export function clvDistribution(values: readonly (number | null)[], bins: number
 }
 
 /** The customers a query asks for: filtered, sorted (unknown values last either way, ties by id: pages are stable), one page. */
-export function customerPage(insights: CustomerInsights, q: Omit<CustomersQuery, 'format'>): { total: number; page: CustomerValue[] } {
+export function customerPage(insights: ValueView, q: Omit<CustomersQuery, 'format' | 'asOf'>): { total: number; page: CustomerValue[] } {
   const wanted = q.segment === undefined ? undefined : insights.segments.find((s) => s.slug === q.segment || String(s.id) === q.segment);
   let rows = [...insights.values.customers];
   if (q.segment !== undefined) rows = rows.filter((c) => wanted !== undefined && insights.segmentIdOf(c.id) === wanted.id);
   if (q.rfm) rows = rows.filter((c) => c.rfm.group === q.rfm);
   if (q.churnRisk) rows = rows.filter((c) => c.churnRisk === q.churnRisk);
+  if (q.stage) rows = rows.filter((c) => c.stage === q.stage);
   const sign = q.order === 'asc' ? 1 : -1;
   rows.sort((a, b) => {
     const x = a[q.sort];
@@ -78,7 +86,7 @@ export function customerPage(insights: CustomerInsights, q: Omit<CustomersQuery,
 }
 
 /** Each segment with the value of its customers who bought. */
-export function segmentValues(insights: CustomerInsights): (Segment & { value: ValueSummary })[] {
+export function segmentValues(insights: ValueView): (Segment & { value: ValueSummary })[] {
   const bySegment = new Map<number, CustomerValue[]>();
   for (const c of insights.values.customers) {
     const id = insights.segmentIdOf(c.id);
@@ -90,13 +98,14 @@ export function segmentValues(insights: CustomerInsights): (Segment & { value: V
   return insights.segments.map((s) => ({ ...s, value: summary(bySegment.get(s.id) ?? []) }));
 }
 
-/** The whole base's value, by churn tier and RFM group, and its distribution in `bins` bins. */
-export function baseValue(insights: CustomerInsights, bins: number) {
+/** The whole base's value, by churn tier, lifecycle stage and RFM group, and its distribution in `bins` bins. */
+export function baseValue(insights: ValueView, bins: number) {
   const all = [...insights.values.customers];
   const by = <K extends string>(keys: readonly K[], of: (c: CustomerValue) => K | null) => Object.fromEntries(keys.map((k) => [k, summary(all.filter((c) => of(c) === k))]));
   return {
     all: summary(all),
     byChurnRisk: by(CHURN_TIERS, (c) => c.churnRisk),
+    byStage: by(STAGES, (c) => c.stage),
     byRfmGroup: by(RFM_GROUPS, (c) => c.rfm.group),
     distribution: clvDistribution(
       all.map((c) => c.clv),

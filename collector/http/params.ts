@@ -13,7 +13,10 @@ export const instant = z.string().transform((value, ctx) => {
   return ms;
 });
 
-export const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day, YYYY-MM-DD');
+export const day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a day, YYYY-MM-DD')
+  .refine((v) => !Number.isNaN(parseDay(v)), 'is not a day of the calendar');
 
 /** A report as JSON (default) or as a CSV download. */
 export const tableFormat = z.enum(['json', 'csv']).default('json');

@@ -8,11 +8,11 @@ import type { CatalogItem } from '../domain/catalog-item';
 import type { ExperimentRecord } from '../domain/experiment';
 import type { SlotConfig } from '../domain/slot-config';
 import type { QuarantinedEvent, RawEvent, StoredEvent } from '../domain/stored-event';
-import type { CustomerValue, Segment, ValueModel } from '../../recommender';
+import type { ChurnRisk, CustomerValue, Segment, Stage, ValueModel } from '../../recommender';
 
 /** The CLV models and every buyer's value, as of `updatedAt`. */
 export interface StoredValues {
-  model: Omit<ValueModel, 'customers'>;
+  model: Omit<ValueModel, 'customers' | 'stageChanges'>;
   customers: CustomerValue[];
   updatedAt: number;
 }
@@ -206,6 +206,61 @@ export interface SnapshotStore {
   loadValues(): Promise<StoredValues | null>;
 }
 
+/** A customer's change of lifecycle stage, at the start of the day (UTC, ms) it happened. */
+export interface StoredStageChange {
+  customerId: string;
+  at: number;
+  from: Stage | null;
+  to: Stage;
+}
+
+/** One customer's value as of a refit: kept when it changed (the stage, the churn tier, or CLV by 5% or more). */
+export interface ValueHistoryRow {
+  customerId: string;
+  at: number;
+  clv: number | null;
+  churnRisk: ChurnRisk | null;
+  stage: Stage | null;
+}
+
+/** The whole base as of one refit. */
+export interface ProgressPoint {
+  at: number;
+  customers: number;
+  clv: number;
+  expectedPurchases: number;
+  byStage: Partial<Record<Stage, number>>;
+  byChurnRisk: Partial<Record<ChurnRisk, number>>;
+}
+
+export interface StageChangeQuery {
+  customerId?: string;
+  /** Changes to this stage only. */
+  stage?: Stage;
+  from?: number;
+  to?: number;
+  limit: number;
+  offset?: number;
+}
+
+/** The value's progression: what the refits found, kept refit after refit. */
+export interface ProgressStore {
+  /** Adds stage changes; one already kept (same customer, day and stage) is not added again. */
+  addStageChanges(changes: readonly StoredStageChange[]): Promise<void>;
+  /** Stage changes, newest first. */
+  listStageChanges(query: StageChangeQuery): Promise<StoredStageChange[]>;
+  /** Customers moving from one stage to another, per period (`bucket` of BUCKET's: the period's number). */
+  stageFlows(query: { from?: number; to?: number; bucket: 'day' | 'week' | 'month' }): Promise<{ period: number; from: Stage | null; to: Stage; customers: number }[]>;
+  addValueHistory(rows: readonly ValueHistoryRow[]): Promise<void>;
+  /** One customer's kept values, oldest first. */
+  valueHistoryOf(customerId: string): Promise<ValueHistoryRow[]>;
+  /** Each customer's last kept value at or before `at`. */
+  valuesAsOf(at: number): Promise<Map<string, ValueHistoryRow>>;
+  addProgress(point: ProgressPoint): Promise<void>;
+  /** The base as of each refit in the range, oldest first. */
+  listProgress(query: { from?: number; to?: number }): Promise<ProgressPoint[]>;
+}
+
 /** The analysts' questions the in-memory event log cannot answer: filters on type, a person, a product or any property. */
 export interface EventQueryStore {
   /** Counts, unique people and revenue of the stored events, filtered, bucketed by time and grouped. */
@@ -248,7 +303,7 @@ export class StorageUnavailable extends Error {
 }
 
 /** A whole store: every role, and its life cycle. */
-export interface Store extends EventStore, CatalogStore, SlotStore, ExperimentStore, IdentityStore, SnapshotStore, EventQueryStore {
+export interface Store extends EventStore, CatalogStore, SlotStore, ExperimentStore, IdentityStore, SnapshotStore, ProgressStore, EventQueryStore {
   condition(): StoreCondition;
   /**
    * Resolves once every write acknowledged before the call can be read back (an engine that writes behind its

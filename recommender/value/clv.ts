@@ -354,15 +354,23 @@ export interface ClvOptions {
  * (1 + rate)^month.
  */
 export function customerLifetimeValue(bg: BgNbdParams, expectedSpend: number, c: Rfm, options: ClvOptions = {}): number {
+  return discountedValue((t) => conditionalExpectedPurchases(bg, t, c), expectedSpend, options);
+}
+
+/**
+ * The discounted value of the purchases a model expects, month by month: `upTo(t)` purchases expected in the next
+ * t units, each worth `expectedSpend`, the purchases of month i discounted by (1 + rate)^i.
+ */
+export function discountedValue(upTo: (t: number) => number, expectedSpend: number, options: ClvOptions = {}): number {
   const months = options.months ?? 12;
   const rate = options.monthlyDiscountRate ?? 0.01;
   const month = 30 / (options.unitDays ?? 1);
   let clv = 0;
   let before = 0;
   for (let i = 1; i <= months; i++) {
-    const upTo = conditionalExpectedPurchases(bg, i * month, c);
-    clv += (expectedSpend * (upTo - before)) / Math.pow(1 + rate, i);
-    before = upTo;
+    const until = upTo(i * month);
+    clv += (expectedSpend * (until - before)) / Math.pow(1 + rate, i);
+    before = until;
   }
   return clv;
 }

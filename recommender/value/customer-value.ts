@@ -2,10 +2,11 @@
 // expected purchases, expected spend, discounted CLV, a churn-risk tier (from the chance of a purchase within the
 // shop's usual gap between purchases) and the RFM scores and group.
 
+import { fitPredictor, type Predictor } from './backtest';
 import {
   ConvergenceError,
   conditionalExpectedPurchases,
-  customerLifetimeValue,
+  discountedValue,
   expectedAverageSpend,
   fitBgNbd,
   fitGammaGamma,
@@ -13,8 +14,13 @@ import {
   probabilityNoPurchase,
   type BgNbdParams,
   type CustomerHistory,
+  type Fit,
   type GammaGammaParams,
+  type Purchase,
+  summarize,
 } from './clv';
+import { lifecycleThresholds, purchaseGaps, stageChanges, stageOn, type LifecycleThresholds, type Stage } from './lifecycle';
+import { chooseModels, type ChoiceOptions, type ModelChoice } from './model-choice';
 import { scoreRfm, type RfmInput, type RfmScore } from './rfm';
 
 /**
@@ -39,6 +45,8 @@ export interface ValueOptions {
   churnHorizonDays?: number;
   /** A chance of a purchase within the churn horizon at or above `active` is active, above `cooling` cooling, above `atRisk` at risk, else lost. */
   churnThresholds?: { active: number; cooling: number; atRisk: number };
+  /** Lifecycle thresholds to use instead of the shop's own gaps (lifecycle.ts). */
+  lifecycle?: Partial<LifecycleThresholds>;
 }
 
 /**
@@ -68,6 +76,8 @@ export interface CustomerValue {
   expectedSpend: number;
   clv: number | null;
   churnRisk: ChurnRisk | null;
+  /** The lifecycle stage as of the refit; null without purchase days to read it from. */
+  stage: Stage | null;
   rfm: RfmScore;
 }
 
@@ -76,8 +86,21 @@ export interface ValueModel {
   gammaGamma: { params: GammaGammaParams; logLikelihood: number } | null;
   /** Why a model is missing, if one is. */
   errors: string[];
+  /** The models the values come from and why: a backtest on the shop's own latest weeks. */
+  choice: ModelChoice;
+  /** When a customer is at risk and lapsed, from the shop's own gaps between purchases. */
+  lifecycle: LifecycleThresholds;
   customers: CustomerValue[];
-  options: Required<ValueOptions>;
+  /** The stage changes since `history.changesSince` (a day), each with its day. */
+  stageChanges: StageChange[];
+  options: Required<Omit<ValueOptions, 'lifecycle'>>;
+}
+
+export interface StageChange {
+  customerId: string;
+  day: number;
+  from: Stage | null;
+  to: Stage;
 }
 
 export function churnRisk(pAlive: number, t = DEFAULT_CHURN_THRESHOLDS): ChurnRisk {
@@ -87,8 +110,17 @@ export function churnRisk(pAlive: number, t = DEFAULT_CHURN_THRESHOLDS): ChurnRi
   return 'lost';
 }
 
-export function valueCustomers(buyers: readonly BuyerHistory[], options: ValueOptions = {}): ValueModel {
-  const o: Required<ValueOptions> = {
+/** The shop's purchases (one per purchase day will do) up to `end`: what a model choice and the activity model learn from. */
+export interface PurchaseHistory {
+  purchases: readonly Purchase[];
+  end: number;
+  choice?: ChoiceOptions;
+  /** Stage changes are told from this day on (the last refit's); all of them without it. */
+  changesSince?: number;
+}
+
+export function valueCustomers(buyers: readonly BuyerHistory[], options: ValueOptions = {}, history?: PurchaseHistory): ValueModel {
+  const o: ValueModel['options'] = {
     horizonDays: options.horizonDays ?? 90,
     clvMonths: options.clvMonths ?? 12,
     monthlyDiscountRate: options.monthlyDiscountRate ?? 0.01,
@@ -107,9 +139,123 @@ export function valueCustomers(buyers: readonly BuyerHistory[], options: ValueOp
       return null;
     }
   };
+  const choice = history ? chooseModels(history.purchases, history.end, history.choice) : NO_HISTORY;
   const bg = buyers.length > 0 ? attempt('BG/NBD', 'no P(alive), expected purchases or CLV until it fits', () => fitBgNbd(buyers)) : null;
-  // Without Gamma-Gamma (spend too uniform to show differences between customers, or no repeat purchases yet)
-  // everyone's expected spend is the population's mean: of repeat purchase days, else of first orders.
+  const activity = choice.purchase === 'activity' && history && bg ? attempt('the activity model', 'BG/NBD instead', () => fitActivity(buyers, history, choice, bg)) : null;
+  const spend = spendOf(buyers, choice, errors, attempt);
+  const rfm = scoreRfm(buyers);
+  const days = history ? daysByCustomer(history.purchases) : new Map<string, number[]>();
+  const lifecycle = lifecycleThresholds(purchaseGaps(days.values()), options.lifecycle);
+  const today = Math.floor((history?.end ?? 0) / DAY_MS);
+  const clvOptions = { months: o.clvMonths, monthlyDiscountRate: o.monthlyDiscountRate };
+  const customers = buyers.map((b, i): CustomerValue => {
+    const expectedSpend = spend(b);
+    const upTo = activity ? (t: number) => activity.expected(b, t) : bg ? (t: number) => conditionalExpectedPurchases(bg.params, t, b) : null;
+    // Churn risk: the chance of a purchase within the shop's rhythm (Poisson at the activity model's rate).
+    const buys = activity ? 1 - Math.exp(-activity.expected(b, o.churnHorizonDays)) : bg ? 1 - probabilityNoPurchase(bg.params, o.churnHorizonDays, b) : null;
+    return {
+      id: b.id,
+      orders: b.orders,
+      revenue: b.revenue,
+      pAlive: bg ? probabilityAlive(bg.params, b) : null,
+      expectedPurchases: upTo ? upTo(o.horizonDays) : null,
+      expectedSpend,
+      clv: upTo ? discountedValue(upTo, expectedSpend, clvOptions) : null,
+      churnRisk: buys === null ? null : churnRisk(buys, o.churnThresholds),
+      stage: days.has(b.id) ? stageOn(days.get(b.id)!, today, lifecycle) : null,
+      rfm: rfm[i]!,
+    };
+  });
+  return {
+    bgnbd: bg && { params: bg.params, logLikelihood: bg.logLikelihood },
+    gammaGamma: spend.gammaGamma && { params: spend.gammaGamma.params, logLikelihood: spend.gammaGamma.logLikelihood },
+    errors,
+    choice: activity || choice.purchase !== 'activity' ? choice : { ...choice, purchase: 'bgnbd' },
+    lifecycle,
+    customers,
+    stageChanges: history ? changesOf(days, today, lifecycle, history.changesSince) : [],
+    options: o,
+  };
+}
+
+const DAY_MS = 86_400_000;
+
+/** Every customer who bought up to `end` (its day included), as valueCustomers takes them: one purchase an order. */
+export function buyersOf(purchases: readonly Purchase[], end: number): BuyerHistory[] {
+  const endDay = Math.floor(end / DAY_MS);
+  const orders = new Map<string, { n: number; last: number }>();
+  for (const p of purchases) {
+    if (Math.floor(p.at / DAY_MS) > endDay) continue;
+    const o = orders.get(p.customerId);
+    if (o) {
+      o.n++;
+      o.last = Math.max(o.last, p.at);
+    } else orders.set(p.customerId, { n: 1, last: p.at });
+  }
+  const asOf = (endDay + 1) * DAY_MS;
+  return summarize(purchases, { end }).map((c) => {
+    const o = orders.get(c.id)!;
+    return { ...c, orders: o.n, recencyDays: Math.max(0, (asOf - o.last) / DAY_MS) };
+  });
+}
+
+/** Each customer's sorted purchase days. */
+function daysByCustomer(purchases: readonly Purchase[]): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const p of purchases) {
+    const day = Math.floor(p.at / DAY_MS);
+    const own = out.get(p.customerId);
+    if (!own) out.set(p.customerId, [day]);
+    else if (own[own.length - 1] !== day) own.push(day);
+  }
+  for (const own of out.values()) own.sort((a, b) => a - b);
+  return out;
+}
+
+/** Every customer's stage changes on or after `since` (a day), each with the stage before it. */
+function changesOf(days: Map<string, number[]>, today: number, t: LifecycleThresholds, since = -Infinity): StageChange[] {
+  const out: StageChange[] = [];
+  for (const [customerId, own] of days) {
+    const changes = stageChanges(own, today, t);
+    changes.forEach((c, i) => {
+      if (c.day >= since) out.push({ customerId, day: c.day, from: changes[i - 1]?.stage ?? null, to: c.stage });
+    });
+  }
+  return out;
+}
+
+const NO_HISTORY: ModelChoice = { purchase: 'bgnbd', spend: 'gamma-gamma', reason: 'no purchase history given: BG/NBD and Gamma-Gamma, the published models', backtest: null };
+
+type Attempt = <T>(model: string, instead: string, fit: () => T) => T | null;
+
+/**
+ * The activity model on the whole history, its level anchored to BG/NBD's over its window; beyond the window its
+ * purchases follow BG/NBD's curve for the customer, scaled to the activity model's rate, so a CLV over a year keeps
+ * the dropout BG/NBD sees.
+ */
+function fitActivity(buyers: readonly BuyerHistory[], history: PurchaseHistory, choice: ModelChoice, bg: Fit<BgNbdParams>): Pick<Predictor, 'expected'> {
+  const horizon = choice.backtest?.holdoutDays ?? 90;
+  const fit = fitPredictor('activity', buyers, { purchases: history.purchases, end: history.end, horizon, bgnbd: () => bg });
+  return {
+    expected: (b, t) => {
+      const own = fit.expected(b, horizon);
+      if (t <= horizon) return (own * t) / horizon;
+      const curve = conditionalExpectedPurchases(bg.params, horizon, b);
+      return own + (curve > 1e-12 ? (own / curve) * (conditionalExpectedPurchases(bg.params, t, b) - curve) : (own * (t - horizon)) / horizon);
+    },
+  };
+}
+
+/**
+ * Expected spend per purchase: each customer's own mean purchase-day value where the backtest chose it, else
+ * Gamma-Gamma's; without Gamma-Gamma, the population's mean, of repeat purchase days, else of first orders.
+ */
+function spendOf(
+  buyers: readonly BuyerHistory[],
+  choice: ModelChoice,
+  errors: string[],
+  attempt: Attempt,
+): ((b: BuyerHistory) => number) & { gammaGamma: { params: GammaGammaParams; logLikelihood: number } | null } {
   const repeat = buyers.filter((b) => b.frequency > 0);
   const fallbackSpend = repeat.length ? repeat.reduce((s, b) => s + b.monetary, 0) / repeat.length : buyers.reduce((s, b) => s + b.revenue / Math.max(1, b.orders), 0) / Math.max(1, buyers.length);
   const meanSpend = `expected spend is the mean spend per purchase day, ${fallbackSpend.toFixed(2)}, for everyone`;
@@ -119,27 +265,8 @@ export function valueCustomers(buyers: readonly BuyerHistory[], options: ValueOp
     gg = null;
   }
   if (buyers.length > 0 && !repeat.length) errors.push(`Gamma-Gamma not used: no customer has a repeat purchase yet; ${meanSpend}`);
-  const rfm = scoreRfm(buyers);
-  const customers = buyers.map((b, i): CustomerValue => {
-    const pAlive = bg ? probabilityAlive(bg.params, b) : null;
-    const spend = gg ? expectedAverageSpend(gg.params, b) : fallbackSpend;
-    return {
-      id: b.id,
-      orders: b.orders,
-      revenue: b.revenue,
-      pAlive,
-      expectedPurchases: bg ? conditionalExpectedPurchases(bg.params, o.horizonDays, b) : null,
-      expectedSpend: spend,
-      clv: bg ? customerLifetimeValue(bg.params, spend, b, { months: o.clvMonths, monthlyDiscountRate: o.monthlyDiscountRate }) : null,
-      churnRisk: bg ? churnRisk(1 - probabilityNoPurchase(bg.params, o.churnHorizonDays, b), o.churnThresholds) : null,
-      rfm: rfm[i]!,
-    };
-  });
-  return {
-    bgnbd: bg && { params: bg.params, logLikelihood: bg.logLikelihood },
-    gammaGamma: gg && { params: gg.params, logLikelihood: gg.logLikelihood },
-    errors,
-    customers,
-    options: o,
-  };
+  const fitted = gg;
+  // Gamma-Gamma is fitted and shown either way; the backtest may have found each customer's own mean closer.
+  const spend = choice.spend === 'own-mean' ? (b: BuyerHistory) => b.revenue / (b.frequency + 1) : (b: BuyerHistory) => (fitted ? expectedAverageSpend(fitted.params, b) : fallbackSpend);
+  return Object.assign(spend, { gammaGamma: fitted && { params: fitted.params, logLikelihood: fitted.logLikelihood } });
 }

@@ -57,13 +57,20 @@ describe('GET /v1/profile', () => {
     expect(res.body.segment).toMatchObject({ slug: expect.any(String), label: expect.any(String) });
     expect(res.body.rfm).toMatchObject({ group: expect.any(String), label: expect.any(String) });
     expect(res.body.churnRisk).toBe('active');
-    expect(Object.keys(res.body).sort()).toEqual(['churnRisk', 'rfm', 'segment', 'userId']);
-    expect((await get(`${c.url}/v1/profile?userId=c1`)).body.churnRisk).toMatch(/at-risk|lost/);
+    // Buying every one to four weeks all year: loyal, and every trait a targeting rule can name.
+    expect(res.body.stage).toBe('loyal');
+    expect(res.body.traits).toEqual([`segment:${res.body.segment.slug}`, `segment:${res.body.segment.id}`, `rfm:${res.body.rfm.group}`, 'churn:active', 'stage:loyal']);
+    expect(Object.keys(res.body).sort()).toEqual(['churnRisk', 'rfm', 'segment', 'stage', 'traits', 'userId']);
+    const stopped = (await get(`${c.url}/v1/profile?userId=c1`)).body;
+    expect(stopped.churnRisk).toMatch(/at-risk|lost/);
+    // Half a year without an order, where the shop's customers reorder within weeks.
+    expect(stopped.stage).toBe('lapsed');
+    expect(stopped.traits).toContain('stage:lapsed');
   });
 
   it('knows nothing yet about a visitor who never bought', async () => {
     const res = await get(`${c.url}/v1/profile?anonymousId=someone-new`);
-    expect(res.body).toEqual({ anonymousId: 'someone-new', segment: null, rfm: null, churnRisk: null });
+    expect(res.body).toEqual({ anonymousId: 'someone-new', segment: null, rfm: null, churnRisk: null, stage: null, traits: [] });
   });
 
   it('needs a write key and an id', async () => {
@@ -139,7 +146,7 @@ describe('analyst endpoints', () => {
     const res = await fetch(`${c.url}/v1/customers?limit=2&format=csv`, { headers: { authorization: `Bearer ${KEYS.analyst[0]}` } });
     expect(res.headers.get('content-type')).toContain('text/csv');
     const [header, first] = (await res.text()).trim().split('\n');
-    expect(header).toBe('id,segment,orders,revenue,clv,pAlive,expectedPurchases,expectedSpend,churnRisk,rfmR,rfmF,rfmM,rfmGroup');
+    expect(header).toBe('id,segment,orders,revenue,clv,pAlive,expectedPurchases,expectedSpend,churnRisk,stage,rfmR,rfmF,rfmM,rfmGroup');
     const top = (await analyst('/v1/customers?limit=1')).body.customers[0];
     expect(first.split(',').slice(0, 3)).toEqual([top.id, top.segment.slug, String(top.orders)]);
   });

@@ -11,7 +11,7 @@ export function fakeCollector(replies: Reply[] = []) {
   const batches: WireEvent[][] = [];
   const requests: { url: string; init?: RequestInit; at: number }[] = [];
   let recommendations: unknown = { recommendationId: 'rec-1', strategy: 'also-bought', items: [] };
-  let profile: { body: unknown; answer?: Promise<unknown>; status: number } = { body: { segment: null, rfm: null, churnRisk: null }, status: 200 };
+  let profile: { body: unknown; answer?: Promise<unknown>; status: number } = { body: { segment: null, rfm: null, churnRisk: null, stage: null, traits: [] }, status: 200 };
   const fetch = (async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = String(input);
     requests.push({ url, init, at: Date.now() });

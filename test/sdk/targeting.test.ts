@@ -5,12 +5,20 @@ import 'fake-indexeddb/auto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { eventually, fakeCollector, freshStore, patron } from './helpers';
 
-const LOYAL = { segment: { id: 3, slug: 'loyal-high-spenders', label: 'loyal high spenders' }, rfm: { group: 'champions', label: 'Champions' }, churnRisk: 'active' };
+const LOYAL = {
+  segment: { id: 3, slug: 'loyal-high-spenders', label: 'loyal high spenders' },
+  rfm: { group: 'champions', label: 'Champions' },
+  churnRisk: 'active',
+  stage: 'loyal',
+  // As the collector makes them from the fields above.
+  traits: ['segment:loyal-high-spenders', 'segment:3', 'rfm:champions', 'churn:active', 'stage:loyal'],
+};
 
 const PAGE = `
   <div id="loyal" data-patron-show="segment:loyal-high-spenders">Thanks for being with us</div>
   <div id="either" data-patron-show="rfm:at-risk, churn:active">Welcome back</div>
   <div id="winback" data-patron-show="churn:lost">We miss you</div>
+  <div id="staged" data-patron-show="stage:loyal">Your loyalty reward</div>
   <div id="signup" data-patron-hide="rfm:champions">Join our club</div>
   <div id="plain">Always here</div>`;
 
@@ -30,7 +38,7 @@ describe('segment-targeted content', () => {
     c.setProfile(LOYAL);
     const p = patron({ fetch: c.fetch, idbStore: freshStore(), flushInterval: 60_000 });
     await p.renderTargeted();
-    expect([shown('loyal'), shown('either'), shown('winback'), shown('signup')]).toEqual([true, true, false, false]);
+    expect([shown('loyal'), shown('either'), shown('winback'), shown('signup'), shown('staged')]).toEqual([true, true, false, false, true]);
     expect([visible('loyal'), visible('either'), visible('winback'), visible('signup'), visible('plain')]).toEqual([true, true, false, false, true]);
     expect(document.documentElement.hasAttribute('data-patron-targeted')).toBe(true);
     const url = new URL(c.requests.find((r) => r.url.includes('/v1/profile'))!.url);

@@ -325,12 +325,27 @@ export function storeContract(engine: Engine): void {
           expectedSpend: 14.2,
           clv: fitted ? 99.9 : null,
           churnRisk: fitted ? ('active' as const) : null,
+          stage: fitted ? ('loyal' as const) : null,
           rfm: { r: 5, f: 4, m: 3, group: 'champions' as const },
         });
         const model: StoredValues['model'] = {
           bgnbd: { params: { r: 0.24, alpha: 4.4, a: 0.79, b: 2.43 }, logLikelihood: -9582.4 },
           gammaGamma: null,
           errors: ['Gamma-Gamma: spend too uniform'],
+          choice: {
+            purchase: 'activity',
+            spend: 'own-mean',
+            reason: 'activity better than bgnbd on 3 of 3',
+            backtest: {
+              calibrationEnd: '2026-01-01',
+              holdoutEnd: '2026-03-01',
+              holdoutDays: 59,
+              customers: 120,
+              recencyAuc: 0.6,
+              scores: [{ model: 'bgnbd', purchasesRmse: 1, purchasesSpearman: 0.4, purchasesRatio: 1.1, topDecileCapture: 0.5, churnAuc: 0.7 }],
+            },
+          },
+          lifecycle: { atRiskAfterDays: 40, lapsedAfterDays: 80, loyalRepeats: 3 },
           options: { horizonDays: 90, clvMonths: 12, monthlyDiscountRate: 0.01, churnHorizonDays: 30, churnThresholds: { active: 0.75, cooling: 0.5, atRisk: 0.25 } },
         };
         await s.saveValues({ model, customers: [value('x', true)], updatedAt: T0 });
@@ -447,9 +462,13 @@ export function storeContract(engine: Engine): void {
               bgnbd: null,
               gammaGamma: null,
               errors: [],
+              choice: { purchase: 'bgnbd', spend: 'gamma-gamma', reason: 'no backtest', backtest: null },
+              lifecycle: { atRiskAfterDays: 90, lapsedAfterDays: 180, loyalRepeats: 3 },
               options: { horizonDays: 90, clvMonths: 12, monthlyDiscountRate: 0.01, churnHorizonDays: 30, churnThresholds: { active: 0.75, cooling: 0.5, atRisk: 0.25 } },
             },
-            customers: [{ id: 'u-1', orders: 1, revenue: 5, pAlive: null, expectedPurchases: null, expectedSpend: 5, clv: null, churnRisk: null, rfm: { r: 3, f: 1, m: 2, group: 'new' } }],
+            customers: [
+              { id: 'u-1', orders: 1, revenue: 5, pAlive: null, expectedPurchases: null, expectedSpend: 5, clv: null, churnRisk: null, stage: 'new', rfm: { r: 3, f: 1, m: 2, group: 'new' } },
+            ],
             updatedAt: T0,
           };
           await s.saveValues(values);

@@ -98,11 +98,36 @@ CREATE TABLE IF NOT EXISTS customer_values (
   expected_spend     REAL NOT NULL,
   clv                REAL,
   churn_risk         TEXT,
+  stage              TEXT,
   rfm_r              INTEGER NOT NULL,
   rfm_f              INTEGER NOT NULL,
   rfm_m              INTEGER NOT NULL,
   rfm_group          TEXT NOT NULL,
   updated_at         INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS stage_changes (
+  customer_id TEXT    NOT NULL,
+  at          INTEGER NOT NULL,
+  from_stage  TEXT,
+  to_stage    TEXT    NOT NULL,
+  PRIMARY KEY (customer_id, at, to_stage)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS stage_changes_at ON stage_changes (at);
+CREATE TABLE IF NOT EXISTS value_history (
+  customer_id TEXT    NOT NULL,
+  at          INTEGER NOT NULL,
+  clv         REAL,
+  churn_risk  TEXT,
+  stage       TEXT,
+  PRIMARY KEY (customer_id, at)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS value_progress (
+  at                 INTEGER PRIMARY KEY,
+  customers          INTEGER NOT NULL,
+  clv                REAL NOT NULL,
+  expected_purchases REAL NOT NULL,
+  by_stage           TEXT NOT NULL,
+  by_churn_risk      TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS customer_segments (
   customer_id TEXT PRIMARY KEY,
@@ -123,5 +148,16 @@ export function openDatabase(file: string, durability: 'full' | 'normal'): Datab
   db.pragma('busy_timeout = 5000');
   db.pragma('cache_size = -65536');
   db.exec(SCHEMA);
+  addMissingColumns(db);
   return db;
+}
+
+/** Columns added since a table was first made: a database made by an earlier version gets them, empty. */
+const ADDED_COLUMNS: [table: string, column: string, type: string][] = [['customer_values', 'stage', 'TEXT']];
+
+function addMissingColumns(db: Database.Database): void {
+  for (const [table, column, type] of ADDED_COLUMNS) {
+    const columns = db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as { name: string }[];
+    if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }
 }

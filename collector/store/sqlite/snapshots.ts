@@ -2,7 +2,7 @@
 // buyer's value with the models they came from (each replaced whole, in slices: sliced-replace.ts).
 
 import type Database from 'better-sqlite3';
-import type { ChurnRisk, CustomerValue, RfmGroup } from '../../../recommender';
+import { lifecycleThresholds, type ChurnRisk, type CustomerValue, type RfmGroup, type Stage } from '../../../recommender';
 import type { SnapshotStore, StoredSegments, StoredValues } from '../store';
 import { replaceInSlices } from './sliced-replace';
 
@@ -15,6 +15,7 @@ interface ValueRow {
   expected_spend: number;
   clv: number | null;
   churn_risk: string | null;
+  stage: string | null;
   rfm_r: number;
   rfm_f: number;
   rfm_m: number;
@@ -49,14 +50,20 @@ export function sqliteSnapshots(db: Database.Database): SnapshotStore {
       };
     },
     saveValues(v) {
-      const columns = ['customer_id', 'orders', 'revenue', 'p_alive', 'expected_purchases', 'expected_spend', 'clv', 'churn_risk', 'rfm_r', 'rfm_f', 'rfm_m', 'rfm_group', 'updated_at'];
-      const row = (c: CustomerValue) => [c.id, c.orders, c.revenue, c.pAlive, c.expectedPurchases, c.expectedSpend, c.clv, c.churnRisk, c.rfm.r, c.rfm.f, c.rfm.m, c.rfm.group, v.updatedAt];
+      const columns = ['customer_id', 'orders', 'revenue', 'p_alive', 'expected_purchases', 'expected_spend', 'clv', 'churn_risk', 'stage', 'rfm_r', 'rfm_f', 'rfm_m', 'rfm_group', 'updated_at'];
+      const row = (c: CustomerValue) => [c.id, c.orders, c.revenue, c.pAlive, c.expectedPurchases, c.expectedSpend, c.clv, c.churnRisk, c.stage, c.rfm.r, c.rfm.f, c.rfm.m, c.rfm.group, v.updatedAt];
       return queued(() => replaceInSlices(db, 'customer_values', columns, v.customers, row, valueModelOf(v)));
     },
     async loadValues() {
       const meta = db.prepare("SELECT value FROM meta WHERE key = 'value_model'").get() as { value: string } | undefined;
       if (!meta) return null;
-      const { updatedAt, ...model } = JSON.parse(meta.value) as StoredValues['model'] & { updatedAt: number };
+      const { updatedAt, ...saved } = JSON.parse(meta.value) as Partial<StoredValues['model']> & { updatedAt: number };
+      // Saved before the model choice and the lifecycle were kept: what a refit without them would have.
+      const model = {
+        choice: { purchase: 'bgnbd', spend: 'gamma-gamma', reason: 'saved before models were chosen by backtest', backtest: null },
+        lifecycle: lifecycleThresholds([]),
+        ...saved,
+      } as StoredValues['model'];
       const rows = db.prepare('SELECT * FROM customer_values').all() as ValueRow[];
       const customers = rows.map((r): CustomerValue => ({
         id: r.customer_id,
@@ -67,6 +74,7 @@ export function sqliteSnapshots(db: Database.Database): SnapshotStore {
         expectedSpend: r.expected_spend,
         clv: r.clv,
         churnRisk: r.churn_risk as ChurnRisk | null,
+        stage: r.stage as Stage | null,
         rfm: { r: r.rfm_r, f: r.rfm_f, m: r.rfm_m, group: r.rfm_group as RfmGroup },
       }));
       return { model, customers, updatedAt };

@@ -20,6 +20,7 @@ import { sqliteEventQueries } from './queries';
 import { openDatabase } from './schema';
 import { sqliteSlots } from './slots';
 import { sqliteSnapshots } from './snapshots';
+import { sqliteProgress } from './progress';
 
 export interface SqliteStoreOptions {
   /** Path of the database file, or ':memory:'. Parent folders are created. */
@@ -57,6 +58,7 @@ export function openSqliteStore({ file, durability = 'full', journal = true, jou
     ...sqliteExperiments(db),
     ...sqliteIdentities(db, writer),
     ...sqliteSnapshots(db),
+    ...sqliteProgress(db),
     ...sqliteEventQueries(db, settled),
     settled,
     condition: () => condition.get(),
