@@ -147,21 +147,19 @@ export function valueCustomers(buyers: readonly BuyerHistory[], options: ValueOp
   const days = history ? daysByCustomer(history.purchases) : new Map<string, number[]>();
   const lifecycle = lifecycleThresholds(purchaseGaps(days.values()), options.lifecycle);
   const today = Math.floor((history?.end ?? 0) / DAY_MS);
-  const clvOptions = { months: o.clvMonths, monthlyDiscountRate: o.monthlyDiscountRate };
+  const purchasesOf = purchaseFigures(bg?.params ?? null, activity, o);
   const customers = buyers.map((b, i): CustomerValue => {
     const expectedSpend = spend(b);
-    const upTo = activity ? (t: number) => activity.expected(b, t) : bg ? (t: number) => conditionalExpectedPurchases(bg.params, t, b) : null;
-    // Churn risk: the chance of a purchase within the shop's rhythm (Poisson at the activity model's rate).
-    const buys = activity ? 1 - Math.exp(-activity.expected(b, o.churnHorizonDays)) : bg ? 1 - probabilityNoPurchase(bg.params, o.churnHorizonDays, b) : null;
+    const figures = purchasesOf(b);
     return {
       id: b.id,
       orders: b.orders,
       revenue: b.revenue,
       pAlive: bg ? probabilityAlive(bg.params, b) : null,
-      expectedPurchases: upTo ? upTo(o.horizonDays) : null,
+      expectedPurchases: figures?.expected ?? null,
       expectedSpend,
-      clv: upTo ? discountedValue(upTo, expectedSpend, clvOptions) : null,
-      churnRisk: buys === null ? null : churnRisk(buys, o.churnThresholds),
+      clv: figures ? figures.unitClv * expectedSpend : null,
+      churnRisk: figures ? churnRisk(figures.buys, o.churnThresholds) : null,
       stage: days.has(b.id) ? stageOn(days.get(b.id)!, today, lifecycle) : null,
       rfm: rfm[i]!,
     };
@@ -225,6 +223,42 @@ function changesOf(days: Map<string, number[]>, today: number, t: LifecycleThres
 }
 
 const NO_HISTORY: ModelChoice = { purchase: 'bgnbd', spend: 'gamma-gamma', reason: 'no purchase history given: BG/NBD and Gamma-Gamma, the published models', backtest: null };
+
+interface PurchaseFigures {
+  expected: number;
+  /** The CLV of a customer whose purchases are worth 1 each: CLV is this times the expected spend. */
+  unitClv: number;
+  /** The chance of a purchase within the churn horizon. */
+  buys: number;
+}
+
+/**
+ * Each customer's expected purchases, discounted purchases and chance of buying within the churn horizon. BG/NBD's
+ * depend on (frequency, recency, T) alone, which many customers share in whole days: computed once a triple (a
+ * year's CLV is twelve hypergeometric series). The activity model reads spend too: computed for each customer.
+ */
+function purchaseFigures(bg: BgNbdParams | null, activity: Pick<Predictor, 'expected'> | null, o: ValueModel['options']): (b: BuyerHistory) => PurchaseFigures | null {
+  const clvOptions = { months: o.clvMonths, monthlyDiscountRate: o.monthlyDiscountRate };
+  if (activity) {
+    return (b) => {
+      const upTo = (t: number) => activity.expected(b, t);
+      // Churn risk: the chance of a purchase within the shop's rhythm, Poisson at the activity model's rate.
+      return { expected: upTo(o.horizonDays), unitClv: discountedValue(upTo, 1, clvOptions), buys: 1 - Math.exp(-upTo(o.churnHorizonDays)) };
+    };
+  }
+  if (!bg) return () => null;
+  const known = new Map<string, PurchaseFigures>();
+  return (b) => {
+    const key = `${b.frequency} ${b.recency} ${b.T}`;
+    let figures = known.get(key);
+    if (!figures) {
+      const upTo = (t: number) => conditionalExpectedPurchases(bg, t, b);
+      figures = { expected: upTo(o.horizonDays), unitClv: discountedValue(upTo, 1, clvOptions), buys: 1 - probabilityNoPurchase(bg, o.churnHorizonDays, b) };
+      known.set(key, figures);
+    }
+    return figures;
+  };
+}
 
 type Attempt = <T>(model: string, instead: string, fit: () => T) => T | null;
 

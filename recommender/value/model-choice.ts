@@ -5,6 +5,7 @@
 
 import { backtest, type ModelScore, type SpendModel } from './backtest';
 import type { Purchase } from './clv';
+import { fnv1a32 } from '../experiments/hash';
 
 const DAY_MS = 86_400_000;
 
@@ -40,6 +41,8 @@ export interface ChoiceOptions {
   /** Fewer customers than this at the calibration end, or fewer who bought again in the holdout: no backtest. */
   minCustomers?: number;
   minActive?: number;
+  /** The backtest runs on a sample of this many customers at most (drawn by a hash of their id: the same each refit). */
+  maxCustomers?: number;
 }
 
 /** The default when the history is too short to test on: the published model. */
@@ -76,7 +79,7 @@ export function chooseModels(purchases: readonly Purchase[], end: number, option
   const none = (why: string): ModelChoice => ({ ...DEFAULT, reason: `no backtest: ${why}; BG/NBD and Gamma-Gamma, the published models`, backtest: null });
   if (!(span >= 2 * holdoutDays)) return none(`${Math.max(0, span)} days of orders, fewer than twice the ${holdoutDays}-day holdout`);
   const calibrationEnd = (endDay - holdoutDays) * DAY_MS;
-  const result = backtest(purchases, { calibrationEnd, holdoutEnd: endDay * DAY_MS, models: ['naive', ...VALUE_MODELS] });
+  const result = backtest(sampleOf(purchases, options.maxCustomers ?? 20_000), { calibrationEnd, holdoutEnd: endDay * DAY_MS, models: ['naive', ...VALUE_MODELS] });
   if (result.customers < (options.minCustomers ?? 50)) return none(`${result.customers} customers before the holdout`);
   if (result.active < (options.minActive ?? 10)) return none(`${result.active} of them bought again in the holdout`);
   const scores = result.models.map(scoreOf);
@@ -91,6 +94,18 @@ export function chooseModels(purchases: readonly Purchase[], end: number, option
     ? `${chosen.model} better than ${other.model} on ${wins(scoreOf(chosen), scoreOf(other))} of 3 (RMSE, rank correlation, top-decile capture) over the last ${holdoutDays} days`
     : `${chosen.model}: ${(chosen === bg ? VALUE_MODELS[1] : VALUE_MODELS[0]) ?? ''} could not be fitted`;
   return { purchase: chosen.model as ValueModelName, spend, reason: `${reason}; spend: ${spend}, the lower error on the holdout's spend`, backtest: shown };
+}
+
+/**
+ * The purchases of about `max` customers: a choice between two models needs no more (the figures of 20,000 differ
+ * from the whole base's in the third decimal), and a refit of 100,000 customers spends its time on the real fits.
+ */
+function sampleOf(purchases: readonly Purchase[], max: number): readonly Purchase[] {
+  const customers = new Set<string>();
+  for (const p of purchases) customers.add(p.customerId);
+  if (customers.size <= max) return purchases;
+  const cut = (max / customers.size) * 2 ** 32;
+  return purchases.filter((p) => fnv1a32(p.customerId) < cut);
 }
 
 /** On how many of the three measures `a` beats `b`. */

@@ -232,3 +232,41 @@ describe('GET /v1/backtest', () => {
     expect((await get(`${c.url}/v1/backtest?calibrationEnd=${day(NOW - 120 * DAY)}`)).status).toBe(401);
   });
 });
+
+describe('the value over time', () => {
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+  it('values the customers as of a past day, from the orders up to it', async () => {
+    const then = (await analyst(`/v1/clv?asOf=${day(NOW - 200 * DAY)}`)).body;
+    // 200 days ago the regulars who later stopped were still buying: none of them lapsed yet.
+    expect(then.updatedAt.slice(0, 10)).toBe(day(NOW - 200 * DAY));
+    expect(then.byStage.lapsed.customers).toBeLessThan((await analyst('/v1/clv')).body.byStage.lapsed.customers);
+    const c1 = (await analyst(`/v1/customers?asOf=${day(NOW - 200 * DAY)}&limit=1000`)).body.customers.find((x: { id: string }) => x.id === 'c1');
+    expect(c1.stage).not.toBe('lapsed');
+    expect((await analyst('/v1/customers?asOf=2026-02-30')).body.error.issues[0].path).toBe('asOf');
+  });
+
+  it("keeps each refit's base, every customer's moved values and stage changes", async () => {
+    const { points } = (await analyst('/v1/value/progress?bucket=refit')).body;
+    expect(points.length).toBeGreaterThanOrEqual(1);
+    expect(points.at(-1)).toMatchObject({ customers: 120, clv: expect.any(Number) });
+    expect(Object.values(points.at(-1).byStage as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(120);
+    const history = (await analyst('/v1/customers/c1/history')).body;
+    expect(history.history[0]).toMatchObject({ clv: expect.any(Number), stage: 'lapsed' });
+    // A regular who stopped half a year ago: new, then active and loyal, then at risk and lapsed, each on its day.
+    expect(history.stageChanges.map((s: { to: string }) => s.to)).toEqual(['new', 'active', 'loyal', 'at-risk', 'lapsed']);
+    expect((await analyst('/v1/customers/nobody/history')).status).toBe(404);
+    const flows = (await analyst('/v1/stages/flows?bucket=month')).body.flows;
+    expect(flows.filter((f: { to: string }) => f.to === 'new').reduce((s: number, f: { customers: number }) => s + f.customers, 0)).toBe(120);
+    expect((await analyst('/v1/stages/changes?stage=someday')).body.error.issues[0].path).toBe('stage');
+  });
+
+  it('lists the customers whose value fell against what was kept some days ago', async () => {
+    const now = (await analyst('/v1/customers?limit=1')).body.customers[0];
+    // Forty days ago this customer was worth three times as much.
+    await c.app.patron.store.addValueHistory([{ customerId: now.id, at: NOW - 40 * DAY, clv: now.clv * 3, churnRisk: 'active', stage: 'loyal' }]);
+    const falling = (await analyst('/v1/customers/falling?days=30&minDrop=0.5')).body;
+    expect(falling.customers).toEqual([{ id: now.id, clvBefore: now.clv * 3, clv: now.clv, drop: expect.closeTo(2 / 3, 9), churnRisk: now.churnRisk, stage: now.stage }]);
+    expect((await analyst('/v1/customers/falling?minDrop=2')).body.error.issues[0].path).toBe('minDrop');
+  });
+});

@@ -9,6 +9,7 @@ import { slotConfigSchema } from '../../collector/domain/slot-config';
 import { toStored, type StoredEvent } from '../../collector/domain/stored-event';
 import type { ValidEvent } from '../../collector/domain/event';
 import type { EventQuery, Store, StoredValues } from '../../collector/store/store';
+import { BUCKET } from '../../recommender';
 
 export interface Engine {
   name: string;
@@ -352,6 +353,52 @@ export function storeContract(engine: Engine): void {
         await s.saveValues({ model, customers: [value('a', true), value('b', false)], updatedAt: T0 + 1 });
         const loaded = await s.loadValues();
         expect({ ...loaded, customers: [...loaded!.customers].sort((p, q) => (p.id < q.id ? -1 : 1)) }).toEqual({ model, customers: [value('a', true), value('b', false)], updatedAt: T0 + 1 });
+      });
+    });
+
+    describe("the value's progression", () => {
+      const D = 86_400_000;
+      it('keeps stage changes once each, newest first, filtered by customer, stage and time, and counts the flows per period', async () => {
+        const s = await open();
+        const changes = [
+          { customerId: 'a', at: T0, from: null, to: 'new' as const },
+          { customerId: 'a', at: T0 + 10 * D, from: 'new' as const, to: 'active' as const },
+          { customerId: 'b', at: T0 + 10 * D, from: null, to: 'new' as const },
+          { customerId: 'a', at: T0 + 40 * D, from: 'active' as const, to: 'at-risk' as const },
+        ];
+        await s.addStageChanges(changes);
+        // The next refit finds the same changes again: kept once.
+        await s.addStageChanges(changes.slice(1));
+        expect(await s.listStageChanges({ limit: 10 })).toEqual([changes[3], changes[1], changes[2], changes[0]]);
+        expect(await s.listStageChanges({ customerId: 'a', stage: 'active', limit: 10 })).toEqual([changes[1]]);
+        expect(await s.listStageChanges({ from: T0 + D, to: T0 + 40 * D, limit: 10 })).toEqual([changes[1], changes[2]]);
+        expect(await s.listStageChanges({ limit: 1, offset: 1 })).toEqual([changes[1]]);
+        // T0 is 2026-03-02, a Monday: the first three changes fall in March, the last in April.
+        expect(await s.stageFlows({ bucket: 'month' })).toEqual([
+          { period: BUCKET.month(T0), from: null, to: 'new', customers: 2 },
+          { period: BUCKET.month(T0), from: 'new', to: 'active', customers: 1 },
+          { period: BUCKET.month(T0 + 40 * D), from: 'active', to: 'at-risk', customers: 1 },
+        ]);
+      });
+
+      it("keeps each customer's values over time, each as of a time, and the base at each refit", async () => {
+        const s = await open();
+        const row = (customerId: string, at: number, clv: number | null) => ({ customerId, at, clv, churnRisk: 'active' as const, stage: 'loyal' as const });
+        await s.addValueHistory([row('a', T0, 100), row('b', T0, 50), row('a', T0 + 7 * D, 60)]);
+        expect(await s.valueHistoryOf('a')).toEqual([row('a', T0, 100), row('a', T0 + 7 * D, 60)]);
+        expect(await s.valuesAsOf(T0 + D)).toEqual(
+          new Map([
+            ['a', row('a', T0, 100)],
+            ['b', row('b', T0, 50)],
+          ]),
+        );
+        expect((await s.valuesAsOf(T0 + 7 * D)).get('a')).toEqual(row('a', T0 + 7 * D, 60));
+        expect((await s.valuesAsOf(T0 - 1)).size).toBe(0);
+        const point = (at: number, clv: number) => ({ at, customers: 2, clv, expectedPurchases: 1.5, byStage: { loyal: 2 }, byChurnRisk: { active: 2 } });
+        await s.addProgress(point(T0, 150));
+        await s.addProgress(point(T0 + 7 * D, 110));
+        expect(await s.listProgress({})).toEqual([point(T0, 150), point(T0 + 7 * D, 110)]);
+        expect(await s.listProgress({ from: T0 + 1 })).toEqual([point(T0 + 7 * D, 110)]);
       });
     });
 
