@@ -78,7 +78,7 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
     ...experimentRoutes(services.experiments, (x, mde) => services.experimentResults.of(x, mde)),
     ...catalogRoutes(services.catalog),
     ...customerRoutes(services.insights, services.refits, services.learner, services.identities),
-    ...progressRoutes(services.insights, services.store),
+    ...progressRoutes(services.insights, services.store, services.learner, services.identities),
     ...reportRoutes(services.reports, store),
     healthRoute(services),
     ...staticRoutes(ROOT, options.sdkDir === undefined ? path.join(ROOT, 'dist') : options.sdkDir),

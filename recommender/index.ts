@@ -58,6 +58,7 @@ export {
   type StageChange,
 } from './value/customer-value';
 export { chooseModels, holdoutDaysOf, VALUE_MODELS, type ModelChoice, type ChoiceScore, type ChoiceOptions, type ValueModelName } from './value/model-choice';
+export { merchantMeasures, type Order, type PeriodMeasures, type CohortRevenue } from './value/measures';
 export { PurchaseDays, MAX_DAYS_KEPT, type PurchaseDayTable } from './purchase-days';
 export { fnv1a32, bucketOf, variantOf } from './experiments/hash';
 export { normalCdf, normalQuantile, chiSquareSurvival } from './experiments/distributions';

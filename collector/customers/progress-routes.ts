@@ -1,4 +1,4 @@
-// The value's progression over HTTP (analyst key): stage changes and the flows between stages, the base's value
+// The value's progression over HTTP (analyst key): the merchant's measures per period, stage changes and the flows between stages, the base's value
 // refit by refit or week by week, one customer's kept values, and the customers whose value is falling.
 
 import { BUCKET, BUCKET_NAME, STAGES, type CustomerValue } from '../../recommender';
@@ -6,7 +6,10 @@ import { route, reply, type Route } from '../http/route';
 import { HttpError } from '../http/errors';
 import type { ProgressPoint, ProgressStore } from '../store/store';
 import type { CustomerInsights } from './insights';
-import { fallingQuerySchema, flowsQuerySchema, progressQuerySchema, stageChangesQuerySchema } from './schemas';
+import { fallingQuerySchema, flowsQuerySchema, measuresQuerySchema, progressQuerySchema, stageChangesQuerySchema } from './schemas';
+import { measures } from './measures';
+import type { Identities } from '../identity/identities';
+import type { Learner } from '../models/learner';
 
 const DAY_MS = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -38,8 +41,38 @@ async function falling(insights: CustomerInsights, store: ProgressStore, q: { da
   };
 }
 
-export function progressRoutes(insights: CustomerInsights, store: ProgressStore): Route[] {
+const PERIOD_COLUMNS = [
+  'period',
+  'customers',
+  'newCustomers',
+  'orders',
+  'revenue',
+  'averagePurchaseValue',
+  'purchaseFrequency',
+  'repeatPurchaseRate',
+  'retentionRate',
+  'churnRate',
+  'customerLifespan',
+  'historicalClv',
+  'predictedClv',
+];
+
+export function progressRoutes(insights: CustomerInsights, store: ProgressStore, learner: Learner, identities: Identities): Route[] {
   return [
+    route({
+      method: 'get',
+      path: '/v1/measures',
+      summary: 'Average purchase value, purchase frequency, repeat-purchase, retention and churn rates, lifespan, historical and predicted CLV per period; revenue retention by cohort',
+      role: 'analyst',
+      query: measuresQuerySchema,
+      handle: async ({ query }) => {
+        const { format, table, ...q } = query;
+        const result = await measures(learner, identities, insights, store, q);
+        if (format !== 'csv') return result;
+        if (table === 'cohorts') return reply.csv('cohort-revenue', ['cohort', 'offset', 'size', 'customers', 'revenue', 'revenueRetention'], result.cohorts);
+        return reply.csv('measures', PERIOD_COLUMNS, result.periods);
+      },
+    }),
     route({
       method: 'get',
       path: '/v1/stages/changes',

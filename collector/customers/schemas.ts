@@ -80,3 +80,13 @@ export const fallingQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   format: tableFormat,
 });
+
+/** GET /v1/measures: per week or month, for the base or one segment (slug or id); as CSV, the periods or the cohorts. */
+export const measuresQuerySchema = z.object({
+  bucket: z.enum(['week', 'month']).default('month'),
+  segment: z.string().max(200).optional(),
+  from: instant.optional(),
+  to: instant.optional(),
+  format: tableFormat,
+  table: z.enum(['periods', 'cohorts']).default('periods'),
+});

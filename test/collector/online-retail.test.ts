@@ -77,4 +77,28 @@ describe('UCI Online Retail imported and valued', () => {
     expect(history.stageChanges.map((s: { to: string }) => s.to)).toContain('reactivated');
     expect(history.stageChanges[0].from).toBeNull();
   }, 120_000);
+
+  it("gives the merchant's measures month by month, for the base and for a segment, and revenue retention by cohort", async () => {
+    const all = await analyst('/v1/measures?bucket=month');
+    expect(all.periods.map((p: { period: string }) => p.period)).toEqual(['2010-12', '2011-01', '2011-02', '2011-03', '2011-04', '2011-05', '2011-06', '2011-07']);
+    const [december, ...later] = all.periods;
+    expect(december.newCustomers).toBe(december.customers);
+    expect(december.repeatPurchaseRate).toBe(0);
+    for (const p of later) {
+      expect(p.retentionRate).toBeGreaterThan(0);
+      expect(p.retentionRate).toBeLessThan(1);
+      expect(p.churnRate).toBeCloseTo(1 - p.retentionRate, 12);
+      expect(p.averagePurchaseValue).toBeCloseTo(p.revenue / p.orders, 9);
+      expect(p.historicalClv).toBeGreaterThan(0);
+    }
+    expect(all.cohorts[0]).toMatchObject({ cohort: '2010-12', offset: 0, revenueRetention: 1, size: december.customers });
+    const { segments } = await analyst('/v1/segments');
+    const one = await analyst(`/v1/measures?bucket=month&segment=${segments[0].slug}`);
+    expect(one.segment.slug).toBe(segments[0].slug);
+    expect(one.periods[0].customers).toBeLessThan(december.customers);
+    const res = await get(`${c.url}/v1/measures?segment=nothing`, KEYS.analyst[0], true);
+    expect(res.body.error.issues[0].path).toBe('segment');
+    const csv = await fetch(`${c.url}/v1/measures?format=csv&table=cohorts`, { headers: { authorization: `Bearer ${KEYS.analyst[0]}` } });
+    expect((await csv.text()).split(/\r?\n/)[0]).toBe('cohort,offset,size,customers,revenue,revenueRetention');
+  }, 120_000);
 });
