@@ -110,6 +110,8 @@ export class CustomerLedger {
   /** Categories by customer index, for the customers who touched one (most of a flood of made-up visitors never do). */
   private readonly _categories = new Map<number, Map<string, number>>();
   private readonly _days = new PurchaseDays();
+  /** The earliest purchase day an order or a merge touched since `takeEarliestChangedDay` was last called. */
+  private _earliestChanged = Infinity;
   private _size = 0;
 
   constructor(visitGapMinutes = 30, ids: IdIndex = new IdIndex()) {
@@ -169,6 +171,7 @@ export class CustomerLedger {
     lastOrderAt.set(c, Math.max(lastOrderAt.get(c), at));
     const day = Math.floor(at / DAY_MS);
     this._days.add(c, day, revenue);
+    this._earliestChanged = Math.min(this._earliestChanged, day);
     if (orderDays.get(c) === 0) {
       firstOrderDay.set(c, day);
       lastOrderDay.set(c, day);
@@ -208,6 +211,8 @@ export class CustomerLedger {
     else this._combine(from, into);
     const categories = this._categories.get(from);
     if (categories) for (const [category, n] of categories) this._addCategory(into, category, n);
+    const moved = this._days.daysOf(from)[0];
+    if (moved !== undefined) this._earliestChanged = Math.min(this._earliestChanged, moved);
     this._days.merge(from, into);
     this._clear(from);
   }
@@ -293,6 +298,21 @@ export class CustomerLedger {
   purchaseDaysOf(customerId: string): number[] {
     const c = this._ids.get(customerId);
     return c === undefined ? [] : this._days.daysOf(c);
+  }
+
+  /**
+   * The earliest purchase day that orders or merges have touched since the last call (Infinity if none), and a
+   * fresh start: a refit records stage changes from there, so an imported or late history's are not skipped.
+   */
+  takeEarliestChangedDay(): number {
+    const day = this._earliestChanged;
+    this._earliestChanged = Infinity;
+    return day;
+  }
+
+  /** Marks purchase days from `day` on as touched again (a refit that took them failed). */
+  markChangedFrom(day: number): void {
+    this._earliestChanged = Math.min(this._earliestChanged, day);
   }
 
   /** Every buyer as buyers(now) has them, with their purchase days as flat arrays by position among them. */

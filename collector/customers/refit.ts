@@ -96,9 +96,11 @@ export class Refits {
     const { refreshIntervalMs: _i, refreshAfterEvents: _e, minRefreshIntervalMs: _m, ...fitOptions } = this._options.segments ?? {};
     const started = performance.now();
     const previous = this._insights.segments;
+    // Stage changes from the last refit's day on, or from the earliest purchase day that orders arriving since (an
+    // import, a late batch, an identify) touched; every one of them at the first refit.
+    const touched = ledger.takeEarliestChangedDay();
     try {
-      // Stage changes from the last refit's day on (every one of them at the first refit).
-      const since = this._insights.values.count > 0 ? Math.floor(this._insights.values.updatedAt / DAY_MS) : undefined;
+      const since = this._insights.values.count > 0 ? Math.min(Math.floor(this._insights.values.updatedAt / DAY_MS), touched) : undefined;
       const job = { id: 0, matrix, options: { ...fitOptions, previous: [...previous] }, ...ledger.buyersWithDays(now), now, changesSince: since, valueOptions: this._options.value ?? {} };
       const { model, assignments, value } = await this._fit(job);
       if (this._closed) return;
@@ -113,6 +115,8 @@ export class Refits {
         this._log(`segments: ${model.segments.map((s) => `${s.label} (${s.size})`).join(', ')}; fitted on ${indices.length} customers in ${Math.round(performance.now() - started)} ms`);
       }
     } catch (error) {
+      // The next refit records the changes this one could not.
+      ledger.markChangedFrom(touched);
       if (!this._closed) this._log(`segments: refit failed: ${error instanceof Error ? error.message : String(error)}`);
     }
   }

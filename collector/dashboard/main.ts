@@ -5,6 +5,7 @@ import { ApiError, byId, createApi } from './api';
 import { createExperimentsTab } from './experiments/tab';
 import { createOverview, type Overview, type Period } from './overview/overview';
 import { createSlotEditor } from './slots/editor';
+import { createValueTab } from './value/tab';
 
 const KEY = 'patron.dashboard.key';
 const ADMIN_KEY = 'patron.dashboard.adminKey';
@@ -17,6 +18,7 @@ const adminApi = createApi(() => adminKey || key);
 let overview: Overview | undefined;
 let editor: ReturnType<typeof createSlotEditor> | undefined;
 let experiments: ReturnType<typeof createExperimentsTab> | undefined;
+let value: ReturnType<typeof createValueTab> | undefined;
 
 declare global {
   interface Window {
@@ -44,7 +46,7 @@ async function opensAdmin(candidate: string): Promise<boolean> {
 }
 
 async function showTab() {
-  const tab = location.hash.startsWith('#slots') ? 'slots' : location.hash.startsWith('#experiments') ? 'experiments' : 'overview';
+  const tab = (['slots', 'experiments', 'value'] as const).find((t) => location.hash.startsWith(`#${t}`)) ?? 'overview';
   for (const section of document.querySelectorAll<HTMLElement>('.tab')) section.hidden = section.id !== tab;
   for (const a of document.querySelectorAll('[data-tab]')) a.toggleAttribute('aria-current', a.getAttribute('data-tab') === tab);
   byId('period-picker').hidden = tab !== 'overview';
@@ -56,6 +58,10 @@ async function showTab() {
       editor ??= createSlotEditor(adminApi);
       await editor.refresh(decodeURIComponent(location.hash.slice('#slots/'.length)) || undefined);
     }
+  }
+  if (tab === 'value') {
+    value ??= createValueTab(api);
+    await value.refresh();
   }
   if (tab === 'experiments') {
     // Results read with the analyst key; pausing, stopping and starting need an admin key.
@@ -73,7 +79,7 @@ async function enter() {
   byId('logout').hidden = false;
   overview ??= createOverview(api);
   const ready = overview.refresh(period());
-  window.patronDashboard = { data: (name) => overview!.data(name) ?? experiments?.data(name), ready };
+  window.patronDashboard = { data: (name) => overview!.data(name) ?? experiments?.data(name) ?? value?.data(name), ready };
   await Promise.all([ready, showTab()]);
   document.documentElement.dataset.ready = 'true';
 }

@@ -23,6 +23,8 @@ export interface ChoiceScore {
   /** The share of the holdout's revenue that the top tenth by predicted spend brought (its best spend model). */
   topDecileCapture: number;
   churnAuc: number | null;
+  /** Mean predicted and actual holdout purchases by repeat purchases before it (the calibration-against-holdout chart). */
+  byFrequency: ModelScore['byFrequency'];
   error?: string;
 }
 
@@ -57,6 +59,7 @@ function scoreOf(m: ModelScore): ChoiceScore {
     purchasesRatio: m.purchases.predicted / m.purchases.actual,
     topDecileCapture: captures.length ? Math.max(...captures) : NaN,
     churnAuc: m.churnAuc,
+    byFrequency: m.byFrequency,
     ...(m.error ? { error: m.error } : {}),
   };
 }

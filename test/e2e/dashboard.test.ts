@@ -128,6 +128,39 @@ describe('the dashboard in Chromium', { timeout: E2E_TIMEOUT.test }, () => {
     expect((await chartData('activity')).labels).toHaveLength(7);
   });
 
+  it('shows how customer value is predicted, its progression, the stage flows and the measures, with the API’s figures', async () => {
+    await page.goto(`${demo.collector.url}/dashboard#value`);
+    await page.waitForFunction(
+      () => [...document.querySelectorAll<HTMLElement>('#value [data-chart], #value [data-table]')].every((f) => f.dataset.state === 'ready' || f.dataset.state === 'error'),
+      null,
+      {
+        timeout: PATIENCE_MS,
+      },
+    );
+    const states = await page.$$eval('#value [data-chart], #value [data-table]', (els) => els.map((e) => (e as HTMLElement).dataset.state));
+    expect(states).toEqual(['ready', 'ready', 'ready', 'ready', 'ready']);
+    // The models chosen at the last refit, and the backtest they were chosen on, as the chart of predicted against actual.
+    const { model } = await analystApi('/v1/clv?bins=2');
+    const backtest = model.choice.backtest;
+    expect(backtest).not.toBeNull();
+    const drawn = await chartData('value-models');
+    expect(drawn.datasets.map((d) => d.label)).toEqual(['Actual', 'Own past rate', 'BG/NBD', 'Activity model']);
+    expect(drawn.datasets[0].data).toEqual(backtest.scores[0].byFrequency.map((r: { actual: number }) => r.actual));
+    expect(drawn.datasets[2].data).toEqual(backtest.scores[1].byFrequency.map((r: { predicted: number }) => r.predicted));
+    expect(await page.textContent('[data-chart="value-models"] [data-caption]')).toContain(model.choice.reason);
+    const { points } = await analystApi('/v1/value/progress?bucket=week');
+    expect((await chartData('value-progress')).datasets[0].data).toEqual(points.map((p: { clv: number }) => p.clv));
+    const { flows } = await analystApi('/v1/stages/flows?bucket=month');
+    // The history streamed in after the collector's first refit has its stage changes too, month after month.
+    expect(new Set(flows.map((f: { period: string }) => f.period)).size).toBeGreaterThanOrEqual(3);
+    const stages = (await chartData('value-stages')).datasets;
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    expect(sum(stages.flatMap((d) => d.data as number[]))).toBe(sum(flows.map((f: { customers: number }) => f.customers)));
+    const { periods } = await analystApi('/v1/measures?bucket=month');
+    expect(await page.$$eval('[data-table="value-measures"] tbody tr', (rows) => rows.map((r) => r.firstElementChild!.textContent))).toEqual(periods.map((p: { period: string }) => p.period));
+    await page.screenshot({ path: path.join(SHOTS, 'customer-value.png'), fullPage: true });
+  });
+
   it('keeps the slot editor behind the admin key; a merchant edits, previews and sees the collector’s errors', async () => {
     // A hostile description is shown as text.
     const admin = { authorization: `Bearer ${demo.config.keys.admin[0]}`, 'content-type': 'application/json' };
