@@ -343,7 +343,17 @@ export function storeContract(engine: Engine): void {
               holdoutDays: 59,
               customers: 120,
               recencyAuc: 0.6,
-              scores: [{ model: 'bgnbd', purchasesRmse: 1, purchasesSpearman: 0.4, purchasesRatio: 1.1, topDecileCapture: 0.5, churnAuc: 0.7, byFrequency: [{ frequency: 0, customers: 80, predicted: 0.2, actual: 0.25 }] }],
+              scores: [
+                {
+                  model: 'bgnbd',
+                  purchasesRmse: 1,
+                  purchasesSpearman: 0.4,
+                  purchasesRatio: 1.1,
+                  topDecileCapture: 0.5,
+                  churnAuc: 0.7,
+                  byFrequency: [{ frequency: 0, customers: 80, predicted: 0.2, actual: 0.25 }],
+                },
+              ],
             },
           },
           lifecycle: { atRiskAfterDays: 40, lapsedAfterDays: 80, loyalRepeats: 3 },
