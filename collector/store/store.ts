@@ -6,6 +6,7 @@
 import type { EventType } from '../../sdk/wire';
 import type { CatalogItem } from '../domain/catalog-item';
 import type { ExperimentRecord } from '../domain/experiment';
+import type { SubscriptionRecord } from '../domain/webhook';
 import type { SlotConfig } from '../domain/slot-config';
 import type { QuarantinedEvent, RawEvent, StoredEvent } from '../domain/stored-event';
 import type { ChurnRisk, CustomerValue, Segment, Stage, ValueModel } from '../../recommender';
@@ -189,6 +190,61 @@ export interface ExperimentStore {
   saveExperiment(record: ExperimentRecord): Promise<void>;
 }
 
+/** A webhook to send: its id is the same on every attempt (Standard Webhooks' webhook-id). */
+export interface Delivery {
+  id: string;
+  subscriptionId: string;
+  /** The customer it is about, for order per customer (null: about no customer, an experiment's decision). */
+  customerId: string | null;
+  type: string;
+  /** The JSON body, as signed and sent. */
+  payload: string;
+  createdAt: number;
+  /** When its next attempt is due; null once delivered or given up. */
+  dueAt: number | null;
+  attempts: number;
+  state: 'pending' | 'delivered' | 'failed';
+}
+
+/** One attempt at a delivery, for the log. */
+export interface DeliveryAttempt {
+  deliveryId: string;
+  at: number;
+  status: number | null;
+  durationMs: number;
+  /** The first KB of the answer, or why there was none. */
+  excerpt: string;
+}
+
+/**
+ * Webhook subscriptions and the durable outbox: a delivery is written before it is attempted, each attempt is
+ * recorded, and a delivery is only ever marked delivered after a 2xx: a crash at any moment leaves it pending.
+ */
+export interface WebhookStore {
+  listSubscriptions(): Promise<SubscriptionRecord[]>;
+  /** Creates or replaces the subscription of the record's id. */
+  saveSubscription(record: SubscriptionRecord): Promise<void>;
+  /** Removes a subscription and its deliveries. */
+  deleteSubscription(id: string): Promise<void>;
+  /** Adds deliveries; one whose id is kept already is not added again. */
+  enqueueDeliveries(deliveries: readonly Delivery[]): Promise<void>;
+  /**
+   * Pending deliveries due by `now`, the earliest due first (then in the order queued), at most `limit`, and none of a customer (for a subscription) while
+   * an earlier delivery about them is still pending: in order per customer.
+   */
+  dueDeliveries(now: number, limit: number): Promise<Delivery[]>;
+  /** The next time a pending delivery is due, or null. */
+  nextDueAt(): Promise<number | null>;
+  /** Records an attempt and the delivery's new state (delivered; due again at `dueAt`; or failed for good). */
+  recordAttempt(attempt: DeliveryAttempt, next: Pick<Delivery, 'state' | 'dueAt' | 'attempts'>): Promise<void>;
+  /** A subscription's deliveries, newest first, with their attempts; `from`/`to` on the creation time. */
+  listDeliveries(query: { subscriptionId: string; from?: number; to?: number; state?: Delivery['state']; limit: number; offset?: number }): Promise<(Delivery & { log: DeliveryAttempt[] })[]>;
+  /** Makes deliveries pending again, due at `now` (a replay): by id, or a subscription's created in a range. */
+  replayDeliveries(query: { subscriptionId: string; ids?: readonly string[]; from?: number; to?: number }, now: number): Promise<number>;
+  /** Counts per state for each subscription, for /health and the dashboard. */
+  deliveryCounts(): Promise<Map<string, Record<Delivery['state'], number>>>;
+}
+
 export interface IdentityStore {
   /** Ties anonymous ids to users; a later tie of the same id replaces the earlier. */
   linkIdentities(links: readonly IdentityLink[]): Promise<void>;
@@ -303,7 +359,7 @@ export class StorageUnavailable extends Error {
 }
 
 /** A whole store: every role, and its life cycle. */
-export interface Store extends EventStore, CatalogStore, SlotStore, ExperimentStore, IdentityStore, SnapshotStore, ProgressStore, EventQueryStore {
+export interface Store extends EventStore, CatalogStore, SlotStore, ExperimentStore, WebhookStore, IdentityStore, SnapshotStore, ProgressStore, EventQueryStore {
   condition(): StoreCondition;
   /**
    * Resolves once every write acknowledged before the call can be read back (an engine that writes behind its

@@ -8,7 +8,8 @@ import { experimentSchema, type ExperimentRecord } from '../../collector/domain/
 import { slotConfigSchema } from '../../collector/domain/slot-config';
 import { toStored, type StoredEvent } from '../../collector/domain/stored-event';
 import type { ValidEvent } from '../../collector/domain/event';
-import type { EventQuery, Store, StoredValues } from '../../collector/store/store';
+import type { Delivery, EventQuery, Store, StoredValues } from '../../collector/store/store';
+import type { SubscriptionRecord } from '../../collector/domain/webhook';
 import { BUCKET } from '../../recommender';
 
 export interface Engine {
@@ -263,6 +264,77 @@ export function storeContract(engine: Engine): void {
           ['b', 'stopped'],
           ['a', 'active'],
         ]);
+      });
+    });
+
+    describe('webhooks', () => {
+      const subscription = (id: string, at = T0): SubscriptionRecord => ({
+        id,
+        definition: { url: `https://example.com/${id}`, events: ['customer.stage_changed'], filters: {}, traits: [], valueDropShare: 0.2, enabled: true },
+        secrets: [{ secret: 'whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0', createdAt: at, expiresAt: null }],
+        state: 'enabled',
+        reason: null,
+        failures: 0,
+        createdAt: at,
+        updatedAt: at,
+      });
+      const delivery = (id: string, customerId: string | null, dueAt: number, subscriptionId = 'wh_a'): Delivery => ({
+        id,
+        subscriptionId,
+        customerId,
+        type: 'customer.stage_changed',
+        payload: `{"id":"${id}"}`,
+        createdAt: T0,
+        dueAt,
+        attempts: 0,
+        state: 'pending',
+      });
+
+      it('keeps subscriptions oldest first, a save of the same id replacing the record, and removes one with its deliveries', async () => {
+        const s = await open();
+        await s.saveSubscription(subscription('wh_b', T0 + 1));
+        await s.saveSubscription(subscription('wh_a'));
+        await s.saveSubscription({ ...subscription('wh_b', T0 + 1), state: 'paused', reason: 'failing' });
+        expect((await s.listSubscriptions()).map((x) => [x.id, x.state])).toEqual([
+          ['wh_a', 'enabled'],
+          ['wh_b', 'paused'],
+        ]);
+        await s.enqueueDeliveries([delivery('msg_1', 'c', T0, 'wh_b')]);
+        await s.deleteSubscription('wh_b');
+        expect((await s.listSubscriptions()).map((x) => x.id)).toEqual(['wh_a']);
+        expect(await s.dueDeliveries(T0, 10)).toEqual([]);
+      });
+
+      it('queues each delivery once and hands out the due ones in order per customer, a pending retry holding the later ones back', async () => {
+        const s = await open();
+        await s.enqueueDeliveries([delivery('msg_1', 'c1', T0), delivery('msg_2', 'c1', T0), delivery('msg_3', 'c2', T0 + 5), delivery('msg_4', null, T0), delivery('msg_5', null, T0)]);
+        await s.enqueueDeliveries([{ ...delivery('msg_1', 'c1', T0), payload: 'again' }]);
+        expect((await s.dueDeliveries(T0, 10)).map((d) => d.id)).toEqual(['msg_1', 'msg_4', 'msg_5']);
+        expect(await s.nextDueAt()).toBe(T0);
+        // msg_1 fails and is due again later: msg_2, about the same customer, waits behind it.
+        await s.recordAttempt({ deliveryId: 'msg_1', at: T0, status: 500, durationMs: 12, excerpt: 'oops' }, { state: 'pending', dueAt: T0 + 100, attempts: 1 });
+        expect((await s.dueDeliveries(T0 + 50, 10)).map((d) => d.id)).toEqual(['msg_4', 'msg_5', 'msg_3']);
+        await s.recordAttempt({ deliveryId: 'msg_1', at: T0 + 100, status: 204, durationMs: 8, excerpt: '' }, { state: 'delivered', dueAt: null, attempts: 2 });
+        expect((await s.dueDeliveries(T0 + 100, 1)).map((d) => d.id)).toEqual(['msg_2']);
+        const [latest, , , , first] = await s.listDeliveries({ subscriptionId: 'wh_a', limit: 10 });
+        expect(latest.id).toBe('msg_5');
+        expect(first).toMatchObject({ id: 'msg_1', state: 'delivered', attempts: 2, payload: '{"id":"msg_1"}' });
+        expect(first.log).toEqual([
+          { deliveryId: 'msg_1', at: T0, status: 500, durationMs: 12, excerpt: 'oops' },
+          { deliveryId: 'msg_1', at: T0 + 100, status: 204, durationMs: 8, excerpt: '' },
+        ]);
+        expect((await s.listDeliveries({ subscriptionId: 'wh_a', state: 'delivered', limit: 10 })).map((d) => d.id)).toEqual(['msg_1']);
+        expect((await s.deliveryCounts()).get('wh_a')).toEqual({ pending: 4, delivered: 1, failed: 0 });
+      });
+
+      it('replays deliveries by id or by the time they were queued', async () => {
+        const s = await open();
+        await s.enqueueDeliveries([delivery('msg_1', 'c1', T0), { ...delivery('msg_2', 'c2', T0), createdAt: T0 + 10 }]);
+        for (const id of ['msg_1', 'msg_2']) await s.recordAttempt({ deliveryId: id, at: T0, status: 200, durationMs: 1, excerpt: '' }, { state: 'delivered', dueAt: null, attempts: 1 });
+        expect(await s.replayDeliveries({ subscriptionId: 'wh_a', ids: ['msg_1', 'msg_9'] }, T0 + 1)).toBe(1);
+        expect((await s.dueDeliveries(T0 + 1, 10)).map((d) => [d.id, d.attempts])).toEqual([['msg_1', 0]]);
+        expect(await s.replayDeliveries({ subscriptionId: 'wh_a', from: T0 + 5 }, T0 + 2)).toBe(1);
+        expect((await s.dueDeliveries(T0 + 2, 10)).map((d) => d.id)).toEqual(['msg_1', 'msg_2']);
       });
     });
 

@@ -105,6 +105,34 @@ CREATE TABLE IF NOT EXISTS customer_values (
   rfm_group          TEXT NOT NULL,
   updated_at         INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS webhook_subscriptions (
+  id         TEXT PRIMARY KEY,
+  record     TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS webhook_deliveries (
+  seq             INTEGER PRIMARY KEY,
+  id              TEXT    NOT NULL UNIQUE,
+  subscription_id TEXT    NOT NULL,
+  customer_id     TEXT,
+  type            TEXT    NOT NULL,
+  payload         TEXT    NOT NULL,
+  created_at      INTEGER NOT NULL,
+  due_at          INTEGER,
+  attempts        INTEGER NOT NULL,
+  state           TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (due_at) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS webhook_deliveries_customer ON webhook_deliveries (subscription_id, customer_id, seq) WHERE state = 'pending';
+CREATE INDEX IF NOT EXISTS webhook_deliveries_created ON webhook_deliveries (subscription_id, created_at);
+CREATE TABLE IF NOT EXISTS webhook_attempts (
+  delivery_id TEXT    NOT NULL,
+  at          INTEGER NOT NULL,
+  status      INTEGER,
+  duration_ms INTEGER NOT NULL,
+  excerpt     TEXT    NOT NULL
+);
+CREATE INDEX IF NOT EXISTS webhook_attempts_delivery ON webhook_attempts (delivery_id, at);
 CREATE TABLE IF NOT EXISTS stage_changes (
   customer_id TEXT    NOT NULL,
   at          INTEGER NOT NULL,

@@ -21,6 +21,7 @@ import { openDatabase } from './schema';
 import { sqliteSlots } from './slots';
 import { sqliteSnapshots } from './snapshots';
 import { sqliteProgress } from './progress';
+import { sqliteWebhooks } from './webhooks';
 
 export interface SqliteStoreOptions {
   /** Path of the database file, or ':memory:'. Parent folders are created. */
@@ -59,6 +60,7 @@ export function openSqliteStore({ file, durability = 'full', journal = true, jou
     ...sqliteIdentities(db, writer),
     ...sqliteSnapshots(db),
     ...sqliteProgress(db),
+    ...sqliteWebhooks(db),
     ...sqliteEventQueries(db, settled),
     settled,
     condition: () => condition.get(),
