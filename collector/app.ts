@@ -11,6 +11,7 @@ import type { PublicProfileField } from '../sdk/wire';
 import { catalogRoutes } from './catalog/routes';
 import { customerRoutes, visitorRoutes } from './customers/routes';
 import { progressRoutes } from './customers/progress-routes';
+import { webhookRoutes } from './webhooks/routes';
 import { LIMITS } from './domain/limits';
 import { experimentRoutes } from './experiments/routes';
 import { healthRoute } from './health/routes';
@@ -79,6 +80,7 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
     ...catalogRoutes(services.catalog),
     ...customerRoutes(services.insights, services.refits, services.learner, services.identities),
     ...progressRoutes(services.insights, services.store, services.learner, services.identities),
+    ...webhookRoutes(services.webhooks, services.store),
     ...reportRoutes(services.reports, store),
     healthRoute(services),
     ...staticRoutes(ROOT, options.sdkDir === undefined ? path.join(ROOT, 'dist') : options.sdkDir),

@@ -16,6 +16,8 @@ import { Attribution } from './slots/attribution';
 import { Recommendations } from './slots/recommend';
 import { Slots } from './slots/slots';
 import type { Store } from './store/store';
+import { customerEvents } from './webhooks/changes';
+import { Webhooks, type WebhookOptions } from './webhooks/webhooks';
 
 export interface ServiceOptions {
   /** Weights per interaction, the half-life of affinities, the gap that ends a visit. */
@@ -26,6 +28,8 @@ export interface ServiceOptions {
   value?: RefitOptions['value'];
   /** The built worker script that refits segments and values (made by `npm run build`). */
   refitWorker?: string;
+  /** Webhooks: hosts allowed although internal (and over http), the request time limit, the collector's public URL. */
+  webhooks?: Omit<WebhookOptions, 'now' | 'log'>;
   /** How many rejected events the quarantine keeps, and for how long. */
   quarantine?: Partial<QuarantineLimits>;
   log?: (message: string) => void;
@@ -46,6 +50,7 @@ export interface Services {
   reports: Reports;
   ingest: Ingest;
   quarantine: QuarantineKeeper;
+  webhooks: Webhooks;
   /** Stops background work (the store is the caller's to close). */
   stop(): Promise<void>;
 }
@@ -67,9 +72,18 @@ export async function startServices(store: Store, options: ServiceOptions = {}):
   const reports = new Reports(learner, identities, insights, store);
   const ingest = createIngest({ store, identities, learner, attribution, refits });
   const quarantine = new QuarantineKeeper(store, options.quarantine ?? {}, log);
+  const webhooks = new Webhooks(store, webhookFacts(insights), { ...options.webhooks, log });
+  refits.onChanges(({ at, customers, stageChanges, segments }) => {
+    // The first refit has nothing to compare with: no customer changed yet.
+    if (insights.values.count === 0) return Promise.resolve();
+    const slugOf = (id: number | undefined) => (id === undefined ? undefined : (insights.segments.find((s) => s.id === id)?.slug ?? String(id)));
+    const nextSlug = (id: number | undefined) => (id === undefined ? undefined : (segments.segments.find((s) => s.id === id)?.slug ?? String(id)));
+    const previous = { value: (id: string) => insights.valueOf(id), segmentOf: (id: string) => slugOf(insights.segmentIdOf(id)), updatedAt: insights.values.updatedAt };
+    return webhooks.emit(customerEvents(previous, { customers, at, segmentOf: (id) => nextSlug(segments.assignments.get(id)) }, stageChanges));
+  });
 
   // Experiments first: the rebuild below replays their exposures.
-  await Promise.all([catalog.load(), identities.load(), slots.load(), experiments.load()]);
+  await Promise.all([catalog.load(), identities.load(), slots.load(), experiments.load(), webhooks.load()]);
   const fitted = await insights.load(store);
   // Clicks are replayed with the models, so an order after a restart is attributed as it would have been.
   await learner.rebuild(store.scanEvents(), await store.countEvents(), (page) => attribution.replay(page));
@@ -91,9 +105,22 @@ export async function startServices(store: Store, options: ServiceOptions = {}):
     reports,
     ingest,
     quarantine,
+    webhooks,
     async stop() {
       learner.close();
-      await Promise.all([refits.close(), quarantine.close()]);
+      await Promise.all([refits.close(), quarantine.close(), webhooks.close()]);
     },
+  };
+}
+
+/** What webhooks read of a customer now: their value and segment as of the last refit, their stage as of now. */
+function webhookFacts(insights: CustomerInsights) {
+  return {
+    value: (id: string) => insights.valueOf(id),
+    segmentOf: (id: string) => {
+      const segment = insights.segmentIdOf(id);
+      return segment === undefined ? undefined : insights.segments.find((s) => s.id === segment);
+    },
+    stageOf: (id: string) => insights.stageOf(id),
   };
 }

@@ -4,13 +4,21 @@
 import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Backtest, SegmentOptions, ValueModel, ValueOptions } from '../../recommender';
+import type { Backtest, CustomerValue, SegmentOptions, StageChange, ValueModel, ValueOptions } from '../../recommender';
 import type { Learner } from '../models/learner';
-import type { ProgressStore, SnapshotStore } from '../store/store';
+import type { ProgressStore, SnapshotStore, StoredSegments } from '../store/store';
 import type { CustomerInsights } from './insights';
 import { SegmentAssignments } from './assignments';
 import { ValueProgress } from './progress';
 import { backtestOf, refit, valueAsOf, type BacktestJob, type RefitJob, type RefitResult, type ValueJob } from './fit';
+
+/** What a refit found, before it is applied (the insights still hold the previous refit's). */
+export interface RefitChanges {
+  at: number;
+  customers: CustomerValue[];
+  stageChanges: StageChange[];
+  segments: StoredSegments;
+}
 
 export interface RefitOptions {
   segments?: SegmentOptions & {
@@ -41,6 +49,7 @@ export class Refits {
   private _jobs = 0;
   private _closed = false;
   private readonly _progress: ValueProgress;
+  private _onChanges: ((changes: RefitChanges) => Promise<unknown>) | null = null;
 
   constructor(
     private readonly _learner: Learner,
@@ -50,6 +59,14 @@ export class Refits {
     private readonly _log: (message: string) => void,
   ) {
     this._progress = new ValueProgress(_store);
+  }
+
+  /**
+   * Told what each refit changed, before its values are saved: what it queues (webhooks) is written first, so a crash
+   * in between leaves the refit to be redone with the same changes.
+   */
+  onChanges(listener: (changes: RefitChanges) => Promise<unknown>): void {
+    this._onChanges = listener;
   }
 
   /** Starts the schedule; `now`: refit at once (the store had no segments or values for the customers it has). */
@@ -107,6 +124,7 @@ export class Refits {
       const { customers, stageChanges, ...valueModel } = value;
       const values = { model: valueModel, customers, updatedAt: now };
       const segments = { segments: model.segments, assignments: await SegmentAssignments.of(ledger.people, indices, assignments), updatedAt: now };
+      await this._onChanges?.({ at: now, customers, stageChanges, segments });
       await this._store.saveValues(values);
       await this._store.saveSegments(segments);
       this._insights.apply(segments, values);

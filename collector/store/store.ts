@@ -229,11 +229,12 @@ export interface WebhookStore {
   /** Adds deliveries; one whose id is kept already is not added again. */
   enqueueDeliveries(deliveries: readonly Delivery[]): Promise<void>;
   /**
-   * Pending deliveries due by `now`, the earliest due first (then in the order queued), at most `limit`, and none of a customer (for a subscription) while
-   * an earlier delivery about them is still pending: in order per customer.
+   * Pending deliveries of enabled subscriptions due by `now`, the earliest due first (then in the order queued), at
+   * most `limit`, and none of a customer (for a subscription) while an earlier delivery about them is still pending:
+   * in order per customer.
    */
   dueDeliveries(now: number, limit: number): Promise<Delivery[]>;
-  /** The next time a pending delivery is due, or null. */
+  /** The next time a pending delivery of an enabled subscription is due, or null. */
   nextDueAt(): Promise<number | null>;
   /** Records an attempt and the delivery's new state (delivered; due again at `dueAt`; or failed for good). */
   recordAttempt(attempt: DeliveryAttempt, next: Pick<Delivery, 'state' | 'dueAt' | 'attempts'>): Promise<void>;

@@ -307,6 +307,7 @@ export function storeContract(engine: Engine): void {
 
       it('queues each delivery once and hands out the due ones in order per customer, a pending retry holding the later ones back', async () => {
         const s = await open();
+        await s.saveSubscription(subscription('wh_a'));
         await s.enqueueDeliveries([delivery('msg_1', 'c1', T0), delivery('msg_2', 'c1', T0), delivery('msg_3', 'c2', T0 + 5), delivery('msg_4', null, T0), delivery('msg_5', null, T0)]);
         await s.enqueueDeliveries([{ ...delivery('msg_1', 'c1', T0), payload: 'again' }]);
         expect((await s.dueDeliveries(T0, 10)).map((d) => d.id)).toEqual(['msg_1', 'msg_4', 'msg_5']);
@@ -325,10 +326,15 @@ export function storeContract(engine: Engine): void {
         ]);
         expect((await s.listDeliveries({ subscriptionId: 'wh_a', state: 'delivered', limit: 10 })).map((d) => d.id)).toEqual(['msg_1']);
         expect((await s.deliveryCounts()).get('wh_a')).toEqual({ pending: 4, delivered: 1, failed: 0 });
+        // A paused subscription's deliveries wait.
+        await s.saveSubscription({ ...subscription('wh_a'), state: 'paused', reason: 'by the merchant' });
+        expect(await s.dueDeliveries(T0 + 100, 10)).toEqual([]);
+        expect(await s.nextDueAt()).toBeNull();
       });
 
       it('replays deliveries by id or by the time they were queued', async () => {
         const s = await open();
+        await s.saveSubscription(subscription('wh_a'));
         await s.enqueueDeliveries([delivery('msg_1', 'c1', T0), { ...delivery('msg_2', 'c2', T0), createdAt: T0 + 10 }]);
         for (const id of ['msg_1', 'msg_2']) await s.recordAttempt({ deliveryId: id, at: T0, status: 200, durationMs: 1, excerpt: '' }, { state: 'delivered', dueAt: null, attempts: 1 });
         expect(await s.replayDeliveries({ subscriptionId: 'wh_a', ids: ['msg_1', 'msg_9'] }, T0 + 1)).toBe(1);

@@ -108,6 +108,7 @@ CREATE TABLE IF NOT EXISTS customer_values (
 CREATE TABLE IF NOT EXISTS webhook_subscriptions (
   id         TEXT PRIMARY KEY,
   record     TEXT NOT NULL,
+  state      TEXT NOT NULL,
   created_at INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS webhook_deliveries (

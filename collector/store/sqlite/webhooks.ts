@@ -35,7 +35,9 @@ const deliveryOf = (r: DeliveryRow): Delivery => ({
 export function sqliteWebhooks(db: Database.Database): WebhookStore {
   const insert = db.prepare('INSERT OR IGNORE INTO webhook_deliveries (id, subscription_id, customer_id, type, payload, created_at, due_at, attempts, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
   // Due, and not behind an earlier pending delivery about the same customer for the same subscription.
+  // Of enabled subscriptions only: a paused one's deliveries wait, pending, until it is resumed.
   const due = db.prepare(`SELECT d.* FROM webhook_deliveries d
+    JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.state = 'enabled'
     WHERE d.state = 'pending' AND d.due_at <= ?
       AND (d.customer_id IS NULL OR NOT EXISTS (SELECT 1 FROM webhook_deliveries e
         WHERE e.state = 'pending' AND e.subscription_id = d.subscription_id AND e.customer_id = d.customer_id AND e.seq < d.seq))
@@ -52,9 +54,10 @@ export function sqliteWebhooks(db: Database.Database): WebhookStore {
       return (db.prepare('SELECT record FROM webhook_subscriptions ORDER BY created_at, id').all() as { record: string }[]).map((r) => JSON.parse(r.record) as SubscriptionRecord);
     },
     async saveSubscription(record) {
-      db.prepare('INSERT INTO webhook_subscriptions (id, record, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET record = excluded.record').run(
+      db.prepare('INSERT INTO webhook_subscriptions (id, record, state, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET record = excluded.record, state = excluded.state').run(
         record.id,
         JSON.stringify(record),
+        record.state,
         record.createdAt,
       );
     },
@@ -75,7 +78,9 @@ export function sqliteWebhooks(db: Database.Database): WebhookStore {
       return (due.all(now, limit) as DeliveryRow[]).map(deliveryOf);
     },
     async nextDueAt() {
-      const row = db.prepare("SELECT MIN(due_at) AS at FROM webhook_deliveries WHERE state = 'pending'").get() as { at: number | null };
+      const row = db
+        .prepare("SELECT MIN(d.due_at) AS at FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.state = 'enabled' WHERE d.state = 'pending'")
+        .get() as { at: number | null };
       return row.at;
     },
     async recordAttempt(a, next) {
