@@ -17,6 +17,7 @@ import { Recommendations } from './slots/recommend';
 import { Slots } from './slots/slots';
 import type { Store } from './store/store';
 import { customerEvents } from './webhooks/changes';
+import { OrderWebhooks } from './webhooks/orders';
 import { Webhooks, type WebhookOptions } from './webhooks/webhooks';
 
 export interface ServiceOptions {
@@ -73,6 +74,8 @@ export async function startServices(store: Store, options: ServiceOptions = {}):
   const ingest = createIngest({ store, identities, learner, attribution, refits });
   const quarantine = new QuarantineKeeper(store, options.quarantine ?? {}, log);
   const webhooks = new Webhooks(store, webhookFacts(insights), { ...options.webhooks, log });
+  const orderWebhooks = new OrderWebhooks(webhooks, store);
+  learner.follow(orderWebhooks);
   refits.onChanges(({ at, customers, stageChanges, segments }) => {
     // The first refit has nothing to compare with: no customer changed yet.
     if (insights.values.count === 0) return Promise.resolve();
@@ -83,7 +86,7 @@ export async function startServices(store: Store, options: ServiceOptions = {}):
   });
 
   // Experiments first: the rebuild below replays their exposures.
-  await Promise.all([catalog.load(), identities.load(), slots.load(), experiments.load(), webhooks.load()]);
+  await Promise.all([catalog.load(), identities.load(), slots.load(), experiments.load(), webhooks.load(), orderWebhooks.load()]);
   const fitted = await insights.load(store);
   // Clicks are replayed with the models, so an order after a restart is attributed as it would have been.
   await learner.rebuild(store.scanEvents(), await store.countEvents(), (page) => attribution.replay(page));

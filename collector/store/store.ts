@@ -242,6 +242,9 @@ export interface WebhookStore {
   listDeliveries(query: { subscriptionId: string; from?: number; to?: number; state?: Delivery['state']; limit: number; offset?: number }): Promise<(Delivery & { log: DeliveryAttempt[] })[]>;
   /** Makes deliveries pending again, due at `now` (a replay): by id, or a subscription's created in a range. */
   replayDeliveries(query: { subscriptionId: string; ids?: readonly string[]; from?: number; to?: number }, now: number): Promise<number>;
+  /** The latest receivedAt of the orders whose deliveries are queued (null before the first); and setting it. */
+  orderWatermark(): Promise<number | null>;
+  setOrderWatermark(receivedAt: number): Promise<void>;
   /** Counts per state for each subscription, for /health and the dashboard. */
   deliveryCounts(): Promise<Map<string, Record<Delivery['state'], number>>>;
 }

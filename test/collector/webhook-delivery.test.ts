@@ -119,6 +119,44 @@ describe('webhooks over the API, from a refit to a receiver', () => {
   });
 });
 
+describe('order.completed', () => {
+  it('is sent for each order acknowledged after the subscription, once, and not again after a restart', async () => {
+    const r = await receiver();
+    let c = await startCollector({ segments: { refreshIntervalMs: 0, refreshAfterEvents: 1e9 }, webhooks: { allowHosts: ['127.0.0.1'] } });
+    try {
+      // An order before there was any subscription is not sent later.
+      expect((await post(`${c.url}/v1/batch`, { batch: [order('early', Date.now() - DAY, 5)] }, { key: KEYS.admin[0] })).status).toBe(200);
+      const made = await fetch(`${c.url}/v1/webhooks`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${KEYS.admin[0]}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ url: r.url, events: ['order.completed'], traits: ['orders'] }),
+      });
+      const { secret } = (await made.json()) as { secret: string };
+      const sent = order('buyer', Date.now(), 42);
+      expect((await post(`${c.url}/v1/batch`, { batch: [sent] }, { key: KEYS.admin[0] })).status).toBe(200);
+      await eventually(() => expect(r.received).toHaveLength(1));
+      const payload = new Webhook(secret).verify(r.received[0].body, r.received[0].headers as Record<string, string>) as { type: string; data: Record<string, any> };
+      expect(payload).toMatchObject({
+        type: 'order.completed',
+        timestamp: sent.timestamp,
+        data: { customer: { id: 'buyer', url: '/v1/customers/buyer/history' }, order: { id: sent.properties!.order_id, revenue: 42, messageId: sent.messageId } },
+      });
+      await c.stop();
+      c = await startCollector({ segments: { refreshIntervalMs: 0, refreshAfterEvents: 1e9 }, webhooks: { allowHosts: ['127.0.0.1'] } }, c.dir);
+      // The rebuild replays both orders to the follower: neither is queued again.
+      await c.app.patron.learner.settled();
+      const again = await fetch(`${c.url}/v1/webhooks`, { headers: { authorization: `Bearer ${KEYS.admin[0]}` } });
+      const id = ((await again.json()) as { subscriptions: { id: string }[] }).subscriptions[0].id;
+      const log = await fetch(`${c.url}/v1/webhooks/${id}/deliveries`, { headers: { authorization: `Bearer ${KEYS.admin[0]}` } });
+      expect(((await log.json()) as { deliveries: unknown[] }).deliveries).toHaveLength(1);
+      expect(r.received).toHaveLength(1);
+    } finally {
+      await c.stop();
+      r.close();
+    }
+  });
+});
+
 describe('the dispatcher', () => {
   const subscription = (url: string): SubscriptionRecord => ({
     id: 'wh_test',

@@ -111,6 +111,13 @@ export function sqliteWebhooks(db: Database.Database): WebhookStore {
         .prepare("UPDATE webhook_deliveries SET state = 'pending', due_at = ?, attempts = 0 WHERE subscription_id = ? AND created_at >= ? AND created_at < ?")
         .run(now, q.subscriptionId, q.from ?? -8.64e15, q.to ?? 8.64e15).changes;
     },
+    async orderWatermark() {
+      const row = db.prepare("SELECT value FROM meta WHERE key = 'webhook_order_watermark'").get() as { value: string } | undefined;
+      return row ? Number(row.value) : null;
+    },
+    async setOrderWatermark(receivedAt) {
+      db.prepare("INSERT INTO meta (key, value) VALUES ('webhook_order_watermark', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(String(receivedAt));
+    },
     async deliveryCounts() {
       const rows = db.prepare('SELECT subscription_id, state, COUNT(*) AS n FROM webhook_deliveries GROUP BY subscription_id, state').all() as {
         subscription_id: string;
