@@ -6,8 +6,9 @@ import { route, reply, type Route } from '../http/route';
 import { HttpError } from '../http/errors';
 import type { ProgressPoint, ProgressStore } from '../store/store';
 import type { CustomerInsights } from './insights';
-import { fallingQuerySchema, flowsQuerySchema, measuresQuerySchema, progressQuerySchema, stageChangesQuerySchema } from './schemas';
+import { audienceQuerySchema, fallingQuerySchema, flowsQuerySchema, measuresQuerySchema, progressQuerySchema, stageChangesQuerySchema } from './schemas';
 import { measures } from './measures';
+import { audience } from './audiences';
 import type { Identities } from '../identity/identities';
 import type { Learner } from '../models/learner';
 
@@ -71,6 +72,18 @@ export function progressRoutes(insights: CustomerInsights, store: ProgressStore,
         if (format !== 'csv') return result;
         if (table === 'cohorts') return reply.csv('cohort-revenue', ['cohort', 'offset', 'size', 'customers', 'revenue', 'revenueRetention'], result.cohorts);
         return reply.csv('measures', PERIOD_COLUMNS, result.periods);
+      },
+    }),
+    route({
+      method: 'get',
+      path: '/v1/audiences',
+      summary: 'The customers a set of filters picks (segment, stage, churn tier, RFM group, least CLV), in id order, paged by a cursor; or as CSV',
+      role: 'analyst',
+      query: audienceQuerySchema,
+      handle: ({ query }) => {
+        const { format, ...q } = query;
+        const result = audience(insights, q);
+        return format === 'csv' ? reply.csv('audience', ['id', 'segment', 'stage', 'churnRisk', 'rfmGroup', 'clv', 'orders', 'revenue'], result.customers) : result;
       },
     }),
     route({

@@ -90,3 +90,16 @@ export const measuresQuerySchema = z.object({
   format: tableFormat,
   table: z.enum(['periods', 'cohorts']).default('periods'),
 });
+
+/** GET /v1/audiences: a subscription's filters (and churn tier, RFM group) as a list, paged by `cursor` (a page's last id). */
+export const audienceQuerySchema = z.object({
+  segment: z.string().max(200).optional(),
+  stage: z.enum(STAGES).optional(),
+  churnRisk: z.enum(CHURN_TIERS).optional(),
+  rfm: z.enum(RFM_GROUPS).optional(),
+  minClv: z.coerce.number().min(0).optional(),
+  cursor: id.optional(),
+  limit: z.coerce.number().int().min(1).max(100_000).default(1000),
+  format: tableFormat,
+});
+export type AudienceQuery = z.output<typeof audienceQuerySchema>;

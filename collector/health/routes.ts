@@ -7,7 +7,7 @@ import { route, type Route } from '../http/route';
 import type { Services } from '../services';
 import { HealthCounts } from './counts';
 
-export function healthRoute({ store, catalog, insights }: Services): Route {
+export function healthRoute({ store, catalog, insights, webhooks }: Services): Route {
   const counts = new HealthCounts(store);
   return route({
     method: 'get',
@@ -19,7 +19,13 @@ export function healthRoute({ store, catalog, insights }: Services): Route {
       const counted = await counts.read();
       if (typeof counted === 'string') problems.push(`the events are not counted: ${counted}`);
       const [events, droppedByClients, countedAt] = typeof counted === 'string' ? [null, null, null] : [counted.events, counted.droppedByClients, new Date(counted.at).toISOString()];
-      return { ok: unwritable === null, events, countedAt, catalog: catalog.size, segments: insights.segments.length, droppedByClients, problems, journal };
+      // A subscription Patron stopped sending to is the merchant's to look at (the reason names no URL).
+      const subscriptions = webhooks.list();
+      for (const s of subscriptions)
+        if (s.state === 'disabled' || (s.state === 'paused' && s.reason !== 'paused by the merchant')) problems.push(`webhook subscription ${s.id} is ${s.state}: ${s.reason}`);
+      const byState = (state: string) => subscriptions.filter((s) => s.state === state).length;
+      const hooks = { subscriptions: subscriptions.length, enabled: byState('enabled'), paused: byState('paused'), disabled: byState('disabled') };
+      return { ok: unwritable === null, events, countedAt, catalog: catalog.size, segments: insights.segments.length, droppedByClients, webhooks: hooks, problems, journal };
     },
   });
 }

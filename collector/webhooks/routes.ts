@@ -48,7 +48,16 @@ export function webhookRoutes(webhooks: Webhooks, store: WebhookStore, now: () =
       handle: async ({ params }) => body(await webhooks.setState(params.id, name === 'pause' ? 'paused' : 'enabled')),
     });
   return [
-    route({ method: 'get', path: '/v1/webhooks', summary: 'Every webhook subscription, oldest first', role: 'admin', handle: () => ({ subscriptions: webhooks.list().map(body) }) }),
+    route({
+      method: 'get',
+      path: '/v1/webhooks',
+      summary: 'Every webhook subscription, oldest first, with its deliveries pending, delivered and failed',
+      role: 'admin',
+      handle: async () => {
+        const counts = await store.deliveryCounts();
+        return { subscriptions: webhooks.list().map((r) => ({ ...body(r), deliveries: counts.get(r.id) ?? { pending: 0, delivered: 0, failed: 0 } })) };
+      },
+    }),
     route<undefined, SubscriptionDefinition>({
       method: 'post',
       path: '/v1/webhooks',

@@ -276,3 +276,28 @@ describe('the value over time', () => {
     expect((await analyst('/v1/customers/falling?minDrop=2')).body.error.issues[0].path).toBe('minDrop');
   });
 });
+
+describe('GET /v1/audiences', () => {
+  it('lists the customers the filters pick in id order, page after page by the cursor, and as CSV', async () => {
+    const lapsed = (await analyst('/v1/clv')).body.byStage.lapsed.customers;
+    expect(lapsed).toBeGreaterThan(5);
+    const ids: string[] = [];
+    let cursor: string | null = '';
+    while (cursor !== null) {
+      const page: { customers: { id: string; stage: string }[]; nextCursor: string | null } = (await analyst(`/v1/audiences?stage=lapsed&limit=5${cursor ? `&cursor=${cursor}` : ''}`)).body;
+      expect(page.customers.length).toBeLessThanOrEqual(5);
+      expect(page.customers.every((x) => x.stage === 'lapsed')).toBe(true);
+      ids.push(...page.customers.map((x) => x.id));
+      cursor = page.nextCursor;
+    }
+    expect(ids).toHaveLength(lapsed);
+    expect(ids).toEqual([...ids].sort());
+    const rich = (await analyst('/v1/audiences?minClv=100&limit=1000')).body.customers;
+    expect(rich.every((x: { clv: number }) => x.clv >= 100)).toBe(true);
+    const csv = await fetch(`${c.url}/v1/audiences?stage=lapsed&format=csv`, { headers: { authorization: `Bearer ${KEYS.analyst[0]}` } });
+    const lines = (await csv.text()).trim().split(/\r?\n/);
+    expect(lines[0]).toBe('id,segment,stage,churnRisk,rfmGroup,clv,orders,revenue');
+    expect(lines).toHaveLength(lapsed + 1);
+    expect((await analyst('/v1/audiences?stage=gone')).body.error.issues[0].path).toBe('stage');
+  });
+});

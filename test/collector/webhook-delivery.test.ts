@@ -117,6 +117,19 @@ describe('webhooks over the API, from a refit to a receiver', () => {
     expect((await admin(`/v1/webhooks/${id}/replay`, { ids: [delivered.id] })).body).toEqual({ replayed: 1 });
     await eventually(() => expect(r.received.filter((x) => x.headers['webhook-id'] === delivered.id)).toHaveLength(2));
   });
+
+  it("pauses and resumes at the merchant's word, and /health counts the subscriptions", async () => {
+    const { body: subs } = await admin('/v1/webhooks');
+    const id = subs.subscriptions[0].id;
+    expect(subs.subscriptions[0].deliveries.delivered).toBeGreaterThan(0);
+    expect((await admin(`/v1/webhooks/${id}/pause`, {})).body).toMatchObject({ state: 'paused', reason: 'paused by the merchant' });
+    const health = await (await fetch(`${c.url}/health`)).json();
+    expect(health.webhooks).toEqual({ subscriptions: 1, enabled: 0, paused: 1, disabled: 0 });
+    // The merchant's own pause is no problem to report.
+    expect(health.problems.filter((p: string) => p.includes('webhook'))).toEqual([]);
+    expect((await admin(`/v1/webhooks/${id}/resume`, {})).body.state).toBe('enabled');
+    expect((await admin('/v1/webhooks/wh_nothing')).status).toBe(404);
+  });
 });
 
 describe('order.completed', () => {
