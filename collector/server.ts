@@ -26,6 +26,8 @@ export interface ServerConfig {
   durability: 'full' | 'normal';
   profilePublic: PublicProfileField[];
   quarantine: Partial<QuarantineLimits>;
+  /** Hosts webhooks may reach although internal (and over http); the collector's public URL for payloads' links. */
+  webhooks: { allowHosts: string[]; publicUrl?: string };
 }
 
 const list = (value: string | undefined) =>
@@ -56,6 +58,8 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv = process.env)
       'trust-proxy': { type: 'boolean' },
       durability: { type: 'string' },
       'profile-public': { type: 'string' },
+      'webhook-allow-hosts': { type: 'string' },
+      'public-url': { type: 'string' },
       'quarantine-max-events': { type: 'string' },
       'quarantine-max-days': { type: 'string' },
     },
@@ -117,6 +121,7 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv = process.env)
     keys,
     ...(configured ? {} : { keysFile }),
     corsOrigins: list(values.cors ?? env.PATRON_CORS_ORIGINS),
+    webhooks: { allowHosts: list(values['webhook-allow-hosts'] ?? env.PATRON_WEBHOOK_ALLOW_HOSTS), publicUrl: (values['public-url'] ?? env.PATRON_PUBLIC_URL)?.replace(/\/+$/, '') },
   };
 }
 
@@ -129,6 +134,7 @@ export async function startServer(config: ServerConfig, extra: Partial<Collector
     rateLimits: config.rateLimits,
     profilePublic: config.profilePublic,
     quarantine: config.quarantine,
+    webhooks: config.webhooks,
     ...extra,
   });
   const server = await new Promise<Server>((resolve, reject) => {
