@@ -7,6 +7,7 @@ import { configFrom, runIfEntry, startServer, stopOnSignals } from '../collector
 import { catalogItems, demoCatalog } from './catalog';
 import { simulate } from './simulate';
 import { createStorefront } from './storefront/server';
+import { startReceiver } from './receiver';
 
 const DAY = 86_400_000;
 
@@ -36,6 +37,13 @@ export const DEMO_EXPERIMENT = {
   primaryMetric: 'revenue_per_visitor',
   guardrails: ['average_order_value'],
 };
+/** What the demo's webhook receiver subscribes to: a customer slipping, coming back or losing value, and orders. */
+export const DEMO_WEBHOOK = {
+  description: 'The demo receiver (examples/receiver.ts)',
+  events: ['customer.stage_changed', 'customer.churn_risk_changed', 'customer.value_dropped', 'order.completed'],
+  traits: ['stage', 'churnRisk', 'clv'],
+};
+
 /** The uplift in checkouts the simulator gives the experiment's treatment. */
 export const DEMO_UPLIFT = 0.15;
 const EXPERIMENT_DAYS = 30;
@@ -43,6 +51,8 @@ const EXPERIMENT_DAYS = 30;
 export interface DemoOptions {
   collectorPort?: number;
   storePort?: number;
+  /** The webhook receiver's port (RECEIVER_PORT; 8090). */
+  receiverPort?: number;
   database?: string;
   shoppers?: number;
   host?: string;
@@ -66,6 +76,9 @@ export async function startDemo(options: DemoOptions = {}) {
   const storeHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const storeUrl = `http://${storeHost}:${storePort}`;
   config.corsOrigins = [...new Set([...config.corsOrigins, `http://localhost:${storePort}`, `http://127.0.0.1:${storePort}`])];
+  // The receiver is on this machine: the operator allows the collector to reach it (over plain http).
+  const receiver = await startReceiver({ port: options.receiverPort ?? Number(process.env.RECEIVER_PORT ?? 8090), log });
+  config.webhooks = { ...config.webhooks, allowHosts: [...config.webhooks.allowHosts, '127.0.0.1'] };
   // While the simulated history streams in, segment refits come and go: report only the settled result.
   let bootstrapping = false;
   const collector = await startServer(config, { log: (m) => (bootstrapping && m.startsWith('segments:') ? undefined : log(`[patron] ${m}`)) });
@@ -99,11 +112,24 @@ export async function startDemo(options: DemoOptions = {}) {
     log(`[demo] ${accepted} events in ${((performance.now() - started) / 1000).toFixed(1)} s; segments: ${segments}`);
   }
 
+  // Subscribed once bootstrapping is done (its orders are history, not news); on a restart, the subscription's
+  // secret is rotated, since it is shown only when made.
+  const existing = collector.app.patron.webhooks.list().find((x) => x.definition.url === receiver.url);
+  const subscribed = existing
+    ? await fetch(`${endpoint}/v1/webhooks/${existing.id}/rotate`, { method: 'POST', headers: admin, body: JSON.stringify({ graceHours: 0 }) })
+    : await fetch(`${endpoint}/v1/webhooks`, { method: 'POST', headers: admin, body: JSON.stringify({ ...DEMO_WEBHOOK, url: receiver.url }) });
+  if (!subscribed.ok) throw new Error(`webhook subscription: ${subscribed.status} ${await subscribed.text()}`);
+  receiver.trust(((await subscribed.json()) as { secret: string }).secret);
+  // A refit now finds what changed since the last one (today's stage changes among them): the receiver prints them.
+  await collector.app.patron.refits.refit();
+
   return {
     collector,
     config,
     storeUrl,
+    receiver,
     async stop() {
+      await receiver.close();
       await new Promise((r) => storeServer.close(r));
       await new Promise((r) => collector.server.close(r));
       await collector.app.patron.close();
@@ -122,6 +148,7 @@ async function main() {
     Admin key:    ${demo.config.keys.admin[0]}
     Analyst key:  ${demo.config.keys.analyst[0]}
     Keys file:    ${demo.config.keysFile ?? '(from flags or environment)'}
+    Webhooks:     ${demo.receiver.url}   (prints each signed delivery: customers changing stage or value, orders)
   Ctrl+C stops both.
 `);
   stopOnSignals(() => demo.stop());

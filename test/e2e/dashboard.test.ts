@@ -161,6 +161,35 @@ describe('the dashboard in Chromium', { timeout: E2E_TIMEOUT.test }, () => {
     await page.screenshot({ path: path.join(SHOTS, 'customer-value.png'), fullPage: true });
   });
 
+  it("has the demo's receiver print each signed webhook: today's stage changes, and an order as it comes", async () => {
+    const today = Math.floor(Date.now() / DAY) * DAY;
+    const { changes } = await analystApi(`/v1/stages/changes?from=${today}&limit=10000`);
+    const stageHooks = () => demo.receiver.received.filter((p) => p.type === 'customer.stage_changed');
+    // Each of today's changes (found since the last refit) is delivered once, its signature verified by the receiver.
+    await vi.waitFor(() => expect(stageHooks()).toHaveLength(changes.length), { timeout: PATIENCE_MS, interval: 100 });
+    const key = (c: { customerId: string; from: string | null; to: string }) => `${c.customerId} ${c.from} ${c.to}`;
+    expect(
+      stageHooks()
+        .map((p) => key({ customerId: p.data.customer!.id, from: p.data.from as string | null, to: p.data.to as string }))
+        .sort(),
+    ).toEqual(changes.map(key).sort());
+    const order = {
+      type: 'track',
+      event: 'Order Completed',
+      messageId: `hook-${Date.now()}`,
+      userId: 'webhook-buyer',
+      timestamp: new Date().toISOString(),
+      properties: { order_id: 'W-1', revenue: 12.5, products: [{ product_id: 'SKU-001', price: 12.5, quantity: 1 }] },
+    };
+    const res = await fetch(`${demo.collector.url}/v1/batch`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${demo.config.keys.admin[0]}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ batch: [order] }),
+    });
+    expect(res.status).toBe(200);
+    await vi.waitFor(() => expect(demo.receiver.received.find((p) => p.type === 'order.completed')?.data.order).toMatchObject({ id: 'W-1', revenue: 12.5 }), { timeout: PATIENCE_MS, interval: 100 });
+  });
+
   it('keeps the slot editor behind the admin key; a merchant edits, previews and sees the collector’s errors', async () => {
     // A hostile description is shown as text.
     const admin = { authorization: `Bearer ${demo.config.keys.admin[0]}`, 'content-type': 'application/json' };

@@ -53,7 +53,7 @@ export type Demo = Awaited<ReturnType<typeof startDemo>>;
 /** The demo with `shoppers` simulated shoppers, and a browser; `database` is the SQLite file it writes. */
 export async function startDemoAndBrowser(name: string, shoppers: number): Promise<{ demo: Demo; browser: Browser; database: string }> {
   const database = path.join(fs.mkdtempSync(path.join(os.tmpdir(), `patron-${name}-`)), 'patron.db');
-  const demo = await startDemo({ collectorPort: 0, storePort: 0, host: '127.0.0.1', database, shoppers, log: () => {} });
+  const demo = await startDemo({ collectorPort: 0, storePort: 0, receiverPort: 0, host: '127.0.0.1', database, shoppers, log: () => {} });
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
   fs.mkdirSync(SHOTS, { recursive: true });
   return { demo, browser, database };
