@@ -93,9 +93,14 @@ export function chooseModels(purchases: readonly Purchase[], end: number, option
   const spends = Object.entries(chosen.spendBy) as [SpendModel, ModelScore['spend']][];
   const [spend] = spends.reduce((best, s) => (s[1].rmse < best[1].rmse ? s : best));
   const other = chosen === bg ? activity : bg;
-  const reason = other
-    ? `${chosen.model} better than ${other.model} on ${wins(scoreOf(chosen), scoreOf(other))} of 3 (RMSE, rank correlation, top-decile capture) over the last ${holdoutDays} days`
-    : `${chosen.model}: ${(chosen === bg ? VALUE_MODELS[1] : VALUE_MODELS[0]) ?? ''} could not be fitted`;
+  const measures = `(RMSE, rank correlation, top-decile capture) over the last ${holdoutDays} days`;
+  const won = other ? wins(scoreOf(chosen), scoreOf(other)) : 0;
+  // BG/NBD stays unless the activity model is better on two of three: a tie keeps the published model.
+  const reason = !other
+    ? `${chosen.model}: ${(chosen === bg ? VALUE_MODELS[1] : VALUE_MODELS[0]) ?? ''} could not be fitted`
+    : won >= 2
+      ? `${chosen.model} better than ${other.model} on ${won} of 3 ${measures}`
+      : `${chosen.model}: ${other.model} better on only ${wins(scoreOf(other), scoreOf(chosen))} of 3 ${measures}`;
   return { purchase: chosen.model as ValueModelName, spend, reason: `${reason}; spend: ${spend}, the lower error on the holdout's spend`, backtest: shown };
 }
 
