@@ -9,6 +9,7 @@
 //   7. CLV fits (CDNOW, 100,000 customers) and k-means on 100,000 customers beside scikit-learn
 //   8. reports over 1,000,000 events and the streamed export
 //   9. experiments: assignment per recommendation, and the analysis of 1,000,000 exposures
+//  10. webhooks: 100,000 customers' changes queued, delivered, and ingest meanwhile
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -301,7 +302,7 @@ async function customers() {
 
 async function main() {
   console.log(`Patron bench on ${process.version}, ${(await import('node:os')).cpus().length} cores`);
-  // BENCH_ONLY=ingest,recommendations,serving-at-scale,scale,customers,flood,reports,experiments runs a part.
+  // BENCH_ONLY=ingest,recommendations,serving-at-scale,scale,customers,flood,reports,experiments,webhooks runs a part.
   const only = process.env.BENCH_ONLY?.split(',');
   const want = (part: string) => !only || only.includes(part);
   bundle();
@@ -321,6 +322,10 @@ async function main() {
   if (want('experiments')) {
     console.log('\nExperiments:');
     await script('experiments.ts');
+  }
+  if (want('webhooks')) {
+    console.log('\nWebhooks:');
+    await script('webhooks.ts');
   }
 }
 

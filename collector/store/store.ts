@@ -238,6 +238,8 @@ export interface WebhookStore {
   nextDueAt(): Promise<number | null>;
   /** Records an attempt and the delivery's new state (delivered; due again at `dueAt`; or failed for good). */
   recordAttempt(attempt: DeliveryAttempt, next: Pick<Delivery, 'state' | 'dueAt' | 'attempts'>): Promise<void>;
+  /** The same for several attempts, written together (one commit for a dispatcher's round of requests). */
+  recordAttempts(attempts: readonly { attempt: DeliveryAttempt; next: Pick<Delivery, 'state' | 'dueAt' | 'attempts'> }[]): Promise<void>;
   /** A subscription's deliveries, newest first, with their attempts; `from`/`to` on the creation time. */
   listDeliveries(query: { subscriptionId: string; from?: number; to?: number; state?: Delivery['state']; limit: number; offset?: number }): Promise<(Delivery & { log: DeliveryAttempt[] })[]>;
   /** Makes deliveries pending again, due at `now` (a replay): by id, or a subscription's created in a range. */

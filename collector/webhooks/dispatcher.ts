@@ -10,7 +10,7 @@ import { nextAttemptAt, retryAfterMs } from './schedule';
 import { webhookHeaders } from './signature';
 
 /** Deliveries attempted at once (several endpoints, never two about the same customer for one subscription). */
-const IN_FLIGHT = 8;
+const IN_FLIGHT = 16;
 
 export interface DispatcherOptions extends OutboundOptions {
   now?: () => number;
@@ -71,13 +71,19 @@ export class Dispatcher {
       if (this._closed) return;
       const due = await this._store.dueDeliveries(this._now, IN_FLIGHT);
       if (!due.length) return;
-      await Promise.all(due.map((d) => this._attempt(d)));
+      const outcomes = (await Promise.all(due.map((d) => this._attempt(d)))).filter((o) => o !== null);
+      // One commit for the round: a sync per delivery held ingest up (the store's syncs are the costly part).
+      await this._store.recordAttempts(outcomes.map(({ attempt, next }) => ({ attempt, next })));
+      for (const o of outcomes) await this._settle(o);
+      // Requests between rounds: a backlog of 100,000 is sent beside ingest, not ahead of it.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 
-  private async _attempt(d: Delivery): Promise<void> {
+  /** One request; what it means for the delivery (written by the caller, with the round's others). */
+  private async _attempt(d: Delivery) {
     const sub = this._subscriptions.get(d.subscriptionId);
-    if (!sub || sub.state !== 'enabled') return;
+    if (!sub || sub.state !== 'enabled') return null;
     const now = this._now;
     const secrets = sub.secrets.filter((s) => s.expiresAt === null || s.expiresAt > now).map((s) => s.secret);
     const headers = webhookHeaders(secrets, d.id, Math.floor(now / 1000), d.payload);
@@ -86,11 +92,16 @@ export class Dispatcher {
     const ok = res.status !== null && res.status >= 200 && res.status < 300;
     const at = this._now;
     const dueAt = ok || res.status === 410 ? null : nextAttemptAt(attempts, at, retryAfterMs(res.retryAfter, at));
-    const state = ok ? 'delivered' : dueAt === null ? 'failed' : 'pending';
-    await this._store.recordAttempt({ deliveryId: d.id, at, status: res.status, durationMs: res.durationMs, excerpt: res.error ?? res.excerpt }, { state, dueAt, attempts });
-    if (ok && sub.failures > 0) await this._subscriptions.update({ ...sub, failures: 0, updatedAt: at });
-    if (res.status === 410) await this._stop(sub, 'disabled', `the endpoint answered 410 Gone to ${d.id}`);
-    else if (state === 'failed') await this._stop(sub, 'paused', `${d.id} failed ${attempts} times over three days (last: ${res.status ?? res.error})`);
+    const state: Delivery['state'] = ok ? 'delivered' : dueAt === null ? 'failed' : 'pending';
+    return { d, sub, res, ok, attempt: { deliveryId: d.id, at, status: res.status, durationMs: res.durationMs, excerpt: res.error ?? res.excerpt }, next: { state, dueAt, attempts } };
+  }
+
+  /** The subscription after an attempt: failures reset by a success, disabled by a 410, paused when one is spent. */
+  private async _settle(o: NonNullable<Awaited<ReturnType<Dispatcher['_attempt']>>>): Promise<void> {
+    const current = this._subscriptions.get(o.sub.id) ?? o.sub;
+    if (o.ok && current.failures > 0) await this._subscriptions.update({ ...current, failures: 0, updatedAt: o.attempt.at });
+    if (o.res.status === 410) await this._stop(current, 'disabled', `the endpoint answered 410 Gone to ${o.d.id}`);
+    else if (o.next.state === 'failed') await this._stop(current, 'paused', `${o.d.id} failed ${o.next.attempts} times over three days (last: ${o.res.status ?? o.res.error})`);
   }
 
   private async _stop(sub: SubscriptionRecord, state: 'paused' | 'disabled', reason: string): Promise<void> {

@@ -125,7 +125,6 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
 );
 CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (due_at) WHERE state = 'pending';
 CREATE INDEX IF NOT EXISTS webhook_deliveries_customer ON webhook_deliveries (subscription_id, customer_id, seq) WHERE state = 'pending';
-CREATE INDEX IF NOT EXISTS webhook_deliveries_created ON webhook_deliveries (subscription_id, created_at);
 CREATE TABLE IF NOT EXISTS webhook_attempts (
   delivery_id TEXT    NOT NULL,
   at          INTEGER NOT NULL,

@@ -6,7 +6,8 @@ import type Database from 'better-sqlite3';
 import type { SubscriptionRecord } from '../../domain/webhook';
 import type { Delivery, DeliveryAttempt, WebhookStore } from '../store';
 
-const ROWS_PER_TRANSACTION = 5000;
+// A refit's 100,000 deliveries are queued in ten commits: each one's sync costs more than its rows here.
+const ROWS_PER_TRANSACTION = 10_000;
 
 interface DeliveryRow {
   id: string;
@@ -45,9 +46,13 @@ export function sqliteWebhooks(db: Database.Database): WebhookStore {
   const write = db.transaction((rows: readonly Delivery[]) => {
     for (const d of rows) insert.run(d.id, d.subscriptionId, d.customerId, d.type, d.payload, d.createdAt, d.dueAt, d.attempts, d.state);
   });
-  const attempt = db.transaction((a: DeliveryAttempt, next: Pick<Delivery, 'state' | 'dueAt' | 'attempts'>) => {
-    db.prepare('INSERT INTO webhook_attempts (delivery_id, at, status, duration_ms, excerpt) VALUES (?, ?, ?, ?, ?)').run(a.deliveryId, a.at, a.status, a.durationMs, a.excerpt);
-    db.prepare('UPDATE webhook_deliveries SET state = ?, due_at = ?, attempts = ? WHERE id = ?').run(next.state, next.dueAt, next.attempts, a.deliveryId);
+  const logAttempt = db.prepare('INSERT INTO webhook_attempts (delivery_id, at, status, duration_ms, excerpt) VALUES (?, ?, ?, ?, ?)');
+  const update = db.prepare('UPDATE webhook_deliveries SET state = ?, due_at = ?, attempts = ? WHERE id = ?');
+  const attempts = db.transaction((items: readonly { attempt: DeliveryAttempt; next: Pick<Delivery, 'state' | 'dueAt' | 'attempts'> }[]) => {
+    for (const { attempt: a, next } of items) {
+      logAttempt.run(a.deliveryId, a.at, a.status, a.durationMs, a.excerpt);
+      update.run(next.state, next.dueAt, next.attempts, a.deliveryId);
+    }
   });
   return {
     async listSubscriptions() {
@@ -83,8 +88,11 @@ export function sqliteWebhooks(db: Database.Database): WebhookStore {
         .get() as { at: number | null };
       return row.at;
     },
-    async recordAttempt(a, next) {
-      attempt(a, next);
+    async recordAttempt(attempt, next) {
+      attempts([{ attempt, next }]);
+    },
+    async recordAttempts(items) {
+      attempts(items);
     },
     async listDeliveries(q) {
       const rows = db
