@@ -6,6 +6,7 @@ import { createExperimentsTab } from './experiments/tab';
 import { createOverview, type Overview, type Period } from './overview/overview';
 import { createSlotEditor } from './slots/editor';
 import { createValueTab } from './value/tab';
+import { createWebhooksTab } from './webhooks/tab';
 
 const KEY = 'patron.dashboard.key';
 const ADMIN_KEY = 'patron.dashboard.adminKey';
@@ -46,7 +47,7 @@ async function opensAdmin(candidate: string): Promise<boolean> {
 }
 
 async function showTab() {
-  const tab = (['slots', 'experiments', 'value'] as const).find((t) => location.hash.startsWith(`#${t}`)) ?? 'overview';
+  const tab = (['slots', 'experiments', 'value', 'webhooks'] as const).find((t) => location.hash.startsWith(`#${t}`)) ?? 'overview';
   for (const section of document.querySelectorAll<HTMLElement>('.tab')) section.hidden = section.id !== tab;
   for (const a of document.querySelectorAll('[data-tab]')) a.toggleAttribute('aria-current', a.getAttribute('data-tab') === tab);
   byId('period-picker').hidden = tab !== 'overview';
@@ -58,6 +59,12 @@ async function showTab() {
       editor ??= createSlotEditor(adminApi);
       await editor.refresh(decodeURIComponent(location.hash.slice('#slots/'.length)) || undefined);
     }
+  }
+  if (tab === 'webhooks') {
+    byId('webhooks').dataset.state = 'loading';
+    const admin = (adminKey && (await opensAdmin(adminKey))) || (await opensAdmin(key));
+    await createWebhooksTab(admin ? adminApi : null).refresh(decodeURIComponent(location.hash.slice('#webhooks/'.length)) || undefined);
+    byId('webhooks').dataset.state = 'ready';
   }
   if (tab === 'value') {
     value ??= createValueTab(api);

@@ -240,6 +240,20 @@ describe('the dashboard in Chromium', { timeout: E2E_TIMEOUT.test }, () => {
     await page.screenshot({ path: path.join(SHOTS, 'slot-editor.png'), fullPage: true });
   });
 
+  it("lists the webhook subscriptions and a delivery log for the admin, with the API's figures", async () => {
+    // The slot editor's test above entered the admin key in this tab.
+    await page.goto(`${demo.collector.url}/dashboard#webhooks`);
+    await page.waitForSelector('#webhooks[data-state="ready"]', { timeout: PATIENCE_MS });
+    const admin = { authorization: `Bearer ${demo.config.keys.admin[0]}` };
+    const { subscriptions } = await (await fetch(`${demo.collector.url}/v1/webhooks`, { headers: admin })).json();
+    expect(await page.$$eval('#webhook-list tr', (rows) => rows.map((r) => r.getAttribute('data-subscription')))).toEqual(subscriptions.map((s: { id: string }) => s.id));
+    const { deliveries } = await (await fetch(`${demo.collector.url}/v1/webhooks/${subscriptions[0].id}/deliveries?limit=50`, { headers: admin })).json();
+    expect(deliveries.length).toBeGreaterThan(0);
+    const ids = await page.$$eval('[data-table="webhook-deliveries"] tbody tr', (rows) => rows.map((r) => r.children[2].textContent));
+    expect(ids).toEqual(deliveries.map((d: { id: string }) => d.id));
+    await page.screenshot({ path: path.join(SHOTS, 'webhooks.png'), fullPage: true });
+  });
+
   it("shows the demo's experiment on the home page's slot with the API's figures, and lets the merchant pause it and start another", async () => {
     const results = await analystApi('/v1/experiments/home-for-you-test/results');
     // A shopper on the store's home page is shown their variant, and the page tells the collector so.
