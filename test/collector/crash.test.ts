@@ -1,31 +1,12 @@
 // An acknowledged event survives kill -9: load the collector from this process, SIGKILL it mid-load,
 // restart it on the same file, and find every acknowledged messageId stored exactly once.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { KEYS, basic } from './helpers';
-
-const ROOT = path.resolve(import.meta.dirname, '../..');
-
-function startServer(database: string): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const args = ['--import', 'tsx', 'collector/server.ts', '--port', '0', '--host', '127.0.0.1', '--database', database, '--rate-per-key', 'off'];
-  for (const [role, keys] of Object.entries(KEYS)) for (const k of keys) args.push(`--${role}-key`, k);
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m) resolve({ child, url: m[1], output: () => out });
-    });
-    child.stderr.on('data', (d) => (out += d));
-    child.on('exit', (code) => reject(new Error(`collector exited (${code}): ${out}`)));
-  });
-}
+import { KEYS, basic, spawnCollector } from './helpers';
 
 function batch(n: number) {
   const now = Date.now();
@@ -43,7 +24,7 @@ describe('durability under kill -9', () => {
   it('keeps every acknowledged event, exactly once', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'patron-crash-'));
     const database = path.join(dir, 'patron.db');
-    const first = await startServer(database);
+    const first = await spawnCollector(database);
     const acknowledged = new Set<string>();
     const sent: ReturnType<typeof batch>[] = [];
     let killed = false;
@@ -82,7 +63,7 @@ describe('durability under kill -9', () => {
     expect(failed).toBeGreaterThan(0); // some requests were cut off by the kill
 
     // Restart on the same file and send everything again, acknowledged or not: nothing may be stored twice.
-    const second = await startServer(database);
+    const second = await spawnCollector(database);
     for (const events of sent) {
       const res = await fetch(`${second.url}/v1/batch`, {
         method: 'POST',

@@ -1,11 +1,10 @@
 // Customer value over HTTP: profile for the page (write key), customers, segments and portfolio CLV for
 // analysts, all from orders sent as events and a refit in the worker.
 
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { random } from '../../recommender';
 import type { WireEvent } from '../../sdk/wire';
-import { KEYS, catalog, get, post, put, startCollector, type Running } from './helpers';
+import { KEYS, catalog, get, orderEvent as order, post, put, startCollector, type Running } from './helpers';
 
 const DAY = 86_400_000;
 const NOW = Date.now();
@@ -14,14 +13,6 @@ const NOW = Date.now();
 function history(): WireEvent[] {
   const rand = random(11);
   const events: WireEvent[] = [];
-  const order = (customer: string, at: number, revenue: number): WireEvent => ({
-    type: 'track',
-    event: 'Order Completed',
-    messageId: randomUUID(),
-    userId: customer,
-    timestamp: new Date(at).toISOString(),
-    properties: { order_id: randomUUID(), revenue, products: [{ product_id: 'p1', price: revenue, quantity: 1 }] },
-  });
   for (let i = 0; i < 120; i++) {
     const kind = i % 3; // 0: still buying, 1: stopped, 2: bought once
     const spend = 20 + rand() * rand() * 150;

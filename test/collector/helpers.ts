@@ -1,5 +1,6 @@
 // A real collector on an ephemeral port with a temporary SQLite file, and small helpers to talk to it.
 
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import type { Server } from 'node:http';
 import os from 'node:os';
@@ -94,4 +95,33 @@ export const ordered = (products: string[], anonymousId = 'anon-1', extra: Parti
 
 export function catalog(ids: string[], overrides: Record<string, object> = {}) {
   return { items: ids.map((id) => ({ id, name: `Product ${id}`, url: `/p/${id}`, price: 10, currency: 'EUR', category: 'misc', in_stock: true, ...overrides[id] })) };
+}
+
+/** An order as a shop's server sends it: one line of one product at `revenue`. */
+export function orderEvent(customer: string, at: number, revenue: number): WireEvent {
+  return {
+    type: 'track',
+    event: 'Order Completed',
+    messageId: randomUUID(),
+    userId: customer,
+    timestamp: new Date(at).toISOString(),
+    properties: { order_id: randomUUID(), revenue, products: [{ product_id: 'p1', price: revenue, quantity: 1 }] },
+  };
+}
+
+/** `patron serve` in a child process of its own (to be killed), on `database`, with the test keys and `flags`. */
+export function spawnCollector(database: string, ...flags: string[]): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const args = ['--import', 'tsx', 'collector/server.ts', '--port', '0', '--host', '127.0.0.1', '--database', database, '--rate-per-key', 'off', ...flags];
+  for (const [role, keys] of Object.entries(KEYS)) for (const k of keys) args.push(`--${role}-key`, k);
+  const child = spawn(process.execPath, args, { cwd: path.resolve(import.meta.dirname, '../..'), stdio: ['ignore', 'pipe', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
+      if (m) resolve({ child, url: m[1], output: () => out });
+    });
+    child.stderr.on('data', (d) => (out += d));
+    child.on('exit', (code) => reject(new Error(`collector exited (${code}): ${out}`)));
+  });
 }

@@ -1,8 +1,6 @@
 // Webhooks survive kill -9: a burst of customer changes (orders, and the stage changes a refit finds in them)
 // queued for a slow receiver, the collector SIGKILLed mid-delivery, restarted on the same file: every change
 // reaches the receiver at least once, and a repeat carries the same webhook-id.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,36 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it, vi } from 'vitest';
-import { KEYS } from './helpers';
+import { KEYS, orderEvent, spawnCollector } from './helpers';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const DAY = 86_400_000;
 const CUSTOMERS = 150;
-
-function startServer(database: string): Promise<{ child: ChildProcess; url: string }> {
-  const args = ['--import', 'tsx', 'collector/server.ts', '--port', '0', '--host', '127.0.0.1', '--database', database, '--rate-per-key', 'off', '--webhook-allow-hosts', '127.0.0.1'];
-  for (const [role, keys] of Object.entries(KEYS)) for (const k of keys) args.push(`--${role}-key`, k);
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
-      if (m) resolve({ child, url: m[1] });
-    });
-    child.stderr.on('data', (d) => (out += d));
-    child.on('exit', (code) => reject(new Error(`collector exited (${code}): ${out}`)));
-  });
-}
-
-const order = (customer: string, at: number) => ({
-  type: 'track',
-  event: 'Order Completed',
-  messageId: randomUUID(),
-  userId: customer,
-  timestamp: new Date(at).toISOString(),
-  properties: { order_id: randomUUID(), revenue: 30, products: [{ product_id: 'p1', price: 30, quantity: 1 }] },
-});
 
 describe('webhooks under kill -9', () => {
   it('deliver every change at least once after a restart, a repeat with the same id', async () => {
@@ -60,13 +32,13 @@ describe('webhooks under kill -9', () => {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
     const auth = { authorization: `Bearer ${KEYS.admin[0]}`, 'content-type': 'application/json' };
-    let server = await startServer(database);
+    let server = await spawnCollector(database, '--webhook-allow-hosts', '127.0.0.1');
     try {
       // Customers who stopped buying 200 days ago, beside regulars who buy every ten days (so that 200 days
       // without an order is a lapse in this shop), valued by a first refit.
       const now = Date.now();
-      const lapsed = Array.from({ length: CUSTOMERS }, (_, i) => [0, 20, 40, 60].map((d) => order(`c${i}`, now - (260 - d) * DAY))).flat();
-      const regulars = Array.from({ length: CUSTOMERS }, (_, i) => Array.from({ length: 30 }, (_, k) => order(`r${i}`, now - (300 - 10 * k) * DAY - DAY))).flat();
+      const lapsed = Array.from({ length: CUSTOMERS }, (_, i) => [0, 20, 40, 60].map((d) => orderEvent(`c${i}`, now - (260 - d) * DAY, 30))).flat();
+      const regulars = Array.from({ length: CUSTOMERS }, (_, i) => Array.from({ length: 30 }, (_, k) => orderEvent(`r${i}`, now - (300 - 10 * k) * DAY - DAY, 30))).flat();
       const history = [...lapsed, ...regulars];
       for (let i = 0; i < history.length; i += 300)
         expect((await fetch(`${server.url}/v1/batch`, { method: 'POST', headers: auth, body: JSON.stringify({ batch: history.slice(i, i + 300) }) })).status).toBe(200);
@@ -75,7 +47,7 @@ describe('webhooks under kill -9', () => {
       secret = ((await made.json()) as { secret: string }).secret;
 
       // Every lapsed one comes back today: an order each, and a refit that finds them reactivated.
-      const burst = Array.from({ length: CUSTOMERS }, (_, i) => order(`c${i}`, now));
+      const burst = Array.from({ length: CUSTOMERS }, (_, i) => orderEvent(`c${i}`, now, 30));
       expect((await fetch(`${server.url}/v1/batch`, { method: 'POST', headers: auth, body: JSON.stringify({ batch: burst }) })).status).toBe(200);
       expect((await fetch(`${server.url}/v1/segments/refit`, { method: 'POST', headers: auth })).status).toBe(200);
       // Killed once a count of deliveries has arrived: mid-burst, whatever the machine's pace.
@@ -85,7 +57,7 @@ describe('webhooks under kill -9', () => {
       await exited;
       const beforeRestart = received.length;
 
-      server = await startServer(database);
+      server = await spawnCollector(database, '--webhook-allow-hosts', '127.0.0.1');
       const expected = new Set([...burst.map((e) => e.messageId), ...burst.map((e) => `${e.userId} reactivated`)]);
       await vi.waitFor(() => expect(new Set(received.map((r) => r.key).filter((k) => expected.has(k))).size).toBe(expected.size), { timeout: 240_000, interval: 100 });
       expect(beforeRestart).toBeLessThan(expected.size);

@@ -4,7 +4,6 @@
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomUUID } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { openSqliteStore } from '../../collector/store/sqlite/sqlite';
@@ -12,7 +11,7 @@ import type { SubscriptionRecord } from '../../collector/domain/webhook';
 import { Dispatcher } from '../../collector/webhooks/dispatcher';
 import { RETRY_DELAYS_MS } from '../../collector/webhooks/schedule';
 import type { WireEvent } from '../../sdk/wire';
-import { KEYS, post, startCollector, type Running } from './helpers';
+import { KEYS, orderEvent as order, post, startCollector, type Running } from './helpers';
 
 const DAY = 86_400_000;
 // Waits for a state (never a pace): as long as a busy machine needs.
@@ -48,15 +47,6 @@ async function receiver() {
     },
   };
 }
-
-const order = (customer: string, at: number, revenue: number): WireEvent => ({
-  type: 'track',
-  event: 'Order Completed',
-  messageId: randomUUID(),
-  userId: customer,
-  timestamp: new Date(at).toISOString(),
-  properties: { order_id: randomUUID(), revenue, products: [{ product_id: 'p1', price: revenue, quantity: 1 }] },
-});
 
 describe('webhooks over the API, from a refit to a receiver', () => {
   let c: Running;
@@ -190,7 +180,7 @@ describe('the dispatcher', () => {
     const dispatcher = new Dispatcher(
       store,
       { get: () => record, update: async (next) => void (await store.saveSubscription((record = next))) },
-      { now: () => clock, allowHosts: ['127.0.0.1'], timeoutMs: 300 },
+      { now: () => clock, allowHosts: ['127.0.0.1'], timeoutMs: 2000 },
     );
     const queue = (id: string) =>
       store.enqueueDeliveries([
@@ -225,7 +215,7 @@ describe('the dispatcher', () => {
       const [d] = await store.listDeliveries({ subscriptionId: 'wh_test', limit: 1 });
       expect(d).toMatchObject({ state: 'delivered', attempts: 4, dueAt: null });
       expect(d.log.map((a) => a.status)).toEqual([500, null, 503, 200]);
-      expect(d.log[1].excerpt).toMatch(/no answer within 300 ms/);
+      expect(d.log[1].excerpt).toMatch(/no answer within 2000 ms/);
     } finally {
       await dispatcher.close();
       r.close();

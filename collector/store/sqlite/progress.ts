@@ -4,8 +4,7 @@
 import type Database from 'better-sqlite3';
 import { BUCKET, type ChurnRisk, type Stage } from '../../../recommender';
 import type { ProgressPoint, ProgressStore, StoredStageChange, ValueHistoryRow } from '../store';
-
-const ROWS_PER_TRANSACTION = 5000;
+import { writeInSlices } from './slices';
 
 interface HistoryRow {
   customer_id: string;
@@ -17,21 +16,13 @@ interface HistoryRow {
 
 const historyOf = (r: HistoryRow): ValueHistoryRow => ({ customerId: r.customer_id, at: r.at, clv: r.clv, churnRisk: r.churn_risk as ChurnRisk | null, stage: r.stage as Stage | null });
 
-async function inSlices<T>(db: Database.Database, rows: readonly T[], insert: (row: T) => void): Promise<void> {
-  const write = db.transaction((slice: readonly T[]) => slice.forEach(insert));
-  for (let i = 0; i < rows.length; i += ROWS_PER_TRANSACTION) {
-    if (i > 0) await new Promise((resolve) => setImmediate(resolve));
-    write(rows.slice(i, i + ROWS_PER_TRANSACTION));
-  }
-}
-
 export function sqliteProgress(db: Database.Database): ProgressStore {
   const addChange = db.prepare('INSERT OR IGNORE INTO stage_changes (customer_id, at, from_stage, to_stage) VALUES (?, ?, ?, ?)');
   const addHistory = db.prepare('INSERT OR REPLACE INTO value_history (customer_id, at, clv, churn_risk, stage) VALUES (?, ?, ?, ?, ?)');
   const addPoint = db.prepare('INSERT OR REPLACE INTO value_progress (at, customers, clv, expected_purchases, by_stage, by_churn_risk) VALUES (?, ?, ?, ?, ?, ?)');
   return {
     addStageChanges(changes) {
-      return inSlices(db, changes, (c) => addChange.run(c.customerId, c.at, c.from, c.to));
+      return writeInSlices(db, changes, (c) => addChange.run(c.customerId, c.at, c.from, c.to));
     },
     async listStageChanges(q) {
       const filters: [string, unknown][] = [];
@@ -63,7 +54,7 @@ export function sqliteProgress(db: Database.Database): ProgressStore {
       return [...flows.values()].sort((a, b) => a.period - b.period || b.customers - a.customers);
     },
     addValueHistory(rows) {
-      return inSlices(db, rows, (r) => addHistory.run(r.customerId, r.at, r.clv, r.churnRisk, r.stage));
+      return writeInSlices(db, rows, (r) => addHistory.run(r.customerId, r.at, r.clv, r.churnRisk, r.stage));
     },
     async valueHistoryOf(customerId) {
       return (db.prepare('SELECT * FROM value_history WHERE customer_id = ? ORDER BY at').all(customerId) as HistoryRow[]).map(historyOf);

@@ -5,6 +5,7 @@
 import type Database from 'better-sqlite3';
 import type { SubscriptionRecord } from '../../domain/webhook';
 import type { Delivery, DeliveryAttempt, WebhookStore } from '../store';
+import { writeInSlices } from './slices';
 
 // A refit's 100,000 deliveries are queued in ten commits: each one's sync costs more than its rows here.
 const ROWS_PER_TRANSACTION = 10_000;
@@ -43,9 +44,6 @@ export function sqliteWebhooks(db: Database.Database): WebhookStore {
       AND (d.customer_id IS NULL OR NOT EXISTS (SELECT 1 FROM webhook_deliveries e
         WHERE e.state = 'pending' AND e.subscription_id = d.subscription_id AND e.customer_id = d.customer_id AND e.seq < d.seq))
     ORDER BY d.due_at, d.seq LIMIT ?`);
-  const write = db.transaction((rows: readonly Delivery[]) => {
-    for (const d of rows) insert.run(d.id, d.subscriptionId, d.customerId, d.type, d.payload, d.createdAt, d.dueAt, d.attempts, d.state);
-  });
   const logAttempt = db.prepare('INSERT INTO webhook_attempts (delivery_id, at, status, duration_ms, excerpt) VALUES (?, ?, ?, ?, ?)');
   const update = db.prepare('UPDATE webhook_deliveries SET state = ?, due_at = ?, attempts = ? WHERE id = ?');
   const attempts = db.transaction((items: readonly { attempt: DeliveryAttempt; next: Pick<Delivery, 'state' | 'dueAt' | 'attempts'> }[]) => {
@@ -73,11 +71,8 @@ export function sqliteWebhooks(db: Database.Database): WebhookStore {
         db.prepare('DELETE FROM webhook_subscriptions WHERE id = ?').run(id);
       })();
     },
-    async enqueueDeliveries(deliveries) {
-      for (let i = 0; i < deliveries.length; i += ROWS_PER_TRANSACTION) {
-        if (i > 0) await new Promise((resolve) => setImmediate(resolve));
-        write(deliveries.slice(i, i + ROWS_PER_TRANSACTION));
-      }
+    enqueueDeliveries(deliveries) {
+      return writeInSlices(db, deliveries, (d) => insert.run(d.id, d.subscriptionId, d.customerId, d.type, d.payload, d.createdAt, d.dueAt, d.attempts, d.state), ROWS_PER_TRANSACTION);
     },
     async dueDeliveries(now, limit) {
       return (due.all(now, limit) as DeliveryRow[]).map(deliveryOf);
