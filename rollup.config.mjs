@@ -1,5 +1,5 @@
 // Builds the SDK twice from one source (an IIFE for the script tag, an ESM build with types for bundlers),
-// the collector's two workers (segments, the ingest journal), which Node 20 can only run as JavaScript, and
+// the collector's three workers (segments, the ingest journal, the webhook dispatcher), which Node 20 can only run as JavaScript, and
 // the dashboard's script (Chart.js bundled in: the collector serves everything it needs itself).
 import resolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
@@ -43,6 +43,14 @@ export default [
     input: 'collector/store/sqlite/journal-worker.ts',
     output: { file: 'dist/journal-worker.mjs', format: 'es' },
     external: [/^node:/, 'better-sqlite3'],
+    plugins: [ts()],
+  },
+  {
+    input: 'collector/webhooks/dispatcher-worker.ts',
+    output: { file: 'dist/webhook-worker.mjs', format: 'es' },
+    external: [/^node:/, 'better-sqlite3'],
+    // It opens the outbox alone: the rest of the store it reaches through open.ts is left out.
+    treeshake: { moduleSideEffects: false },
     plugins: [ts()],
   },
   {

@@ -73,7 +73,7 @@ export async function startServices(store: Store, options: ServiceOptions = {}):
   const reports = new Reports(learner, identities, insights, store);
   const ingest = createIngest({ store, identities, learner, attribution, refits });
   const quarantine = new QuarantineKeeper(store, options.quarantine ?? {}, log);
-  const webhooks = new Webhooks(store, webhookFacts(insights), { ...options.webhooks, log });
+  const webhooks = new Webhooks(store, webhookFacts(insights), { dispatch: { store: store.shareable }, ...options.webhooks, log });
   const orderWebhooks = new OrderWebhooks(webhooks, store);
   learner.follow(orderWebhooks);
   refits.onChanges(({ at, customers, stageChanges, segments }) => {

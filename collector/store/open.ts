@@ -5,7 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openSqliteStore } from './sqlite/sqlite';
-import type { Store } from './store';
+import { openSqliteWebhooks } from './sqlite/webhooks';
+import type { Store, WebhookStore } from './store';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const DEFAULT_DATABASE = path.join(ROOT, 'data', 'patron.db');
@@ -73,5 +74,15 @@ export function openStore(setting: string, options: OpenStoreOptions = {}): Stor
     case 'sqlite':
       if (options.existing && location !== ':memory:' && !fs.existsSync(location)) throw new StoreSettingError(`no database ${location}`);
       return openSqliteStore({ file: location, durability: options.durability, journal: !options.command, log: options.log });
+  }
+}
+
+/** The webhook outbox alone, on a connection of its own (the dispatcher's thread): a store's `shareable` setting. */
+export function openWebhookStore(setting: string): WebhookStore & { close(): void } {
+  const { engine, location } = parseStoreSetting(setting);
+  switch (engine) {
+    case 'sqlite':
+      if (location === ':memory:') throw new StoreSettingError('an in-memory database cannot be opened twice');
+      return openSqliteWebhooks(location);
   }
 }

@@ -226,7 +226,10 @@ export interface WebhookStore {
   saveSubscription(record: SubscriptionRecord): Promise<void>;
   /** Removes a subscription and its deliveries. */
   deleteSubscription(id: string): Promise<void>;
-  /** Adds deliveries; one whose id is kept already is not added again. */
+  /**
+   * Adds deliveries, durably, pending (counted so at once); one whose id is kept already is not added again. An
+   * engine may keep them aside until dueDeliveries takes them up: they are listed, attempted and replayed from then.
+   */
   enqueueDeliveries(deliveries: readonly Delivery[]): Promise<void>;
   /**
    * Pending deliveries of enabled subscriptions due by `now`, the earliest due first (then in the order queued), at
@@ -367,6 +370,8 @@ export class StorageUnavailable extends Error {
 /** A whole store: every role, and its life cycle. */
 export interface Store extends EventStore, CatalogStore, SlotStore, ExperimentStore, WebhookStore, IdentityStore, SnapshotStore, ProgressStore, EventQueryStore {
   condition(): StoreCondition;
+  /** The setting another thread opens this store's outbox from (the dispatcher's), or null: only here (in memory). */
+  readonly shareable: string | null;
   /**
    * Resolves once every write acknowledged before the call can be read back (an engine that writes behind its
    * acknowledgements, as the SQLite store's journal does, catches up first). Reads call it themselves.

@@ -17,6 +17,15 @@ export interface DispatcherOptions extends OutboundOptions {
   log?: (message: string) => void;
 }
 
+/** What the dispatcher changes of a subscription: its state, why, and its count of spent deliveries. */
+export type SubscriptionChange = Pick<SubscriptionRecord, 'id' | 'state' | 'reason' | 'failures' | 'updatedAt'>;
+
+/** The subscriptions as the dispatcher sees them; it tells their keeper what it changed (applied at once). */
+export interface DispatcherSubscriptions {
+  get(id: string): SubscriptionRecord | undefined;
+  change(change: SubscriptionChange): Promise<void>;
+}
+
 export class Dispatcher {
   private _running: Promise<void> | null = null;
   private _again = false;
@@ -25,7 +34,7 @@ export class Dispatcher {
 
   constructor(
     private readonly _store: WebhookStore,
-    private readonly _subscriptions: { get(id: string): SubscriptionRecord | undefined; update(record: SubscriptionRecord): Promise<void> },
+    private readonly _subscriptions: DispatcherSubscriptions,
     private readonly _options: DispatcherOptions = {},
   ) {}
 
@@ -72,6 +81,8 @@ export class Dispatcher {
       const due = await this._store.dueDeliveries(this._now, IN_FLIGHT);
       if (!due.length) return;
       const outcomes = (await Promise.all(due.map((d) => this._attempt(d)))).filter((o) => o !== null);
+      // None of these may be sent now (their subscription was paused, or is not known here yet): stop until told.
+      if (!outcomes.length) return;
       // One commit for the round: a sync per delivery held ingest up (the store's syncs are the costly part).
       await this._store.recordAttempts(outcomes.map(({ attempt, next }) => ({ attempt, next })));
       for (const o of outcomes) await this._settle(o);
@@ -99,14 +110,14 @@ export class Dispatcher {
   /** The subscription after an attempt: failures reset by a success, disabled by a 410, paused when one is spent. */
   private async _settle(o: NonNullable<Awaited<ReturnType<Dispatcher['_attempt']>>>): Promise<void> {
     const current = this._subscriptions.get(o.sub.id) ?? o.sub;
-    if (o.ok && current.failures > 0) await this._subscriptions.update({ ...current, failures: 0, updatedAt: o.attempt.at });
+    if (o.ok && current.failures > 0) await this._subscriptions.change({ id: current.id, state: current.state, reason: current.reason, failures: 0, updatedAt: o.attempt.at });
     if (o.res.status === 410) await this._stop(current, 'disabled', `the endpoint answered 410 Gone to ${o.d.id}`);
     else if (o.next.state === 'failed') await this._stop(current, 'paused', `${o.d.id} failed ${o.next.attempts} times over three days (last: ${o.res.status ?? o.res.error})`);
   }
 
   private async _stop(sub: SubscriptionRecord, state: 'paused' | 'disabled', reason: string): Promise<void> {
     const current = this._subscriptions.get(sub.id) ?? sub;
-    await this._subscriptions.update({ ...current, state, reason, failures: current.failures + (state === 'paused' ? 1 : 0), updatedAt: this._now });
+    await this._subscriptions.change({ id: current.id, state, reason, failures: current.failures + (state === 'paused' ? 1 : 0), updatedAt: this._now });
     this._options.log?.(`webhooks: ${sub.id} (${sub.definition.url}) ${state}: ${reason}`);
   }
 }

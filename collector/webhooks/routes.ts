@@ -153,7 +153,7 @@ export function webhookRoutes(webhooks: Webhooks, store: WebhookStore, now: () =
       handle: async ({ params, body: b }) => {
         webhooks.get(params.id);
         const replayed = await store.replayDeliveries({ subscriptionId: params.id, ...b }, now());
-        void webhooks.dispatcher.kick();
+        webhooks.kick();
         return { replayed };
       },
     }),

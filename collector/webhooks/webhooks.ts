@@ -4,12 +4,13 @@
 // where to read the customer in the API. A delivery's id comes from the subscription and the event itself, so an
 // event found twice (a refit redone after a crash) is queued once.
 
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { CustomerValue, Segment } from '../../recommender';
 import { type SubscriptionDefinition, type SubscriptionRecord, type WebhookEvent } from '../domain/webhook';
 import { HttpError } from '../http/errors';
 import type { Delivery, WebhookStore } from '../store/store';
-import { Dispatcher, type DispatcherOptions } from './dispatcher';
+import { startDispatch, type Dispatch, type DispatchSite } from './dispatch';
+import type { DispatcherOptions, SubscriptionChange } from './dispatcher';
 import { refusedUrl } from './outbound';
 import { newSecret } from './signature';
 
@@ -40,19 +41,19 @@ export interface CustomerFacts {
 export interface WebhookOptions extends DispatcherOptions {
   /** The collector's public address, for the customer's URL in a payload (a path alone without it). */
   publicUrl?: string;
+  /** Where the dispatcher runs (on this thread unless a store setting names an outbox another thread can open). */
+  dispatch?: DispatchSite;
 }
 
 export class Webhooks {
   private readonly _subscriptions = new Map<string, SubscriptionRecord>();
-  readonly dispatcher: Dispatcher;
+  private _dispatch: Dispatch | null = null;
 
   constructor(
     private readonly _store: WebhookStore,
     private readonly _facts: CustomerFacts,
     private readonly _options: WebhookOptions = {},
-  ) {
-    this.dispatcher = new Dispatcher(_store, { get: (id) => this._subscriptions.get(id), update: async (r) => void (await this._save(r)) }, _options);
-  }
+  ) {}
 
   private get _now() {
     return (this._options.now ?? Date.now)();
@@ -60,7 +61,14 @@ export class Webhooks {
 
   async load(): Promise<void> {
     for (const r of await this._store.listSubscriptions()) this._subscriptions.set(r.id, r);
-    void this.dispatcher.kick();
+    const keeper = { get: (id: string) => this._subscriptions.get(id), list: () => this.list(), change: (c: SubscriptionChange) => this._change(c) };
+    this._dispatch = startDispatch(this._store, keeper, this._options.dispatch ?? { store: null }, this._options);
+    this._dispatch.kick();
+  }
+
+  /** Sends what is due now (deliveries were replayed, say). */
+  kick(): void {
+    this._dispatch?.kick();
   }
 
   list(): SubscriptionRecord[] {
@@ -102,12 +110,12 @@ export class Webhooks {
     this.get(id);
     await this._store.deleteSubscription(id);
     this._subscriptions.delete(id);
+    this._dispatch?.subscriptionsChanged();
   }
 
   /** Pause (deliveries wait, pending), or resume (a paused or disabled subscription sends again, its backlog first). */
   async setState(id: string, state: 'enabled' | 'paused'): Promise<SubscriptionRecord> {
     const record = await this._save({ ...this.get(id), state, reason: state === 'paused' ? 'paused by the merchant' : null, failures: 0, updatedAt: this._now });
-    if (state === 'enabled') void this.dispatcher.kick();
     return record;
   }
 
@@ -123,23 +131,25 @@ export class Webhooks {
   async emit(events: readonly CustomerEvent[]): Promise<number> {
     const deliveries: Delivery[] = [];
     const now = this._now;
+    const timestamps = new Map<number, string>();
+    const timestampOf = (at: number) => timestamps.get(at) ?? timestamps.set(at, new Date(at).toISOString()).get(at)!;
     for (const sub of this._subscriptions.values()) {
       if (sub.state === 'disabled') continue;
       for (const e of events) {
         if (!sub.definition.events.includes(e.type) || !this._matches(sub.definition, e)) continue;
-        const payload = this._payload(sub.definition, e);
-        const id = `msg_${createHash('sha256').update(`${sub.id}|${e.type}|${e.key}`).digest('base64url').slice(0, 27)}`;
+        const payload = this._payload(sub.definition, e, timestampOf(e.at));
+        const id = `msg_${hash('sha256', `${sub.id}|${e.type}|${e.key}`, 'base64url').slice(0, 27)}`;
         deliveries.push({ id, subscriptionId: sub.id, customerId: e.customerId, type: e.type, payload, createdAt: now, dueAt: now, attempts: 0, state: 'pending' });
       }
     }
     if (!deliveries.length) return 0;
     await this._store.enqueueDeliveries(deliveries);
-    void this.dispatcher.kick();
+    this.kick();
     return deliveries.length;
   }
 
-  close(): Promise<void> {
-    return this.dispatcher.close();
+  async close(): Promise<void> {
+    await this._dispatch?.close();
   }
 
   private _matches(d: SubscriptionDefinition, e: CustomerEvent): boolean {
@@ -158,24 +168,28 @@ export class Webhooks {
   }
 
   /** Standard Webhooks' payload: type, timestamp, data; the customer with the traits the merchant allowed. */
-  private _payload(d: SubscriptionDefinition, e: CustomerEvent): string {
-    const customer =
-      e.customerId === null ? null : { id: e.customerId, ...this._traits(d, e.customerId), url: `${this._options.publicUrl ?? ''}/v1/customers/${encodeURIComponent(e.customerId)}/history` };
-    return JSON.stringify({ type: e.type, timestamp: new Date(e.at).toISOString(), data: { ...(customer ? { customer } : {}), from: e.from, to: e.to, ...e.data } });
+  private _payload(d: SubscriptionDefinition, e: CustomerEvent, timestamp: string): string {
+    const data: Record<string, unknown> = {};
+    if (e.customerId !== null) data.customer = { id: e.customerId, ...this._traits(d, e.customerId), url: `${this._options.publicUrl ?? ''}/v1/customers/${encodeURIComponent(e.customerId)}/history` };
+    data.from = e.from;
+    data.to = e.to;
+    if (e.data) Object.assign(data, e.data);
+    return JSON.stringify({ type: e.type, timestamp, data });
   }
 
+  /** Only the traits asked for are read (a refit's 100,000 payloads are built on the requests' thread). */
   private _traits(d: SubscriptionDefinition, customerId: string): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const t of d.traits) out[t] = this._trait(t, customerId);
+    return out;
+  }
+
+  private _trait(trait: SubscriptionDefinition['traits'][number], customerId: string): unknown {
+    if (trait === 'segment') return this._facts.segmentOf(customerId)?.slug ?? null;
+    if (trait === 'stage') return this._facts.stageOf(customerId);
     const v = this._facts.value(customerId);
-    const all: Record<string, unknown> = {
-      segment: this._facts.segmentOf(customerId)?.slug ?? null,
-      stage: this._facts.stageOf(customerId),
-      churnRisk: v?.churnRisk ?? null,
-      rfmGroup: v?.rfm.group ?? null,
-      clv: v?.clv ?? null,
-      orders: v?.orders ?? null,
-      revenue: v?.revenue ?? null,
-    };
-    return Object.fromEntries(d.traits.map((t) => [t, all[t]]));
+    if (trait === 'rfmGroup') return v?.rfm.group ?? null;
+    return v?.[trait] ?? null;
   }
 
   /** The URL is checked as deliveries will be: https, or http to a host the operator allows. */
@@ -185,9 +199,17 @@ export class Webhooks {
     return d;
   }
 
+  /** What the dispatcher changed of a subscription, onto the record as it is now (a rotation meanwhile is kept). */
+  private async _change(change: SubscriptionChange): Promise<void> {
+    const current = this._subscriptions.get(change.id);
+    if (current) await this._save({ ...current, ...change });
+  }
+
+  /** Saves a subscription; the dispatcher sends with it from now on (a resumed one's backlog first). */
   private async _save(record: SubscriptionRecord): Promise<SubscriptionRecord> {
     await this._store.saveSubscription(record);
     this._subscriptions.set(record.id, record);
+    this._dispatch?.subscriptionsChanged();
     return record;
   }
 }

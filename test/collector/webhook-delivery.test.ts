@@ -179,7 +179,7 @@ describe('the dispatcher', () => {
     await store.saveSubscription(record);
     const dispatcher = new Dispatcher(
       store,
-      { get: () => record, update: async (next) => void (await store.saveSubscription((record = next))) },
+      { get: () => record, change: async (change) => void (await store.saveSubscription((record = { ...record, ...change }))) },
       { now: () => clock, allowHosts: ['127.0.0.1'], timeoutMs: 2000 },
     );
     const queue = (id: string) =>

@@ -310,6 +310,7 @@ export function storeContract(engine: Engine): void {
         await s.saveSubscription(subscription('wh_a'));
         await s.enqueueDeliveries([delivery('msg_1', 'c1', T0), delivery('msg_2', 'c1', T0), delivery('msg_3', 'c2', T0 + 5), delivery('msg_4', null, T0), delivery('msg_5', null, T0)]);
         await s.enqueueDeliveries([{ ...delivery('msg_1', 'c1', T0), payload: 'again' }]);
+        expect((await s.deliveryCounts()).get('wh_a')).toEqual({ pending: 6, delivered: 0, failed: 0 });
         expect((await s.dueDeliveries(T0, 10)).map((d) => d.id)).toEqual(['msg_1', 'msg_4', 'msg_5']);
         expect(await s.nextDueAt()).toBe(T0);
         // msg_1 fails and is due again later: msg_2, about the same customer, waits behind it.
@@ -336,6 +337,7 @@ export function storeContract(engine: Engine): void {
         const s = await open();
         await s.saveSubscription(subscription('wh_a'));
         await s.enqueueDeliveries([delivery('msg_1', 'c1', T0), { ...delivery('msg_2', 'c2', T0), createdAt: T0 + 10 }]);
+        expect(await s.dueDeliveries(T0, 10)).toHaveLength(2);
         for (const id of ['msg_1', 'msg_2']) await s.recordAttempt({ deliveryId: id, at: T0, status: 200, durationMs: 1, excerpt: '' }, { state: 'delivered', dueAt: null, attempts: 1 });
         expect(await s.replayDeliveries({ subscriptionId: 'wh_a', ids: ['msg_1', 'msg_9'] }, T0 + 1)).toBe(1);
         expect((await s.dueDeliveries(T0 + 1, 10)).map((d) => [d.id, d.attempts])).toEqual([['msg_1', 0]]);

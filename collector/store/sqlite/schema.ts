@@ -123,6 +123,14 @@ CREATE TABLE IF NOT EXISTS webhook_deliveries (
   attempts        INTEGER NOT NULL,
   state           TEXT    NOT NULL
 );
+-- Deliveries as queued, many to a row, spread into webhook_deliveries when the dispatcher takes them up.
+CREATE TABLE IF NOT EXISTS webhook_batches (
+  seq             INTEGER PRIMARY KEY,
+  subscription_id TEXT    NOT NULL,
+  count           INTEGER NOT NULL,
+  created_at      INTEGER NOT NULL,
+  deliveries      TEXT    NOT NULL
+);
 CREATE INDEX IF NOT EXISTS webhook_deliveries_due ON webhook_deliveries (due_at) WHERE state = 'pending';
 CREATE INDEX IF NOT EXISTS webhook_deliveries_customer ON webhook_deliveries (subscription_id, customer_id, seq) WHERE state = 'pending';
 CREATE TABLE IF NOT EXISTS webhook_attempts (

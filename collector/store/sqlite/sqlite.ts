@@ -63,6 +63,7 @@ export function openSqliteStore({ file, durability = 'full', journal = true, jou
     ...sqliteWebhooks(db),
     ...sqliteEventQueries(db, settled),
     settled,
+    shareable: file === ':memory:' ? null : `sqlite:${path.resolve(file)}`,
     condition: () => condition.get(),
     async close() {
       await writer.close();

@@ -1,14 +1,18 @@
-// The SQLite store's webhook subscriptions (each record as JSON under its id) and its outbox: deliveries in the
-// order they were queued (seq), pending until a 2xx, each attempt logged. On the main connection: a delivery
-// attempt is rare next to ingest, and each write is a statement or a slice of a few thousand rows.
+// The SQLite store's webhook subscriptions (each record as JSON under its id) and its outbox. Deliveries are
+// queued as batches, thousands to a row (a refit's 100,000 in a few commits of large rows: one row each cost
+// seconds in indexes and syncs), and spread into webhook_deliveries, one row each, when the dispatcher takes them
+// up: in the order queued (seq), pending until a 2xx, each attempt logged. A batch is spread and removed in one
+// transaction, and a delivery whose id is kept already is not added again, so a batch queued twice (a refit
+// redone after a crash) is sent once.
 
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import type { SubscriptionRecord } from '../../domain/webhook';
 import type { Delivery, DeliveryAttempt, WebhookStore } from '../store';
-import { writeInSlices } from './slices';
 
-// A refit's 100,000 deliveries are queued in ten commits: each one's sync costs more than its rows here.
-const ROWS_PER_TRANSACTION = 10_000;
+/** Deliveries to a batch row: a few megabytes, spread in one transaction of a few tens of milliseconds. */
+const BATCH_ROWS = 5000;
+
+type Queued = [id: string, customerId: string | null, type: string, payload: string, createdAt: number, dueAt: number | null];
 
 interface DeliveryRow {
   id: string;
@@ -35,7 +39,33 @@ const deliveryOf = (r: DeliveryRow): Delivery => ({
 });
 
 export function sqliteWebhooks(db: Database.Database): WebhookStore {
+  const addBatch = db.prepare('INSERT INTO webhook_batches (subscription_id, count, created_at, deliveries) VALUES (?, ?, ?, ?)');
+  const queue = db.transaction((deliveries: readonly Delivery[]) => {
+    const bySubscription = new Map<string, Delivery[]>();
+    for (const d of deliveries) {
+      const list = bySubscription.get(d.subscriptionId) ?? [];
+      if (list.push(d) === 1) bySubscription.set(d.subscriptionId, list);
+    }
+    for (const [subscription, list] of bySubscription) {
+      for (let i = 0; i < list.length; i += BATCH_ROWS) {
+        const slice = list.slice(i, i + BATCH_ROWS);
+        const rows = slice.map((d): Queued => [d.id, d.customerId, d.type, d.payload, d.createdAt, d.dueAt]);
+        addBatch.run(subscription, slice.length, slice[0].createdAt, JSON.stringify(rows));
+      }
+    }
+  });
   const insert = db.prepare('INSERT OR IGNORE INTO webhook_deliveries (id, subscription_id, customer_id, type, payload, created_at, due_at, attempts, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
+  const oldestBatch = db.prepare('SELECT * FROM webhook_batches ORDER BY seq LIMIT 1');
+  const dropBatch = db.prepare('DELETE FROM webhook_batches WHERE seq = ?');
+  // Spreads the oldest batch into rows (the caller takes them up in the order queued).
+  const spread = db.transaction(() => {
+    const batch = oldestBatch.get() as { seq: number; subscription_id: string; deliveries: string } | undefined;
+    if (!batch) return false;
+    for (const [id, customerId, type, payload, createdAt, dueAt] of JSON.parse(batch.deliveries) as Queued[])
+      insert.run(id, batch.subscription_id, customerId, type, payload, createdAt, dueAt, 0, 'pending');
+    dropBatch.run(batch.seq);
+    return true;
+  });
   // Due, and not behind an earlier pending delivery about the same customer for the same subscription.
   // Of enabled subscriptions only: a paused one's deliveries wait, pending, until it is resumed.
   const due = db.prepare(`SELECT d.* FROM webhook_deliveries d
@@ -66,18 +96,23 @@ export function sqliteWebhooks(db: Database.Database): WebhookStore {
     },
     async deleteSubscription(id) {
       db.transaction(() => {
+        db.prepare('DELETE FROM webhook_batches WHERE subscription_id = ?').run(id);
         db.prepare('DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE subscription_id = ?)').run(id);
         db.prepare('DELETE FROM webhook_deliveries WHERE subscription_id = ?').run(id);
         db.prepare('DELETE FROM webhook_subscriptions WHERE id = ?').run(id);
       })();
     },
-    enqueueDeliveries(deliveries) {
-      return writeInSlices(db, deliveries, (d) => insert.run(d.id, d.subscriptionId, d.customerId, d.type, d.payload, d.createdAt, d.dueAt, d.attempts, d.state), ROWS_PER_TRANSACTION);
+    async enqueueDeliveries(deliveries) {
+      if (deliveries.length) queue(deliveries);
     },
     async dueDeliveries(now, limit) {
+      // Every batch taken up, oldest first, before what is due is chosen (a transaction each: the write lock is
+      // never held long).
+      while (spread());
       return (due.all(now, limit) as DeliveryRow[]).map(deliveryOf);
     },
     async nextDueAt() {
+      if (db.prepare('SELECT 1 FROM webhook_batches LIMIT 1').get()) return 0;
       const row = db
         .prepare("SELECT MIN(d.due_at) AS at FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.state = 'enabled' WHERE d.state = 'pending'")
         .get() as { at: number | null };
@@ -127,13 +162,25 @@ export function sqliteWebhooks(db: Database.Database): WebhookStore {
         state: Delivery['state'];
         n: number;
       }[];
+      const queued = db.prepare("SELECT subscription_id, 'pending' AS state, SUM(count) AS n FROM webhook_batches GROUP BY subscription_id").all() as typeof rows;
       const out = new Map<string, Record<Delivery['state'], number>>();
-      for (const r of rows) {
+      for (const r of [...rows, ...queued]) {
         const counts = out.get(r.subscription_id) ?? { pending: 0, delivered: 0, failed: 0 };
-        counts[r.state] = r.n;
+        counts[r.state] += r.n;
         out.set(r.subscription_id, counts);
       }
       return out;
     },
   };
+}
+
+/** The outbox on a connection of its own, for the dispatcher's thread (its writes are attempts and spread batches). */
+export function openSqliteWebhooks(file: string): WebhookStore & { close(): void } {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // A lost commit here is an attempt made again or a batch spread again: at least once, as promised.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 10000');
+  db.pragma('cache_size = -16384');
+  return { ...sqliteWebhooks(db), close: () => db.close() };
 }
