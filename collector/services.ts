@@ -17,6 +17,7 @@ import { Recommendations } from './slots/recommend';
 import { Slots } from './slots/slots';
 import type { Store } from './store/store';
 import { customerEvents } from './webhooks/changes';
+import { ExperimentWebhooks } from './webhooks/experiments';
 import { OrderWebhooks } from './webhooks/orders';
 import { Webhooks, type WebhookOptions } from './webhooks/webhooks';
 
@@ -76,9 +77,12 @@ export async function startServices(store: Store, options: ServiceOptions = {}):
   const webhooks = new Webhooks(store, webhookFacts(insights), { dispatch: { store: store.shareable }, ...options.webhooks, log });
   const orderWebhooks = new OrderWebhooks(webhooks, store);
   learner.follow(orderWebhooks);
-  refits.onChanges(({ at, customers, stageChanges, segments }) => {
+  const experimentWebhooks = new ExperimentWebhooks(experiments, experimentResults, webhooks);
+  refits.onChanges(async ({ at, customers, stageChanges, segments }) => {
+    // An analysis that fails is told; it does not hold the refit up.
+    await experimentWebhooks.check().catch((error: Error) => log(`webhooks: experiments not analysed: ${error.message}`));
     // The first refit has nothing to compare with: no customer changed yet.
-    if (insights.values.count === 0) return Promise.resolve();
+    if (insights.values.count === 0) return;
     const slugOf = (id: number | undefined) => (id === undefined ? undefined : (insights.segments.find((s) => s.id === id)?.slug ?? String(id)));
     const nextSlug = (id: number | undefined) => (id === undefined ? undefined : (segments.segments.find((s) => s.id === id)?.slug ?? String(id)));
     const previous = { value: (id: string) => insights.valueOf(id), segmentOf: (id: string) => slugOf(insights.segmentIdOf(id)), updatedAt: insights.values.updatedAt };

@@ -6,7 +6,15 @@ import { z } from 'zod';
 import { STAGES } from '../../recommender';
 import { shortText } from './fields';
 
-export const WEBHOOK_EVENTS = ['customer.stage_changed', 'customer.churn_risk_changed', 'customer.rfm_group_changed', 'customer.segment_changed', 'customer.value_dropped', 'order.completed'] as const;
+export const WEBHOOK_EVENTS = [
+  'customer.stage_changed',
+  'customer.churn_risk_changed',
+  'customer.rfm_group_changed',
+  'customer.segment_changed',
+  'customer.value_dropped',
+  'order.completed',
+  'experiment.decided',
+] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 /** Traits a payload may carry about its customer, when the merchant allows them. */

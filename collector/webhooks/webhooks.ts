@@ -66,6 +66,16 @@ export class Webhooks {
     this._dispatch.kick();
   }
 
+  /** Whether any subscription that may send wants events of this type. */
+  wants(type: WebhookEvent): boolean {
+    return this.list().some((s) => s.state !== 'disabled' && s.definition.events.includes(type));
+  }
+
+  /** Where a payload says a resource is read: absolute with the collector's public address. */
+  urlOf(path: string): string {
+    return `${this._options.publicUrl ?? ''}${path}`;
+  }
+
   /** Sends what is due now (deliveries were replayed, say). */
   kick(): void {
     this._dispatch?.kick();
@@ -170,7 +180,7 @@ export class Webhooks {
   /** Standard Webhooks' payload: type, timestamp, data; the customer with the traits the merchant allowed. */
   private _payload(d: SubscriptionDefinition, e: CustomerEvent, timestamp: string): string {
     const data: Record<string, unknown> = {};
-    if (e.customerId !== null) data.customer = { id: e.customerId, ...this._traits(d, e.customerId), url: `${this._options.publicUrl ?? ''}/v1/customers/${encodeURIComponent(e.customerId)}/history` };
+    if (e.customerId !== null) data.customer = { id: e.customerId, ...this._traits(d, e.customerId), url: this.urlOf(`/v1/customers/${encodeURIComponent(e.customerId)}/history`) };
     data.from = e.from;
     data.to = e.to;
     if (e.data) Object.assign(data, e.data);

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { bucketOf, variantOf } from '../../recommender';
 import type { WireEvent } from '../../sdk/wire';
-import { KEYS, catalog, get, post, put, startCollector, type Running } from './helpers';
+import { KEYS, catalog, get, post, put, startCollector, visitorsIn, type Running } from './helpers';
 
 let c: Running;
 const NOW = Date.now();
@@ -26,13 +26,6 @@ const admin = (path: string, body?: unknown) =>
 const analyst = async (path: string) => (await get(`${c.url}${path}`, KEYS.analyst[0], true)).body;
 const send = (batch: WireEvent[]) => post(`${c.url}/v1/batch`, { batch });
 const recommend = async (query: string) => (await get(`${c.url}/v1/recommendations?slot=home&${query}`)).body;
-
-/** Visitor ids that the hash puts in each variant of `experiment` (weights 50/50 unless given). */
-function visitorsIn(experiment: string, variant: number, n: number, weights = [0.5, 0.5]): string[] {
-  const out: string[] = [];
-  for (let i = 0; out.length < n; i++) if (variantOf(bucketOf(experiment, `${experiment}-v${i}`), weights) === variant) out.push(`${experiment}-v${i}`);
-  return out;
-}
 
 const HOME_TEST = { id: 'home-test', name: 'For-you on the home page', kind: 'slot', slot: 'home', variants: [{ id: 'control', unfilled: true }, { id: 'recs' }] };
 

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { createApp, type CollectorOptions, type PatronApp } from '../../collector';
+import { bucketOf, variantOf } from '../../recommender';
 import type { WireEvent } from '../../sdk/wire';
 
 export const KEYS = { write: ['pk_test'], admin: ['sk_admin_test'], analyst: ['sk_analyst_test'] };
@@ -124,4 +125,11 @@ export function spawnCollector(database: string, ...flags: string[]): Promise<{ 
     child.stderr.on('data', (d) => (out += d));
     child.on('exit', (code) => reject(new Error(`collector exited (${code}): ${out}`)));
   });
+}
+
+/** The first `n` visitor ids (`experiment-vN`) that an experiment's split of `weights` puts in `variant`. */
+export function visitorsIn(experiment: string, variant: number, n: number, weights = [0.5, 0.5]): string[] {
+  const out: string[] = [];
+  for (let i = 0; out.length < n; i++) if (variantOf(bucketOf(experiment, `${experiment}-v${i}`), weights) === variant) out.push(`${experiment}-v${i}`);
+  return out;
 }

@@ -2,6 +2,7 @@
 // subscription made over the API, a customer's change found by a refit and delivered signed; retries on 5xx and
 // time-outs that stop at a 2xx, the same webhook-id on each; 410 disabling; spent attempts pausing.
 
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
@@ -11,7 +12,7 @@ import type { SubscriptionRecord } from '../../collector/domain/webhook';
 import { Dispatcher } from '../../collector/webhooks/dispatcher';
 import { RETRY_DELAYS_MS } from '../../collector/webhooks/schedule';
 import type { WireEvent } from '../../sdk/wire';
-import { KEYS, orderEvent as order, post, startCollector, type Running } from './helpers';
+import { KEYS, get, orderEvent as order, post, startCollector, visitorsIn, type Running } from './helpers';
 
 const DAY = 86_400_000;
 // Waits for a state (never a pace): as long as a busy machine needs.
@@ -251,4 +252,61 @@ describe('the dispatcher', () => {
       await Promise.all([gone.store.close(), failing.store.close()]);
     }
   });
+});
+
+describe('experiment.decided', () => {
+  // By user id, as the orders are (helpers.orderEvent): the same person.
+  const viewed = (userId: string, variation: string): WireEvent => ({
+    type: 'track',
+    event: 'Experiment Viewed',
+    messageId: randomUUID(),
+    userId,
+    timestamp: new Date().toISOString(),
+    properties: { experiment_id: 'banner', variation_id: variation },
+  });
+
+  it('is sent once when an experiment reaches a decision, at the refit that finds it', async () => {
+    const r = await receiver();
+    const c = await startCollector({ segments: { refreshIntervalMs: 0, refreshAfterEvents: 1e9 }, webhooks: { allowHosts: ['127.0.0.1'] } });
+    const admin = (path: string, body: unknown) => post(`${c.url}${path}`, body, { key: KEYS.admin[0] });
+    try {
+      const made = await admin('/v1/webhooks', { url: r.url, events: ['experiment.decided'] });
+      expect(made.status).toBe(201);
+      const banner = {
+        id: 'banner',
+        name: 'Free delivery banner',
+        kind: 'content',
+        content: 'home-banner',
+        variants: [
+          { id: 'hidden', shown: false },
+          { id: 'shown', shown: true },
+        ],
+      };
+      expect((await admin('/v1/experiments', banner)).status).toBe(201);
+      // Nothing decided yet: a refit sends nothing.
+      expect((await admin('/v1/segments/refit', {})).status).toBe(200);
+      // 150 visitors an arm: a fifth of control buy for 10, every shown visitor for 40 or 60.
+      const control = visitorsIn('banner', 0, 150);
+      const shown = visitorsIn('banner', 1, 150);
+      const events = [
+        ...control.flatMap((v, i) => [viewed(v, 'hidden'), ...(i % 5 ? [] : [order(v, Date.now(), 10)])]),
+        ...shown.flatMap((v, i) => [viewed(v, 'shown'), order(v, Date.now(), i % 2 ? 40 : 60)]),
+      ];
+      for (let i = 0; i < events.length; i += 200) expect((await post(`${c.url}/v1/batch`, { batch: events.slice(i, i + 200) }, { key: KEYS.admin[0] })).status).toBe(200);
+      for (let i = 0; i < 2; i++) expect((await admin('/v1/segments/refit', {})).status).toBe(200);
+      await eventually(() => expect(r.received).toHaveLength(1));
+      const payload = new Webhook(made.body.secret).verify(r.received[0].body, r.received[0].headers as Record<string, string>) as { type: string; data: Record<string, any> };
+      expect(payload).toMatchObject({
+        type: 'experiment.decided',
+        data: { experiment: { id: 'banner', name: 'Free delivery banner', url: '/v1/experiments/banner/results' }, to: 'ship', decision: { status: 'ship', variant: 'shown' } },
+      });
+      expect(payload.data.customer).toBeUndefined();
+      // The second refit found the same decision: nothing more was queued.
+      const { body } = await get(`${c.url}/v1/webhooks/${made.body.id}/deliveries`, KEYS.admin[0]);
+      expect(body.deliveries).toHaveLength(1);
+    } finally {
+      await c.stop();
+      r.close();
+    }
+  }, 120_000);
 });
