@@ -20,6 +20,7 @@ let overview: Overview | undefined;
 let editor: ReturnType<typeof createSlotEditor> | undefined;
 let experiments: ReturnType<typeof createExperimentsTab> | undefined;
 let value: ReturnType<typeof createValueTab> | undefined;
+let webhooks: ReturnType<typeof createWebhooksTab> | undefined;
 
 declare global {
   interface Window {
@@ -63,7 +64,8 @@ async function showTab() {
   if (tab === 'webhooks') {
     byId('webhooks').dataset.state = 'loading';
     const admin = (adminKey && (await opensAdmin(adminKey))) || (await opensAdmin(key));
-    await createWebhooksTab(admin ? adminApi : null).refresh(decodeURIComponent(location.hash.slice('#webhooks/'.length)) || undefined);
+    if (admin) webhooks ??= createWebhooksTab(adminApi);
+    await (admin ? webhooks! : createWebhooksTab(null)).refresh(decodeURIComponent(location.hash.slice('#webhooks/'.length)) || undefined);
     byId('webhooks').dataset.state = 'ready';
   }
   if (tab === 'value') {

@@ -254,6 +254,40 @@ describe('the dashboard in Chromium', { timeout: E2E_TIMEOUT.test }, () => {
     await page.screenshot({ path: path.join(SHOTS, 'webhooks.png'), fullPage: true });
   });
 
+  it('subscribes an endpoint from the form, shows its secret once, pauses and resumes it, and replays a delivery', async () => {
+    const admin = { authorization: `Bearer ${demo.config.keys.admin[0]}` };
+    const api = async (p: string) => (await fetch(`${demo.collector.url}${p}`, { headers: admin })).json();
+    const [first] = (await api('/v1/webhooks')).subscriptions;
+    await page.fill('#webhook-form input[name="url"]', first.url);
+    await page.check('#webhook-events input[value="experiment.decided"]');
+    await page.check('#webhook-traits input[value="clv"]');
+    await page.selectOption('#webhook-form select[name="stage"]', 'at-risk');
+    await page.click('#webhook-form button[type="submit"]');
+    await page.waitForSelector('#webhook-secret:not([hidden])', { timeout: PATIENCE_MS });
+    expect(await page.textContent('#webhook-secret code')).toMatch(/^whsec_/);
+    const made = (await api('/v1/webhooks')).subscriptions.find((s: { id: string }) => s.id !== first.id);
+    expect(made).toMatchObject({ url: first.url, events: ['experiment.decided'], traits: ['clv'], filters: { stage: 'at-risk' }, state: 'enabled' });
+    await page.waitForSelector(`#webhook-list tr[data-subscription="${made.id}"]`, { timeout: PATIENCE_MS });
+    await page.click(`#webhook-list tr[data-subscription="${made.id}"] button`);
+    await vi.waitFor(async () => expect((await api(`/v1/webhooks/${made.id}`)).state).toBe('paused'), { timeout: PATIENCE_MS, interval: 100 });
+    await page.waitForSelector(`#webhook-list tr[data-subscription="${made.id}"] button:text("Resume")`, { timeout: PATIENCE_MS });
+    await page.click(`#webhook-list tr[data-subscription="${made.id}"] button`);
+    await vi.waitFor(async () => expect((await api(`/v1/webhooks/${made.id}`)).state).toBe('enabled'), { timeout: PATIENCE_MS, interval: 100 });
+    // The first subscription's newest delivery, replayed from its row: one more attempt in its log.
+    await page.click(`#webhook-list tr[data-subscription="${first.id}"] a`);
+    await page.waitForFunction((id) => document.getElementById('webhook-deliveries-title')?.textContent === `Deliveries of ${id}`, first.id, { timeout: PATIENCE_MS });
+    const [newest] = (await api(`/v1/webhooks/${first.id}/deliveries?limit=1`)).deliveries;
+    const row = page.locator('[data-table="webhook-deliveries"] tbody tr', { hasText: newest.id });
+    await row.locator('button').click();
+    await vi.waitFor(
+      async () => {
+        const [again] = (await api(`/v1/webhooks/${first.id}/deliveries?limit=50`)).deliveries.filter((d: { id: string }) => d.id === newest.id);
+        expect(again.log.length).toBeGreaterThan(newest.log.length);
+      },
+      { timeout: PATIENCE_MS, interval: 100 },
+    );
+  });
+
   it("shows the demo's experiment on the home page's slot with the API's figures, and lets the merchant pause it and start another", async () => {
     const results = await analystApi('/v1/experiments/home-for-you-test/results');
     // A shopper on the store's home page is shown their variant, and the page tells the collector so.
