@@ -75,7 +75,7 @@ export async function startServices(store: Store, options: ServiceOptions = {}):
   const ingest = createIngest({ store, identities, learner, attribution, refits });
   const quarantine = new QuarantineKeeper(store, options.quarantine ?? {}, log);
   const webhooks = new Webhooks(store, webhookFacts(insights), { dispatch: { store: store.shareable }, ...options.webhooks, log });
-  const orderWebhooks = new OrderWebhooks(webhooks, store);
+  const orderWebhooks = new OrderWebhooks(webhooks, store, log);
   learner.follow(orderWebhooks);
   const experimentWebhooks = new ExperimentWebhooks(experiments, experimentResults, webhooks);
   refits.onChanges(async ({ at, customers, stageChanges, segments }) => {

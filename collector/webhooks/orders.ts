@@ -8,6 +8,9 @@ import { orderRevenue, type EventFollower } from '../models/learner';
 import type { WebhookStore } from '../store/store';
 import type { CustomerEvent, Webhooks } from './webhooks';
 
+/** How long a refused flush waits before it is tried again. */
+const RETRY_MS = 1000;
+
 export class OrderWebhooks implements EventFollower {
   private _watermark = Number.POSITIVE_INFINITY;
   private _pending: { event: CustomerEvent; receivedAt: number }[] = [];
@@ -16,6 +19,7 @@ export class OrderWebhooks implements EventFollower {
   constructor(
     private readonly _webhooks: Webhooks,
     private readonly _store: WebhookStore,
+    private readonly _log: (message: string) => void = () => {},
   ) {}
 
   /** The watermark kept; from now on the first time (a shop's past orders are not sent to a new subscriber). */
@@ -43,13 +47,19 @@ export class OrderWebhooks implements EventFollower {
   private async _flush(): Promise<void> {
     const batch = this._pending;
     this._pending = [];
+    let wait = 0;
     try {
       await this._webhooks.emit(batch.map((b) => b.event));
       const latest = batch.reduce((m, b) => Math.max(m, b.receivedAt), this._watermark);
       await this._store.setOrderWatermark(latest);
       this._watermark = latest;
+    } catch (error) {
+      // The store refused (a full disk, say): the orders go back in front and are tried again in a second.
+      this._log(`webhooks: ${batch.length} orders not queued yet (${(error as Error).message}); trying again`);
+      this._pending = batch.concat(this._pending);
+      wait = RETRY_MS;
     } finally {
-      this._flushing = this._pending.length ? new Promise<void>((resolve) => setImmediate(resolve)).then(() => this._flush()) : null;
+      this._flushing = this._pending.length ? new Promise<void>((resolve) => setTimeout(resolve, wait)).then(() => this._flush()) : null;
     }
   }
 }
