@@ -250,7 +250,10 @@ export interface WebhookStore {
   /** The latest receivedAt of the orders whose deliveries are queued (null before the first); and setting it. */
   orderWatermark(): Promise<number | null>;
   setOrderWatermark(receivedAt: number): Promise<void>;
-  /** Counts per state for each subscription, for /health and the dashboard. */
+  /**
+   * Counts per state for each subscription, for /health and the dashboard (a delivery queued twice, by a refit
+   * redone after a crash, may count twice as pending until the dispatcher takes it up).
+   */
   deliveryCounts(): Promise<Map<string, Record<Delivery['state'], number>>>;
 }
 

@@ -40,6 +40,8 @@ export function startDispatch(store: WebhookStore, keeper: Keeper, site: Dispatc
 
 class DispatchThread implements Dispatch {
   private _worker!: Worker;
+  private _exited = false;
+  private _restart: NodeJS.Timeout | null = null;
   private _closing: Promise<void> | null = null;
 
   constructor(
@@ -60,7 +62,10 @@ class DispatchThread implements Dispatch {
   }
 
   close(): Promise<void> {
+    if (this._restart) clearTimeout(this._restart);
     this._closing ??= new Promise<void>((resolve) => {
+      // Dead already (waiting to be started again): nothing to stop.
+      if (this._exited) return resolve();
       this._worker.once('exit', () => resolve());
       this._worker.on('message', (m: FromDispatcherWorker) => 'closed' in m && void this._worker.terminate());
       this._worker.postMessage({ close: true } satisfies ToDispatcherWorker);
@@ -73,13 +78,16 @@ class DispatchThread implements Dispatch {
     worker.on('message', (m: FromDispatcherWorker) => this._receive(m));
     worker.on('error', (error) => this._log(`webhooks: the dispatcher's thread failed: ${error.stack ?? error}`));
     worker.on('exit', () => {
+      this._exited = true;
       if (this._closing) return;
       this._log('webhooks: the dispatcher stopped; starting it again in a second');
-      setTimeout(() => {
+      this._restart = setTimeout(() => {
         if (!this._closing) this._start();
-      }, 1000).unref();
+      }, 1000);
+      this._restart.unref();
     });
     this._worker = worker;
+    this._exited = false;
     this.subscriptionsChanged();
   }
 

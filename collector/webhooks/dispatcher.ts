@@ -49,13 +49,18 @@ export class Dispatcher {
       this._again = true;
       return this._running;
     }
-    this._running = this._pass().finally(() => {
-      this._running = null;
-      if (this._again) {
-        this._again = false;
-        void this.kick();
-      } else void this._schedule();
-    });
+    this._running = this._pass()
+      .catch((error: Error) => {
+        // The store refused (a full disk, say): what was sent and not recorded is sent again at the next pass.
+        this._options.log?.(`webhooks: the dispatcher stopped a round: ${error.message}`);
+      })
+      .finally(() => {
+        this._running = null;
+        if (this._again) {
+          this._again = false;
+          void this.kick();
+        } else void this._schedule();
+      });
     return this._running;
   }
 
@@ -68,7 +73,7 @@ export class Dispatcher {
   /** Wakes at the next due time (at most a minute away: a replay or a resumed subscription is found soon too). */
   private async _schedule(): Promise<void> {
     if (this._closed) return;
-    const next = await this._store.nextDueAt();
+    const next = await this._store.nextDueAt().catch(() => this._now + 1000);
     if (this._timer) clearTimeout(this._timer);
     const wait = next === null ? 60_000 : Math.min(60_000, Math.max(0, next - this._now));
     this._timer = setTimeout(() => void this.kick(), wait);

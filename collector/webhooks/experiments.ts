@@ -25,24 +25,30 @@ export class ExperimentWebhooks {
   /** Analyses what may have been decided since the last look, and queues each new decision; how many deliveries. */
   async check(): Promise<number> {
     const now = this._now();
-    const since = this._lastLook;
-    this._lastLook = now;
     // Nobody listens: the analyses are not worth their cost.
-    if (!this._webhooks.wants('experiment.decided')) return 0;
+    if (!this._webhooks.wants('experiment.decided')) {
+      this._lastLook = now;
+      return 0;
+    }
     const events: CustomerEvent[] = [];
+    const seen = new Map<string, string>();
     for (const x of this._experiments.list()) {
       const state = x.stateAt(now);
-      if (state === 'scheduled' || (state === 'stopped' && x.until <= since)) continue;
-      const event = await this._decided(x, now);
+      if (state === 'scheduled' || (state === 'stopped' && x.until <= this._lastLook)) continue;
+      const event = await this._decided(x, now, seen);
       if (event) events.push(event);
     }
-    return this._webhooks.emit(events);
+    const queued = await this._webhooks.emit(events);
+    // Only once queued: a refusal leaves these decisions to be found again at the next refit.
+    for (const [id, status] of seen) this._status.set(id, status);
+    this._lastLook = now;
+    return queued;
   }
 
-  private async _decided(x: Experiment, now: number): Promise<CustomerEvent | null> {
+  private async _decided(x: Experiment, now: number, seen: Map<string, string>): Promise<CustomerEvent | null> {
     const { decision } = await this._results.of(x);
     const before = this._status.get(x.id) ?? null;
-    this._status.set(x.id, decision.status);
+    seen.set(x.id, decision.status);
     if (!ACTIONABLE.has(decision.status) || before === decision.status) return null;
     const variant = 'variant' in decision ? decision.variant : null;
     return {

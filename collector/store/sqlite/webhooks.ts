@@ -108,7 +108,8 @@ export function sqliteWebhooks(db: Database.Database): WebhookStore {
     async dueDeliveries(now, limit) {
       // Every batch taken up, oldest first, before what is due is chosen (a transaction each: the write lock is
       // never held long).
-      while (spread());
+      // Immediate: it reads before it writes, and a commit by another connection in between would refuse it.
+      while (spread.immediate());
       return (due.all(now, limit) as DeliveryRow[]).map(deliveryOf);
     },
     async nextDueAt() {
