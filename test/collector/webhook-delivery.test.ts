@@ -101,8 +101,11 @@ describe('webhooks over the API, from a refit to a receiver', () => {
       data: { customer: { id: 'c1', stage: 'reactivated', clv: expect.any(Number), url: '/v1/customers/c1/history' }, from: 'lapsed', to: 'reactivated' },
     });
     expect(Object.keys(payload.data.customer).sort()).toEqual(['clv', 'id', 'stage', 'url']);
-    const log = (await admin(`/v1/webhooks/${id}/deliveries`)).body.deliveries;
-    const delivered = log.find((d: { payload: { data: { to: string } } }) => d.payload.data.to === 'reactivated');
+    // The dispatcher's thread records the answer after the receiver has it: the log is read once it has.
+    const reactivated = async () =>
+      ((await admin(`/v1/webhooks/${id}/deliveries`)).body.deliveries as { id: string; state: string; payload: { data: { to: string } } }[]).find((d) => d.payload.data.to === 'reactivated')!;
+    await vi.waitFor(async () => expect((await reactivated()).state).toBe('delivered'), { timeout: 60_000, interval: 50 });
+    const delivered = await reactivated();
     expect(delivered).toMatchObject({ state: 'delivered', attempts: 1, log: [{ status: 200, excerpt: 'thanks' }] });
     // Replayed: the same id again.
     expect((await admin(`/v1/webhooks/${id}/replay`, { ids: [delivered.id] })).body).toEqual({ replayed: 1 });
@@ -110,9 +113,10 @@ describe('webhooks over the API, from a refit to a receiver', () => {
   });
 
   it("pauses and resumes at the merchant's word, and /health counts the subscriptions", async () => {
+    // The replay above is recorded by the dispatcher's thread once the receiver has answered.
+    await vi.waitFor(async () => expect((await admin('/v1/webhooks')).body.subscriptions[0].deliveries.delivered).toBeGreaterThan(0), { timeout: 60_000, interval: 50 });
     const { body: subs } = await admin('/v1/webhooks');
     const id = subs.subscriptions[0].id;
-    expect(subs.subscriptions[0].deliveries.delivered).toBeGreaterThan(0);
     expect((await admin(`/v1/webhooks/${id}/pause`, {})).body).toMatchObject({ state: 'paused', reason: 'paused by the merchant' });
     const health = await (await fetch(`${c.url}/health`)).json();
     expect(health.webhooks).toEqual({ subscriptions: 1, enabled: 0, paused: 1, disabled: 0 });
