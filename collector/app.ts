@@ -23,6 +23,7 @@ import { DEFAULT_RATE_LIMITS, createRateLimiter, type RateLimits } from './http/
 import { fastRoutes, mountRoutes, route, type Gate, type Route } from './http/route';
 import { staticRoutes } from './http/static';
 import { ingestRoutes } from './ingest/routes';
+import { peopleRoutes } from './people/routes';
 import { reportRoutes } from './reports/routes';
 import { startServices, type ServiceOptions, type Services } from './services';
 import { slotRoutes } from './slots/routes';
@@ -82,6 +83,7 @@ export async function createApp(options: CollectorOptions): Promise<PatronApp> {
     ...progressRoutes(services.insights, services.store, services.learner, services.identities),
     ...webhookRoutes(services.webhooks, services.store),
     ...reportRoutes(services.reports, store),
+    ...peopleRoutes(services.people, services.suppression),
     healthRoute(services),
     ...staticRoutes(ROOT, options.sdkDir === undefined ? path.join(ROOT, 'dist') : options.sdkDir),
   ];

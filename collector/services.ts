@@ -11,6 +11,8 @@ import { Identities } from './identity/identities';
 import { createIngest, type Ingest } from './ingest/ingest';
 import { QuarantineKeeper, type QuarantineLimits } from './ingest/quarantine';
 import { Learner } from './models/learner';
+import { People } from './people/people';
+import { SuppressionList } from './people/suppression';
 import { Reports } from './reports/reports';
 import { Attribution } from './slots/attribution';
 import { Recommendations } from './slots/recommend';
@@ -53,6 +55,8 @@ export interface Services {
   ingest: Ingest;
   quarantine: QuarantineKeeper;
   webhooks: Webhooks;
+  suppression: SuppressionList;
+  people: People;
   /** Stops background work (the store is the caller's to close). */
   stop(): Promise<void>;
 }
@@ -72,7 +76,8 @@ export async function startServices(store: Store, options: ServiceOptions = {}):
   const refits = new Refits(learner, insights, store, { segments: options.segments, value: options.value, worker: options.refitWorker }, log);
   const recommendations = new Recommendations(learner, catalog, slots, insights, identities, experiments);
   const reports = new Reports(learner, identities, insights, store);
-  const ingest = createIngest({ store, identities, learner, attribution, refits });
+  const suppression = new SuppressionList(store);
+  const ingest = createIngest({ store, identities, learner, attribution, refits, suppression });
   const quarantine = new QuarantineKeeper(store, options.quarantine ?? {}, log);
   const webhooks = new Webhooks(store, webhookFacts(insights), { dispatch: { store: store.shareable }, ...options.webhooks, log });
   const orderWebhooks = new OrderWebhooks(webhooks, store, log);
@@ -90,13 +95,16 @@ export async function startServices(store: Store, options: ServiceOptions = {}):
   });
 
   // Experiments first: the rebuild below replays their exposures.
-  await Promise.all([catalog.load(), identities.load(), slots.load(), experiments.load(), webhooks.load(), orderWebhooks.load()]);
+  await Promise.all([catalog.load(), identities.load(), slots.load(), experiments.load(), webhooks.load(), orderWebhooks.load(), suppression.load()]);
   const fitted = await insights.load(store);
   // Clicks are replayed with the models, so an order after a restart is attributed as it would have been.
   await learner.rebuild(store.scanEvents(), await store.countEvents(), (page) => attribution.replay(page));
   insights.rankSegmentTop();
   refits.start(!fitted);
   quarantine.start();
+  const people = new People({ store, identities, learner, insights, experiments, attribution, refits, suppression, log });
+  // Deletions a stop interrupted go on once the models are rebuilt.
+  await people.load();
   return {
     store,
     catalog,
@@ -113,9 +121,12 @@ export async function startServices(store: Store, options: ServiceOptions = {}):
     ingest,
     quarantine,
     webhooks,
+    suppression,
+    people,
     async stop() {
+      await people.close();
       learner.close();
-      await Promise.all([refits.close(), quarantine.close(), webhooks.close()]);
+      await Promise.all([refits.close(), quarantine.close(), webhooks.close(), suppression.close()]);
     },
   };
 }

@@ -47,6 +47,11 @@ export class ClickLedger {
     for (const [productId, click] of moved) this.click(to, productId, click);
   }
 
+  /** Forgets the clicks of these visits (a person deleted on request). */
+  forget(visits: Iterable<string>): void {
+    for (const visit of visits) this._visits.delete(visit);
+  }
+
   /** The slots an order in `visit` is attributed to, one entry per slot. */
   attribute(visit: string, lines: readonly OrderLine[], at: number): Attribution[] {
     const clicks = this._visits.get(visit);

@@ -239,6 +239,24 @@ export class CooccurrenceMatrix {
     this._bumpDelta(b, a);
   }
 
+  /**
+   * Takes away what `part` counted (one shopper's orders, visits or history, counted on their own), its items
+   * mapped to this matrix's by `itemOf`; no count goes below zero. Each direction of a pair is taken from its
+   * own row, so the matrix stays symmetric.
+   */
+  subtract(part: CooccurrenceMatrix, itemOf: (item: number) => number | undefined): void {
+    for (let a = 0; a < part._occurrences.length; a++) {
+      const mine = itemOf(a);
+      if (mine === undefined || mine >= this._occurrences.length) continue;
+      this._occurrences[mine] = Math.max(0, this._occurrences[mine] - part._occurrences[a]);
+      part.forEachNeighbour(a, (b, together) => {
+        const other = itemOf(b);
+        const take = other === undefined ? 0 : Math.min(together, this.count(mine, other));
+        if (take > 0) this._bumpDelta(mine, other!, -take);
+      });
+    }
+  }
+
   /** Increments waiting to be folded into the rows. */
   get pending(): number {
     return this._deltaSize;
@@ -351,12 +369,12 @@ export class CooccurrenceMatrix {
     return 0;
   }
 
-  private _bumpDelta(a: number, b: number): void {
+  private _bumpDelta(a: number, b: number, by = 1): void {
     let row = this._delta.get(a);
     if (!row) this._delta.set(a, (row = new Map<number, number>()));
     const n = row.get(b);
     if (n === undefined) this._deltaSize++;
-    row.set(b, (n ?? 0) + 1);
+    row.set(b, (n ?? 0) + by);
   }
 
   private _bumpOccurrence(item: number): void {

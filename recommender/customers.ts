@@ -217,6 +217,12 @@ export class CustomerLedger {
     this._clear(from);
   }
 
+  /** Forgets a customer (deleted on request): their activity, categories and purchase days. */
+  forget(customerId: string): void {
+    const c = this._ids.get(customerId);
+    if (c !== undefined && this._present(c)) this._clear(c);
+  }
+
   /** The feature table at time `now`, with the `maxCategories` most common categories as share columns. */
   table(now: number, maxCategories = 8): FeatureTable {
     const m = this.matrix(now, maxCategories);

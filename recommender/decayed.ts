@@ -90,6 +90,22 @@ export class DecayedScores {
     }
   }
 
+  /**
+   * Takes back `weight` added at time `at` (what one shopper's events added, counted apart): a score left at
+   * about nothing becomes unused, so a product only they touched ranks nowhere.
+   */
+  subtract(i: number, weight: number, at: number): void {
+    if (!this.has(i)) return;
+    const before = this.value(i, Math.max(at, this.at(i)));
+    this.add(i, -weight, at);
+    if (this.value(i, this.at(i)) <= Math.max(before, 1) * 1e-9) {
+      const data = this._lanes.pages[i >>> PAGE_BITS];
+      const o = this._lanes.stride * (i & MASK) + this._offset;
+      data[o] = 0;
+      data[o + 1] = Number.NaN;
+    }
+  }
+
   /** The score at time `now` (0 for an unused index). */
   value(i: number, now: number): number {
     if (!this.has(i)) return 0;

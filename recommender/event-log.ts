@@ -186,6 +186,32 @@ export class EventLog {
     return this._time.byteLength + this._revenue.byteLength + this._person.byteLength + this._name.byteLength + this._category.byteLength;
   }
 
+  /** Forgets every event of these people (deleted on request), the others kept in order; returns how many went. */
+  forget(personIds: Iterable<string>): number {
+    this._settle();
+    const gone = new Set<number>();
+    for (const id of personIds) {
+      const p = this._people.get(id);
+      if (p !== undefined) gone.add(p);
+    }
+    if (gone.size === 0) return 0;
+    let out = 0;
+    for (let i = 0; i < this._length; i++) {
+      if (gone.has(this._person[i])) continue;
+      if (out !== i) {
+        this._person[out] = this._person[i];
+        this._name[out] = this._name[i];
+        this._time[out] = this._time[i];
+        this._revenue[out] = this._revenue[i];
+        this._category[out] = this._category[i];
+      }
+      out++;
+    }
+    const removed = this._length - out;
+    this._length = out;
+    return removed;
+  }
+
   /** Every event named `name` (an order, say): the person it counts for (through `canonical`), when, its revenue (0 without). */
   each(name: string, visit: (person: number, time: number, revenue: number) => void, canonical?: Int32Array): void {
     this._settle();

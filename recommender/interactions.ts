@@ -471,6 +471,39 @@ export class InteractionModel {
     this._visitKey[from] = undefined;
   }
 
+  /**
+   * Forgets shoppers (the ids of one person, deleted on request). `part` is a model with these options fed
+   * only their events: what it counted is taken from the co-occurrences and the popularity (each person's orders,
+   * visits and history are counted apart, so the sums come apart exactly), and their own entries go.
+   */
+  forget(userIds: readonly string[], part: InteractionModel): void {
+    if (this._bulk) throw new Error('InteractionModel.forget: not during a bulk load');
+    const itemOf = (i: number) => (i < part._items.size ? this._items.get(part._items.id(i)) : undefined);
+    this._bought.subtract(part._bought, itemOf);
+    this._viewed.subtract(part._viewed, itemOf);
+    this._shared.subtract(part._shared, itemOf);
+    const scores = [
+      [this._popularity, part._popularity],
+      [this._recent, part._recent],
+      [this._baseline, part._baseline],
+    ] as const;
+    for (let i = 0; i < part._items.size; i++) {
+      const mine = itemOf(i);
+      if (mine === undefined) continue;
+      for (const [own, theirs] of scores) if (theirs.has(i)) own.subtract(mine, theirs.value(i, theirs.at(i)), theirs.at(i));
+    }
+    this._interactions = Math.max(0, this._interactions - part._interactions);
+    for (const id of userIds) {
+      const user = this._users.get(id);
+      if (user === undefined) continue;
+      this._shoppers.drop(user);
+      if (2 * user < this._visits.length) this._visits[2 * user] = NONE;
+      if (user < this._visitKey.length) this._visitKey[user] = undefined;
+    }
+    this._popularRanking.reset();
+    this._trendingRanking.reset();
+  }
+
   /** An interaction of any weight (a rating, in an offline evaluation): counts toward for-you and popularity. */
   rate(userId: string, itemId: string, weight: number, at: number): void {
     const user = this._users.intern(userId);

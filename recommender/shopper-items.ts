@@ -198,6 +198,13 @@ export class ShopperItems {
     this._carts.delete(from);
   }
 
+  /** Forgets every entry of the shopper (deleted on request): no lookup finds them, and their chain is empty. */
+  drop(user: number): void {
+    for (let e = this.first(user); e !== NONE; e = this._next[e]) this._user[e] = NONE;
+    if (user < this._head.length) this._head[user] = NONE;
+    this._carts.delete(user);
+  }
+
   /** Gives back the room kept for growth (after a bulk load, whose size is known). */
   trim(): void {
     this._reserve(this._size);

@@ -40,6 +40,14 @@ export class SegmentAssignments implements Assignments {
     return placed === 0 ? undefined : placed - 1;
   }
 
+  /** Leaves a customer out (deleted on request). */
+  delete(customerId: string): void {
+    const index = this._people.get(customerId);
+    if (index === undefined || index >= this._column.length || this._column.get(index) === 0) return;
+    this._column.set(index, 0);
+    this._size--;
+  }
+
   *[Symbol.iterator](): IterableIterator<[string, number]> {
     for (let i = 0; i < this._column.length; i++) {
       const placed = this._column.get(i);

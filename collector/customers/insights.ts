@@ -119,6 +119,14 @@ export class CustomerInsights {
     return { customerId, segment: this.segmentInfoOf(customerId), value: customerId === undefined ? undefined : this._values.get(customerId) };
   }
 
+  /** Forgets customers (deleted on request): their value and segment. */
+  forget(ids: readonly string[]): void {
+    for (const id of ids) {
+      this._values.delete(id);
+      this._assignments.delete(id);
+    }
+  }
+
   /** New values; the models' errors are told when they change (a shop without repeat buyers, say). */
   private _setValues(values: StoredValues): void {
     const before = this._valueModel?.errors.join();

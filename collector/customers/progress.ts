@@ -16,6 +16,11 @@ export class ValueProgress {
 
   constructor(private readonly _store: ProgressStore) {}
 
+  /** Forgets customers (deleted on request): the next value kept for such an id starts afresh. */
+  forget(ids: readonly string[]): void {
+    for (const id of ids) this._kept?.delete(id);
+  }
+
   /** Writes what a refit at `at` found. */
   async record(at: number, customers: readonly CustomerValue[], changes: readonly StageChange[]): Promise<void> {
     this._kept ??= await this._store.valuesAsOf(Number.MAX_SAFE_INTEGER);

@@ -49,6 +49,7 @@ export class Refits {
   private _jobs = 0;
   private _closed = false;
   private readonly _progress: ValueProgress;
+  private readonly _forgotten = new Set<string>();
   private _onChanges: ((changes: RefitChanges) => Promise<unknown>) | null = null;
 
   constructor(
@@ -67,6 +68,15 @@ export class Refits {
    */
   onChanges(listener: (changes: RefitChanges) => Promise<unknown>): void {
     this._onChanges = listener;
+  }
+
+  /**
+   * Customers deleted on request while this process runs: a refit that began before they were forgotten still
+   * has them, and leaves them out of what it saves and tells.
+   */
+  forget(ids: readonly string[]): void {
+    for (const id of ids) this._forgotten.add(id);
+    this._progress.forget(ids);
   }
 
   /** Starts the schedule; `now`: refit at once (the store had no segments or values for the customers it has). */
@@ -121,9 +131,10 @@ export class Refits {
       const job = { id: 0, matrix, options: { ...fitOptions, previous: [...previous] }, ...ledger.buyersWithDays(now), now, changesSince: since, valueOptions: this._options.value ?? {} };
       const { model, assignments, value } = await this._fit(job);
       if (this._closed) return;
-      const { customers, stageChanges, ...valueModel } = value;
+      const { customers, stageChanges, ...valueModel } = this._withoutForgotten(value);
       const values = { model: valueModel, customers, updatedAt: now };
       const segments = { segments: model.segments, assignments: await SegmentAssignments.of(ledger.people, indices, assignments), updatedAt: now };
+      for (const id of this._forgotten) segments.assignments.delete(id);
       await this._onChanges?.({ at: now, customers, stageChanges, segments });
       await this._store.saveValues(values);
       await this._store.saveSegments(segments);
@@ -137,6 +148,12 @@ export class Refits {
       ledger.markChangedFrom(touched);
       if (!this._closed) this._log(`segments: refit failed: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+
+  private _withoutForgotten(value: ValueModel): ValueModel {
+    if (this._forgotten.size === 0) return value;
+    const kept = (id: string) => !this._forgotten.has(id);
+    return { ...value, customers: value.customers.filter((c) => kept(c.id)), stageChanges: value.stageChanges.filter((c) => kept(c.customerId)) };
   }
 
   /** Fits in the worker thread (on the main thread when the worker is not built: a test without a build). */

@@ -171,6 +171,10 @@ export class Experiments implements EventFollower {
     for (const x of this._all.values()) x.ledger.merge(from, into);
   }
 
+  forget(ids: readonly string[]): void {
+    for (const x of this._all.values()) for (const id of ids) x.ledger.forget(id);
+  }
+
   /** A first exposure counts when it names the visitor's own variant while the experiment ran. */
   private _exposed(e: StoredEvent, person: string): void {
     const id = e.properties.experiment_id;

@@ -7,7 +7,7 @@ import { route, type Route } from '../http/route';
 import type { Services } from '../services';
 import { HealthCounts } from './counts';
 
-export function healthRoute({ store, catalog, insights, webhooks }: Services): Route {
+export function healthRoute({ store, catalog, insights, webhooks, suppression }: Services): Route {
   const counts = new HealthCounts(store);
   return route({
     method: 'get',
@@ -25,7 +25,18 @@ export function healthRoute({ store, catalog, insights, webhooks }: Services): R
         if (s.state === 'disabled' || (s.state === 'paused' && s.reason !== 'paused by the merchant')) problems.push(`webhook subscription ${s.id} is ${s.state}: ${s.reason}`);
       const byState = (state: string) => subscriptions.filter((s) => s.state === state).length;
       const hooks = { subscriptions: subscriptions.length, enabled: byState('enabled'), paused: byState('paused'), disabled: byState('disabled') };
-      return { ok: unwritable === null, events, countedAt, catalog: catalog.size, segments: insights.segments.length, droppedByClients, webhooks: hooks, problems, journal };
+      return {
+        ok: unwritable === null,
+        events,
+        countedAt,
+        catalog: catalog.size,
+        segments: insights.segments.length,
+        droppedByClients,
+        suppression: { people: suppression.size, droppedEvents: suppression.dropped },
+        webhooks: hooks,
+        problems,
+        journal,
+      };
     },
   });
 }

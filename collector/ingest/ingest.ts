@@ -6,6 +6,7 @@ import type { Refits } from '../customers/refit';
 import type { Identities } from '../identity/identities';
 import type { Learner } from '../models/learner';
 import type { Attribution } from '../slots/attribution';
+import type { SuppressionList } from '../people/suppression';
 import type { EventStore } from '../store/store';
 import { validateEvents } from './validate';
 
@@ -15,6 +16,8 @@ export interface IngestParts {
   learner: Learner;
   attribution: Attribution;
   refits: Refits;
+  /** People whose events are dropped before anything is written. */
+  suppression: SuppressionList;
 }
 
 export interface IngestRequest {
@@ -37,9 +40,12 @@ export interface IngestRequest {
 export type Ingest = (request: IngestRequest) => Promise<BatchResponse>;
 
 /** Validates, stores and learns from raw events; what is invalid is quarantined with its reasons. */
-export function createIngest({ store, identities, learner, attribution, refits }: IngestParts): Ingest {
+export function createIngest({ store, identities, learner, attribution, refits, suppression }: IngestParts): Ingest {
   return async function ingest({ events, impliedType, body, dropped, refused, sentAt }) {
-    const { valid, positions, rejected, quarantined } = validateEvents(events, { impliedType, bodyBytes: body?.length, receivedAt: Date.now(), refused, sentAt });
+    const validated = validateEvents(events, { impliedType, bodyBytes: body?.length, receivedAt: Date.now(), refused, sentAt });
+    // A suppressed person's events are answered as accepted (the client has nothing to resend) and never written.
+    const suppressed = suppression.drop(validated, events);
+    const { valid, positions, rejected, quarantined } = validated;
     const arrival = body && { body, positions, impliedType, single: impliedType !== undefined };
     // Written together, so they share one journal write.
     const [stored, held] = await Promise.allSettled([store.insertEvents(valid, arrival), quarantined.length ? store.quarantine(quarantined) : undefined]);
@@ -55,6 +61,6 @@ export function createIngest({ store, identities, learner, attribution, refits }
     // Counted once the events are stored: a batch refused (503) and sent again would count its losses twice.
     if (dropped) await store.addClientDropped(dropped);
     await Promise.all([identities.save(links), attribution.save(deltas)]);
-    return { success: true, accepted: inserted.length, duplicates, rejected };
+    return { success: true, accepted: inserted.length + suppressed, duplicates, rejected };
   };
 }

@@ -34,6 +34,46 @@ export interface EventFollower {
   learn(e: StoredEvent, person: string): void;
   /** `from`'s history is now `into`'s. */
   merge(from: string, into: string): void;
+  /** These ids' person was deleted on request: nothing of theirs may count any more. */
+  forget?(ids: readonly string[]): void;
+}
+
+/** What one event tells the recommendation model about `customer`'s interactions with products. */
+export function learnInteraction(interactions: InteractionModel, e: StoredEvent, customer: string): void {
+  const p = e.properties;
+  const productId = p.product_id ?? p.sku;
+  switch (e.type === 'track' ? e.event : null) {
+    case 'Product Viewed':
+      return interactions.view(customer, productId!, e.timestamp, e.sessionId ?? undefined);
+    case 'Product Added':
+      return interactions.cartAdd(customer, productId!, e.timestamp);
+    case 'Product Removed':
+      return interactions.cartRemove(customer, productId!);
+    case 'Order Completed':
+      return interactions.purchase(
+        customer,
+        (p.products ?? []).map((x) => (x.product_id ?? x.sku)!),
+        e.timestamp,
+      );
+  }
+}
+
+/**
+ * What a person's events added to the recommendation model, counted on their own: their events replayed (in time
+ * order) into a model of the same options, their anonymous ids tied to their user as the events tie them.
+ */
+export function interactionsOf(events: readonly StoredEvent[], options: InteractionOptions): InteractionModel {
+  const part = new InteractionModel(options);
+  const users = new Map<string, string>();
+  for (const e of events) {
+    const earlier = e.type === 'alias' ? (e.properties.previous_id as string | undefined) : e.anonymousId;
+    if (earlier && e.userId && earlier !== e.userId && users.get(earlier) !== e.userId) {
+      users.set(earlier, e.userId);
+      part.alias(earlier, e.userId);
+    }
+    if (e.type !== 'alias') learnInteraction(part, e, e.userId ?? users.get(e.anonymousId!) ?? e.anonymousId!);
+  }
+  return part;
 }
 
 export class Learner {
@@ -149,6 +189,19 @@ export class Learner {
     }
   }
 
+  /**
+   * Forgets a person (every id linked to them, deleted on request), given their stored events in time order, once
+   * everything given to learn() is learnt: what they added to co-occurrences and popularity is taken away, their own
+   * history, activity and log entries go, and every follower forgets them too.
+   */
+  async forget(ids: readonly string[], events: readonly StoredEvent[]): Promise<void> {
+    await this.settled();
+    this.interactions.forget(ids, interactionsOf(events, this.interactions.options));
+    for (const id of ids) this.customers.forget(id);
+    this.events.forget(ids);
+    for (const f of this._followers) f.forget?.(ids);
+  }
+
   close(): void {
     this._closed = true;
     if (this._timer) clearInterval(this._timer);
@@ -194,35 +247,22 @@ export class Learner {
   }
 
   private _learnModels(e: StoredEvent, customer: string): void {
-    const { interactions, customers } = this;
+    const { customers } = this;
     const p = e.properties;
     const at = e.timestamp;
     const productId = p.product_id ?? p.sku;
+    learnInteraction(this.interactions, e, customer);
     switch (e.type === 'track' ? e.event : null) {
       case 'Product Viewed':
-        interactions.view(customer, productId!, at, e.sessionId ?? undefined);
-        customers.view(customer, at, this._catalog.categoryOf(productId, p.category));
-        return;
+        return customers.view(customer, at, this._catalog.categoryOf(productId, p.category));
       case 'Product Added':
-        interactions.cartAdd(customer, productId!, at);
-        customers.cartAdd(customer, at, this._catalog.categoryOf(productId, p.category));
-        return;
+        return customers.cartAdd(customer, at, this._catalog.categoryOf(productId, p.category));
       case 'Product Removed':
-        interactions.cartRemove(customer, productId!);
-        customers.seen(customer, at);
-        return;
+        return customers.seen(customer, at);
       case 'Order Completed': {
         const products = p.products ?? [];
-        const ids = products.map((x) => (x.product_id ?? x.sku)!);
-        const revenue = orderRevenue(p);
-        interactions.purchase(customer, ids, at);
-        customers.order(
-          customer,
-          at,
-          revenue,
-          products.map((x, i) => this._catalog.categoryOf(ids[i], x.category)).filter((c): c is string => c !== undefined),
-        );
-        return;
+        const categories = products.map((x) => this._catalog.categoryOf((x.product_id ?? x.sku), x.category)).filter((c): c is string => c !== undefined);
+        return customers.order(customer, at, orderRevenue(p), categories);
       }
       default:
         customers.seen(customer, at);

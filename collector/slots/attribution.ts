@@ -76,6 +76,11 @@ export class Attribution {
     return e.sessionId ?? this._identities.personOf(e.anonymousId, e.userId)!;
   }
 
+  /** Forgets the clicks of a person (deleted on request): of their ids and of the sessions of their events. */
+  forget(ids: readonly string[], events: readonly StoredEvent[]): void {
+    this._clicks.forget([...ids, ...events.flatMap((e) => e.sessionId ?? [])]);
+  }
+
   async save(deltas: ReportDeltas): Promise<void> {
     if (deltas.stats.length || deltas.attributions.length) await this._store.addSlotStats(deltas.stats, deltas.attributions);
   }

@@ -21,6 +21,8 @@ export interface StoredValues {
 /** Each customer's segment: what a save walks and a reader looks up (a Map will do). */
 export interface Assignments extends Iterable<[customerId: string, segmentId: number]> {
   get(customerId: string): number | undefined;
+  /** Leaves a customer out (deleted on request). */
+  delete(customerId: string): unknown;
   readonly size: number;
 }
 
@@ -336,6 +338,89 @@ export interface EventQueryStore {
   topProducts(query: TopProductsQuery): Promise<TopProductRow[]>;
 }
 
+/** A person's id, hashed (SHA-256, hex): what the suppression list and the records of requests keep. */
+export type IdHash = string;
+
+/** A person whose further events are dropped at ingest: deleted, or opted out. */
+export interface Suppression {
+  hash: IdHash;
+  reason: 'deleted' | 'opted-out';
+  at: number;
+}
+
+/** A request to forget a person, as it goes: pending (their ids kept until done), done, verified. */
+export interface DeletionRecord {
+  id: string;
+  status: 'pending' | 'done' | 'verified';
+  requestedAt: number;
+  /** Who asked (the role and a fingerprint of the key), for the audit log. */
+  actor: string;
+  /** Every id linked to the person while pending; emptied once done (their hashes stay). */
+  ids: string[];
+  hashes: IdHash[];
+  doneAt: number | null;
+  /** Rows removed, by place. */
+  removed: Record<string, number>;
+  verifiedAt: number | null;
+  /** Where the last verification still found an id (a table, a file), when it found one. */
+  foundIn: string[];
+}
+
+/** An export or a deletion: who, when, what (ids only as hashes: the log must not keep what was forgotten). */
+export interface AuditEntry {
+  at: number;
+  actor: string;
+  action: 'export' | 'delete' | 'deleted' | 'verified' | 'suppress' | 'unsuppress' | 'retention';
+  /** The request's id or the subject's hashes. */
+  subject: string;
+  detail: Record<string, unknown>;
+}
+
+/** What the store keeps about a person besides their events (`ids`: every identity linked to them). */
+export interface PersonRows {
+  identities: IdentityLink[];
+  quarantined: (QuarantinedEvent & { id: number })[];
+  values: Record<string, unknown>[];
+  valueHistory: ValueHistoryRow[];
+  stageChanges: StoredStageChange[];
+  segments: { customerId: string; segmentId: number; updatedAt: number }[];
+  attributions: AttributedOrder[];
+  deliveries: (Delivery & { log: DeliveryAttempt[] })[];
+}
+
+/**
+ * A person's data on request (GDPR articles 15 and 17): found, exported and removed from every place the engine
+ * keeps it, its own journals and files included, with the engine's secure delete; the suppression list, the
+ * requests and the audit log; and the retention of old events. Each call works in slices that hold nothing up
+ * for more than a few milliseconds.
+ */
+export interface PeopleStore {
+  /** Everything kept about the person: the events naming any of `ids` (as anonymousId or userId), in time order, and the rest. */
+  personData(ids: readonly string[]): Promise<PersonRows & { events: RawEvent[] }>;
+  /** Removes every row naming any of `ids` and every journal record before now; rows removed by place. */
+  forgetPerson(ids: readonly string[]): Promise<Record<string, number>>;
+  /** Where any of `ids` is still found, the files' bytes searched after the engine's secure delete; [] when nowhere. */
+  findPerson(ids: readonly string[]): Promise<string[]>;
+  listSuppressions(): Promise<Suppression[]>;
+  suppress(rows: readonly Suppression[]): Promise<void>;
+  /** false when the hash was not suppressed. */
+  unsuppress(hash: IdHash): Promise<boolean>;
+  /** Adds to the count of events dropped because their person is suppressed; and reads it. */
+  addSuppressedDropped(n: number): Promise<void>;
+  suppressedDropped(): Promise<number>;
+  saveDeletion(record: DeletionRecord): Promise<void>;
+  /** Newest first. */
+  listDeletions(): Promise<DeletionRecord[]>;
+  addAudit(entry: AuditEntry): Promise<void>;
+  /** Newest first, `limit` of them from before the id `beforeId` when given. */
+  listAudit(limit: number, beforeId?: number): Promise<(AuditEntry & { id: number })[]>;
+  /**
+   * Removes up to `most` events stored with a timestamp before `before` (the caller calls again while it removes
+   * that many), and the identities, attributions and quarantined events older than it; returns the events removed.
+   */
+  pruneEventsBefore(before: number, most: number): Promise<number>;
+}
+
 /** Bytes of a journal segment that held no whole record: skipped when it was read, told, and kept. */
 export interface DamagedSegment {
   /** The segment's file name in the journal folder, and the name it is kept under beside it once set aside. */
@@ -371,7 +456,7 @@ export class StorageUnavailable extends Error {
 }
 
 /** A whole store: every role, and its life cycle. */
-export interface Store extends EventStore, CatalogStore, SlotStore, ExperimentStore, WebhookStore, IdentityStore, SnapshotStore, ProgressStore, EventQueryStore {
+export interface Store extends EventStore, CatalogStore, SlotStore, ExperimentStore, WebhookStore, IdentityStore, SnapshotStore, ProgressStore, EventQueryStore, PeopleStore {
   condition(): StoreCondition;
   /** The setting another thread opens this store's outbox from (the dispatcher's), or null: only here (in memory). */
   readonly shareable: string | null;

@@ -39,6 +39,12 @@ export class OrderWebhooks implements EventFollower {
 
   merge(): void {}
 
+  /** A person deleted on request: their orders not queued yet are not sent. */
+  forget(ids: readonly string[]): void {
+    const gone = new Set(ids);
+    this._pending = this._pending.filter((p) => p.event.customerId === null || !gone.has(p.event.customerId));
+  }
+
   /** Resolves once every order learnt so far is queued. */
   async settled(): Promise<void> {
     while (this._flushing) await this._flushing;

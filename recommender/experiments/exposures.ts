@@ -7,6 +7,8 @@ import { float64Column, int32Column, uint8Column } from '../paged';
 
 /** A row merged into another (a visitor who turned out to be a user exposed before): its orders are the other's. */
 const MERGED = 255;
+/** A row of a person forgotten on request: left out of every count, as their orders are. */
+const FORGOTTEN = 254;
 
 export class ExposureLedger {
   /** By person index: the row + 1 (0: not exposed). */
@@ -90,6 +92,15 @@ export class ExposureLedger {
     this._visitors--;
   }
 
+  /** Leaves a person out of the experiment (deleted on request): their exposure and orders count no more. */
+  forget(personId: string): void {
+    const r = this._row(personId);
+    if (r < 0) return;
+    this._variant.set(r, FORGOTTEN);
+    this._rowOf.set(this._person.get(r), 0);
+    this._visitors--;
+  }
+
   /** Every live row (variant, exposure time, person index) and every counted order (row, time, revenue). */
   read(): ExposureData {
     const rows = this._rows;
@@ -121,7 +132,7 @@ export class ExposureLedger {
   }
 }
 
-/** An experiment's exposures as flat arrays: rows of variant `MERGED_ROW` are left out of every count. */
+/** An experiment's exposures as flat arrays: rows of variant `MERGED_ROW` (or above the variants) are left out of every count. */
 export interface ExposureData {
   variant: Uint8Array;
   at: Float64Array;

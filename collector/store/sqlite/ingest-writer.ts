@@ -23,10 +23,19 @@ export interface IngestWriter {
   settled(): Promise<void>;
   /** How many events the tables hold once everything written before the call is in them (off this thread if it can). */
   countEvents(count: () => number): Promise<number>;
+  /** Resolves once the journal's records written before the call are gone from it (in the tables for good); at once without one. */
+  clearJournal(): Promise<void>;
+  /** Checkpoints the write-ahead log into the database and empties it; false when a reader kept it from finishing. */
+  checkpoint(): Promise<boolean>;
   close(): Promise<void>;
 }
 
-export function directWriter(applier: Applier, condition: Condition): IngestWriter {
+/** Empties the write-ahead log of `db` into its file (TRUNCATE: the log's bytes go too). */
+export function checkpointHere(db: Database.Database): boolean {
+  return (db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[])[0]?.busy === 0;
+}
+
+export function directWriter(applier: Applier, condition: Condition, db: Database.Database): IngestWriter {
   // Group commit: every record written before the next turn of the event loop joins one transaction.
   let waiting: { header: JournalHeader; body?: Buffer; resolve: (r: boolean[] | undefined) => void; reject: (e: unknown) => void }[] = [];
   const commit = () => {
@@ -50,6 +59,8 @@ export function directWriter(applier: Applier, condition: Condition): IngestWrit
       }),
     settled: async () => {},
     countEvents: async (count) => count(),
+    clearJournal: async () => {},
+    checkpoint: async () => checkpointHere(db),
     close: async () => {
       if (waiting.length) commit();
     },
@@ -115,6 +126,10 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
   let waiters: { target: JournalPosition; resolve: () => void; reject: (error: unknown) => void }[] = [];
   const counts = new Map<number, { resolve: (events: number) => void; reject: (error: unknown) => void }>();
   let lastCount = 0;
+  const checkpoints = new Map<number, (done: boolean) => void>();
+  let lastCheckpoint = 0;
+  // Who waits for the journal's segments before a position to be removed (clearJournal).
+  let clearing: { target: JournalPosition; resolve: () => void }[] = [];
   let closing = false;
   let worker: Worker;
   let closed: () => void = () => {};
@@ -130,9 +145,13 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
         counts.delete(m.counted);
         if ('events' in m) asked?.resolve(m.events);
         else asked?.reject(condition.unavailable('tables') ?? new Error(m.failed));
+      } else if ('checkpointed' in m) {
+        checkpoints.get(m.checkpointed)?.(m.done);
+        checkpoints.delete(m.checkpointed);
       } else if ('durable' in m) {
         durable = m.durable;
         journal.removeBefore(segmentOf(durable));
+        clearing = clearing.filter((c) => (c.target <= durable ? (c.resolve(), false) : true));
       } else if ('applied' in m) {
         applied = m.applied;
         waiters = waiters.filter((w) => (w.target <= applied ? (w.resolve(), false) : true));
@@ -148,6 +167,8 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
     worker.on('exit', () => {
       for (const asked of counts.values()) asked.reject(new Error('the journal worker stopped before it counted'));
       counts.clear();
+      for (const asked of checkpoints.values()) asked(false);
+      checkpoints.clear();
       if (closing) return closed();
       // The journal keeps every record: a new worker goes on from where the tables are.
       log('journal worker exited; starting another');
@@ -164,7 +185,7 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
   journal.onWritten = (position) => Atomics.store(writtenSoFar, 0, BigInt(position));
   journal.onKeptAside = (segment, name) => condition.keptAside(segment, name);
 
-  return {
+  const writer: IngestWriter = {
     journalled: true,
     write: async (header, body) => {
       try {
@@ -197,6 +218,22 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
         worker.postMessage({ count: id } satisfies ToJournalWorker);
       });
     },
+    async clearJournal() {
+      await journal.idle();
+      journal.startNewSegment();
+      // A record of nothing (no events dropped) opens the new segment: the tables reach it once they hold all before.
+      await writer.write({ k: 'd', n: 0 });
+      const target = positionOf(journal.segment, 0);
+      await writer.settled();
+      if (durable < target) await new Promise<void>((resolve) => clearing.push({ target, resolve }));
+    },
+    checkpoint() {
+      const id = ++lastCheckpoint;
+      return new Promise<boolean>((resolve) => {
+        checkpoints.set(id, resolve);
+        worker.postMessage({ checkpoint: id } satisfies ToJournalWorker);
+      });
+    },
     async close() {
       await journal.close();
       closing = true;
@@ -210,6 +247,7 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
       lock.release();
     },
   };
+  return writer;
 }
 
 /** Applies the records after the position the tables record; returns how many there were, and the damaged segments. */

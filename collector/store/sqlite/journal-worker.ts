@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { createApplier, type JournalHeader } from './journal-apply';
 import { readRecords, segmentOf, type JournalDamage, type JournalPosition } from './journal';
+import { secureDelete } from './schema';
 import { storageFailureOf } from './storage-failure';
 
 export interface JournalWorkerData {
@@ -27,14 +28,16 @@ export interface JournalWorkerData {
  * main -> worker: `now`, someone waits to read back what is written; `count`, someone asks how many events the
  * tables hold once it is applied; `close`: apply it, then say `closed`.
  */
-export type ToJournalWorker = { now: true } | { count: number } | { close: true };
+export type ToJournalWorker = { now: true } | { count: number } | { checkpoint: number } | { close: true };
 /**
  * worker -> main: `applied`, the tables hold the records up to here (readers may go on); `durable`, and they
  * are on the device (the journal's segments before it may go); `damaged`, reading skipped damage; `closed`;
  * `error`, with `storage` saying why when the disk failed (a full disk), until `recovered`; `counted`, the
- * answer to `count` (the events, or why the tables could not catch up).
+ * answer to `count` (the events, or why the tables could not catch up); `checkpointed`, the answer to
+ * `checkpoint` (false: a reader kept the write-ahead log from being emptied).
  */
 export type FromJournalWorker =
+  | { checkpointed: number; done: boolean }
   | { counted: number; events: number }
   | { counted: number; failed: string }
   | { applied: JournalPosition }
@@ -64,6 +67,7 @@ if (process.platform === 'linux') {
 }
 const db = new Database(database);
 db.pragma('journal_mode = WAL');
+secureDelete(db);
 // Commits are not synced one by one: the journal still holds what they hold. Before a segment of it may be
 // removed, the write-ahead log is synced (durableUpTo), and a checkpoint syncs the database as it always does.
 db.pragma('synchronous = NORMAL');
@@ -156,6 +160,20 @@ function count(id: number): void {
   parentPort!.postMessage({ counted: id, events: countEvents.get() as number } satisfies FromJournalWorker);
 }
 
+/**
+ * Copies the write-ahead log into the database and empties the log (here, not on the main thread: it writes and
+ * syncs the whole log). What the log held of deleted rows goes with it.
+ */
+function checkpoint(id: number): void {
+  let done = false;
+  try {
+    done = (db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[])[0].busy === 0;
+  } catch {
+    // busy or failing: told as not done
+  }
+  parentPort!.postMessage({ checkpointed: id, done } satisfies FromJournalWorker);
+}
+
 parentPort!.on('message', (message: ToJournalWorker) => {
   if ('close' in message) {
     closing = true;
@@ -163,4 +181,5 @@ parentPort!.on('message', (message: ToJournalWorker) => {
   }
   drain();
   if ('count' in message) count(message.count);
+  if ('checkpoint' in message) checkpoint(message.checkpoint);
 });

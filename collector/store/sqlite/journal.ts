@@ -204,6 +204,14 @@ export class Journal {
     return new Promise((resolve) => this._idle.push(resolve));
   }
 
+  /**
+   * The next record goes to a new segment: what is written so far can then be removed with its segment, once
+   * the tables hold it (a deletion clears the journal of a person's records so).
+   */
+  startNewSegment(): void {
+    this._offset = Math.max(this._offset, this._segmentBytes);
+  }
+
   /** A segment reading found damage in: when its turn to go comes, it is kept aside, not deleted. */
   markDamaged(segment: number): void {
     this._damaged.add(segment);

@@ -165,6 +165,24 @@ CREATE TABLE IF NOT EXISTS value_progress (
   by_stage           TEXT NOT NULL,
   by_churn_risk      TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS suppressions (
+  hash   TEXT PRIMARY KEY,
+  reason TEXT NOT NULL,
+  at     INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS deletions (
+  id           TEXT PRIMARY KEY,
+  record       TEXT NOT NULL,
+  requested_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_log (
+  id      INTEGER PRIMARY KEY,
+  at      INTEGER NOT NULL,
+  actor   TEXT NOT NULL,
+  action  TEXT NOT NULL,
+  subject TEXT NOT NULL,
+  detail  TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS customer_segments (
   customer_id TEXT PRIMARY KEY,
   segment_id  INTEGER NOT NULL,
@@ -183,9 +201,19 @@ export function openDatabase(file: string, durability: 'full' | 'normal'): Datab
   db.pragma(`synchronous = ${durability === 'normal' ? 'NORMAL' : 'FULL'}`);
   db.pragma('busy_timeout = 5000');
   db.pragma('cache_size = -65536');
+  secureDelete(db);
   db.exec(SCHEMA);
   addMissingColumns(db);
   return db;
+}
+
+/**
+ * Deleted content is overwritten with zeros, not left in free space: a person's data, once deleted, is gone from
+ * the file's bytes too (with a checkpoint for the write-ahead log). Every connection to the database sets it: a
+ * row one of them rewrote would otherwise leave its old bytes behind.
+ */
+export function secureDelete(db: Database.Database): void {
+  db.pragma('secure_delete = ON');
 }
 
 /** Columns added since a table was first made: a database made by an earlier version gets them, empty. */

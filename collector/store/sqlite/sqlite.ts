@@ -20,6 +20,7 @@ import { sqliteEventQueries } from './queries';
 import { openDatabase } from './schema';
 import { sqliteSlots } from './slots';
 import { sqliteSnapshots } from './snapshots';
+import { sqlitePeople } from './people';
 import { sqliteProgress } from './progress';
 import { sqliteWebhooks } from './webhooks';
 
@@ -49,7 +50,7 @@ export function openSqliteStore({ file, durability = 'full', journal = true, jou
   const condition = new Condition(path.resolve(file), log);
   const writer: IngestWriter =
     (file !== ':memory:' && journalWriter({ database: path.resolve(file), db, sync: durability === 'full', own: journal, workerScript: journalWorker, log, condition })) ||
-    directWriter(createApplier(db), condition);
+    directWriter(createApplier(db), condition, db);
   const settled = () => writer.settled();
   const events = sqliteEvents(db, writer, `${path.resolve(file)}.keys`, log);
   return {
@@ -62,6 +63,7 @@ export function openSqliteStore({ file, durability = 'full', journal = true, jou
     ...sqliteProgress(db),
     ...sqliteWebhooks(db),
     ...sqliteEventQueries(db, settled),
+    ...sqlitePeople(db, writer, file === ':memory:' ? null : { database: path.resolve(file), journal: `${path.resolve(file)}.journal` }),
     settled,
     shareable: file === ':memory:' ? null : `sqlite:${path.resolve(file)}`,
     condition: () => condition.get(),

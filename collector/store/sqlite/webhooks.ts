@@ -8,6 +8,7 @@
 import Database from 'better-sqlite3';
 import type { SubscriptionRecord } from '../../domain/webhook';
 import type { Delivery, DeliveryAttempt, WebhookStore } from '../store';
+import { secureDelete } from './schema';
 
 /** Deliveries to a batch row: a few megabytes, spread in one transaction of a few tens of milliseconds. */
 const BATCH_ROWS = 5000;
@@ -179,6 +180,7 @@ export function sqliteWebhooks(db: Database.Database): WebhookStore {
 export function openSqliteWebhooks(file: string): WebhookStore & { close(): void } {
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
+  secureDelete(db);
   // A lost commit here is an attempt made again or a batch spread again: at least once, as promised.
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 10000');

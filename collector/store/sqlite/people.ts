@@ -1,0 +1,285 @@
+// The SQLite store's part in a person's requests: their rows found, exported and removed in slices (no index
+// names a person: an index on anonymous_id and user_id would cost every insert a random page), the ingest
+// journal's records before the deletion removed with it, and the verification, which searches every text
+// column and then the files themselves, byte by byte, once a checkpoint has emptied the write-ahead log (every
+// connection deletes securely: freed bytes are zeroed). Also the suppression list, the requests, the audit log
+// and the retention of old events.
+
+import type Database from 'better-sqlite3';
+import type { QuarantinedEvent, RawEvent, StoredEvent } from '../../domain/stored-event';
+import type { AttributedOrder, AuditEntry, DeletionRecord, Delivery, DeliveryAttempt, PeopleStore, PersonRows, Suppression } from '../store';
+import { filesHolding } from './byte-search';
+import type { IngestWriter } from './ingest-writer';
+import { deleteRowids, rowsWhere } from './row-slices';
+
+/** Where a database file keeps its data: the file, its write-ahead log and the ingest journal (null in memory). */
+export interface DatabaseFiles {
+  database: string;
+  journal: string;
+}
+
+const NAMES_PERSON = 'anonymous_id IN (SELECT value FROM json_each(?)) OR user_id IN (SELECT value FROM json_each(?))';
+const EVENT_COLUMNS = ['message_id', 'type', 'event', 'anonymous_id', 'user_id', 'session_id', 'timestamp', 'received_at', 'properties', 'context', 'traits', 'order_id'];
+const BY_CUSTOMER = ['customer_values', 'value_history', 'stage_changes', 'customer_segments'] as const;
+
+type Batch = { seq: number; deliveries: string };
+type Queued = [id: string, customerId: string | null, ...rest: unknown[]];
+
+export function sqlitePeople(db: Database.Database, writer: IngestWriter, files: DatabaseFiles | null): PeopleStore {
+  const json = (ids: readonly string[]) => JSON.stringify(ids);
+  const personEvents = async (ids: readonly string[]) => {
+    await writer.settled();
+    const rows = await rowsWhere(db, 'events', EVENT_COLUMNS, NAMES_PERSON, [json(ids), json(ids)]);
+    return rows.map((r) => ({ rowid: r[0] as number, event: rawEventOf(r), orderId: r[12] as string | null }));
+  };
+  const deliveriesOf = (ids: readonly string[]) => rowsWhere(db, 'webhook_deliveries', ['id'], 'customer_id IN (SELECT value FROM json_each(?))', [json(ids)]);
+  const quarantinedOf = (ids: readonly string[]) =>
+    rowsWhere(db, 'quarantine', ['received_at', 'message_id', 'reasons', 'raw'], 'EXISTS (SELECT 1 FROM json_each(?) j WHERE instr(raw, j.value) > 0)', [json(ids)]);
+  const identitiesOf = (ids: readonly string[]) => rowsWhere(db, 'identities', ['anonymous_id', 'user_id', 'linked_at'], NAMES_PERSON, [json(ids), json(ids)]);
+  const attributionsOf = (orders: readonly string[]) =>
+    orders.length
+      ? rowsWhere(db, 'attributions', ['order_id', 'slot', 'recommendation_ids', 'products', 'revenue', 'at'], 'order_id IN (SELECT value FROM json_each(?))', [json(orders)])
+      : Promise.resolve([]);
+  const meta = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+  const addMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = value + excluded.value');
+
+  return {
+    async personData(ids) {
+      const events = await personEvents(ids);
+      const orders = [...new Set(events.flatMap((e) => e.orderId ?? []))];
+      const deliveries = await deliveriesOf(ids);
+      const attempts = db.prepare('SELECT at, status, duration_ms, excerpt FROM webhook_attempts WHERE delivery_id = ? ORDER BY at');
+      const delivery = db.prepare('SELECT * FROM webhook_deliveries WHERE rowid = ?');
+      const rows: PersonRows = {
+        identities: (await identitiesOf(ids)).map((r) => ({ anonymousId: r[1] as string, userId: r[2] as string, at: r[3] as number })),
+        quarantined: (await quarantinedOf(ids)).map((r) => quarantinedRow(r)),
+        values: db.prepare('SELECT * FROM customer_values WHERE customer_id IN (SELECT value FROM json_each(?))').all(json(ids)) as Record<string, unknown>[],
+        valueHistory: (db.prepare('SELECT * FROM value_history WHERE customer_id IN (SELECT value FROM json_each(?)) ORDER BY at').all(json(ids)) as Record<string, unknown>[]).map((r) => ({
+          customerId: r.customer_id as string,
+          at: r.at as number,
+          clv: r.clv as number | null,
+          churnRisk: r.churn_risk as never,
+          stage: r.stage as never,
+        })),
+        stageChanges: (db.prepare('SELECT * FROM stage_changes WHERE customer_id IN (SELECT value FROM json_each(?)) ORDER BY at').all(json(ids)) as Record<string, unknown>[]).map((r) => ({
+          customerId: r.customer_id as string,
+          at: r.at as number,
+          from: r.from_stage as never,
+          to: r.to_stage as never,
+        })),
+        segments: (db.prepare('SELECT * FROM customer_segments WHERE customer_id IN (SELECT value FROM json_each(?))').all(json(ids)) as Record<string, unknown>[]).map((r) => ({
+          customerId: r.customer_id as string,
+          segmentId: r.segment_id as number,
+          updatedAt: r.updated_at as number,
+        })),
+        attributions: (await attributionsOf(orders)).map(attributionOf),
+        deliveries: deliveries.map(([rowid]) => {
+          const d = delivery.get(rowid) as Record<string, unknown>;
+          const log = (attempts.all(d.id) as Record<string, unknown>[]).map((a): DeliveryAttempt => ({
+            deliveryId: d.id as string,
+            at: a.at as number,
+            status: a.status as number | null,
+            durationMs: a.duration_ms as number,
+            excerpt: a.excerpt as string,
+          }));
+          return { ...deliveryOf(d), log };
+        }),
+      };
+      return { events: events.map((e) => e.event), ...rows };
+    },
+
+    async forgetPerson(ids) {
+      const events = await personEvents(ids);
+      const orders = [...new Set(events.flatMap((e) => e.orderId ?? []))];
+      const removed: Record<string, number> = {};
+      removed.events = await deleteRowids(
+        db,
+        'events',
+        events.map((e) => e.rowid),
+      );
+      removed.identities = await deleteRowids(
+        db,
+        'identities',
+        (await identitiesOf(ids)).map((r) => r[0] as number),
+      );
+      removed.quarantine = await deleteRowids(
+        db,
+        'quarantine',
+        (await quarantinedOf(ids)).map((r) => r[0] as number),
+      );
+      removed.attributions = await deleteRowids(
+        db,
+        'attributions',
+        (await attributionsOf(orders)).map((r) => r[0] as number),
+      );
+      for (const table of BY_CUSTOMER) removed[table] = db.prepare(`DELETE FROM ${table} WHERE customer_id IN (SELECT value FROM json_each(?))`).run(json(ids)).changes;
+      removed.webhook_deliveries = forgetDeliveries(
+        db,
+        (await deliveriesOf(ids)).map((r) => r[0] as number),
+      );
+      removed.webhook_batches = forgetInBatches(db, new Set(ids));
+      // The journal's records before now hold their events too: it goes on in a new segment, and the old ones go
+      // once the tables hold everything they held.
+      await writer.clearJournal();
+      return removed;
+    },
+
+    async findPerson(ids) {
+      const found = await tablesHolding(db, ids);
+      if (!files) return found;
+      // The write-ahead log keeps the pages as they were before the deletion until a checkpoint empties it.
+      await writer.checkpoint();
+      const { database, journal } = files;
+      return [...found, ...(await filesHolding(ids, [database, `${database}-wal`], [journal]))];
+    },
+
+    async listSuppressions() {
+      return (db.prepare('SELECT hash, reason, at FROM suppressions ORDER BY at').all() as Suppression[]).map((r) => ({ hash: r.hash, reason: r.reason, at: r.at }));
+    },
+    async suppress(rows) {
+      const insert = db.prepare('INSERT INTO suppressions (hash, reason, at) VALUES (?, ?, ?) ON CONFLICT (hash) DO UPDATE SET reason = excluded.reason, at = excluded.at');
+      db.transaction(() => rows.forEach((r) => insert.run(r.hash, r.reason, r.at)))();
+    },
+    async unsuppress(hash) {
+      return db.prepare('DELETE FROM suppressions WHERE hash = ?').run(hash).changes > 0;
+    },
+    async addSuppressedDropped(n) {
+      if (n > 0) addMeta.run('suppressed_dropped', n);
+    },
+    async suppressedDropped() {
+      return (meta.get('suppressed_dropped') as number | undefined) ?? 0;
+    },
+
+    async saveDeletion(record) {
+      db.prepare('INSERT INTO deletions (id, record, requested_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET record = excluded.record').run(
+        record.id,
+        JSON.stringify(record),
+        record.requestedAt,
+      );
+    },
+    async listDeletions() {
+      return (db.prepare('SELECT record FROM deletions ORDER BY requested_at DESC, id').pluck().all() as string[]).map((r) => JSON.parse(r) as DeletionRecord);
+    },
+    async addAudit(entry) {
+      db.prepare('INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)').run(entry.at, entry.actor, entry.action, entry.subject, JSON.stringify(entry.detail));
+    },
+    async listAudit(limit, beforeId) {
+      const rows = db.prepare('SELECT * FROM audit_log WHERE id < ? ORDER BY id DESC LIMIT ?').all(beforeId ?? Number.MAX_SAFE_INTEGER, limit) as Record<string, unknown>[];
+      return rows.map((r) => ({
+        id: r.id as number,
+        at: r.at as number,
+        actor: r.actor as string,
+        action: r.action as AuditEntry['action'],
+        subject: r.subject as string,
+        detail: JSON.parse(r.detail as string) as Record<string, unknown>,
+      }));
+    },
+
+    async pruneEventsBefore(before, most) {
+      await writer.settled();
+      // By the index on (timestamp, message_id): the oldest first, `most` at a time.
+      const removed = db.prepare('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE timestamp < ? ORDER BY timestamp LIMIT ?)').run(before, most).changes;
+      db.prepare('DELETE FROM attributions WHERE id IN (SELECT id FROM attributions WHERE at < ? LIMIT ?)').run(before, most);
+      db.prepare(
+        "DELETE FROM webhook_attempts WHERE rowid IN (SELECT a.rowid FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.state != 'pending' AND d.created_at < ? LIMIT ?)",
+      ).run(before, most);
+      db.prepare("DELETE FROM webhook_deliveries WHERE seq IN (SELECT seq FROM webhook_deliveries WHERE state != 'pending' AND created_at < ? LIMIT ?)").run(before, most);
+      return removed;
+    },
+  };
+}
+
+function rawEventOf(r: unknown[]): RawEvent {
+  return {
+    messageId: r[1] as string,
+    type: r[2] as StoredEvent['type'],
+    event: r[3] as string | null,
+    anonymousId: r[4] as string | null,
+    userId: r[5] as string | null,
+    sessionId: r[6] as string | null,
+    timestamp: r[7] as number,
+    receivedAt: r[8] as number,
+    properties: r[9] as string,
+    context: r[10] as string,
+    traits: r[11] as string | null,
+  };
+}
+
+function quarantinedRow(r: unknown[]): QuarantinedEvent & { id: number } {
+  return { id: r[0] as number, receivedAt: r[1] as number, messageId: r[2] as string | null, reasons: JSON.parse(r[3] as string) as QuarantinedEvent['reasons'], raw: r[4] as string };
+}
+
+function attributionOf(r: unknown[]): AttributedOrder {
+  return {
+    orderId: r[1] as string | null,
+    slot: r[2] as string,
+    recommendationIds: JSON.parse(r[3] as string) as string[],
+    products: JSON.parse(r[4] as string) as string[],
+    revenue: r[5] as number,
+    at: r[6] as number,
+  };
+}
+
+function deliveryOf(d: Record<string, unknown>): Delivery {
+  return {
+    id: d.id as string,
+    subscriptionId: d.subscription_id as string,
+    customerId: d.customer_id as string | null,
+    type: d.type as string,
+    payload: d.payload as string,
+    createdAt: d.created_at as number,
+    dueAt: d.due_at as number | null,
+    attempts: d.attempts as number,
+    state: d.state as Delivery['state'],
+  };
+}
+
+/** Removes deliveries (by rowid) and their attempts, in one transaction: a person's are few. */
+function forgetDeliveries(db: Database.Database, rowids: readonly number[]): number {
+  const idOf = db.prepare('SELECT id FROM webhook_deliveries WHERE rowid = ?').pluck();
+  const attempts = db.prepare('DELETE FROM webhook_attempts WHERE delivery_id = ?');
+  const remove = db.prepare('DELETE FROM webhook_deliveries WHERE rowid = ?');
+  return db.transaction(() => {
+    for (const rowid of rowids) attempts.run(idOf.get(rowid));
+    return rowids.reduce((n, rowid) => n + remove.run(rowid).changes, 0);
+  })();
+}
+
+/** Takes the person's deliveries out of the queued batches (each holds thousands of customers' deliveries). */
+function forgetInBatches(db: Database.Database, ids: ReadonlySet<string>): number {
+  const batches = db.prepare('SELECT seq, deliveries FROM webhook_batches').all() as Batch[];
+  const update = db.prepare('UPDATE webhook_batches SET deliveries = ?, count = ? WHERE seq = ?');
+  const drop = db.prepare('DELETE FROM webhook_batches WHERE seq = ?');
+  let removed = 0;
+  db.transaction(() => {
+    for (const b of batches) {
+      const queued = JSON.parse(b.deliveries) as Queued[];
+      const kept = queued.filter((q) => q[1] === null || !ids.has(q[1]));
+      if (kept.length === queued.length) continue;
+      removed += queued.length - kept.length;
+      if (kept.length) update.run(JSON.stringify(kept), kept.length, b.seq);
+      else drop.run(b.seq);
+    }
+  }).immediate();
+  return removed;
+}
+
+/** The tables (and their columns) where some text still holds one of `ids`. */
+async function tablesHolding(db: Database.Database, ids: readonly string[]): Promise<string[]> {
+  const tables = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string; sql: string }[];
+  const found: string[] = [];
+  for (const { name, sql } of tables) {
+    const columns = (db.prepare('SELECT name, type FROM pragma_table_info(?)').all(name) as { name: string; type: string }[]).filter((c) => c.type === 'TEXT').map((c) => c.name);
+    if (columns.length === 0) continue;
+    const condition = `EXISTS (SELECT 1 FROM json_each(?) j WHERE ${columns.map((c) => `instr(${c}, j.value) > 0`).join(' OR ')})`;
+    // The tables without rowids are keyed by the customer first (their other text is a stage's name): looked up;
+    // the others of them are small (the suppression list), read at once.
+    const withoutRowid = /WITHOUT ROWID/i.test(sql);
+    const param = JSON.stringify(ids);
+    const holds = !withoutRowid
+      ? (await rowsWhere(db, name, [], condition, [param])).length > 0
+      : db.prepare(`SELECT 1 FROM ${name} WHERE ${columns.includes('customer_id') ? 'customer_id IN (SELECT value FROM json_each(?))' : condition} LIMIT 1`).get(param) !== undefined;
+    if (holds) found.push(`table ${name}`);
+  }
+  return found;
+}
