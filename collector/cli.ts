@@ -10,6 +10,7 @@ import { exportChunks } from './reports/export';
 import { CsvError, ordersFromCsv, type Rejection } from './ingest/orders-csv';
 import { readCsvLines } from './ingest/csv-file';
 import { backtestOrders } from './customers/backtest-cli';
+import { collectorTarget, people, PEOPLE_USAGE, PeopleUsageError } from './people/cli';
 import { serve } from './server';
 import { openStore, storeHome, storeSetting, StoreSettingError } from './store/open';
 import { toStored } from './domain/stored-event';
@@ -32,7 +33,7 @@ const USAGE = `patron <command> [options]
   keys create --role write|admin|analyst [--keys-file F]
                                         a new key, added to the keys file the collector reads at start
   retrain [--url U] [--admin-key K]     refit segments and customer value now, on a running collector
-`;
+${PEOPLE_USAGE}`;
 
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -46,6 +47,16 @@ function asUsage<T>(run: () => T): T {
     return run();
   } catch (error) {
     if (error instanceof StoreSettingError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** The collector a command talks to, a missing key told as a usage error. */
+function asTarget<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof PeopleUsageError) throw new UsageError(error.message);
     throw error;
   }
 }
@@ -69,6 +80,10 @@ export async function run(argv: string[], out: NodeJS.WritableStream = process.s
       return createKey(rest, out);
     case 'retrain':
       return retrain(rest, out);
+    case 'people':
+      return people(rest, out).catch((error: unknown) => {
+        throw error instanceof PeopleUsageError ? new UsageError(error.message) : error;
+      });
     case undefined:
     case 'help':
     case '--help':
@@ -167,9 +182,7 @@ function createKey(argv: string[], out: NodeJS.WritableStream): number {
 
 async function retrain(argv: string[], out: NodeJS.WritableStream): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { url: { type: 'string' }, 'admin-key': { type: 'string' } }, strict: true });
-  const url = (values.url ?? process.env.PATRON_URL ?? `http://localhost:${process.env.PATRON_PORT ?? 3000}`).replace(/\/+$/, '');
-  const key = values['admin-key'] ?? process.env.PATRON_ADMIN_KEY;
-  if (!key) throw new UsageError('patron retrain needs --admin-key (or PATRON_ADMIN_KEY)');
+  const { url, key } = asTarget(() => collectorTarget(values, 'retrain'));
   const started = Date.now();
   const res = await fetch(`${url}/v1/segments/refit`, { method: 'POST', headers: { authorization: `Bearer ${key}` } });
   const body = (await res.json()) as { segments?: { label: string; size: number }[]; error?: { message: string } };

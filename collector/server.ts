@@ -9,6 +9,7 @@ import { createApp, type CollectorOptions, type PatronApp } from './app';
 import type { Keys } from './http/auth';
 import { loadOrCreateKeys } from './http/keys';
 import { LIMITS } from './domain/limits';
+import { KEEPINGS, type ContextPrivacy, type Keeping } from './ingest/privacy';
 import type { QuarantineLimits } from './ingest/quarantine';
 import { DEFAULT_RATE_LIMITS, type Bucket, type RateLimits } from './http/rate-limit';
 import { openStore, parseStoreSetting, storeHome, storeSetting } from './store/open';
@@ -26,6 +27,10 @@ export interface ServerConfig {
   durability: 'full' | 'normal';
   profilePublic: PublicProfileField[];
   quarantine: Partial<QuarantineLimits>;
+  /** How long events are kept, in days (for ever when not given). */
+  retention: { eventDays?: number };
+  /** What ingest keeps of the client's IP address and user agent. */
+  privacy: ContextPrivacy;
   /** Hosts webhooks may reach although internal (and over http); the collector's public URL for payloads' links. */
   webhooks: { allowHosts: string[]; publicUrl?: string };
 }
@@ -62,6 +67,9 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv = process.env)
       'public-url': { type: 'string' },
       'quarantine-max-events': { type: 'string' },
       'quarantine-max-days': { type: 'string' },
+      'retain-days': { type: 'string' },
+      'context-ip': { type: 'string' },
+      'context-user-agent': { type: 'string' },
     },
     strict: true,
   });
@@ -104,6 +112,12 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv = process.env)
   };
   const durability = values.durability ?? env.PATRON_DURABILITY ?? 'full';
   if (durability !== 'full' && durability !== 'normal') throw new Error(`--durability must be full or normal, got ${durability}`);
+  const keeping = (name: string, value: string | undefined): Keeping => {
+    if (value === undefined) return 'keep';
+    if (!(KEEPINGS as readonly string[]).includes(value)) throw new Error(`--${name} must be ${KEEPINGS.join(', ')}; got ${value}`);
+    return value as Keeping;
+  };
+  const privacy = { ip: keeping('context-ip', values['context-ip'] ?? env.PATRON_CONTEXT_IP), userAgent: keeping('context-user-agent', values['context-user-agent'] ?? env.PATRON_CONTEXT_USER_AGENT) };
   const profilePublic = list(values['profile-public'] ?? env.PATRON_PROFILE_PUBLIC);
   const unknown = profilePublic.filter((f) => !(PUBLIC_PROFILE_FIELDS as readonly string[]).includes(f));
   if (unknown.length) throw new Error(`--profile-public takes ${PUBLIC_PROFILE_FIELDS.join(', ')}; got ${unknown.join(', ')}`);
@@ -115,6 +129,8 @@ export function configFrom(argv: string[], env: NodeJS.ProcessEnv = process.env)
       maxEvents: positive('quarantine-max-events', values['quarantine-max-events'] ?? env.PATRON_QUARANTINE_MAX_EVENTS),
       maxAgeDays: positive('quarantine-max-days', values['quarantine-max-days'] ?? env.PATRON_QUARANTINE_MAX_DAYS),
     },
+    retention: { eventDays: positive('retain-days', values['retain-days'] ?? env.PATRON_RETAIN_DAYS) },
+    privacy,
     durability,
     host: values.host ?? env.PATRON_HOST ?? '0.0.0.0',
     store,
@@ -135,6 +151,8 @@ export async function startServer(config: ServerConfig, extra: Partial<Collector
     profilePublic: config.profilePublic,
     quarantine: config.quarantine,
     webhooks: config.webhooks,
+    retention: config.retention,
+    privacy: config.privacy,
     ...extra,
   });
   const server = await new Promise<Server>((resolve, reject) => {

@@ -12,7 +12,9 @@ import { createIngest, type Ingest } from './ingest/ingest';
 import { QuarantineKeeper, type QuarantineLimits } from './ingest/quarantine';
 import { Learner } from './models/learner';
 import { People } from './people/people';
+import { Retention, type RetentionOptions } from './people/retention';
 import { SuppressionList } from './people/suppression';
+import { KEEP_ALL, type ContextPrivacy } from './ingest/privacy';
 import { Reports } from './reports/reports';
 import { Attribution } from './slots/attribution';
 import { Recommendations } from './slots/recommend';
@@ -34,6 +36,10 @@ export interface ServiceOptions {
   refitWorker?: string;
   /** Webhooks: hosts allowed although internal (and over http), the request time limit, the collector's public URL. */
   webhooks?: Omit<WebhookOptions, 'now' | 'log'>;
+  /** How long events are kept (days; for ever by default). */
+  retention?: RetentionOptions;
+  /** What is kept of the client's IP address and user agent (as sent by default). */
+  privacy?: Partial<ContextPrivacy>;
   /** How many rejected events the quarantine keeps, and for how long. */
   quarantine?: Partial<QuarantineLimits>;
   log?: (message: string) => void;
@@ -57,6 +63,7 @@ export interface Services {
   webhooks: Webhooks;
   suppression: SuppressionList;
   people: People;
+  retention: Retention;
   /** Stops background work (the store is the caller's to close). */
   stop(): Promise<void>;
 }
@@ -77,7 +84,7 @@ export async function startServices(store: Store, options: ServiceOptions = {}):
   const recommendations = new Recommendations(learner, catalog, slots, insights, identities, experiments);
   const reports = new Reports(learner, identities, insights, store);
   const suppression = new SuppressionList(store);
-  const ingest = createIngest({ store, identities, learner, attribution, refits, suppression });
+  const ingest = createIngest({ store, identities, learner, attribution, refits, suppression, privacy: { ...KEEP_ALL, ...options.privacy } });
   const quarantine = new QuarantineKeeper(store, options.quarantine ?? {}, log);
   const webhooks = new Webhooks(store, webhookFacts(insights), { dispatch: { store: store.shareable }, ...options.webhooks, log });
   const orderWebhooks = new OrderWebhooks(webhooks, store, log);
@@ -105,6 +112,8 @@ export async function startServices(store: Store, options: ServiceOptions = {}):
   const people = new People({ store, identities, learner, insights, experiments, attribution, refits, suppression, log });
   // Deletions a stop interrupted go on once the models are rebuilt.
   await people.load();
+  const retention = new Retention(store, learner, identities, options.retention ?? {}, log);
+  retention.start();
   return {
     store,
     catalog,
@@ -123,8 +132,9 @@ export async function startServices(store: Store, options: ServiceOptions = {}):
     webhooks,
     suppression,
     people,
+    retention,
     async stop() {
-      await people.close();
+      await Promise.all([people.close(), retention.close()]);
       learner.close();
       await Promise.all([refits.close(), quarantine.close(), webhooks.close(), suppression.close()]);
     },

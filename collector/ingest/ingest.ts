@@ -8,6 +8,7 @@ import type { Learner } from '../models/learner';
 import type { Attribution } from '../slots/attribution';
 import type { SuppressionList } from '../people/suppression';
 import type { EventStore } from '../store/store';
+import { minimiseContexts, type ContextPrivacy } from './privacy';
 import { validateEvents } from './validate';
 
 export interface IngestParts {
@@ -18,6 +19,8 @@ export interface IngestParts {
   refits: Refits;
   /** People whose events are dropped before anything is written. */
   suppression: SuppressionList;
+  /** What is kept of the client's IP address and user agent. */
+  privacy: ContextPrivacy;
 }
 
 export interface IngestRequest {
@@ -40,9 +43,11 @@ export interface IngestRequest {
 export type Ingest = (request: IngestRequest) => Promise<BatchResponse>;
 
 /** Validates, stores and learns from raw events; what is invalid is quarantined with its reasons. */
-export function createIngest({ store, identities, learner, attribution, refits, suppression }: IngestParts): Ingest {
-  return async function ingest({ events, impliedType, body, dropped, refused, sentAt }) {
-    const validated = validateEvents(events, { impliedType, bodyBytes: body?.length, receivedAt: Date.now(), refused, sentAt });
+export function createIngest({ store, identities, learner, attribution, refits, suppression, privacy }: IngestParts): Ingest {
+  return async function ingest({ events, impliedType, body: arrived, dropped, refused, sentAt }) {
+    // Events whose address or user agent was taken out are not kept as they arrived: neither is the body.
+    const body = minimiseContexts(events, privacy) ? undefined : arrived;
+    const validated = validateEvents(events, { impliedType, bodyBytes: arrived?.length, receivedAt: Date.now(), refused, sentAt });
     // A suppressed person's events are answered as accepted (the client has nothing to resend) and never written.
     const suppressed = suppression.drop(validated, events);
     const { valid, positions, rejected, quarantined } = validated;

@@ -202,6 +202,16 @@ export class Learner {
     for (const f of this._followers) f.forget?.(ids);
   }
 
+  /**
+   * Retention: `person`'s events before a time are gone from the store. Their model entries are forgotten (given
+   * every event of theirs as the models had them, in time order) and learnt again from the kept ones.
+   */
+  async relearn(person: string, events: readonly StoredEvent[], kept: readonly StoredEvent[]): Promise<void> {
+    const ids = [...new Set([person, ...events.map(idOnEvent)])];
+    await this.forget(ids, events);
+    for (const e of kept) this._learnOne(e);
+  }
+
   close(): void {
     this._closed = true;
     if (this._timer) clearInterval(this._timer);
@@ -261,7 +271,7 @@ export class Learner {
         return customers.seen(customer, at);
       case 'Order Completed': {
         const products = p.products ?? [];
-        const categories = products.map((x) => this._catalog.categoryOf((x.product_id ?? x.sku), x.category)).filter((c): c is string => c !== undefined);
+        const categories = products.map((x) => this._catalog.categoryOf(x.product_id ?? x.sku, x.category)).filter((c): c is string => c !== undefined);
         return customers.order(customer, at, orderRevenue(p), categories);
       }
       default:

@@ -415,10 +415,14 @@ export interface PeopleStore {
   /** Newest first, `limit` of them from before the id `beforeId` when given. */
   listAudit(limit: number, beforeId?: number): Promise<(AuditEntry & { id: number })[]>;
   /**
-   * Removes up to `most` events stored with a timestamp before `before` (the caller calls again while it removes
-   * that many), and the identities, attributions and quarantined events older than it; returns the events removed.
+   * Retention: the people (as identities resolve them: the user an anonymous id is tied to) of the oldest events
+   * before `before`, at most `most` of them, and every event of theirs (old and kept alike) in time order.
    */
-  pruneEventsBefore(before: number, most: number): Promise<number>;
+  oldestPeople(before: number, most: number): Promise<{ people: string[]; events: RawEvent[] }>;
+  /** Removes these people's events stored with a timestamp before `before`; returns how many. */
+  pruneEventsOf(people: readonly string[], before: number): Promise<number>;
+  /** Removes what else is kept by time from before `before` (attributions, the webhook delivery log), at most `most` rows of each. */
+  pruneOlderThan(before: number, most: number): Promise<Record<string, number>>;
 }
 
 /** Bytes of a journal segment that held no whole record: skipped when it was read, told, and kept. */

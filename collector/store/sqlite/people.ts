@@ -20,6 +20,9 @@ export interface DatabaseFiles {
 
 const NAMES_PERSON = 'anonymous_id IN (SELECT value FROM json_each(?)) OR user_id IN (SELECT value FROM json_each(?))';
 const EVENT_COLUMNS = ['message_id', 'type', 'event', 'anonymous_id', 'user_id', 'session_id', 'timestamp', 'received_at', 'properties', 'context', 'traits', 'order_id'];
+// Whose an event is, as identities say (the SQL form of Identities.personOf): its user, else the user its anonymous
+// id is tied to, else the anonymous id.
+const PERSON = 'coalesce(e.user_id, (SELECT i.user_id FROM identities i WHERE i.anonymous_id = e.anonymous_id), e.anonymous_id)';
 const BY_CUSTOMER = ['customer_values', 'value_history', 'stage_changes', 'customer_segments'] as const;
 
 type Batch = { seq: number; deliveries: string };
@@ -175,16 +178,36 @@ export function sqlitePeople(db: Database.Database, writer: IngestWriter, files:
       }));
     },
 
-    async pruneEventsBefore(before, most) {
+    async oldestPeople(before, most) {
       await writer.settled();
-      // By the index on (timestamp, message_id): the oldest first, `most` at a time.
-      const removed = db.prepare('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE timestamp < ? ORDER BY timestamp LIMIT ?)').run(before, most).changes;
-      db.prepare('DELETE FROM attributions WHERE id IN (SELECT id FROM attributions WHERE at < ? LIMIT ?)').run(before, most);
-      db.prepare(
-        "DELETE FROM webhook_attempts WHERE rowid IN (SELECT a.rowid FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.state != 'pending' AND d.created_at < ? LIMIT ?)",
-      ).run(before, most);
-      db.prepare("DELETE FROM webhook_deliveries WHERE seq IN (SELECT seq FROM webhook_deliveries WHERE state != 'pending' AND created_at < ? LIMIT ?)").run(before, most);
-      return removed;
+      const people = new Set<string>();
+      // The oldest events first, by the index on (timestamp, message_id), until `most` people are found.
+      const oldest = db.prepare(`SELECT ${PERSON} FROM events e WHERE timestamp < ? ORDER BY timestamp LIMIT ?`).pluck();
+      for (const person of oldest.all(before, most * 20) as string[]) if (people.size < most) people.add(person);
+      if (people.size === 0) return { people: [], events: [] };
+      const rows = await rowsWhere(db, 'events e', EVENT_COLUMNS, `${PERSON} IN (SELECT value FROM json_each(?))`, [json([...people])]);
+      const events = rows.map(rawEventOf).sort((a, b) => a.timestamp - b.timestamp || (a.messageId < b.messageId ? -1 : 1));
+      return { people: [...people], events };
+    },
+    async pruneEventsOf(people, before) {
+      await writer.settled();
+      const rows = await rowsWhere(db, 'events e', [], `timestamp < ? AND ${PERSON} IN (SELECT value FROM json_each(?))`, [before, json(people)]);
+      return deleteRowids(
+        db,
+        'events',
+        rows.map((r) => r[0] as number),
+      );
+    },
+    async pruneOlderThan(before, most) {
+      const run = (sql: string) => db.prepare(sql).run(before, most).changes;
+      return {
+        attributions: run('DELETE FROM attributions WHERE id IN (SELECT id FROM attributions WHERE at < ? LIMIT ?)'),
+        stage_changes: run('DELETE FROM stage_changes WHERE (customer_id, at, to_stage) IN (SELECT customer_id, at, to_stage FROM stage_changes WHERE at < ? LIMIT ?)'),
+        webhook_attempts: run(
+          "DELETE FROM webhook_attempts WHERE rowid IN (SELECT a.rowid FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.state != 'pending' AND d.created_at < ? LIMIT ?)",
+        ),
+        webhook_deliveries: run("DELETE FROM webhook_deliveries WHERE seq IN (SELECT seq FROM webhook_deliveries WHERE state != 'pending' AND created_at < ? LIMIT ?)"),
+      };
     },
   };
 }
