@@ -10,6 +10,7 @@
 //   8. reports over 1,000,000 events and the streamed export
 //   9. experiments: assignment per recommendation, and the analysis of 1,000,000 exposures
 //  10. webhooks: 100,000 customers' changes queued, delivered, and ingest meanwhile
+//  11. a person's deletion among 1,000,000 events, and ingest meanwhile
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -302,7 +303,7 @@ async function customers() {
 
 async function main() {
   console.log(`Patron bench on ${process.version}, ${(await import('node:os')).cpus().length} cores`);
-  // BENCH_ONLY=ingest,recommendations,serving-at-scale,scale,customers,flood,reports,experiments,webhooks runs a part.
+  // BENCH_ONLY=ingest,recommendations,serving-at-scale,scale,customers,flood,reports,experiments,webhooks,people runs a part.
   const only = process.env.BENCH_ONLY?.split(',');
   const want = (part: string) => !only || only.includes(part);
   bundle();
@@ -326,6 +327,10 @@ async function main() {
   if (want('webhooks')) {
     console.log('\nWebhooks:');
     await script('webhooks.ts');
+  }
+  if (want('people')) {
+    console.log('\nA person deleted on request:');
+    await script('people.ts');
   }
 }
 

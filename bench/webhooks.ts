@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { viewBatch } from './views';
 import { createApp } from '../collector/app';
 import type { CustomerEvent } from '../collector/webhooks/webhooks';
 
@@ -73,14 +73,7 @@ console.log(
 async function ingest(n: number): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
-    const batch = Array.from({ length: 20 }, (_, k) => ({
-      type: 'track',
-      event: 'Product Viewed',
-      messageId: randomUUID(),
-      anonymousId: `v${k}`,
-      timestamp: new Date().toISOString(),
-      properties: { product_id: `p${k}` },
-    }));
+    const batch = viewBatch(20);
     const t = performance.now();
     const res = await fetch(`${url}/v1/batch`, { method: 'POST', headers: auth, body: JSON.stringify({ batch }) });
     await res.arrayBuffer();

@@ -41,22 +41,12 @@ export class UsageError extends Error {
 
 const STORE_FLAGS = { store: { type: 'string' }, database: { type: 'string' } } as const;
 
-/** `run()` with a bad store setting told as a usage error. */
+/** `run()` with a bad store setting, or a missing key, told as a usage error. */
 function asUsage<T>(run: () => T): T {
   try {
     return run();
   } catch (error) {
-    if (error instanceof StoreSettingError) throw new UsageError(error.message);
-    throw error;
-  }
-}
-
-/** The collector a command talks to, a missing key told as a usage error. */
-function asTarget<T>(run: () => T): T {
-  try {
-    return run();
-  } catch (error) {
-    if (error instanceof PeopleUsageError) throw new UsageError(error.message);
+    if (error instanceof StoreSettingError || error instanceof PeopleUsageError) throw new UsageError(error.message);
     throw error;
   }
 }
@@ -182,7 +172,7 @@ function createKey(argv: string[], out: NodeJS.WritableStream): number {
 
 async function retrain(argv: string[], out: NodeJS.WritableStream): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { url: { type: 'string' }, 'admin-key': { type: 'string' } }, strict: true });
-  const { url, key } = asTarget(() => collectorTarget(values, 'retrain'));
+  const { url, key } = asUsage(() => collectorTarget(values, 'retrain'));
   const started = Date.now();
   const res = await fetch(`${url}/v1/segments/refit`, { method: 'POST', headers: { authorization: `Bearer ${key}` } });
   const body = (await res.json()) as { segments?: { label: string; size: number }[]; error?: { message: string } };

@@ -79,6 +79,11 @@ export class Refits {
     this._progress.forget(ids);
   }
 
+  /** Resolves once the refit running now (if any) has saved what it found. */
+  async idle(): Promise<void> {
+    await this._running?.catch(() => {});
+  }
+
   /** Starts the schedule; `now`: refit at once (the store had no segments or values for the customers it has). */
   start(now: boolean): void {
     const interval = this._options.segments?.refreshIntervalMs ?? 10 * 60_000;

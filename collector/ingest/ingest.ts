@@ -46,10 +46,12 @@ export type Ingest = (request: IngestRequest) => Promise<BatchResponse>;
 export function createIngest({ store, identities, learner, attribution, refits, suppression, privacy }: IngestParts): Ingest {
   return async function ingest({ events, impliedType, body: arrived, dropped, refused, sentAt }) {
     // Events whose address or user agent was taken out are not kept as they arrived: neither is the body.
-    const body = minimiseContexts(events, privacy) ? undefined : arrived;
+    const minimised = minimiseContexts(events, privacy);
     const validated = validateEvents(events, { impliedType, bodyBytes: arrived?.length, receivedAt: Date.now(), refused, sentAt });
-    // A suppressed person's events are answered as accepted (the client has nothing to resend) and never written.
-    const suppressed = suppression.drop(validated, events);
+    // A suppressed person's events are answered as accepted (the client has nothing to resend) and never written:
+    // the body, which holds them, is not kept either.
+    const { dropped: suppressed, changed } = suppression.drop(validated, events);
+    const body = minimised || changed ? undefined : arrived;
     const { valid, positions, rejected, quarantined } = validated;
     const arrival = body && { body, positions, impliedType, single: impliedType !== undefined };
     // Written together, so they share one journal write.

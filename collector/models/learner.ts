@@ -58,15 +58,27 @@ export function learnInteraction(interactions: InteractionModel, e: StoredEvent,
   }
 }
 
+const earlierOf = (e: StoredEvent) => (e.type === 'alias' ? (e.properties.previous_id as string | undefined) : e.anonymousId);
+const byTime = (a: StoredEvent, b: StoredEvent) => a.timestamp - b.timestamp || (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0);
+
 /**
- * What a person's events added to the recommendation model, counted on their own: their events replayed (in time
- * order) into a model of the same options, their anonymous ids tied to their user as the events tie them.
+ * What a person's events added to the recommendation model, counted on their own, replayed into a model of the
+ * same options as the learner learnt them: those it rebuilt from at start (received by `rebuiltUntil`) in time
+ * order, each under the person its ties made it then (every tie known: no history moved); those learnt since in
+ * the order stored (`events` is), an anonymous history moved to its user when the event that ties them came.
  */
-export function interactionsOf(events: readonly StoredEvent[], options: InteractionOptions): InteractionModel {
+export function interactionsOf(events: readonly StoredEvent[], options: InteractionOptions, rebuiltUntil = -Infinity): InteractionModel {
   const part = new InteractionModel(options);
   const users = new Map<string, string>();
+  const rebuilt = events.filter((e) => e.receivedAt <= rebuiltUntil).sort(byTime);
+  for (const e of rebuilt) {
+    const earlier = earlierOf(e);
+    if (earlier && e.userId && earlier !== e.userId) users.set(earlier, e.userId);
+  }
+  for (const e of rebuilt) if (e.type !== 'alias') learnInteraction(part, e, e.userId ?? users.get(e.anonymousId!) ?? e.anonymousId!);
   for (const e of events) {
-    const earlier = e.type === 'alias' ? (e.properties.previous_id as string | undefined) : e.anonymousId;
+    if (e.receivedAt <= rebuiltUntil) continue;
+    const earlier = earlierOf(e);
     if (earlier && e.userId && earlier !== e.userId && users.get(earlier) !== e.userId) {
       users.set(earlier, e.userId);
       part.alias(earlier, e.userId);
@@ -93,6 +105,8 @@ export class Learner {
   private readonly _waiting: { until: number; resolve: () => void }[] = [];
   private readonly _log: (message: string) => void;
   private readonly _followers: EventFollower[] = [];
+  /** The latest arrival among the events rebuilt from at start: those learnt so, the later ones live. */
+  private _rebuiltUntil = -Infinity;
 
   constructor(
     private readonly _identities: Identities,
@@ -131,7 +145,10 @@ export class Learner {
   async rebuild(pages: AsyncIterable<StoredEvent[]>, expected: number, alsoEach: (page: StoredEvent[]) => void = () => {}): Promise<void> {
     this.interactions.beginBulk(expected);
     for await (const page of pages) {
-      for (const e of page) this._learnOne(e);
+      for (const e of page) {
+        this._learnOne(e);
+        if (e.receivedAt > this._rebuiltUntil) this._rebuiltUntil = e.receivedAt;
+      }
       alsoEach(page);
     }
     this.interactions.endBulk();
@@ -196,7 +213,7 @@ export class Learner {
    */
   async forget(ids: readonly string[], events: readonly StoredEvent[]): Promise<void> {
     await this.settled();
-    this.interactions.forget(ids, interactionsOf(events, this.interactions.options));
+    this.interactions.forget(ids, interactionsOf(events, this.interactions.options, this._rebuiltUntil));
     for (const id of ids) this.customers.forget(id);
     this.events.forget(ids);
     for (const f of this._followers) f.forget?.(ids);

@@ -56,7 +56,7 @@ export async function people(argv: string[], out: NodeJS.WritableStream): Promis
       return done.every((d) => !values.wait || d.status === 'verified') ? 0 : 1;
     }
     case 'status':
-      write(await call('GET', positionals[0] ? `/v1/people/deletions/${encodeURIComponent(positionals[0])}` : '/v1/people/deletions'));
+      write(await call('GET', positionals[0] ? `/v1/deletions/${encodeURIComponent(positionals[0])}` : '/v1/deletions'));
       return 0;
     case 'suppress':
     case 'unsuppress':
@@ -70,7 +70,7 @@ export async function people(argv: string[], out: NodeJS.WritableStream): Promis
 /** A deletion once verified, or as it stands when its verification gave up (it says where an id was still found). */
 async function verified(id: string, call: (method: string, path: string) => Promise<string>): Promise<{ id: string; status: string; foundIn?: string[] }> {
   for (let attempt = 0; ; attempt++) {
-    const record = JSON.parse(await call('GET', `/v1/people/deletions/${id}`)) as { id: string; status: string; foundIn: string[] };
+    const record = JSON.parse(await call('GET', `/v1/deletions/${id}`)) as { id: string; status: string; foundIn: string[] };
     if (record.status === 'verified' || (record.status === 'done' && attempt > 600)) return record;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -14,7 +14,7 @@ import type { Identities } from '../identity/identities';
 import type { Learner } from '../models/learner';
 import type { Attribution } from '../slots/attribution';
 import type { AuditEntry, DeletionRecord, Store } from '../store/store';
-import { hashOf, type SuppressionList } from './suppression';
+import type { SuppressionList } from './suppression';
 
 export interface PeopleParts {
   store: Store;
@@ -32,6 +32,8 @@ export interface PeopleParts {
 /** A deletion's verification, tried again this often while a reader holds the write-ahead log, at most so many times. */
 const VERIFY_AGAIN_MS = 2000;
 const VERIFY_TRIES = 15;
+
+const inTimeOrder = (events: readonly RawEvent[]) => [...events].sort((a, b) => a.timestamp - b.timestamp || (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0));
 
 export const parseRawEvent = (e: RawEvent): StoredEvent => ({
   ...e,
@@ -72,7 +74,7 @@ export class People {
       const v = ids.map((i) => x.ledger.variantOf(i)).find((n) => n >= 0);
       return v === undefined ? [] : [{ experiment: x.id, variation: x.variations[v]?.id ?? null }];
     });
-    await this.audit(actor, 'export', hashOf(person), { ids: ids.length, events: data.events.length });
+    await this.audit(actor, 'export', this._p.suppression.hashOf(person), { ids: ids.length, events: data.events.length });
     return {
       person,
       ids,
@@ -86,7 +88,7 @@ export class People {
       },
       experiments: exposures,
       ...data,
-      events: data.events.map(parseRawEvent),
+      events: inTimeOrder(data.events).map(parseRawEvent),
       suppressed: ids.some((i) => this._p.suppression.has(i)),
     };
   }
@@ -95,8 +97,8 @@ export class People {
   async *eventLines(id: string, actor: string): AsyncIterable<string> {
     const ids = await this.idsOf(id);
     const { events } = await this._p.store.personData(ids);
-    await this.audit(actor, 'export', hashOf(this._p.identities.personOf(id, null) ?? id), { ids: ids.length, events: events.length, format: 'ndjson' });
-    for (const e of events) yield `${JSON.stringify(parseRawEvent(e))}\n`;
+    await this.audit(actor, 'export', this._p.suppression.hashOf(this._p.identities.personOf(id, null) ?? id), { ids: ids.length, events: events.length, format: 'ndjson' });
+    for (const e of inTimeOrder(events)) yield `${JSON.stringify(parseRawEvent(e))}\n`;
   }
 
   /**
@@ -105,14 +107,24 @@ export class People {
    */
   async delete(ids: readonly string[], actor: string): Promise<DeletionRecord[]> {
     const records: DeletionRecord[] = [];
+    const pending = (await this._p.store.listDeletions()).filter((r) => r.status === 'pending');
     for (const id of new Set(ids)) {
+      // A person asked for twice while the first request is pending: the one request answers both.
+      const asked = pending.find((r) => r.ids.includes(id));
+      if (asked) {
+        records.push(asked);
+        continue;
+      }
       const linked = await this.idsOf(id);
-      const hashes = await this._p.suppression.add(linked, 'deleted', this._now());
+      const hashes = linked.map((i) => this._p.suppression.hashOf(i));
       const record: DeletionRecord = { id: randomUUID(), status: 'pending', requestedAt: this._now(), actor, ids: linked, hashes, doneAt: null, removed: {}, verifiedAt: null, foundIn: [] };
+      // Kept before anything is done, so that a stop at any moment leaves the request to be taken up at start.
       await this._p.store.saveDeletion(record);
+      await this._p.suppression.add(linked, 'deleted', this._now());
       await this.audit(actor, 'delete', record.id, { hashes, ids: linked.length });
       this._enqueue(record, linked);
       records.push(record);
+      pending.push(record);
     }
     return records;
   }
@@ -132,7 +144,7 @@ export class People {
    */
   async verifyWith(record: DeletionRecord, ids: readonly string[]): Promise<DeletionRecord> {
     const hashes = new Set(record.hashes);
-    const unknown = ids.filter((id) => !hashes.has(hashOf(id)));
+    const unknown = ids.filter((id) => !hashes.has(this._p.suppression.hashOf(id)));
     if (unknown.length) throw new Error(`${unknown.length} of the ids are not this request's`);
     return this._verify(record, ids);
   }
@@ -165,15 +177,20 @@ export class People {
   /** Takes the person out of the models, then out of the store; then verifies. */
   private async _forget(record: DeletionRecord, ids: readonly string[]): Promise<void> {
     if (this._closed) return;
-    const { store, learner, insights, attribution, refits, identities } = this._p;
+    const { store, learner, insights, attribution, refits, identities, suppression } = this._p;
+    // Again, for a request a stop interrupted before it was suppressed (it is kept first).
+    await suppression.add(ids, 'deleted', this._now());
     // Everything acknowledged before the suppression is in the tables and the models by now: nothing of theirs comes after.
     await learner.settled();
     const events = (await store.personData(ids)).events.map(parseRawEvent);
     await learner.forget(ids, events);
     attribution.forget(ids, events);
-    insights.forget(ids);
-    refits.forget(ids);
     identities.forget(ids);
+    // A refit that began before they were forgotten saves them still: it is let finish, and what it saved goes below.
+    refits.forget(ids);
+    await refits.idle();
+    refits.forget(ids);
+    insights.forget(ids);
     const removed = await store.forgetPerson(ids);
     const done: DeletionRecord = { ...record, status: 'done', ids: [], doneAt: this._now(), removed };
     await store.saveDeletion(done);
@@ -185,8 +202,9 @@ export class People {
   private async _verify(record: DeletionRecord, ids: readonly string[], tries = VERIFY_TRIES): Promise<DeletionRecord> {
     const { learner, insights, store } = this._p;
     const inMemory = ids.filter((id) => learner.knows(id) || insights.valueOf(id) !== undefined || insights.segmentIdOf(id) !== undefined).map(() => 'the models');
-    const foundIn = [...new Set([...inMemory, ...(await store.findPerson(ids))])];
-    const next: DeletionRecord = foundIn.length ? { ...record, foundIn } : { ...record, status: 'verified', verifiedAt: this._now(), foundIn: [] };
+    const found = await store.findPerson(ids);
+    const foundIn = [...new Set([...inMemory, ...found.foundIn])];
+    const next: DeletionRecord = foundIn.length ? { ...record, foundIn, caveats: found.caveats } : { ...record, status: 'verified', verifiedAt: this._now(), foundIn: [], caveats: found.caveats };
     await store.saveDeletion(next);
     if (!foundIn.length) await this.audit(record.actor, 'verified', record.id, {});
     else if (tries > 1 && !this._closed) {

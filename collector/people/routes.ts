@@ -10,7 +10,7 @@ import { HttpError } from '../http/errors';
 import { reply, route, type Route } from '../http/route';
 import type { DeletionRecord } from '../store/store';
 import type { People } from './people';
-import { hashOf, type SuppressionList } from './suppression';
+import type { SuppressionList } from './suppression';
 import { auditQuerySchema, deletionIdSchema, idsBodySchema, personIdSchema, suppressBodySchema, unsuppressBodySchema } from './schemas';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -33,6 +33,7 @@ function body(r: DeletionRecord) {
     hashes: r.hashes,
     removed: r.removed,
     foundIn: r.foundIn,
+    caveats: r.caveats ?? [],
   };
 }
 
@@ -46,14 +47,14 @@ export function peopleRoutes(people: People, suppression: SuppressionList): Rout
   return [
     route({
       method: 'get',
-      path: '/v1/people/deletions',
+      path: '/v1/deletions',
       summary: 'Every deletion request, newest first, with its status (pending, done, verified)',
       role: 'admin',
       handle: async () => ({ deletions: (await people.deletions()).map(body) }),
     }),
     route({
       method: 'get',
-      path: '/v1/people/deletions/:id',
+      path: '/v1/deletions/:id',
       summary: 'One deletion request: its status, what it removed, when it was verified (or where an id was still found)',
       role: 'admin',
       params: { id: { description: 'deletion request id', schema: deletionIdSchema } },
@@ -62,7 +63,7 @@ export function peopleRoutes(people: People, suppression: SuppressionList): Rout
     }),
     route<undefined, z.output<typeof idsBodySchema>>({
       method: 'post',
-      path: '/v1/people/deletions/:id/verify',
+      path: '/v1/deletions/:id/verify',
       summary: "Search every place for a deletion's ids again (after a restart only their hashes are kept: give the ids)",
       role: 'admin',
       params: { id: { description: 'deletion request id', schema: deletionIdSchema } },
@@ -109,8 +110,13 @@ export function peopleRoutes(people: People, suppression: SuppressionList): Rout
       role: 'admin',
       body: unsuppressBodySchema,
       bodyName: 'unsuppression',
+      responses: { '409': 'a deletion of the person is pending' },
       handle: async ({ body: b, req }) => {
-        const hashes = [...(b.ids ?? []).map(hashOf), ...(b.hashes ?? [])];
+        const hashes = [...(b.ids ?? []).map((id) => suppression.hashOf(id)), ...(b.hashes ?? [])];
+        // A deletion still at work needs its person kept out until it is done.
+        const pending = (await people.deletions()).filter((r) => r.status === 'pending').flatMap((r) => r.hashes);
+        const held = hashes.filter((h) => pending.includes(h));
+        if (held.length) throw new HttpError(409, 'conflict', 'A deletion of this person is still pending', [{ path: b.ids ? 'ids' : 'hashes', message: 'names a person whose deletion is pending' }]);
         const removed: string[] = [];
         for (const hash of hashes) if (await suppression.remove(hash)) removed.push(hash);
         await people.audit(actorOf(req), 'unsuppress', removed.join(','), { asked: hashes.length });
@@ -119,8 +125,8 @@ export function peopleRoutes(people: People, suppression: SuppressionList): Rout
     }),
     route({
       method: 'get',
-      path: '/v1/people/suppressions',
-      summary: 'The suppression list: hashed ids (SHA-256), why and since when; and the events it dropped',
+      path: '/v1/suppressions',
+      summary: 'The suppression list: hashed ids (HMAC-SHA-256 under a key of this store), why and since when; and the events it dropped',
       role: 'admin',
       handle: () => ({ suppressions: suppression.list().map((s) => ({ ...s, at: iso(s.at) })), droppedEvents: suppression.dropped }),
     }),

@@ -1,13 +1,11 @@
 // The suppression list: people whose further events are dropped at ingest, before anything is written (deleted
-// on request, or opted out). Kept as SHA-256 hashes of their ids, so that the list itself never holds what a
-// deletion removed; an event is checked by hashing its ids, only while the list has anyone on it.
+// on request, or opted out). Kept as hashes of their ids (HMAC-SHA-256 under a key made for this store, so that
+// a list that leaves it cannot be reversed by hashing guesses), so the list itself never holds what a deletion
+// removed; an event is checked by hashing its ids, only while the list has anyone on it.
 
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Validated } from '../ingest/validate';
 import type { IdHash, PeopleStore, Suppression } from '../store/store';
-
-/** How an id is kept on the list (and in the records of requests): its SHA-256, hex. */
-export const hashOf = (id: string): IdHash => createHash('sha256').update(id, 'utf8').digest('hex');
 
 // The count of dropped events is saved at most this often (a crash loses the last few seconds' count, no event).
 const SAVE_COUNT_MS = 5000;
@@ -19,10 +17,12 @@ export class SuppressionList {
   private _saved = 0;
   private _unsaved = 0;
   private _timer: NodeJS.Timeout | null = null;
+  private _key: Buffer | null = null;
 
   constructor(private readonly _store: PeopleStore) {}
 
   async load(): Promise<void> {
+    this._key = Buffer.from(await this._store.hashKey(), 'utf8');
     for (const s of await this._store.listSuppressions()) this._list.set(s.hash, s);
     this._saved = await this._store.suppressedDropped();
   }
@@ -40,8 +40,14 @@ export class SuppressionList {
     return [...this._list.values()];
   }
 
+  /** How an id is kept on the list (and in the records of requests): its HMAC-SHA-256 under the store's key, hex. */
+  hashOf(id: string): IdHash {
+    if (!this._key) throw new Error('SuppressionList: load() first');
+    return createHmac('sha256', this._key).update(id, 'utf8').digest('hex');
+  }
+
   has(id: string | null | undefined): boolean {
-    return id !== null && id !== undefined && this._list.size > 0 && this._list.has(hashOf(id));
+    return id !== null && id !== undefined && this._list.size > 0 && this._list.has(this.hashOf(id));
   }
 
   hasHash(hash: IdHash): boolean {
@@ -56,13 +62,24 @@ export class SuppressionList {
     return this.has(text(e.anonymousId)) || this.has(text(e.userId)) || this.has(text(properties.previous_id)) || this.has(text(e.previousId));
   }
 
-  /** Takes a suppressed person's events out of what validation found (their quarantined ones too); returns how many. */
-  drop(validated: Validated, rawEvents: readonly unknown[]): number {
-    if (this._list.size === 0) return 0;
+  /**
+   * Takes a suppressed person's events out of what validation found (their quarantined ones too): `dropped`, how
+   * many. Another user's event on their device keeps that user, without the device's id: `changed`, some were so.
+   */
+  drop(validated: Validated, rawEvents: readonly unknown[]): { dropped: number; changed: boolean } {
+    if (this._list.size === 0) return { dropped: 0, changed: false };
     let dropped = 0;
+    let changed = false;
     for (let i = validated.valid.length - 1; i >= 0; i--) {
       const e = validated.valid[i];
-      if (!this.has(e.anonymousId) && !this.has(e.userId) && !this.has(text(e.properties.previous_id))) continue;
+      const anonymous = this.has(e.anonymousId);
+      if (anonymous && e.userId && !this.has(e.userId)) {
+        validated.valid[i] = { ...e, anonymousId: null };
+        validated.positions[i] = -1;
+        changed = true;
+        continue;
+      }
+      if (!anonymous && !this.has(e.userId) && !this.has(text(e.properties.previous_id))) continue;
       validated.valid.splice(i, 1);
       validated.positions.splice(i, 1);
       dropped++;
@@ -74,12 +91,12 @@ export class SuppressionList {
       dropped++;
     }
     this._count(dropped);
-    return dropped;
+    return { dropped, changed: changed || dropped > 0 };
   }
 
   /** Puts the ids' person on the list, for good, before resolving. */
   async add(ids: readonly string[], reason: Suppression['reason'], at: number): Promise<IdHash[]> {
-    const rows = [...new Set(ids)].map((id) => ({ hash: hashOf(id), reason, at }));
+    const rows = [...new Set(ids)].map((id) => ({ hash: this.hashOf(id), reason, at }));
     await this._store.suppress(rows);
     for (const row of rows) this._list.set(row.hash, row);
     return rows.map((r) => r.hash);

@@ -338,7 +338,7 @@ export interface EventQueryStore {
   topProducts(query: TopProductsQuery): Promise<TopProductRow[]>;
 }
 
-/** A person's id, hashed (SHA-256, hex): what the suppression list and the records of requests keep. */
+/** A person's id, hashed (HMAC-SHA-256 under the store's hashKey, hex): what the suppression list and the records of requests keep. */
 export type IdHash = string;
 
 /** A person whose further events are dropped at ingest: deleted, or opted out. */
@@ -364,6 +364,8 @@ export interface DeletionRecord {
   verifiedAt: number | null;
   /** Where the last verification still found an id (a table, a file), when it found one. */
   foundIn: string[];
+  /** What the last verification could not check, and why (an id inside other stored values, a busy log). */
+  caveats?: string[];
 }
 
 /** An export or a deletion: who, when, what (ids only as hashes: the log must not keep what was forgotten). */
@@ -395,12 +397,20 @@ export interface PersonRows {
  * for more than a few milliseconds.
  */
 export interface PeopleStore {
-  /** Everything kept about the person: the events naming any of `ids` (as anonymousId or userId), in time order, and the rest. */
+  /**
+   * Everything kept about the person: their events (those naming any of `ids` as anonymousId or userId, and no
+   * other user), in the order stored, and the rest.
+   */
   personData(ids: readonly string[]): Promise<PersonRows & { events: RawEvent[] }>;
   /** Removes every row naming any of `ids` and every journal record before now; rows removed by place. */
   forgetPerson(ids: readonly string[]): Promise<Record<string, number>>;
-  /** Where any of `ids` is still found, the files' bytes searched after the engine's secure delete; [] when nowhere. */
-  findPerson(ids: readonly string[]): Promise<string[]>;
+  /**
+   * Where any of `ids` is still found (`foundIn`: [] when nowhere), the files' bytes searched after the engine's
+   * secure delete; `caveats`: what the search could not check, and why.
+   */
+  findPerson(ids: readonly string[]): Promise<{ foundIn: string[]; caveats: string[] }>;
+  /** The key the store's hashes of ids are made under (made at the first call, then kept). */
+  hashKey(): Promise<string>;
   listSuppressions(): Promise<Suppression[]>;
   suppress(rows: readonly Suppression[]): Promise<void>;
   /** false when the hash was not suppressed. */
@@ -416,7 +426,7 @@ export interface PeopleStore {
   listAudit(limit: number, beforeId?: number): Promise<(AuditEntry & { id: number })[]>;
   /**
    * Retention: the people (as identities resolve them: the user an anonymous id is tied to) of the oldest events
-   * before `before`, at most `most` of them, and every event of theirs (old and kept alike) in time order.
+   * before `before`, at most `most` of them, and every event of theirs (old and kept alike) in the order stored.
    */
   oldestPeople(before: number, most: number): Promise<{ people: string[]; events: RawEvent[] }>;
   /** Removes these people's events stored with a timestamp before `before`; returns how many. */

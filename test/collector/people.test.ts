@@ -10,7 +10,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { hashOf } from '../../collector/people/suppression';
+import { PassThrough } from 'node:stream';
+import { run } from '../../collector/cli';
+import { openSqliteStore } from '../../collector/store/sqlite/sqlite';
 import { KEYS, catalog, event, get, post, put, startCollector, type Running } from './helpers';
 
 const eventually = (check: () => void | Promise<void>) => vi.waitFor(check, { timeout: 60_000, interval: 50 });
@@ -124,10 +126,11 @@ describe('a person exported and forgotten on request', () => {
     const asked = await admin('DELETE', `${c.url}/v1/people/${USER}`);
     expect(asked.status).toBe(202);
     expect(asked.body.status).toBe('pending');
-    expect(asked.body.hashes).toEqual(expect.arrayContaining([hashOf(USER), hashOf(ANON)]));
+    const { suppression } = c.app.patron;
+    expect(asked.body.hashes).toEqual(expect.arrayContaining([suppression.hashOf(USER), suppression.hashOf(ANON)]));
     let status: { status: string; removed: Record<string, number>; foundIn: string[] } = asked.body;
     await eventually(async () => {
-      status = (await admin('GET', `${c.url}/v1/people/deletions/${asked.body.id}`)).body;
+      status = (await admin('GET', `${c.url}/v1/deletions/${asked.body.id}`)).body;
       expect(status.foundIn).toEqual([]);
       expect(status.status).toBe('verified');
     });
@@ -172,7 +175,133 @@ describe('a person exported and forgotten on request', () => {
     const many = await admin('POST', `${c.url}/v1/people/delete`, { ids: [] });
     expect(many.status).toBe(400);
     expect(many.body.error.issues[0].path).toBe('ids');
-    expect((await admin('GET', `${c.url}/v1/people/deletions/not-a-request`)).status).toBe(400);
+    expect((await admin('GET', `${c.url}/v1/deletions/not-a-request`)).status).toBe(400);
     expect((await admin('POST', `${c.url}/v1/people/unsuppress`, {})).body.error.issues[0].path).toBe('ids');
   });
+});
+
+describe('deletions that outlive a stop, and the CLI', () => {
+  async function patron(...argv: string[]) {
+    const out = new PassThrough();
+    const chunks: string[] = [];
+    out.on('data', (d) => chunks.push(String(d)));
+    const code = await run(argv, out, new PassThrough());
+    return { code, out: chunks.join('') };
+  }
+
+  it('takes up at start a deletion a stop interrupted', async () => {
+    const person = 'anon-resume-0b7d';
+    let c = await startCollector();
+    await post(`${c.url}/v1/batch`, { batch: [event({ type: 'track', event: 'Product Viewed', anonymousId: person, properties: { product_id: 'p-a' } })] });
+    await c.stop();
+    // What a stop between the request and its work leaves: the request pending with the ids, the person suppressed.
+    const store = openSqliteStore({ file: c.database, journal: false });
+    // Kept before the person is suppressed: a stop in between leaves it so.
+    const id = randomUUID();
+    await store.saveDeletion({ id, status: 'pending', requestedAt: Date.now(), actor: 'test', ids: [person], hashes: [], doneAt: null, removed: {}, verifiedAt: null, foundIn: [] });
+    await store.close();
+    c = await startCollector({}, c.dir);
+    try {
+      await eventually(async () => expect((await admin('GET', `${c.url}/v1/deletions/${id}`)).body.status).toBe('verified'));
+      expect((await admin('GET', `${c.url}/v1/deletions/${id}`)).body.removed.events).toBe(1);
+      expect(holding(c, person)).toEqual([]);
+    } finally {
+      await c.stop();
+    }
+  }, 180_000);
+
+  it('exports, deletes and waits for the verification from the command line', async () => {
+    const c = await startCollector();
+    try {
+      const person = 'user-cli-5e21';
+      await post(`${c.url}/v1/batch`, { batch: [event({ type: 'track', event: 'Product Viewed', anonymousId: 'anon-cli', userId: person, properties: { product_id: 'p-a' } })] });
+      const target = ['--url', c.url, '--admin-key', KEYS.admin[0]];
+      const exported = await patron('people', 'export', person, ...target);
+      expect(JSON.parse(exported.out).events).toHaveLength(1);
+      expect((await patron('people', 'export', person, '--events', ...target)).out.trim().split('\n')).toHaveLength(1);
+      const deleted = await patron('people', 'delete', person, '--wait', ...target);
+      expect(deleted.code).toBe(0);
+      expect(JSON.parse(deleted.out).deletions[0].status).toBe('verified');
+      expect(JSON.parse((await patron('people', 'status', ...target)).out).deletions).toHaveLength(1);
+      await expect(patron('people', 'delete', ...target)).rejects.toThrow(/at least one id/);
+      await expect(patron('people', 'export', person, '--url', c.url, '--admin-key', 'wrong')).rejects.toThrow(/401/);
+    } finally {
+      await c.stop();
+    }
+  }, 180_000);
+});
+
+describe('who else is left as they were', () => {
+  const shop = (who: 'all' | 'kept') => {
+    const kept = [
+      event({ type: 'track', event: 'Product Viewed', anonymousId: 'anon-a', properties: { product_id: 'p-a' } }),
+      event({ type: 'track', event: 'Product Viewed', anonymousId: 'anon-a', properties: { product_id: 'p-b' } }),
+      event({ type: 'track', event: 'Order Completed', anonymousId: 'anon-a', properties: { order_id: 'o-a', revenue: 20, products: [{ product_id: 'p-a' }, { product_id: 'p-b' }] } }),
+      // u-420 is another person, whose id only looks like the deleted one's.
+      event({ type: 'track', event: 'Order Completed', userId: 'u-420', properties: { order_id: 'o-420', revenue: 20, products: [{ product_id: 'p-b' }, { product_id: 'p-c' }] } }),
+    ];
+    const gone = [
+      event({ type: 'track', event: 'Product Viewed', anonymousId: 'anon-42', properties: { product_id: 'p-a' } }),
+      event({ type: 'track', event: 'Product Viewed', anonymousId: 'anon-42', properties: { product_id: 'p-c' } }),
+      event({ type: 'identify', anonymousId: 'anon-42', userId: 'u-42' }),
+      event({ type: 'track', event: 'Order Completed', userId: 'u-42', properties: { order_id: 'o-42', revenue: 30, products: [{ product_id: 'p-c' }, { product_id: 'p-a' }] } }),
+    ];
+    return who === 'all' ? [...kept, ...gone] : kept;
+  };
+  const answers = (c: Running) => {
+    const m = c.app.patron.learner.interactions;
+    const q = { limit: 10, measure: 'count' as const };
+    return {
+      bought: ['p-a', 'p-b', 'p-c'].map((p) => m.alsoBought(p, q)),
+      viewed: ['p-a', 'p-b', 'p-c'].map((p) => m.alsoViewed(p, q)),
+      forA: m.forYou('anon-a', q),
+      popular: m.popular({ limit: 10 }).map((r) => r.id),
+    };
+  };
+
+  it('after a restart, forgetting a person leaves the models as if they never came, and a lookalike id untouched', async () => {
+    let c = await startCollector();
+    await post(`${c.url}/v1/batch`, { batch: shop('all') });
+    await c.stop();
+    c = await startCollector({}, c.dir);
+    const fresh = await startCollector();
+    try {
+      // Rebuilt from the store at start: the models learnt the person's history under their user from the first event.
+      const asked = await admin('DELETE', `${c.url}/v1/people/anon-42`);
+      await eventually(async () => expect((await admin('GET', `${c.url}/v1/deletions/${asked.body.id}`)).body.status).toBe('verified'));
+      await post(`${fresh.url}/v1/batch`, { batch: shop('kept') });
+      await fresh.app.patron.learner.settled();
+      expect(answers(c)).toEqual(answers(fresh));
+      expect((await admin('GET', `${c.url}/v1/people/u-420`)).body.events).toHaveLength(1);
+    } finally {
+      await Promise.all([c.stop(), fresh.stop()]);
+    }
+  }, 180_000);
+
+  it("keeps another user's events on the person's device, without the device's id, and from then on", async () => {
+    const c = await startCollector();
+    try {
+      const device = 'anon-shared-device-3c';
+      const sibling = { type: 'track' as const, event: 'Product Viewed', anonymousId: device, userId: 'user-sibling', properties: { product_id: 'p-b' } };
+      // The sibling used the device first; then the person logged in on it (the device is theirs from then on).
+      await post(`${c.url}/v1/batch`, {
+        batch: [
+          event(sibling),
+          event({ type: 'identify', anonymousId: device, userId: 'user-owner-3c' }),
+          event({ type: 'track', event: 'Product Viewed', anonymousId: device, properties: { product_id: 'p-a' } }),
+        ],
+      });
+      const asked = await admin('DELETE', `${c.url}/v1/people/user-owner-3c`);
+      expect(asked.body.hashes).toHaveLength(2);
+      await eventually(async () => expect((await admin('GET', `${c.url}/v1/deletions/${asked.body.id}`)).body.status).toBe('verified'));
+      expect((await admin('GET', `${c.url}/v1/deletions/${asked.body.id}`)).body.removed).toMatchObject({ events: 2, eventsUnnamed: 1 });
+      // The sibling comes back on the device: their event is kept, without it.
+      await post(`${c.url}/v1/batch`, { batch: [event(sibling)] });
+      const theirs = (await admin('GET', `${c.url}/v1/people/user-sibling`)).body;
+      expect(theirs.events.map((e: { anonymousId: string | null }) => e.anonymousId)).toEqual([null, null]);
+      expect(holding(c, device)).toEqual([]);
+    } finally {
+      await c.stop();
+    }
+  }, 180_000);
 });

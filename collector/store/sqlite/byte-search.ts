@@ -1,19 +1,18 @@
 // Searches files byte by byte for any of some strings: how a deletion is verified below the engine, where a
 // freed page, a write-ahead log frame or a journal record would still hold what a query no longer shows. Read a
-// megabyte at a time asynchronously, so a large database is searched while requests go on.
+// quarter of a megabyte at a time asynchronously, so a large database is searched while requests go on.
 
 import fs from 'node:fs';
 import path from 'node:path';
 
-const CHUNK = 1 << 20;
+const CHUNK = 1 << 18;
 
-/** The forms a string takes on disk: as it is (UTF-8), and as JSON writes it inside a string. */
-export function needlesOf(values: readonly string[]): Buffer[] {
-  const forms = new Set<string>();
-  for (const v of values) {
-    forms.add(v);
-    forms.add(JSON.stringify(v).slice(1, -1));
-  }
+/**
+ * The forms a string takes on disk: as JSON writes it (quotes and all: "42" is not found in "420"), and for
+ * `plain` values also as they are, as a column holds them.
+ */
+export function needlesOf(values: readonly string[], plain: readonly string[]): Buffer[] {
+  const forms = new Set<string>([...values.map((v) => JSON.stringify(v)), ...plain]);
   return [...forms].filter((f) => f.length > 0).map((f) => Buffer.from(f, 'utf8'));
 }
 
@@ -44,9 +43,9 @@ export async function fileHolds(file: string, needles: readonly Buffer[]): Promi
   }
 }
 
-/** The files among `files` and in the folders `dirs` (not below them) that hold any of `values`. */
-export async function filesHolding(values: readonly string[], files: readonly string[], dirs: readonly string[]): Promise<string[]> {
-  const needles = needlesOf(values);
+/** The files among `files` and in the folders `dirs` (not below them) that hold any of `values` (needlesOf's forms). */
+export async function filesHolding(values: readonly string[], plain: readonly string[], files: readonly string[], dirs: readonly string[]): Promise<string[]> {
+  const needles = needlesOf(values, plain);
   const all = [...files];
   for (const dir of dirs) if (fs.existsSync(dir)) for (const name of fs.readdirSync(dir).sort()) all.push(path.join(dir, name));
   const found: string[] = [];

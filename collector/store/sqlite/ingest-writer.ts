@@ -32,7 +32,16 @@ export interface IngestWriter {
 
 /** Empties the write-ahead log of `db` into its file (TRUNCATE: the log's bytes go too). */
 export function checkpointHere(db: Database.Database): boolean {
-  return (db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[])[0]?.busy === 0;
+  // It waits for readers, holding writers meanwhile: only for a moment (the caller tries again later).
+  const wait = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma('busy_timeout = 50');
+  try {
+    return (db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[])[0]?.busy === 0;
+  } catch {
+    return false;
+  } finally {
+    db.pragma(`busy_timeout = ${wait}`);
+  }
 }
 
 export function directWriter(applier: Applier, condition: Condition, db: Database.Database): IngestWriter {
@@ -225,7 +234,11 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
       await writer.write({ k: 'd', n: 0 });
       const target = positionOf(journal.segment, 0);
       await writer.settled();
-      if (durable < target) await new Promise<void>((resolve) => clearing.push({ target, resolve }));
+      if (durable >= target) return;
+      const cleared = new Promise<void>((resolve) => clearing.push({ target, resolve }));
+      // Asked for at once: a worker started again meanwhile would only say so at its next segment.
+      worker.postMessage({ sync: true } satisfies ToJournalWorker);
+      await cleared;
     },
     checkpoint() {
       const id = ++lastCheckpoint;

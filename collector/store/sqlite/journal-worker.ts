@@ -26,9 +26,10 @@ export interface JournalWorkerData {
 
 /**
  * main -> worker: `now`, someone waits to read back what is written; `count`, someone asks how many events the
- * tables hold once it is applied; `close`: apply it, then say `closed`.
+ * tables hold once it is applied; `checkpoint`, to empty the write-ahead log; `sync`, to make what is applied
+ * durable and say so (`durable`) at once, whatever segment it is in; `close`: apply it, then say `closed`.
  */
-export type ToJournalWorker = { now: true } | { count: number } | { checkpoint: number } | { close: true };
+export type ToJournalWorker = { now: true } | { count: number } | { checkpoint: number } | { sync: true } | { close: true };
 /**
  * worker -> main: `applied`, the tables hold the records up to here (readers may go on); `durable`, and they
  * are on the device (the journal's segments before it may go); `damaged`, reading skipped damage; `closed`;
@@ -80,11 +81,12 @@ let closing = false;
 let wal: number | undefined;
 
 /** Makes everything applied durable and says so, when a segment of the journal has been applied since. */
-function durableUpTo(force: boolean): void {
-  if (applied === durable || (!force && segmentOf(applied) === segmentOf(durable))) return;
-  wal ??= fs.openSync(`${database}-wal`, 'r');
-  fs.fdatasyncSync(wal);
-  durable = applied;
+function durableUpTo(force: boolean, tell = false): void {
+  if (applied !== durable && (force || segmentOf(applied) !== segmentOf(durable))) {
+    wal ??= fs.openSync(`${database}-wal`, 'r');
+    fs.fdatasyncSync(wal);
+    durable = applied;
+  } else if (!tell) return;
   parentPort!.postMessage({ durable } satisfies FromJournalWorker);
 }
 
@@ -166,10 +168,15 @@ function count(id: number): void {
  */
 function checkpoint(id: number): void {
   let done = false;
+  // A truncating checkpoint waits for readers and holds writers meanwhile: it waits only a moment here (the main
+  // connection's writes must not stall behind it), and the caller tries again later.
+  db.pragma('busy_timeout = 50');
   try {
     done = (db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[])[0].busy === 0;
   } catch {
     // busy or failing: told as not done
+  } finally {
+    db.pragma('busy_timeout = 10000');
   }
   parentPort!.postMessage({ checkpointed: id, done } satisfies FromJournalWorker);
 }
@@ -182,4 +189,5 @@ parentPort!.on('message', (message: ToJournalWorker) => {
   drain();
   if ('count' in message) count(message.count);
   if ('checkpoint' in message) checkpoint(message.checkpoint);
+  if ('sync' in message) durableUpTo(true, true);
 });

@@ -5,6 +5,7 @@
 // connection deletes securely: freed bytes are zeroed). Also the suppression list, the requests, the audit log
 // and the retention of old events.
 
+import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { QuarantinedEvent, RawEvent, StoredEvent } from '../../domain/stored-event';
 import type { AttributedOrder, AuditEntry, DeletionRecord, Delivery, DeliveryAttempt, PeopleStore, PersonRows, Suppression } from '../store';
@@ -30,14 +31,25 @@ type Queued = [id: string, customerId: string | null, ...rest: unknown[]];
 
 export function sqlitePeople(db: Database.Database, writer: IngestWriter, files: DatabaseFiles | null): PeopleStore {
   const json = (ids: readonly string[]) => JSON.stringify(ids);
+  const tiedTo = db.prepare('SELECT user_id FROM identities WHERE anonymous_id = ?').pluck();
+  /**
+   * The events naming any of `ids`, in the order stored; `own`: the person's (as identities resolve them), else
+   * another user's event that names one of their anonymous ids (a shared device).
+   */
   const personEvents = async (ids: readonly string[]) => {
     await writer.settled();
     const rows = await rowsWhere(db, 'events', EVENT_COLUMNS, NAMES_PERSON, [json(ids), json(ids)]);
-    return rows.map((r) => ({ rowid: r[0] as number, event: rawEventOf(r), orderId: r[12] as string | null }));
+    const theirs = new Set(ids);
+    return rows.map((r) => {
+      const event = rawEventOf(r);
+      const person = event.userId ?? (tiedTo.get(event.anonymousId) as string | undefined) ?? event.anonymousId!;
+      return { rowid: r[0] as number, event, orderId: r[12] as string | null, own: theirs.has(person) };
+    });
   };
   const deliveriesOf = (ids: readonly string[]) => rowsWhere(db, 'webhook_deliveries', ['id'], 'customer_id IN (SELECT value FROM json_each(?))', [json(ids)]);
   const quarantinedOf = (ids: readonly string[]) =>
-    rowsWhere(db, 'quarantine', ['received_at', 'message_id', 'reasons', 'raw'], 'EXISTS (SELECT 1 FROM json_each(?) j WHERE instr(raw, j.value) > 0)', [json(ids)]);
+    // As JSON writes it, quotes and all: a shorter id inside another ("42" in "420") is not theirs.
+    rowsWhere(db, 'quarantine', ['received_at', 'message_id', 'reasons', 'raw'], 'EXISTS (SELECT 1 FROM json_each(?) j WHERE instr(raw, json_quote(j.value)) > 0)', [json(ids)]);
   const identitiesOf = (ids: readonly string[]) => rowsWhere(db, 'identities', ['anonymous_id', 'user_id', 'linked_at'], NAMES_PERSON, [json(ids), json(ids)]);
   const attributionsOf = (orders: readonly string[]) =>
     orders.length
@@ -48,7 +60,7 @@ export function sqlitePeople(db: Database.Database, writer: IngestWriter, files:
 
   return {
     async personData(ids) {
-      const events = await personEvents(ids);
+      const events = (await personEvents(ids)).filter((e) => e.own);
       const orders = [...new Set(events.flatMap((e) => e.orderId ?? []))];
       const deliveries = await deliveriesOf(ids);
       const attempts = db.prepare('SELECT at, status, duration_ms, excerpt FROM webhook_attempts WHERE delivery_id = ? ORDER BY at');
@@ -92,7 +104,8 @@ export function sqlitePeople(db: Database.Database, writer: IngestWriter, files:
     },
 
     async forgetPerson(ids) {
-      const events = await personEvents(ids);
+      const named = await personEvents(ids);
+      const events = named.filter((e) => e.own);
       const orders = [...new Set(events.flatMap((e) => e.orderId ?? []))];
       const removed: Record<string, number> = {};
       removed.events = await deleteRowids(
@@ -100,6 +113,9 @@ export function sqlitePeople(db: Database.Database, writer: IngestWriter, files:
         'events',
         events.map((e) => e.rowid),
       );
+      // Another user's events on their device keep that user, without the device's anonymous id.
+      const unname = db.prepare('UPDATE events SET anonymous_id = NULL WHERE rowid = ?');
+      removed.eventsUnnamed = db.transaction(() => named.filter((e) => !e.own).reduce((n, e) => n + unname.run(e.rowid).changes, 0))();
       removed.identities = await deleteRowids(
         db,
         'identities',
@@ -116,11 +132,12 @@ export function sqlitePeople(db: Database.Database, writer: IngestWriter, files:
         (await attributionsOf(orders)).map((r) => r[0] as number),
       );
       for (const table of BY_CUSTOMER) removed[table] = db.prepare(`DELETE FROM ${table} WHERE customer_id IN (SELECT value FROM json_each(?))`).run(json(ids)).changes;
+      // The batches first: the dispatcher may spread one into rows meanwhile, which the scan of the rows then finds.
+      removed.webhook_batches = forgetInBatches(db, ids);
       removed.webhook_deliveries = forgetDeliveries(
         db,
         (await deliveriesOf(ids)).map((r) => r[0] as number),
       );
-      removed.webhook_batches = forgetInBatches(db, new Set(ids));
       // The journal's records before now hold their events too: it goes on in a new segment, and the old ones go
       // once the tables hold everything they held.
       await writer.clearJournal();
@@ -128,14 +145,24 @@ export function sqlitePeople(db: Database.Database, writer: IngestWriter, files:
     },
 
     async findPerson(ids) {
-      const found = await tablesHolding(db, ids);
-      if (!files) return found;
+      const { found, within } = await tablesHolding(db, ids);
+      const caveats = within.length ? [`${within.length} of the ids are part of other stored values: the files were searched for them only as JSON writes them`] : [];
+      if (!files) return { foundIn: found, caveats };
       // The write-ahead log keeps the pages as they were before the deletion until a checkpoint empties it.
-      await writer.checkpoint();
+      if (!(await writer.checkpoint())) caveats.push('the write-ahead log could not be emptied yet (a reader held it)');
       const { database, journal } = files;
-      return [...found, ...(await filesHolding(ids, [database, `${database}-wal`], [journal]))];
+      const plain = ids.filter((id) => !within.includes(id));
+      return { foundIn: [...found, ...(await filesHolding(ids, plain, [database, `${database}-wal`], [journal]))], caveats };
     },
 
+    async hashKey() {
+      const kept = meta.get('hash_key') as string | undefined;
+      if (kept !== undefined) return kept;
+      // Text that never reads as a number (the meta table's values are integers where they can be).
+      const key = `k_${randomBytes(32).toString('base64url')}`;
+      db.prepare("INSERT INTO meta (key, value) VALUES ('hash_key', ?) ON CONFLICT (key) DO NOTHING").run(key);
+      return meta.get('hash_key') as string;
+    },
     async listSuppressions() {
       return (db.prepare('SELECT hash, reason, at FROM suppressions ORDER BY at').all() as Suppression[]).map((r) => ({ hash: r.hash, reason: r.reason, at: r.at }));
     },
@@ -186,8 +213,7 @@ export function sqlitePeople(db: Database.Database, writer: IngestWriter, files:
       for (const person of oldest.all(before, most * 20) as string[]) if (people.size < most) people.add(person);
       if (people.size === 0) return { people: [], events: [] };
       const rows = await rowsWhere(db, 'events e', EVENT_COLUMNS, `${PERSON} IN (SELECT value FROM json_each(?))`, [json([...people])]);
-      const events = rows.map(rawEventOf).sort((a, b) => a.timestamp - b.timestamp || (a.messageId < b.messageId ? -1 : 1));
-      return { people: [...people], events };
+      return { people: [...people], events: rows.map(rawEventOf) };
     },
     async pruneEventsOf(people, before) {
       await writer.settled();
@@ -268,41 +294,61 @@ function forgetDeliveries(db: Database.Database, rowids: readonly number[]): num
   })();
 }
 
-/** Takes the person's deliveries out of the queued batches (each holds thousands of customers' deliveries). */
-function forgetInBatches(db: Database.Database, ids: ReadonlySet<string>): number {
-  const batches = db.prepare('SELECT seq, deliveries FROM webhook_batches').all() as Batch[];
+/**
+ * Takes the person's deliveries out of the queued batches (each holds thousands of customers' deliveries): only the
+ * batches that name them are read, each rewritten in a transaction of its own.
+ */
+function forgetInBatches(db: Database.Database, ids: readonly string[]): number {
+  const naming = db.prepare('SELECT seq FROM webhook_batches WHERE EXISTS (SELECT 1 FROM json_each(?) j WHERE instr(deliveries, json_quote(j.value)) > 0)').pluck();
+  const read = db.prepare('SELECT seq, deliveries FROM webhook_batches WHERE seq = ?');
   const update = db.prepare('UPDATE webhook_batches SET deliveries = ?, count = ? WHERE seq = ?');
   const drop = db.prepare('DELETE FROM webhook_batches WHERE seq = ?');
+  const gone = new Set(ids);
+  const rewrite = db.transaction((seq: number) => {
+    const b = read.get(seq) as Batch | undefined;
+    if (!b) return 0;
+    const queued = JSON.parse(b.deliveries) as Queued[];
+    const kept = queued.filter((q) => q[1] === null || !gone.has(q[1]));
+    if (kept.length) update.run(JSON.stringify(kept), kept.length, b.seq);
+    else drop.run(b.seq);
+    return queued.length - kept.length;
+  });
   let removed = 0;
-  db.transaction(() => {
-    for (const b of batches) {
-      const queued = JSON.parse(b.deliveries) as Queued[];
-      const kept = queued.filter((q) => q[1] === null || !ids.has(q[1]));
-      if (kept.length === queued.length) continue;
-      removed += queued.length - kept.length;
-      if (kept.length) update.run(JSON.stringify(kept), kept.length, b.seq);
-      else drop.run(b.seq);
-    }
-  }).immediate();
+  for (const seq of naming.all(JSON.stringify(ids)) as number[]) removed += rewrite.immediate(seq);
   return removed;
 }
 
-/** The tables (and their columns) where some text still holds one of `ids`. */
-async function tablesHolding(db: Database.Database, ids: readonly string[]): Promise<string[]> {
+/**
+ * The tables where a text column still holds one of `ids`: as the whole value, or inside JSON as JSON writes it;
+ * and the ids that only occur inside other values ("42" in "420"), which a search of raw bytes cannot tell apart.
+ */
+async function tablesHolding(db: Database.Database, ids: readonly string[]): Promise<{ found: string[]; within: string[] }> {
   const tables = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string; sql: string }[];
   const found: string[] = [];
+  const within = new Set<string>();
+  const param = JSON.stringify(ids);
   for (const { name, sql } of tables) {
     const columns = (db.prepare('SELECT name, type FROM pragma_table_info(?)').all(name) as { name: string; type: string }[]).filter((c) => c.type === 'TEXT').map((c) => c.name);
     if (columns.length === 0) continue;
+    // Any value holding an id at all, then told apart here (the rows found are few).
     const condition = `EXISTS (SELECT 1 FROM json_each(?) j WHERE ${columns.map((c) => `instr(${c}, j.value) > 0`).join(' OR ')})`;
-    // The tables without rowids are keyed by the customer first (their other text is a stage's name): looked up;
-    // the others of them are small (the suppression list), read at once.
-    const withoutRowid = /WITHOUT ROWID/i.test(sql);
-    const param = JSON.stringify(ids);
-    const holds = !withoutRowid
-      ? (await rowsWhere(db, name, [], condition, [param])).length > 0
-      : db.prepare(`SELECT 1 FROM ${name} WHERE ${columns.includes('customer_id') ? 'customer_id IN (SELECT value FROM json_each(?))' : condition} LIMIT 1`).get(param) !== undefined;
+    const keyed = /WITHOUT ROWID/i.test(sql);
+    const rows: unknown[][] = keyed
+      ? (db
+          .prepare(`SELECT ${columns.join(', ')} FROM ${name} WHERE ${columns.includes('customer_id') ? 'customer_id IN (SELECT value FROM json_each(?))' : condition}`)
+          .raw(true)
+          .all(param) as unknown[][])
+      : (await rowsWhere(db, name, columns, condition, [param])).map((r) => r.slice(1));
+    let holds = false;
+    for (const value of rows.flat()) {
+      if (typeof value !== 'string') continue;
+      for (const id of ids) {
+        if (!value.includes(id)) continue;
+        if (value === id || value.includes(JSON.stringify(id))) holds = true;
+        else within.add(id);
+      }
+    }
     if (holds) found.push(`table ${name}`);
   }
-  return found;
+  return { found, within: [...within] };
 }
