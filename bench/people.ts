@@ -40,7 +40,8 @@ function eventAt(i: number): StoredEvent {
     sessionId: null,
     timestamp: at,
     receivedAt: at,
-    properties: ordered ? { order_id: `o-${i}`, revenue: 20, products: [{ product_id: product, price: 20 }] } : { product_id: product },
+    // Spend that varies, as a shop's does (with one price for every order Gamma-Gamma's fit has nothing to fit).
+    properties: ordered ? { order_id: `o-${i}`, revenue: 10 + (i % 37), products: [{ product_id: product, price: 10 + (i % 37) }] } : { product_id: product },
     context: { page: { url: `https://shop.test/p/${product}` }, userAgent: 'Mozilla/5.0 (bench)' },
     traits: null,
   };
@@ -93,7 +94,7 @@ await app.patron.refits.refit();
 const loop = monitorEventLoopDelay({ resolution: 1 });
 loop.enable();
 const idle = await ingestWhile(() => true, 1000);
-const idleLoop = loop.max / 1e6;
+const idleLoop = { max: loop.max / 1e6, p99: loop.percentile(99) / 1e6 };
 loop.reset();
 
 started = performance.now();
@@ -113,7 +114,7 @@ void poll.then(() => (polled = true));
 const during = await ingestWhile(() => polled);
 await poll;
 const verifiedMs = performance.now() - started;
-const duringLoop = loop.max / 1e6;
+const duringLoop = { max: loop.max / 1e6, p99: loop.percentile(99) / 1e6 };
 loop.disable();
 
 console.log(
@@ -123,7 +124,7 @@ console.log(
 console.log(
   `  ingest (20 events a request) while deleting: p50 ${at(during, 0.5).toFixed(1)} ms, p99 ${at(during, 0.99).toFixed(1)} ms, max ${at(during, 1).toFixed(1)} ms (${during.length} requests); ` +
     `idle p50 ${at(idle, 0.5).toFixed(1)} ms, p99 ${at(idle, 0.99).toFixed(1)} ms, max ${at(idle, 1).toFixed(1)} ms: p99 ${(at(during, 0.99) / at(idle, 0.99)).toFixed(2)}x idle; ` +
-    `longest event-loop stall ${duringLoop.toFixed(1)} ms while deleting, ${idleLoop.toFixed(1)} ms idle (target: a few ms)`,
+    `event-loop delay while deleting p99 ${duringLoop.p99.toFixed(1)} ms, longest ${duringLoop.max.toFixed(1)} ms; idle p99 ${idleLoop.p99.toFixed(1)} ms, longest ${idleLoop.max.toFixed(1)} ms (target: a few ms)`,
 );
 server.close();
 await app.patron.close();

@@ -215,8 +215,8 @@ export class Learner {
     await this.settled();
     this.interactions.forget(ids, interactionsOf(events, this.interactions.options, this._rebuiltUntil));
     for (const id of ids) this.customers.forget(id);
-    this.events.forget(ids);
     for (const f of this._followers) f.forget?.(ids);
+    await this.events.forget(ids);
   }
 
   /**

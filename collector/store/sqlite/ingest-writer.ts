@@ -27,6 +27,8 @@ export interface IngestWriter {
   clearJournal(): Promise<void>;
   /** Checkpoints the write-ahead log into the database and empties it; false when a reader kept it from finishing. */
   checkpoint(): Promise<boolean>;
+  /** Runs a read no index serves off the main thread, when there is a thread for it (else null: read in slices here). */
+  select: ((sql: string, params: readonly unknown[]) => Promise<unknown[][]>) | null;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,7 @@ export function directWriter(applier: Applier, condition: Condition, db: Databas
     countEvents: async (count) => count(),
     clearJournal: async () => {},
     checkpoint: async () => checkpointHere(db),
+    select: null,
     close: async () => {
       if (waiting.length) commit();
     },
@@ -137,6 +140,8 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
   let lastCount = 0;
   const checkpoints = new Map<number, (done: boolean) => void>();
   let lastCheckpoint = 0;
+  const selects = new Map<number, { resolve: (rows: unknown[][]) => void; reject: (error: unknown) => void }>();
+  let lastSelect = 0;
   // Who waits for the journal's segments before a position to be removed (clearJournal).
   let clearing: { target: JournalPosition; resolve: () => void }[] = [];
   let closing = false;
@@ -154,6 +159,11 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
         counts.delete(m.counted);
         if ('events' in m) asked?.resolve(m.events);
         else asked?.reject(condition.unavailable('tables') ?? new Error(m.failed));
+      } else if ('selected' in m) {
+        const asked = selects.get(m.selected);
+        selects.delete(m.selected);
+        if (m.rows) asked?.resolve(m.rows);
+        else asked?.reject(new Error(m.failed));
       } else if ('checkpointed' in m) {
         checkpoints.get(m.checkpointed)?.(m.done);
         checkpoints.delete(m.checkpointed);
@@ -178,6 +188,8 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
       counts.clear();
       for (const asked of checkpoints.values()) asked(false);
       checkpoints.clear();
+      for (const asked of selects.values()) asked.reject(new Error('the journal worker stopped before it answered'));
+      selects.clear();
       if (closing) return closed();
       // The journal keeps every record: a new worker goes on from where the tables are.
       log('journal worker exited; starting another');
@@ -239,6 +251,14 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
       // Asked for at once: a worker started again meanwhile would only say so at its next segment.
       worker.postMessage({ sync: true } satisfies ToJournalWorker);
       await cleared;
+    },
+    async select(sql, params) {
+      await journal.idle();
+      const id = ++lastSelect;
+      return new Promise<unknown[][]>((resolve, reject) => {
+        selects.set(id, { resolve, reject });
+        worker.postMessage({ select: id, sql, params: [...params] } satisfies ToJournalWorker);
+      });
     },
     checkpoint() {
       const id = ++lastCheckpoint;

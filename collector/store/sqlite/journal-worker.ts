@@ -27,9 +27,10 @@ export interface JournalWorkerData {
 /**
  * main -> worker: `now`, someone waits to read back what is written; `count`, someone asks how many events the
  * tables hold once it is applied; `checkpoint`, to empty the write-ahead log; `sync`, to make what is applied
- * durable and say so (`durable`) at once, whatever segment it is in; `close`: apply it, then say `closed`.
+ * durable and say so (`durable`) at once, whatever segment it is in; `select`, to read rows no index finds (a
+ * person's: a scan of a million rows, here rather than on the main thread); `close`: apply it, then say `closed`.
  */
-export type ToJournalWorker = { now: true } | { count: number } | { checkpoint: number } | { sync: true } | { close: true };
+export type ToJournalWorker = { now: true } | { count: number } | { checkpoint: number } | { sync: true } | { select: number; sql: string; params: unknown[] } | { close: true };
 /**
  * worker -> main: `applied`, the tables hold the records up to here (readers may go on); `durable`, and they
  * are on the device (the journal's segments before it may go); `damaged`, reading skipped damage; `closed`;
@@ -39,6 +40,7 @@ export type ToJournalWorker = { now: true } | { count: number } | { checkpoint: 
  */
 export type FromJournalWorker =
   | { checkpointed: number; done: boolean }
+  | { selected: number; rows?: unknown[][]; failed?: string }
   | { counted: number; events: number }
   | { counted: number; failed: string }
   | { applied: JournalPosition }
@@ -181,6 +183,21 @@ function checkpoint(id: number): void {
   parentPort!.postMessage({ checkpointed: id, done } satisfies FromJournalWorker);
 }
 
+/** Answers a read (rows as arrays), once what is written is applied: a reader sees every acknowledged write. */
+function select(id: number, sql: string, params: unknown[]): void {
+  try {
+    parentPort!.postMessage({
+      selected: id,
+      rows: db
+        .prepare(sql)
+        .raw(true)
+        .all(...params) as unknown[][],
+    } satisfies FromJournalWorker);
+  } catch (error) {
+    parentPort!.postMessage({ selected: id, failed: (error as Error).message } satisfies FromJournalWorker);
+  }
+}
+
 parentPort!.on('message', (message: ToJournalWorker) => {
   if ('close' in message) {
     closing = true;
@@ -190,4 +207,5 @@ parentPort!.on('message', (message: ToJournalWorker) => {
   if ('count' in message) count(message.count);
   if ('checkpoint' in message) checkpoint(message.checkpoint);
   if ('sync' in message) durableUpTo(true, true);
+  if ('select' in message) select(message.select, message.sql, message.params);
 });

@@ -11,7 +11,7 @@ import type { QuarantinedEvent, RawEvent, StoredEvent } from '../../domain/store
 import type { AttributedOrder, AuditEntry, DeletionRecord, Delivery, DeliveryAttempt, PeopleStore, PersonRows, Suppression } from '../store';
 import { filesHolding } from './byte-search';
 import type { IngestWriter } from './ingest-writer';
-import { deleteRowids, rowsWhere } from './row-slices';
+import { deleteRowids, rowsWhere as slicedRowsWhere } from './row-slices';
 
 /** Where a database file keeps its data: the file, its write-ahead log and the ingest journal (null in memory). */
 export interface DatabaseFiles {
@@ -29,8 +29,14 @@ const BY_CUSTOMER = ['customer_values', 'value_history', 'stage_changes', 'custo
 type Batch = { seq: number; deliveries: string };
 type Queued = [id: string, customerId: string | null, ...rest: unknown[]];
 
+/** The rowid and `columns` of the rows of `table` for which `condition` holds, in rowid order. */
+export type Scan = (table: string, columns: readonly string[], condition: string, params: readonly unknown[]) => Promise<unknown[][]>;
+
 export function sqlitePeople(db: Database.Database, writer: IngestWriter, files: DatabaseFiles | null): PeopleStore {
   const json = (ids: readonly string[]) => JSON.stringify(ids);
+  // On the journal's thread when there is one (a scan of a million rows there holds no request up), else in slices here.
+  const rowsWhere: Scan = (table, columns, condition, params) =>
+    writer.select ? writer.select(`SELECT ${['rowid', ...columns].join(', ')} FROM ${table} WHERE ${condition} ORDER BY rowid`, params) : slicedRowsWhere(db, table, columns, condition, params);
   const tiedTo = db.prepare('SELECT user_id FROM identities WHERE anonymous_id = ?').pluck();
   /**
    * The events naming any of `ids`, in the order stored; `own`: the person's (as identities resolve them), else
@@ -38,7 +44,7 @@ export function sqlitePeople(db: Database.Database, writer: IngestWriter, files:
    */
   const personEvents = async (ids: readonly string[]) => {
     await writer.settled();
-    const rows = await rowsWhere(db, 'events', EVENT_COLUMNS, NAMES_PERSON, [json(ids), json(ids)]);
+    const rows = await rowsWhere('events', EVENT_COLUMNS, NAMES_PERSON, [json(ids), json(ids)]);
     const theirs = new Set(ids);
     return rows.map((r) => {
       const event = rawEventOf(r);
@@ -46,14 +52,14 @@ export function sqlitePeople(db: Database.Database, writer: IngestWriter, files:
       return { rowid: r[0] as number, event, orderId: r[12] as string | null, own: theirs.has(person) };
     });
   };
-  const deliveriesOf = (ids: readonly string[]) => rowsWhere(db, 'webhook_deliveries', ['id'], 'customer_id IN (SELECT value FROM json_each(?))', [json(ids)]);
+  const deliveriesOf = (ids: readonly string[]) => rowsWhere('webhook_deliveries', ['id'], 'customer_id IN (SELECT value FROM json_each(?))', [json(ids)]);
   const quarantinedOf = (ids: readonly string[]) =>
     // As JSON writes it, quotes and all: a shorter id inside another ("42" in "420") is not theirs.
-    rowsWhere(db, 'quarantine', ['received_at', 'message_id', 'reasons', 'raw'], 'EXISTS (SELECT 1 FROM json_each(?) j WHERE instr(raw, json_quote(j.value)) > 0)', [json(ids)]);
-  const identitiesOf = (ids: readonly string[]) => rowsWhere(db, 'identities', ['anonymous_id', 'user_id', 'linked_at'], NAMES_PERSON, [json(ids), json(ids)]);
+    rowsWhere('quarantine', ['received_at', 'message_id', 'reasons', 'raw'], 'EXISTS (SELECT 1 FROM json_each(?) j WHERE instr(raw, json_quote(j.value)) > 0)', [json(ids)]);
+  const identitiesOf = (ids: readonly string[]) => rowsWhere('identities', ['anonymous_id', 'user_id', 'linked_at'], NAMES_PERSON, [json(ids), json(ids)]);
   const attributionsOf = (orders: readonly string[]) =>
     orders.length
-      ? rowsWhere(db, 'attributions', ['order_id', 'slot', 'recommendation_ids', 'products', 'revenue', 'at'], 'order_id IN (SELECT value FROM json_each(?))', [json(orders)])
+      ? rowsWhere('attributions', ['order_id', 'slot', 'recommendation_ids', 'products', 'revenue', 'at'], 'order_id IN (SELECT value FROM json_each(?))', [json(orders)])
       : Promise.resolve([]);
   const meta = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
   const addMeta = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = value + excluded.value');
@@ -145,7 +151,7 @@ export function sqlitePeople(db: Database.Database, writer: IngestWriter, files:
     },
 
     async findPerson(ids) {
-      const { found, within } = await tablesHolding(db, ids);
+      const { found, within } = await tablesHolding(db, ids, rowsWhere);
       const caveats = within.length ? [`${within.length} of the ids are part of other stored values: the files were searched for them only as JSON writes them`] : [];
       if (!files) return { foundIn: found, caveats };
       // The write-ahead log keeps the pages as they were before the deletion until a checkpoint empties it.
@@ -212,12 +218,12 @@ export function sqlitePeople(db: Database.Database, writer: IngestWriter, files:
       const oldest = db.prepare(`SELECT ${PERSON} FROM events e WHERE timestamp < ? ORDER BY timestamp LIMIT ?`).pluck();
       for (const person of oldest.all(before, most * 20) as string[]) if (people.size < most) people.add(person);
       if (people.size === 0) return { people: [], events: [] };
-      const rows = await rowsWhere(db, 'events e', EVENT_COLUMNS, `${PERSON} IN (SELECT value FROM json_each(?))`, [json([...people])]);
+      const rows = await rowsWhere('events e', EVENT_COLUMNS, `${PERSON} IN (SELECT value FROM json_each(?))`, [json([...people])]);
       return { people: [...people], events: rows.map(rawEventOf) };
     },
     async pruneEventsOf(people, before) {
       await writer.settled();
-      const rows = await rowsWhere(db, 'events e', [], `timestamp < ? AND ${PERSON} IN (SELECT value FROM json_each(?))`, [before, json(people)]);
+      const rows = await rowsWhere('events e', [], `timestamp < ? AND ${PERSON} IN (SELECT value FROM json_each(?))`, [before, json(people)]);
       return deleteRowids(
         db,
         'events',
@@ -320,35 +326,39 @@ function forgetInBatches(db: Database.Database, ids: readonly string[]): number 
 
 /**
  * The tables where a text column still holds one of `ids`: as the whole value, or inside JSON as JSON writes it;
- * and the ids that only occur inside other values ("42" in "420"), which a search of raw bytes cannot tell apart.
+ * and the ids that occur inside other values at all ("42" in "420"), which a search of raw bytes cannot tell
+ * apart. Each answer is a list of rowids (the rows themselves never cross to this thread).
  */
-async function tablesHolding(db: Database.Database, ids: readonly string[]): Promise<{ found: string[]; within: string[] }> {
+async function tablesHolding(db: Database.Database, ids: readonly string[], rowsWhere: Scan): Promise<{ found: string[]; within: string[] }> {
   const tables = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string; sql: string }[];
   const found: string[] = [];
   const within = new Set<string>();
-  const param = JSON.stringify(ids);
+  const any = (columns: readonly string[], test: (c: string) => string) => `EXISTS (SELECT 1 FROM json_each(?) j WHERE ${columns.map(test).join(' OR ')})`;
   for (const { name, sql } of tables) {
     const columns = (db.prepare('SELECT name, type FROM pragma_table_info(?)').all(name) as { name: string; type: string }[]).filter((c) => c.type === 'TEXT').map((c) => c.name);
     if (columns.length === 0) continue;
-    // Any value holding an id at all, then told apart here (the rows found are few).
-    const condition = `EXISTS (SELECT 1 FROM json_each(?) j WHERE ${columns.map((c) => `instr(${c}, j.value) > 0`).join(' OR ')})`;
+    // The tables without rowids are keyed by the customer first (their other text is a stage's name), or small.
     const keyed = /WITHOUT ROWID/i.test(sql);
-    const rows: unknown[][] = keyed
-      ? (db
-          .prepare(`SELECT ${columns.join(', ')} FROM ${name} WHERE ${columns.includes('customer_id') ? 'customer_id IN (SELECT value FROM json_each(?))' : condition}`)
-          .raw(true)
-          .all(param) as unknown[][])
-      : (await rowsWhere(db, name, columns, condition, [param])).map((r) => r.slice(1));
-    let holds = false;
-    for (const value of rows.flat()) {
-      if (typeof value !== 'string') continue;
-      for (const id of ids) {
-        if (!value.includes(id)) continue;
-        if (value === id || value.includes(JSON.stringify(id))) holds = true;
-        else within.add(id);
-      }
-    }
-    if (holds) found.push(`table ${name}`);
+    const holds = async (condition: string, param: string) =>
+      keyed
+        ? db.prepare(`SELECT 1 FROM ${name} WHERE ${columns.includes('customer_id') ? 'customer_id IN (SELECT value FROM json_each(?))' : condition} LIMIT 1`).get(param) !== undefined
+        : (await rowsWhere(name, [], condition, [param])).length > 0;
+    if (
+      await holds(
+        any(columns, (c) => `${c} = j.value OR instr(${c}, json_quote(j.value)) > 0`),
+        JSON.stringify(ids),
+      )
+    )
+      found.push(`table ${name}`);
+    for (const id of ids)
+      if (
+        !within.has(id) &&
+        (await holds(
+          any(columns, (c) => `instr(${c}, j.value) > 0`),
+          JSON.stringify([id]),
+        ))
+      )
+        within.add(id);
   }
   return { found, within: [...within] };
 }

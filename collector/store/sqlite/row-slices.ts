@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 
 const SLICE_MS = 2;
-const FIRST_SLICE = 4096;
+const FIRST_SLICE = 512;
 const MOST_PER_SLICE = 1 << 18;
 
 const pause = () => new Promise((resolve) => setImmediate(resolve));
