@@ -29,6 +29,8 @@ export interface IngestWriter {
   checkpoint(): Promise<boolean>;
   /** Runs a read no index serves off the main thread, when there is a thread for it (else null: read in slices here). */
   select: ((sql: string, params: readonly unknown[]) => Promise<unknown[][]>) | null;
+  /** Runs statements in one transaction on that thread (no sync waits here); the rows each changed. Else null. */
+  transact: ((statements: readonly [sql: string, params: unknown[]][]) => Promise<number[]>) | null;
   close(): Promise<void>;
 }
 
@@ -73,6 +75,7 @@ export function directWriter(applier: Applier, condition: Condition, db: Databas
     clearJournal: async () => {},
     checkpoint: async () => checkpointHere(db),
     select: null,
+    transact: null,
     close: async () => {
       if (waiting.length) commit();
     },
@@ -141,6 +144,7 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
   const checkpoints = new Map<number, (done: boolean) => void>();
   let lastCheckpoint = 0;
   const selects = new Map<number, { resolve: (rows: unknown[][]) => void; reject: (error: unknown) => void }>();
+  const transactions = new Map<number, { resolve: (changes: number[]) => void; reject: (error: unknown) => void }>();
   let lastSelect = 0;
   // Who waits for the journal's segments before a position to be removed (clearJournal).
   let clearing: { target: JournalPosition; resolve: () => void }[] = [];
@@ -159,6 +163,11 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
         counts.delete(m.counted);
         if ('events' in m) asked?.resolve(m.events);
         else asked?.reject(condition.unavailable('tables') ?? new Error(m.failed));
+      } else if ('transacted' in m) {
+        const asked = transactions.get(m.transacted);
+        transactions.delete(m.transacted);
+        if (m.changes) asked?.resolve(m.changes);
+        else asked?.reject(new Error(m.failed));
       } else if ('selected' in m) {
         const asked = selects.get(m.selected);
         selects.delete(m.selected);
@@ -188,8 +197,9 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
       counts.clear();
       for (const asked of checkpoints.values()) asked(false);
       checkpoints.clear();
-      for (const asked of selects.values()) asked.reject(new Error('the journal worker stopped before it answered'));
+      for (const asked of [...selects.values(), ...transactions.values()]) asked.reject(new Error('the journal worker stopped before it answered'));
       selects.clear();
+      transactions.clear();
       if (closing) return closed();
       // The journal keeps every record: a new worker goes on from where the tables are.
       log('journal worker exited; starting another');
@@ -258,6 +268,14 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
       return new Promise<unknown[][]>((resolve, reject) => {
         selects.set(id, { resolve, reject });
         worker.postMessage({ select: id, sql, params: [...params] } satisfies ToJournalWorker);
+      });
+    },
+    async transact(statements) {
+      await journal.idle();
+      const id = ++lastSelect;
+      return new Promise<number[]>((resolve, reject) => {
+        transactions.set(id, { resolve, reject });
+        worker.postMessage({ transact: id, statements: statements.map(([sql, params]) => [sql, [...params]]) } satisfies ToJournalWorker);
       });
     },
     checkpoint() {

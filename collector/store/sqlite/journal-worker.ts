@@ -28,9 +28,17 @@ export interface JournalWorkerData {
  * main -> worker: `now`, someone waits to read back what is written; `count`, someone asks how many events the
  * tables hold once it is applied; `checkpoint`, to empty the write-ahead log; `sync`, to make what is applied
  * durable and say so (`durable`) at once, whatever segment it is in; `select`, to read rows no index finds (a
- * person's: a scan of a million rows, here rather than on the main thread); `close`: apply it, then say `closed`.
+ * person's: a scan of a million rows, here rather than on the main thread); `transact`, to run statements in one
+ * transaction (a person's rows removed: no sync waits on the main thread); `close`: apply it, then say `closed`.
  */
-export type ToJournalWorker = { now: true } | { count: number } | { checkpoint: number } | { sync: true } | { select: number; sql: string; params: unknown[] } | { close: true };
+export type ToJournalWorker =
+  | { now: true }
+  | { count: number }
+  | { checkpoint: number }
+  | { sync: true }
+  | { select: number; sql: string; params: unknown[] }
+  | { transact: number; statements: [sql: string, params: unknown[]][] }
+  | { close: true };
 /**
  * worker -> main: `applied`, the tables hold the records up to here (readers may go on); `durable`, and they
  * are on the device (the journal's segments before it may go); `damaged`, reading skipped damage; `closed`;
@@ -41,6 +49,7 @@ export type ToJournalWorker = { now: true } | { count: number } | { checkpoint: 
 export type FromJournalWorker =
   | { checkpointed: number; done: boolean }
   | { selected: number; rows?: unknown[][]; failed?: string }
+  | { transacted: number; changes?: number[]; failed?: string }
   | { counted: number; events: number }
   | { counted: number; failed: string }
   | { applied: JournalPosition }
@@ -198,6 +207,16 @@ function select(id: number, sql: string, params: unknown[]): void {
   }
 }
 
+/** Runs statements in one transaction, after what is written is applied; answers with the rows each changed. */
+function transact(id: number, statements: [string, unknown[]][]): void {
+  try {
+    const changes = db.transaction(() => statements.map(([sql, params]) => db.prepare(sql).run(...params).changes))();
+    parentPort!.postMessage({ transacted: id, changes } satisfies FromJournalWorker);
+  } catch (error) {
+    parentPort!.postMessage({ transacted: id, failed: (error as Error).message } satisfies FromJournalWorker);
+  }
+}
+
 parentPort!.on('message', (message: ToJournalWorker) => {
   if ('close' in message) {
     closing = true;
@@ -208,4 +227,5 @@ parentPort!.on('message', (message: ToJournalWorker) => {
   if ('checkpoint' in message) checkpoint(message.checkpoint);
   if ('sync' in message) durableUpTo(true, true);
   if ('select' in message) select(message.select, message.sql, message.params);
+  if ('transact' in message) transact(message.transact, message.statements);
 });

@@ -35,6 +35,8 @@ export type Scan = (table: string, columns: readonly string[], condition: string
 export function sqlitePeople(db: Database.Database, writer: IngestWriter, files: DatabaseFiles | null): PeopleStore {
   const json = (ids: readonly string[]) => JSON.stringify(ids);
   // On the journal's thread when there is one (a scan of a million rows there holds no request up), else in slices here.
+  const write = (statements: [sql: string, params: unknown[]][]) =>
+    writer.transact ? writer.transact(statements) : Promise.resolve(db.transaction(() => statements.map(([sql, params]) => db.prepare(sql).run(...params).changes))());
   const rowsWhere: Scan = (table, columns, condition, params) =>
     writer.select ? writer.select(`SELECT ${['rowid', ...columns].join(', ')} FROM ${table} WHERE ${condition} ORDER BY rowid`, params) : slicedRowsWhere(db, table, columns, condition, params);
   const tiedTo = db.prepare('SELECT user_id FROM identities WHERE anonymous_id = ?').pluck();
@@ -113,37 +115,27 @@ export function sqlitePeople(db: Database.Database, writer: IngestWriter, files:
       const named = await personEvents(ids);
       const events = named.filter((e) => e.own);
       const orders = [...new Set(events.flatMap((e) => e.orderId ?? []))];
-      const removed: Record<string, number> = {};
-      removed.events = await deleteRowids(
-        db,
-        'events',
-        events.map((e) => e.rowid),
-      );
-      // Another user's events on their device keep that user, without the device's anonymous id.
-      const unname = db.prepare('UPDATE events SET anonymous_id = NULL WHERE rowid = ?');
-      removed.eventsUnnamed = db.transaction(() => named.filter((e) => !e.own).reduce((n, e) => n + unname.run(e.rowid).changes, 0))();
-      removed.identities = await deleteRowids(
-        db,
-        'identities',
-        (await identitiesOf(ids)).map((r) => r[0] as number),
-      );
-      removed.quarantine = await deleteRowids(
-        db,
-        'quarantine',
-        (await quarantinedOf(ids)).map((r) => r[0] as number),
-      );
-      removed.attributions = await deleteRowids(
-        db,
-        'attributions',
-        (await attributionsOf(orders)).map((r) => r[0] as number),
-      );
-      for (const table of BY_CUSTOMER) removed[table] = db.prepare(`DELETE FROM ${table} WHERE customer_id IN (SELECT value FROM json_each(?))`).run(json(ids)).changes;
+      const rowids = (rows: readonly unknown[][]) => JSON.stringify(rows.map((r) => r[0]));
       // The batches first: the dispatcher may spread one into rows meanwhile, which the scan of the rows then finds.
-      removed.webhook_batches = forgetInBatches(db, ids);
-      removed.webhook_deliveries = forgetDeliveries(
-        db,
-        (await deliveriesOf(ids)).map((r) => r[0] as number),
-      );
+      const inBatches = forgetInBatches(db, ids);
+      const deliveries = rowids(await deliveriesOf(ids));
+      const byRowid = (table: string) => `DELETE FROM ${table} WHERE rowid IN (SELECT value FROM json_each(?))`;
+      const statements: [place: string, sql: string, params: unknown[]][] = [
+        ['events', byRowid('events'), [JSON.stringify(events.map((e) => e.rowid))]],
+        // Another user's events on their device keep that user, without the device's anonymous id.
+        ['eventsUnnamed', 'UPDATE events SET anonymous_id = NULL WHERE rowid IN (SELECT value FROM json_each(?))', [JSON.stringify(named.filter((e) => !e.own).map((e) => e.rowid))]],
+        ['identities', byRowid('identities'), [rowids(await identitiesOf(ids))]],
+        ['quarantine', byRowid('quarantine'), [rowids(await quarantinedOf(ids))]],
+        ['attributions', byRowid('attributions'), [rowids(await attributionsOf(orders))]],
+        ...BY_CUSTOMER.map((table): [string, string, unknown[]] => [table, `DELETE FROM ${table} WHERE customer_id IN (SELECT value FROM json_each(?))`, [json(ids)]]),
+        ['webhook_attempts', 'DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE rowid IN (SELECT value FROM json_each(?)))', [deliveries]],
+        ['webhook_deliveries', byRowid('webhook_deliveries'), [deliveries]],
+      ];
+      // One transaction, on the journal's thread when there is one: its commit is synced with the journal's
+      // clearing below, and no sync waits on this thread.
+      const changes = await write(statements.map(([, sql, params]) => [sql, params]));
+      const removed: Record<string, number> = { webhook_batches: inBatches };
+      statements.forEach(([place], k) => (removed[place] = changes[k]));
       // The journal's records before now hold their events too: it goes on in a new segment, and the old ones go
       // once the tables hold everything they held.
       await writer.clearJournal();
@@ -287,17 +279,6 @@ function deliveryOf(d: Record<string, unknown>): Delivery {
     attempts: d.attempts as number,
     state: d.state as Delivery['state'],
   };
-}
-
-/** Removes deliveries (by rowid) and their attempts, in one transaction: a person's are few. */
-function forgetDeliveries(db: Database.Database, rowids: readonly number[]): number {
-  const idOf = db.prepare('SELECT id FROM webhook_deliveries WHERE rowid = ?').pluck();
-  const attempts = db.prepare('DELETE FROM webhook_attempts WHERE delivery_id = ?');
-  const remove = db.prepare('DELETE FROM webhook_deliveries WHERE rowid = ?');
-  return db.transaction(() => {
-    for (const rowid of rowids) attempts.run(idOf.get(rowid));
-    return rowids.reduce((n, rowid) => n + remove.run(rowid).changes, 0);
-  })();
 }
 
 /**
