@@ -215,7 +215,7 @@ export class CooccurrenceMatrix {
       }
       // score(), written out: c >= 1 in the rows.
       const o = occurrences[other];
-      scores[other] += weight * (kind === 1 ? c / (own + o - c) : kind === 0 ? c : kind === 2 ? c / (own * o) : c / Math.sqrt(own * o));
+      scores[other] += weight * (kind === 1 ? c / Math.max(own + o - c, c) : kind === 0 ? c : kind === 2 ? c / Math.max(own * o, c) : c / Math.sqrt(Math.max(own * o, c * c)));
     }
     board.count = count;
   }
@@ -396,12 +396,14 @@ export function score(c: number, oa: number, ob: number, measure: Similarity): n
   switch (measure) {
     case 'count':
       return c;
+    // Occurrences never below the pair's count (a forgotten shopper's, taken away with every count clamped at zero,
+    // could leave them so): the measures stay within their ranges.
     case 'jaccard':
-      return c / (oa + ob - c);
+      return c / Math.max(oa + ob - c, c);
     case 'lift':
-      return c / (oa * ob);
+      return c / Math.max(oa * ob, c);
     case 'cosine':
-      return c / Math.sqrt(oa * ob);
+      return c / Math.sqrt(Math.max(oa * ob, c * c));
   }
 }
 
