@@ -271,30 +271,54 @@ export interface GammaGammaParams {
 }
 
 type Spend = Pick<CustomerHistory, 'frequency' | 'monetary'>;
+/** Customers of the same repeat purchases and mean spend, `count` of them: each term of the likelihood once. */
+type SpendGroup = Spend & { count: number };
 
-function ggLikelihood(params: GammaGammaParams, customers: readonly Spend[]): { value: number; gradient: number[] } {
+function ggLikelihood(params: GammaGammaParams, groups: readonly SpendGroup[]): { value: number; gradient: number[] } {
   const { p, q, gamma: v } = params;
   let ll = 0;
   const g = [0, 0, 0];
   const lgQ = lgamma(q);
   const psiQ = digamma(q);
   const logV = Math.log(v);
-  for (const { frequency: x, monetary: m } of customers) {
+  for (const { frequency: x, monetary: m, count: n } of groups) {
     const px = p * x;
     const logM = Math.log(m);
     const logX = Math.log(x);
     const logXMV = Math.log(x * m + v);
-    ll += lgamma(px + q) - lgamma(px) - lgQ + q * logV + (px - 1) * logM + px * logX - (px + q) * logXMV;
+    ll += n * (lgamma(px + q) - lgamma(px) - lgQ + q * logV + (px - 1) * logM + px * logX - (px + q) * logXMV);
     const psiPXQ = digamma(px + q);
-    g[0] += x * (psiPXQ - digamma(px) + logM + logX - logXMV);
-    g[1] += psiPXQ - psiQ + logV - logXMV;
-    g[2] += q / v - (px + q) / (x * m + v);
+    g[0] += n * x * (psiPXQ - digamma(px) + logM + logX - logXMV);
+    g[1] += n * (psiPXQ - psiQ + logV - logXMV);
+    g[2] += n * (q / v - (px + q) / (x * m + v));
   }
   return { value: ll, gradient: g };
 }
 
+/**
+ * The customers grouped by (repeat purchases, mean spend): a shop whose prices are few has far fewer groups than
+ * customers (a hundred thousand of one price are one), and each evaluation of the likelihood costs a term a group.
+ */
+function spendGroups(customers: readonly Spend[]): SpendGroup[] {
+  // By frequency, then by spend: numbers as keys (a string per customer made the grouping cost more than it saved).
+  const byFrequency = new Map<number, Map<number, SpendGroup>>();
+  const groups: SpendGroup[] = [];
+  for (const { frequency, monetary } of customers) {
+    let bySpend = byFrequency.get(frequency);
+    if (!bySpend) byFrequency.set(frequency, (bySpend = new Map<number, SpendGroup>()));
+    const group = bySpend.get(monetary);
+    if (group) group.count++;
+    else {
+      const made = { frequency, monetary, count: 1 };
+      bySpend.set(monetary, made);
+      groups.push(made);
+    }
+  }
+  return groups;
+}
+
 export function gammaGammaLogLikelihood(params: GammaGammaParams, customers: readonly Spend[]): number {
-  return ggLikelihood(params, repeatCustomers(customers)).value;
+  return ggLikelihood(params, spendGroups(repeatCustomers(customers))).value;
 }
 
 function repeatCustomers(customers: readonly Spend[]): Spend[] {
@@ -312,9 +336,10 @@ export function fitGammaGamma(customers: readonly Spend[], options: FitOptions =
   }
   const penalizer = options.penalizer ?? 0;
   const meanSpend = repeat.reduce((s, c) => s + c.monetary, 0) / repeat.length;
+  const groups = spendGroups(repeat);
   const objective = (theta: readonly number[]) => {
     const [p, q, gamma] = theta.map(Math.exp);
-    const { value, gradient } = ggLikelihood({ p, q, gamma }, repeat);
+    const { value, gradient } = ggLikelihood({ p, q, gamma }, groups);
     const params = [p, q, gamma];
     return {
       value: -value / repeat.length + penalizer * params.reduce((s, v) => s + v * v, 0),
