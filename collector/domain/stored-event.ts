@@ -28,6 +28,16 @@ export interface RawEvent extends Omit<StoredEvent, 'properties' | 'context' | '
   traits: string | null;
 }
 
+/** A stored event with its JSON columns read. */
+export function parseRawEvent(raw: RawEvent): StoredEvent {
+  return {
+    ...raw,
+    properties: JSON.parse(raw.properties) as StoredEvent['properties'],
+    context: JSON.parse(raw.context) as StoredEvent['context'],
+    traits: raw.traits === null ? null : (JSON.parse(raw.traits) as StoredEvent['traits']),
+  };
+}
+
 export interface QuarantinedEvent {
   receivedAt: number;
   messageId: string | null;

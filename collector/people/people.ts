@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { CustomerInsights } from '../customers/insights';
 import type { Refits } from '../customers/refit';
-import type { StoredEvent, RawEvent } from '../domain/stored-event';
+import { parseRawEvent, type RawEvent } from '../domain/stored-event';
 import type { Experiments } from '../experiments/experiments';
 import type { Identities } from '../identity/identities';
 import type { Learner } from '../models/learner';
@@ -35,13 +35,6 @@ const VERIFY_TRIES = 15;
 
 const inTimeOrder = (events: readonly RawEvent[]) => [...events].sort((a, b) => a.timestamp - b.timestamp || (a.messageId < b.messageId ? -1 : a.messageId > b.messageId ? 1 : 0));
 
-export const parseRawEvent = (e: RawEvent): StoredEvent => ({
-  ...e,
-  properties: JSON.parse(e.properties) as StoredEvent['properties'],
-  context: JSON.parse(e.context) as StoredEvent['context'],
-  traits: e.traits === null ? null : (JSON.parse(e.traits) as StoredEvent['traits']),
-});
-
 export class People {
   private readonly _now: () => number;
   /** Deletions run one after another: each waits for the models and the store, and clears the journal. */
@@ -55,7 +48,7 @@ export class People {
 
   /** Takes up the deletions a stop interrupted (their ids are kept until they are done). */
   async load(): Promise<void> {
-    for (const record of await this._p.store.listDeletions()) if (record.status === 'pending') this._enqueue(record, record.ids);
+    for (const record of await this._p.store.listDeletions('pending')) this._enqueue(record, record.ids);
   }
 
   /** Every id of the person `id` names (their user and each id tied to it). */
@@ -107,7 +100,7 @@ export class People {
    */
   async delete(ids: readonly string[], actor: string): Promise<DeletionRecord[]> {
     const records: DeletionRecord[] = [];
-    const pending = (await this._p.store.listDeletions()).filter((r) => r.status === 'pending');
+    const pending = await this._p.store.listDeletions('pending');
     for (const id of new Set(ids)) {
       // A person asked for twice while the first request is pending: the one request answers both.
       const asked = pending.find((r) => r.ids.includes(id));
@@ -130,12 +123,13 @@ export class People {
   }
 
   /** A deletion request, by id. */
-  async deletion(id: string): Promise<DeletionRecord | undefined> {
-    return (await this._p.store.listDeletions()).find((r) => r.id === id);
+  deletion(id: string): Promise<DeletionRecord | undefined> {
+    return this._p.store.getDeletion(id);
   }
 
-  deletions(): Promise<DeletionRecord[]> {
-    return this._p.store.listDeletions();
+  /** Newest first; those of one status when given. */
+  deletions(status?: DeletionRecord['status']): Promise<DeletionRecord[]> {
+    return this._p.store.listDeletions(status);
   }
 
   /**

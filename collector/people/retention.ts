@@ -2,11 +2,10 @@
 // the models follow: each such person's model entries are forgotten and learnt again from their kept events. The
 // attributions and the webhook delivery log older than that go too. Every run that removed anything is audited.
 
-import type { StoredEvent } from '../domain/stored-event';
+import { parseRawEvent, type StoredEvent } from '../domain/stored-event';
 import type { Identities } from '../identity/identities';
 import type { Learner } from '../models/learner';
 import type { Store } from '../store/store';
-import { parseRawEvent } from './people';
 
 export interface RetentionOptions {
   /** Events older than this many days are removed (none: kept for ever). */

@@ -114,7 +114,7 @@ export function peopleRoutes(people: People, suppression: SuppressionList): Rout
       handle: async ({ body: b, req }) => {
         const hashes = [...(b.ids ?? []).map((id) => suppression.hashOf(id)), ...(b.hashes ?? [])];
         // A deletion still at work needs its person kept out until it is done.
-        const pending = (await people.deletions()).filter((r) => r.status === 'pending').flatMap((r) => r.hashes);
+        const pending = (await people.deletions('pending')).flatMap((r) => r.hashes);
         const held = hashes.filter((h) => pending.includes(h));
         if (held.length) throw new HttpError(409, 'conflict', 'A deletion of this person is still pending', [{ path: b.ids ? 'ids' : 'hashes', message: 'names a person whose deletion is pending' }]);
         const removed: string[] = [];

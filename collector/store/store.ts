@@ -419,8 +419,9 @@ export interface PeopleStore {
   addSuppressedDropped(n: number): Promise<void>;
   suppressedDropped(): Promise<number>;
   saveDeletion(record: DeletionRecord): Promise<void>;
-  /** Newest first. */
-  listDeletions(): Promise<DeletionRecord[]>;
+  /** Newest first; those of one status when given. */
+  listDeletions(status?: DeletionRecord['status']): Promise<DeletionRecord[]>;
+  getDeletion(id: string): Promise<DeletionRecord | undefined>;
   addAudit(entry: AuditEntry): Promise<void>;
   /** Newest first, `limit` of them from before the id `beforeId` when given. */
   listAudit(limit: number, beforeId?: number): Promise<(AuditEntry & { id: number })[]>;

@@ -10,27 +10,18 @@
 // messageId alone would dirty a random page with every insert: 5x slower here).
 
 import type Database from 'better-sqlite3';
-import type { RawEvent, StoredEvent } from '../../domain/stored-event';
+import { parseRawEvent, type RawEvent, type StoredEvent } from '../../domain/stored-event';
 import type { ArrivalHint, EventStore } from '../store';
 import type { IngestWriter } from './ingest-writer';
 import type { JournalHeader } from './journal-apply';
 import { KeySet } from './key-set';
 import { sqliteQuarantine } from './quarantine';
 
-const SCAN_COLUMNS = ['message_id', 'type', 'event', 'anonymous_id', 'user_id', 'session_id', 'timestamp', 'received_at', 'properties', 'context', 'traits'] as const;
-type ScanRow = [string, StoredEvent['type'], string | null, string | null, string | null, string | null, number, number, string, string, string | null];
+export const SCAN_COLUMNS = ['message_id', 'type', 'event', 'anonymous_id', 'user_id', 'session_id', 'timestamp', 'received_at', 'properties', 'context', 'traits'] as const;
+export type ScanRow = [string, StoredEvent['type'], string | null, string | null, string | null, string | null, number, number, string, string, string | null];
 
-function toRawEvent(r: ScanRow): RawEvent {
+export function toRawEvent(r: ScanRow): RawEvent {
   return { messageId: r[0], type: r[1], event: r[2], anonymousId: r[3], userId: r[4], sessionId: r[5], timestamp: r[6], receivedAt: r[7], properties: r[8], context: r[9], traits: r[10] };
-}
-
-function parsed(raw: RawEvent): StoredEvent {
-  return {
-    ...raw,
-    properties: JSON.parse(raw.properties) as StoredEvent['properties'],
-    context: JSON.parse(raw.context) as StoredEvent['context'],
-    traits: raw.traits === null ? null : (JSON.parse(raw.traits) as StoredEvent['traits']),
-  };
 }
 
 /**
@@ -188,7 +179,7 @@ export function sqliteEvents(db: Database.Database, writer: IngestWriter, keysFi
     countEvents: () => writer.countEvents(() => (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n),
     async *scanEvents(pageSize = 5000) {
       await writer.settled();
-      for (const page of pages(pageSize)) yield page.map(parsed);
+      for (const page of pages(pageSize)) yield page.map(parseRawEvent);
     },
     async *scanRawEvents(pageSize = 5000, range) {
       await writer.settled();

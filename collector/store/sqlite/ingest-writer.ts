@@ -145,7 +145,8 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
   let lastCheckpoint = 0;
   const selects = new Map<number, { resolve: (rows: unknown[][]) => void; reject: (error: unknown) => void }>();
   const transactions = new Map<number, { resolve: (changes: number[]) => void; reject: (error: unknown) => void }>();
-  let lastSelect = 0;
+  // Each question asked of the worker (a read, a transaction) gets the next number.
+  let lastAsk = 0;
   // Who waits for the journal's segments before a position to be removed (clearJournal).
   let clearing: { target: JournalPosition; resolve: () => void }[] = [];
   let closing = false;
@@ -264,7 +265,7 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
     },
     async select(sql, params) {
       await journal.idle();
-      const id = ++lastSelect;
+      const id = ++lastAsk;
       return new Promise<unknown[][]>((resolve, reject) => {
         selects.set(id, { resolve, reject });
         worker.postMessage({ select: id, sql, params: [...params] } satisfies ToJournalWorker);
@@ -272,7 +273,7 @@ export function journalWriter(options: JournalOptions): IngestWriter | null {
     },
     async transact(statements) {
       await journal.idle();
-      const id = ++lastSelect;
+      const id = ++lastAsk;
       return new Promise<number[]>((resolve, reject) => {
         transactions.set(id, { resolve, reject });
         worker.postMessage({ transact: id, statements: statements.map(([sql, params]) => [sql, [...params]]) } satisfies ToJournalWorker);

@@ -7,9 +7,12 @@
 
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import type { QuarantinedEvent, RawEvent, StoredEvent } from '../../domain/stored-event';
-import type { AttributedOrder, AuditEntry, DeletionRecord, Delivery, DeliveryAttempt, PeopleStore, PersonRows, Suppression } from '../store';
+import type { QuarantinedEvent, RawEvent } from '../../domain/stored-event';
+import type { AttributedOrder, AuditEntry, DeletionRecord, PeopleStore, PersonRows, Suppression } from '../store';
 import { filesHolding } from './byte-search';
+import { SCAN_COLUMNS, toRawEvent, type ScanRow } from './events';
+import { sqliteProgress } from './progress';
+import { withLogs, type DeliveryRow } from './webhooks';
 import type { IngestWriter } from './ingest-writer';
 import { deleteRowids, rowsWhere as slicedRowsWhere } from './row-slices';
 
@@ -20,7 +23,7 @@ export interface DatabaseFiles {
 }
 
 const NAMES_PERSON = 'anonymous_id IN (SELECT value FROM json_each(?)) OR user_id IN (SELECT value FROM json_each(?))';
-const EVENT_COLUMNS = ['message_id', 'type', 'event', 'anonymous_id', 'user_id', 'session_id', 'timestamp', 'received_at', 'properties', 'context', 'traits', 'order_id'];
+const EVENT_COLUMNS = [...SCAN_COLUMNS, 'order_id'];
 // Whose an event is, as identities say (the SQL form of Identities.personOf): its user, else the user its anonymous
 // id is tied to, else the anonymous id.
 const PERSON = 'coalesce(e.user_id, (SELECT i.user_id FROM identities i WHERE i.anonymous_id = e.anonymous_id), e.anonymous_id)';
@@ -33,6 +36,7 @@ type Queued = [id: string, customerId: string | null, ...rest: unknown[]];
 export type Scan = (table: string, columns: readonly string[], condition: string, params: readonly unknown[]) => Promise<unknown[][]>;
 
 export function sqlitePeople(db: Database.Database, writer: IngestWriter, files: DatabaseFiles | null): PeopleStore {
+  const progress = sqliteProgress(db);
   const json = (ids: readonly string[]) => JSON.stringify(ids);
   // On the journal's thread when there is one (a scan of a million rows there holds no request up), else in slices here.
   const write = (statements: [sql: string, params: unknown[]][]) =>
@@ -70,43 +74,19 @@ export function sqlitePeople(db: Database.Database, writer: IngestWriter, files:
     async personData(ids) {
       const events = (await personEvents(ids)).filter((e) => e.own);
       const orders = [...new Set(events.flatMap((e) => e.orderId ?? []))];
-      const deliveries = await deliveriesOf(ids);
-      const attempts = db.prepare('SELECT at, status, duration_ms, excerpt FROM webhook_attempts WHERE delivery_id = ? ORDER BY at');
-      const delivery = db.prepare('SELECT * FROM webhook_deliveries WHERE rowid = ?');
+      const deliveries = db
+        .prepare('SELECT * FROM webhook_deliveries WHERE rowid IN (SELECT value FROM json_each(?)) ORDER BY seq')
+        .all(JSON.stringify((await deliveriesOf(ids)).map((r) => r[0]))) as DeliveryRow[];
+      const byCustomer = (table: string) => db.prepare(`SELECT * FROM ${table} WHERE customer_id IN (SELECT value FROM json_each(?))`).all(json(ids)) as Record<string, unknown>[];
       const rows: PersonRows = {
         identities: (await identitiesOf(ids)).map((r) => ({ anonymousId: r[1] as string, userId: r[2] as string, at: r[3] as number })),
         quarantined: (await quarantinedOf(ids)).map((r) => quarantinedRow(r)),
-        values: db.prepare('SELECT * FROM customer_values WHERE customer_id IN (SELECT value FROM json_each(?))').all(json(ids)) as Record<string, unknown>[],
-        valueHistory: (db.prepare('SELECT * FROM value_history WHERE customer_id IN (SELECT value FROM json_each(?)) ORDER BY at').all(json(ids)) as Record<string, unknown>[]).map((r) => ({
-          customerId: r.customer_id as string,
-          at: r.at as number,
-          clv: r.clv as number | null,
-          churnRisk: r.churn_risk as never,
-          stage: r.stage as never,
-        })),
-        stageChanges: (db.prepare('SELECT * FROM stage_changes WHERE customer_id IN (SELECT value FROM json_each(?)) ORDER BY at').all(json(ids)) as Record<string, unknown>[]).map((r) => ({
-          customerId: r.customer_id as string,
-          at: r.at as number,
-          from: r.from_stage as never,
-          to: r.to_stage as never,
-        })),
-        segments: (db.prepare('SELECT * FROM customer_segments WHERE customer_id IN (SELECT value FROM json_each(?))').all(json(ids)) as Record<string, unknown>[]).map((r) => ({
-          customerId: r.customer_id as string,
-          segmentId: r.segment_id as number,
-          updatedAt: r.updated_at as number,
-        })),
+        values: byCustomer('customer_values'),
+        valueHistory: (await Promise.all(ids.map((id) => progress.valueHistoryOf(id)))).flat(),
+        stageChanges: (await Promise.all(ids.map((id) => progress.listStageChanges({ customerId: id, limit: Number.MAX_SAFE_INTEGER })))).flat(),
+        segments: byCustomer('customer_segments').map((r) => ({ customerId: r.customer_id as string, segmentId: r.segment_id as number, updatedAt: r.updated_at as number })),
         attributions: (await attributionsOf(orders)).map(attributionOf),
-        deliveries: deliveries.map(([rowid]) => {
-          const d = delivery.get(rowid) as Record<string, unknown>;
-          const log = (attempts.all(d.id) as Record<string, unknown>[]).map((a): DeliveryAttempt => ({
-            deliveryId: d.id as string,
-            at: a.at as number,
-            status: a.status as number | null,
-            durationMs: a.duration_ms as number,
-            excerpt: a.excerpt as string,
-          }));
-          return { ...deliveryOf(d), log };
-        }),
+        deliveries: withLogs(db, deliveries),
       };
       return { events: events.map((e) => e.event), ...rows };
     },
@@ -185,8 +165,13 @@ export function sqlitePeople(db: Database.Database, writer: IngestWriter, files:
         record.requestedAt,
       );
     },
-    async listDeletions() {
-      return (db.prepare('SELECT record FROM deletions ORDER BY requested_at DESC, id').pluck().all() as string[]).map((r) => JSON.parse(r) as DeletionRecord);
+    async listDeletions(status) {
+      const records = db.prepare("SELECT record FROM deletions WHERE ? IS NULL OR json_extract(record, '$.status') = ? ORDER BY requested_at DESC, id").pluck();
+      return (records.all(status ?? null, status ?? null) as string[]).map((r) => JSON.parse(r) as DeletionRecord);
+    },
+    async getDeletion(id) {
+      const record = db.prepare('SELECT record FROM deletions WHERE id = ?').pluck().get(id) as string | undefined;
+      return record === undefined ? undefined : (JSON.parse(record) as DeletionRecord);
     },
     async addAudit(entry) {
       db.prepare('INSERT INTO audit_log (at, actor, action, subject, detail) VALUES (?, ?, ?, ?, ?)').run(entry.at, entry.actor, entry.action, entry.subject, JSON.stringify(entry.detail));
@@ -236,21 +221,8 @@ export function sqlitePeople(db: Database.Database, writer: IngestWriter, files:
   };
 }
 
-function rawEventOf(r: unknown[]): RawEvent {
-  return {
-    messageId: r[1] as string,
-    type: r[2] as StoredEvent['type'],
-    event: r[3] as string | null,
-    anonymousId: r[4] as string | null,
-    userId: r[5] as string | null,
-    sessionId: r[6] as string | null,
-    timestamp: r[7] as number,
-    receivedAt: r[8] as number,
-    properties: r[9] as string,
-    context: r[10] as string,
-    traits: r[11] as string | null,
-  };
-}
+/** A row of EVENT_COLUMNS after its rowid, as a raw event. */
+const rawEventOf = (r: unknown[]): RawEvent => toRawEvent(r.slice(1) as ScanRow);
 
 function quarantinedRow(r: unknown[]): QuarantinedEvent & { id: number } {
   return { id: r[0] as number, receivedAt: r[1] as number, messageId: r[2] as string | null, reasons: JSON.parse(r[3] as string) as QuarantinedEvent['reasons'], raw: r[4] as string };
@@ -264,20 +236,6 @@ function attributionOf(r: unknown[]): AttributedOrder {
     products: JSON.parse(r[4] as string) as string[],
     revenue: r[5] as number,
     at: r[6] as number,
-  };
-}
-
-function deliveryOf(d: Record<string, unknown>): Delivery {
-  return {
-    id: d.id as string,
-    subscriptionId: d.subscription_id as string,
-    customerId: d.customer_id as string | null,
-    type: d.type as string,
-    payload: d.payload as string,
-    createdAt: d.created_at as number,
-    dueAt: d.due_at as number | null,
-    attempts: d.attempts as number,
-    state: d.state as Delivery['state'],
   };
 }
 

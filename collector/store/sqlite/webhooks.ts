@@ -15,7 +15,7 @@ const BATCH_ROWS = 5000;
 
 type Queued = [id: string, customerId: string | null, type: string, payload: string, createdAt: number, dueAt: number | null];
 
-interface DeliveryRow {
+export interface DeliveryRow {
   id: string;
   subscription_id: string;
   customer_id: string | null;
@@ -38,6 +38,21 @@ const deliveryOf = (r: DeliveryRow): Delivery => ({
   attempts: r.attempts,
   state: r.state,
 });
+
+/** Deliveries, each with its attempts, oldest first. */
+export function withLogs(db: Database.Database, rows: readonly DeliveryRow[]): (Delivery & { log: DeliveryAttempt[] })[] {
+  const log = db.prepare('SELECT * FROM webhook_attempts WHERE delivery_id = ? ORDER BY at');
+  return rows.map((r) => ({
+    ...deliveryOf(r),
+    log: (log.all(r.id) as { delivery_id: string; at: number; status: number | null; duration_ms: number; excerpt: string }[]).map((a) => ({
+      deliveryId: a.delivery_id,
+      at: a.at,
+      status: a.status,
+      durationMs: a.duration_ms,
+      excerpt: a.excerpt,
+    })),
+  }));
+}
 
 export function sqliteWebhooks(db: Database.Database): WebhookStore {
   const addBatch = db.prepare('INSERT INTO webhook_batches (subscription_id, count, created_at, deliveries) VALUES (?, ?, ?, ?)');
@@ -130,17 +145,7 @@ export function sqliteWebhooks(db: Database.Database): WebhookStore {
       const rows = db
         .prepare(`SELECT * FROM webhook_deliveries WHERE subscription_id = ? AND created_at >= ? AND created_at < ? ${q.state ? 'AND state = ?' : ''} ORDER BY seq DESC LIMIT ? OFFSET ?`)
         .all(q.subscriptionId, q.from ?? -8.64e15, q.to ?? 8.64e15, ...(q.state ? [q.state] : []), q.limit, q.offset ?? 0) as DeliveryRow[];
-      const log = db.prepare('SELECT * FROM webhook_attempts WHERE delivery_id = ? ORDER BY at');
-      return rows.map((r) => ({
-        ...deliveryOf(r),
-        log: (log.all(r.id) as { delivery_id: string; at: number; status: number | null; duration_ms: number; excerpt: string }[]).map((a) => ({
-          deliveryId: a.delivery_id,
-          at: a.at,
-          status: a.status,
-          durationMs: a.duration_ms,
-          excerpt: a.excerpt,
-        })),
-      }));
+      return withLogs(db, rows);
     },
     async replayDeliveries(q, now) {
       if (q.ids) {
