@@ -53,6 +53,9 @@ describe('the demo store in Chromium', { timeout: E2E_TIMEOUT.test }, () => {
     await page.click('#add-to-cart');
     await page.goto(`${demo.storeUrl}/cart.html`);
     await page.click('#to-checkout');
+    // The order's handler is attached once the checkout has read the catalog and listed the cart (under load, a
+    // click before that submitted the bare form).
+    await page.waitForSelector('#summary p');
     await page.click('#place-order');
     await page.waitForSelector('#thanks:not([hidden])');
     await slotReady(page, '#thanks-slot');
