@@ -38,7 +38,15 @@ export {
 } from './value/clv';
 export { fitParetoNbd, paretoNbdLogLikelihood, paretoProbabilityAlive, paretoConditionalExpectedPurchases, type ParetoNbdParams } from './value/pareto-nbd';
 export { backtest, fitPredictor, PURCHASE_MODELS, SPEND_MODELS, type SpendModel, type Backtest, type BacktestOptions, type ModelScore, type Predictor, type PurchaseModel } from './value/backtest';
-export { fitActivityRegression, activityExpectedPurchases, activityProbabilityActive, activityFeatures, fitPoisson, type ActivityModel } from './value/activity-regression';
+export {
+  fitActivityRegression,
+  activityExpectedPurchases,
+  activityIndividualPurchases,
+  activityProbabilityActive,
+  activityFeatures,
+  fitPoisson,
+  type ActivityModel,
+} from './value/activity-regression';
 export { errors, ranks, rocAuc, spearman, topShareCapture } from './value/accuracy';
 export { lifecycleThresholds, purchaseGaps, stageOn, stageChanges, STAGES, type Stage, type LifecycleThresholds } from './value/lifecycle';
 export { scoreRfm, rfmGroup, RFM_GROUPS, RFM_LABELS, type RfmScore, type RfmGroup, type RfmInput } from './value/rfm';

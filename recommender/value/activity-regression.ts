@@ -4,10 +4,21 @@
 // at its start: frequency, age, the days since the last purchase against the customer's usual gap, the purchase
 // rate and the spend. It is trained on the latest window whose outcome is known (its features as of `horizon`
 // before the end, its labels the purchases since), then applied as of the end.
+//
+// One-time buyers' expected purchases are alike (the rate at which the windows' one-time buyers bought again)
+// unless telling them apart ranks the windows' customers better. Their age and first spend separate those who
+// come back only weakly (a ROC AUC of 0.54-0.61 among them on CDNOW and UCI Online Retail), and spreading half the
+// base on so weak a signal ranks the whole base worse: the rank correlation on CDNOW's holdout was 0.456 spread,
+// 0.500 pooled. Their churn risk keeps the regression's own rate: a weak signal still tells who is likelier to
+// come back, which is all a churn tier asks (and which put every one-time buyer in one tier when pooled).
 
+import { spearman } from './accuracy';
 import { summarize, type CustomerHistory, type Purchase } from './clv';
 
 const DAY_MS = 86_400_000;
+
+/** The features' index of "bought once only". */
+const ONE_TIMER = 6;
 
 /** What the model reads of a customer as of a day (in days), each term on a scale where its effect is about linear. */
 export function activityFeatures(c: CustomerHistory, meanValue: number): number[] {
@@ -25,6 +36,13 @@ export function activityFeatures(c: CustomerHistory, meanValue: number): number[
     Math.log(Math.max(1e-6, value) / Math.max(1e-6, meanValue)),
   ];
 }
+
+/** The linear predictor (the log of the rate), capped where exp would overflow. */
+const linear = (weights: readonly number[], x: readonly number[]) =>
+  Math.min(
+    30,
+    x.reduce((s, v, j) => s + v * weights[j], 0),
+  );
 
 /** Solves A x = b (A symmetric positive definite) by Gaussian elimination with partial pivoting. */
 function solve(A: number[][], b: number[]): number[] {
@@ -60,12 +78,7 @@ export function fitPoisson(X: readonly number[][], y: ArrayLike<number>, ridge =
     const H = Array.from({ length: k }, () => new Array<number>(k).fill(0));
     for (let i = 0; i < n; i++) {
       const x = X[i];
-      const mu = Math.exp(
-        Math.min(
-          30,
-          x.reduce((s, v, j) => s + v * w[j], 0),
-        ),
-      );
+      const mu = Math.exp(linear(w, x));
       for (let a = 0; a < k; a++) {
         g[a] += (y[i] - mu) * x[a];
         for (let b = 0; b <= a; b++) H[a][b] += mu * x[a] * x[b];
@@ -92,6 +105,12 @@ export interface ActivityModel {
   meanValue: number;
   /** Customers and purchase days it was trained on. */
   trainedOn: { customers: number; purchases: number };
+  /**
+   * Purchase days in the window expected of every one-time buyer (the windows' one-time buyers' mean), or null
+   * when the regression tells them apart; and the windows' rank correlation each way, which decided it.
+   */
+  oneTimeRate: number | null;
+  oneTimers: { spread: number; pooled: number };
 }
 
 const meanValueOf = (customers: readonly CustomerHistory[]) => customers.reduce((s, c) => s + c.revenue / (c.frequency + 1), 0) / Math.max(1, customers.length);
@@ -132,24 +151,33 @@ export function fitActivityRegression(purchases: readonly Purchase[], options: {
   }
   if (X.length === 0) throw new RangeError('the activity regression needs customers who bought before its training window');
   const meanValue = meanValueOf(summarize(purchases, { end: options.end }));
-  return { weights: fitPoisson(X, y), horizon, meanValue, trainedOn: { customers: X.length, purchases: y.reduce((a, b) => a + b, 0) } };
+  const weights = fitPoisson(X, y);
+  return { weights, horizon, meanValue, trainedOn: { customers: X.length, purchases: y.reduce((a, b) => a + b, 0) }, ...oneTimersOf(X, y, weights) };
 }
 
-/** Purchase days expected in the next t days (the trained window's rate, scaled to t). */
+/** Whether the windows' customers rank better with the one-time buyers told apart by the regression, or pooled. */
+function oneTimersOf(X: readonly number[][], y: readonly number[], weights: readonly number[]): Pick<ActivityModel, 'oneTimeRate' | 'oneTimers'> {
+  const once = X.map((x) => x[ONE_TIMER] === 1);
+  const count = once.filter(Boolean).length;
+  const rate = y.reduce((sum, v, i) => (once[i] ? sum + v : sum), 0) / Math.max(1, count);
+  const spread = X.map((x) => linear(weights, x));
+  // Ranks are all a rank correlation reads: the log of the rate ranks as the rate does.
+  const pooled = spread.map((v, i) => (once[i] ? Math.log(Math.max(1e-12, rate)) : v));
+  const oneTimers = { spread: spearman(spread, y), pooled: spearman(pooled, y) };
+  return { oneTimeRate: count > 0 && oneTimers.pooled >= oneTimers.spread ? rate : null, oneTimers };
+}
+
+/** Purchase days the regression expects of this customer in the next t days, told apart from every other (the trained window's rate, scaled to t). */
+export function activityIndividualPurchases(model: ActivityModel, c: CustomerHistory, t: number): number {
+  return Math.exp(linear(model.weights, activityFeatures(c, model.meanValue))) * (t / model.horizon);
+}
+
+/** Purchase days expected in the next t days: a one-time buyer's is every one-time buyer's where they are pooled. */
 export function activityExpectedPurchases(model: ActivityModel, c: CustomerHistory, t: number): number {
-  const x = activityFeatures(c, model.meanValue);
-  return (
-    Math.exp(
-      Math.min(
-        30,
-        x.reduce((s, v, j) => s + v * model.weights[j], 0),
-      ),
-    ) *
-    (t / model.horizon)
-  );
+  return c.frequency === 0 && model.oneTimeRate !== null ? model.oneTimeRate * (t / model.horizon) : activityIndividualPurchases(model, c, t);
 }
 
-/** The chance of at least one purchase in the next `horizon` days (Poisson): the model's P(active). */
+/** The chance of at least one purchase in the next `horizon` days (Poisson at the individual rate): the model's P(active). */
 export function activityProbabilityActive(model: ActivityModel, c: CustomerHistory): number {
-  return 1 - Math.exp(-activityExpectedPurchases(model, c, model.horizon));
+  return 1 - Math.exp(-activityIndividualPurchases(model, c, model.horizon));
 }

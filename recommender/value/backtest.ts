@@ -6,7 +6,7 @@
 
 import { errors, rocAuc, spearman, topShareCapture } from './accuracy';
 import { conditionalExpectedPurchases, expectedAverageSpend, fitBgNbd, fitGammaGamma, probabilityNoPurchase, summarize, type BgNbdParams, type CustomerHistory, type Fit, type Purchase } from './clv';
-import { activityExpectedPurchases, fitActivityRegression } from './activity-regression';
+import { activityExpectedPurchases, activityIndividualPurchases, fitActivityRegression } from './activity-regression';
 import { fitParetoNbd, paretoConditionalExpectedPurchases, paretoProbabilityAlive } from './pareto-nbd';
 
 /** The activity regression's terms, in the order of its weights (activity-regression.ts's features). */
@@ -23,6 +23,8 @@ export interface Predictor {
   params: Record<string, number> | null;
   logLikelihood: number | null;
   expected(c: CustomerHistory, t: number): number;
+  /** Where a model's churn risk reads another rate than its expectation (the activity model's one-time buyers, told apart). */
+  individual?(c: CustomerHistory, t: number): number;
   pAlive(c: CustomerHistory): number | null;
 }
 
@@ -99,10 +101,18 @@ function activityPredictor(customers: readonly CustomerHistory[], context: FitCo
   } catch {
     // BG/NBD not fitted: the regression's own level.
   }
-  const params = { ...Object.fromEntries(fit.weights.map((w, i) => [ACTIVITY_TERMS[i], w])), scale };
+  // Whether one-time buyers share one rate, and the rank correlations on the training windows that decided it.
+  const oneTimers = {
+    oneTimersPooled: Number(fit.oneTimeRate !== null),
+    ...(fit.oneTimeRate !== null ? { oneTimeRate: fit.oneTimeRate } : {}),
+    rankSpread: fit.oneTimers.spread,
+    rankPooled: fit.oneTimers.pooled,
+  };
+  const params = { ...Object.fromEntries(fit.weights.map((w, i) => [ACTIVITY_TERMS[i], w])), scale, ...oneTimers };
   const expected = (c: CustomerHistory, t: number) => scale * activityExpectedPurchases(fit, c, t);
-  // P(active): at least one purchase in the horizon, as the scaled Poisson rate has it.
-  return { model: 'activity', params, logLikelihood: null, expected, pAlive: (c) => 1 - Math.exp(-expected(c, fit.horizon)) };
+  const individual = (c: CustomerHistory, t: number) => scale * activityIndividualPurchases(fit, c, t);
+  // P(active): at least one purchase in the horizon, as the scaled Poisson rate has it, every customer told apart.
+  return { model: 'activity', params, logLikelihood: null, expected, individual, pAlive: (c) => 1 - Math.exp(-individual(c, fit.horizon)) };
 }
 
 export interface BacktestOptions {

@@ -237,13 +237,13 @@ interface PurchaseFigures {
  * depend on (frequency, recency, T) alone, which many customers share in whole days: computed once a triple (a
  * year's CLV is twelve hypergeometric series). The activity model reads spend too: computed for each customer.
  */
-function purchaseFigures(bg: BgNbdParams | null, activity: Pick<Predictor, 'expected'> | null, o: ValueModel['options']): (b: BuyerHistory) => PurchaseFigures | null {
+function purchaseFigures(bg: BgNbdParams | null, activity: ActivityFigures | null, o: ValueModel['options']): (b: BuyerHistory) => PurchaseFigures | null {
   const clvOptions = { months: o.clvMonths, monthlyDiscountRate: o.monthlyDiscountRate };
   if (activity) {
     return (b) => {
       const upTo = (t: number) => activity.expected(b, t);
-      // Churn risk: the chance of a purchase within the shop's rhythm, Poisson at the activity model's rate.
-      return { expected: upTo(o.horizonDays), unitClv: discountedValue(upTo, 1, clvOptions), buys: 1 - Math.exp(-upTo(o.churnHorizonDays)) };
+      // Churn risk: the chance of a purchase within the shop's rhythm, Poisson at the activity model's own rate for the customer.
+      return { expected: upTo(o.horizonDays), unitClv: discountedValue(upTo, 1, clvOptions), buys: 1 - Math.exp(-activity.individual(b, o.churnHorizonDays)) };
     };
   }
   if (!bg) return () => null;
@@ -267,17 +267,18 @@ type Attempt = <T>(model: string, instead: string, fit: () => T) => T | null;
  * purchases follow BG/NBD's curve for the customer, scaled to the activity model's rate, so a CLV over a year keeps
  * the dropout BG/NBD sees.
  */
-function fitActivity(buyers: readonly BuyerHistory[], history: PurchaseHistory, choice: ModelChoice, bg: Fit<BgNbdParams>): Pick<Predictor, 'expected'> {
+type ActivityFigures = Required<Pick<Predictor, 'expected' | 'individual'>>;
+
+function fitActivity(buyers: readonly BuyerHistory[], history: PurchaseHistory, choice: ModelChoice, bg: Fit<BgNbdParams>): ActivityFigures {
   const horizon = choice.backtest?.holdoutDays ?? 90;
   const fit = fitPredictor('activity', buyers, { purchases: history.purchases, end: history.end, horizon, bgnbd: () => bg });
-  return {
-    expected: (b, t) => {
-      const own = fit.expected(b, horizon);
-      if (t <= horizon) return (own * t) / horizon;
-      const curve = conditionalExpectedPurchases(bg.params, horizon, b);
-      return own + (curve > 1e-12 ? (own / curve) * (conditionalExpectedPurchases(bg.params, t, b) - curve) : (own * (t - horizon)) / horizon);
-    },
+  const extended = (rate: (b: BuyerHistory, t: number) => number) => (b: BuyerHistory, t: number) => {
+    const own = rate(b, horizon);
+    if (t <= horizon) return (own * t) / horizon;
+    const curve = conditionalExpectedPurchases(bg.params, horizon, b);
+    return own + (curve > 1e-12 ? (own / curve) * (conditionalExpectedPurchases(bg.params, t, b) - curve) : (own * (t - horizon)) / horizon);
   };
+  return { expected: extended((b, t) => fit.expected(b, t)), individual: extended((b, t) => fit.individual!(b, t)) };
 }
 
 /**

@@ -47,8 +47,16 @@ describe('UCI Online Retail imported and valued', () => {
     expect(choice.backtest.scores.map((s: { model: string }) => s.model)).toEqual(['naive', 'bgnbd', 'activity']);
     const chosen = choice.backtest.scores.find((s: { model: string }) => s.model === choice.purchase);
     const bgnbd = choice.backtest.scores.find((s: { model: string }) => s.model === 'bgnbd');
-    // The chosen model errs less than BG/NBD on this shop, and its churn risk ranks lapsing customers above recency alone.
-    expect(chosen.purchasesRmse).toBeLessThanOrEqual(bgnbd.purchasesRmse);
+    const naive = choice.backtest.scores.find((s: { model: string }) => s.model === 'naive');
+    // The goal on this shop: the chosen model beats each customer's own rate and BG/NBD on errors, rank
+    // correlation and top-decile capture, predicts the holdout's purchases within 10%, and its churn risk ranks
+    // lapsing customers well above recency alone.
+    for (const other of [naive, bgnbd]) {
+      expect(chosen.purchasesRmse, other.model).toBeLessThan(other.purchasesRmse);
+      expect(chosen.purchasesSpearman, other.model).toBeGreaterThan(other.purchasesSpearman);
+      expect(chosen.topDecileCapture, other.model).toBeGreaterThan(other.topDecileCapture);
+    }
+    expect(Math.abs(chosen.purchasesRatio - 1)).toBeLessThan(0.1);
     expect(chosen.churnAuc).toBeGreaterThan(choice.backtest.recencyAuc + 0.05);
     expect(choice.reason).toContain(choice.purchase);
   }, 120_000);

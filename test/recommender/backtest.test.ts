@@ -4,7 +4,20 @@
 
 import { describe, expect, it } from 'vitest';
 import { cdnowPurchases } from './cdnow';
-import { backtest, errors, fitActivityRegression, fitPoisson, random, rocAuc, spearman, summarize, topShareCapture, type Purchase } from '../../recommender';
+import {
+  activityExpectedPurchases,
+  activityIndividualPurchases,
+  backtest,
+  errors,
+  fitActivityRegression,
+  fitPoisson,
+  random,
+  rocAuc,
+  spearman,
+  summarize,
+  topShareCapture,
+  type Purchase,
+} from '../../recommender';
 
 describe('accuracy measures', () => {
   it('MAE and RMSE', () => {
@@ -86,6 +99,12 @@ describe('a backtest on CDNOW (calibration to 1997-09-30, 39 weeks held out)', (
     expect(naive.churnAuc).toBeNull();
     expect(result.recencyAuc).toBeGreaterThan(0.5);
   });
+
+  it("lets the activity model rank the customers better than each customer's own rate and than BG/NBD", () => {
+    const activity = model('activity').purchases.spearman;
+    expect(activity).toBeGreaterThan(model('naive').purchases.spearman);
+    expect(activity).toBeGreaterThan(model('bgnbd').purchases.spearman);
+  });
 });
 
 describe('the activity regression', () => {
@@ -112,5 +131,49 @@ describe('the activity regression', () => {
     // CDNOW's cohort bought first in 1997's first quarter: a history shorter than two windows trains on its later half.
     expect(fit.horizon).toBeLessThan(273);
     expect(fit.trainedOn.customers).toBeGreaterThan(2000);
+  });
+
+  it("values CDNOW's one-time buyers alike, at the rate its window's one-time buyers bought again, and tells them apart for churn risk", () => {
+    const purchases = cdnowPurchases();
+    const end = Date.UTC(1997, 8, 30);
+    const fit = fitActivityRegression(purchases, { end, horizon: 273 });
+    // Ranked on its training window, pooled one-time buyers correlate better with what the customers did.
+    expect(fit.oneTimers.pooled).toBeGreaterThan(fit.oneTimers.spread);
+    // The rate, counted by hand: the window's one-time buyers (as of its start) and their purchase days in it.
+    const start = end - fit.horizon * 86_400_000;
+    const once = new Set(
+      summarize(purchases, { end: start })
+        .filter((c) => c.frequency === 0)
+        .map((c) => c.id),
+    );
+    const days = new Set(purchases.filter((p) => once.has(p.customerId) && p.at > start + 86_400_000 - 1 && p.at <= end).map((p) => `${p.customerId} ${p.at}`));
+    expect(fit.oneTimeRate).toBeCloseTo(days.size / once.size, 12);
+    const [young, old] = [
+      { id: 'young', frequency: 0, recency: 0, T: 200, monetary: 0, revenue: 15 },
+      { id: 'old', frequency: 0, recency: 0, T: 270, monetary: 0, revenue: 40 },
+    ];
+    expect(activityExpectedPurchases(fit, young, 90)).toBe(activityExpectedPurchases(fit, old, 90));
+    expect(activityExpectedPurchases(fit, young, 90)).toBeCloseTo((fit.oneTimeRate! * 90) / fit.horizon, 12);
+    expect(activityIndividualPurchases(fit, young, 90)).not.toBeCloseTo(activityIndividualPurchases(fit, old, 90), 3);
+  });
+
+  it('tells one-time buyers apart where their first spend says who comes back', () => {
+    // Half the shop buys 1,000 a time every 60 days on average, half 10 a time every 2,000: a one-time buyer's
+    // first order says which they are, and so whether they will be back within the window.
+    const rand = random(11);
+    const purchases: Purchase[] = [];
+    for (let i = 0; i < 4000; i++) {
+      const big = i % 2 === 0;
+      let day = Math.floor(rand() * 200);
+      while (day <= 300) {
+        purchases.push({ customerId: `c${i}`, at: Date.UTC(2026, 0, 1) + day * 86_400_000, amount: big ? 1000 : 10 });
+        day += Math.max(1, Math.round(-Math.log(1 - rand()) * (big ? 60 : 2000)));
+      }
+    }
+    const fit = fitActivityRegression(purchases, { end: Date.UTC(2026, 0, 1) + 300 * 86_400_000, horizon: 50 });
+    expect(fit.oneTimers.spread).toBeGreaterThan(fit.oneTimers.pooled);
+    expect(fit.oneTimeRate).toBeNull();
+    const once = (revenue: number) => ({ id: String(revenue), frequency: 0, recency: 0, T: 20, monetary: 0, revenue });
+    expect(activityExpectedPurchases(fit, once(1000), 50)).toBeGreaterThan(2 * activityExpectedPurchases(fit, once(10), 50));
   });
 });
