@@ -12,11 +12,12 @@ export { fitSegments, seedCentroids, silhouette, slugify, SegmentInputError, typ
 export { composeSlot, eligible, boost, type SlotRules, type SlotFilters, type Booster, type ItemFacts, type SlotContext, type SlotItem } from './slots';
 export { ClickLedger, type Click, type OrderLine, type Attribution } from './attribution';
 export { stratifiedSplit, rankingMetrics, type Rating, type Metrics } from './evaluation';
-export { random } from './random';
+export { gammaDraws, random } from './random';
 export {
   summarize,
   fitBgNbd,
   fitGammaGamma,
+  fitGammaGammaAllDays,
   bgnbdLogLikelihood,
   gammaGammaLogLikelihood,
   expectedPurchases,
@@ -25,6 +26,7 @@ export {
   probabilityNoPurchase,
   probabilityOfPurchases,
   expectedAverageSpend,
+  everyPurchaseDay,
   customerLifetimeValue,
   discountedValue,
   ConvergenceError,

@@ -14,6 +14,7 @@
 
 import { spearman } from './accuracy';
 import { summarize, type CustomerHistory, type Purchase } from './clv';
+import { customerSample } from './customer-sample';
 
 const DAY_MS = 86_400_000;
 
@@ -134,10 +135,13 @@ function windowOf(purchases: readonly Purchase[], start: number, horizon: number
 
 /**
  * Trains on the windows of `horizon` days that end at `end`, `end - horizon`, ... (at most `windows`), each with
- * its customers as of its start: several windows average out a season. A history shorter than two windows trains
+ * its customers as of its start (at most `maxCustomers` of them, 30,000 by default): several windows average out a
+ * season. A history shorter than two windows trains
  * on the latest half of it instead, its labels scaled to the horizon.
  */
-export function fitActivityRegression(purchases: readonly Purchase[], options: { end: number; horizon: number; windows?: number }): ActivityModel {
+export function fitActivityRegression(all: readonly Purchase[], options: { end: number; horizon: number; windows?: number; maxCustomers?: number }): ActivityModel {
+  // Eight weights need no more than a sample of the customers (the same each refit); all of them below its size.
+  const purchases = customerSample(all, options.maxCustomers ?? 30_000);
   const first = purchases.reduce((m, p) => Math.min(m, p.at), Infinity);
   const span = Math.floor((options.end - first) / DAY_MS);
   const horizon = Math.max(1, Math.min(options.horizon, Math.floor(span / 2)));

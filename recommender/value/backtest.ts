@@ -5,7 +5,21 @@
 // holdout" beside recency alone).
 
 import { errors, rocAuc, spearman, topShareCapture } from './accuracy';
-import { conditionalExpectedPurchases, expectedAverageSpend, fitBgNbd, fitGammaGamma, probabilityNoPurchase, summarize, type BgNbdParams, type CustomerHistory, type Fit, type Purchase } from './clv';
+import {
+  conditionalExpectedPurchases,
+  everyPurchaseDay,
+  expectedAverageSpend,
+  fitBgNbd,
+  fitGammaGamma,
+  fitGammaGammaAllDays,
+  probabilityNoPurchase,
+  summarize,
+  type BgNbdParams,
+  type CustomerHistory,
+  type Fit,
+  type GammaGammaParams,
+  type Purchase,
+} from './clv';
 import { activityExpectedPurchases, activityIndividualPurchases, fitActivityRegression } from './activity-regression';
 import { fitParetoNbd, paretoConditionalExpectedPurchases, paretoProbabilityAlive } from './pareto-nbd';
 
@@ -166,23 +180,33 @@ function holdoutOf(purchases: Iterable<Purchase>, calibrationEnd: number, holdou
   return out;
 }
 
-export const SPEND_MODELS = ['gamma-gamma', 'own-mean'] as const;
+export const SPEND_MODELS = ['gamma-gamma', 'own-mean', 'gamma-gamma-all'] as const;
 export type SpendModel = (typeof SPEND_MODELS)[number];
 type SpendOf = (c: CustomerHistory) => number;
 
+/** A Gamma-Gamma fit where it converges with a finite mean (q > 1); null where it does not. */
+function gammaGammaOf(fit: () => Fit<GammaGammaParams>): Fit<GammaGammaParams> | null {
+  try {
+    const gg = fit();
+    return gg.params.q > 1 ? gg : null;
+  } catch {
+    // Spend too uniform, or no repeat buyer.
+    return null;
+  }
+}
+
 /**
- * Spend per purchase, each way there is: Gamma-Gamma's expectation (where it fits; the customer's own mean shrunk
- * to the population's) and the customer's own mean purchase-day value. The first is the default.
+ * Spend per purchase, each way there is: Gamma-Gamma's expectation (where it fits; the customer's own mean of
+ * repeat days shrunk to the population's), the customer's own mean purchase-day value, and Gamma-Gamma over every
+ * purchase day, the first included. The first is the default.
  */
 function spendModels(customers: readonly CustomerHistory[]): Map<SpendModel, SpendOf> {
   const models = new Map<SpendModel, SpendOf>();
-  try {
-    const gg = fitGammaGamma(customers);
-    if (gg.params.q > 1) models.set('gamma-gamma', (c) => expectedAverageSpend(gg.params, c));
-  } catch {
-    // Spend too uniform, or no repeat buyer: the customers' own means alone.
-  }
+  const gg = gammaGammaOf(() => fitGammaGamma(customers));
+  if (gg) models.set('gamma-gamma', (c) => expectedAverageSpend(gg.params, c));
   models.set('own-mean', (c) => c.revenue / (c.frequency + 1));
+  const all = gg && gammaGammaOf(() => fitGammaGammaAllDays(customers, gg.params));
+  if (all) models.set('gamma-gamma-all', (c) => expectedAverageSpend(all.params, everyPurchaseDay(c)));
   return models;
 }
 

@@ -270,7 +270,8 @@ export interface GammaGammaParams {
   gamma: number;
 }
 
-type Spend = Pick<CustomerHistory, 'frequency' | 'monetary'>;
+/** What Gamma-Gamma reads of a customer: the purchase days it counts, and their mean value. */
+export type Spend = Pick<CustomerHistory, 'frequency' | 'monetary'>;
 /** Customers of the same repeat purchases and mean spend, `count` of them: each term of the likelihood once. */
 type SpendGroup = Spend & { count: number };
 
@@ -326,7 +327,7 @@ function repeatCustomers(customers: readonly Spend[]): Spend[] {
 }
 
 /** Fits Gamma-Gamma on the customers with a repeat purchase (the model is about repeat spend). */
-export function fitGammaGamma(customers: readonly Spend[], options: FitOptions = {}): Fit<GammaGammaParams> {
+export function fitGammaGamma(customers: readonly Spend[], options: FitOptions & { starts?: GammaGammaParams[] } = {}): Fit<GammaGammaParams> {
   const repeat = repeatCustomers(customers);
   if (repeat.length === 0) {
     const again = customers.filter((c) => c.frequency > 0).length;
@@ -347,12 +348,31 @@ export function fitGammaGamma(customers: readonly Spend[], options: FitOptions =
     };
   };
   // E[spend] = p·gamma / (q - 1): start from the observed mean.
-  const starts = [
+  const starts = options.starts?.map(({ p, q, gamma }) => [p, q, gamma]) ?? [
     [1, 2, meanSpend],
     [5, 4, meanSpend * 3],
     [1, 1, 1],
   ];
   return bestFit('Gamma-Gamma', objective, starts, options, repeat.length, ([p, q, gamma]) => ({ p, q, gamma }));
+}
+
+/**
+ * A customer's purchase days as Gamma-Gamma reads repeat ones, the first included: for shops whose first order
+ * says what a customer spends (a wholesaler's), where the published model, on repeat days alone, gives every
+ * one-time buyer the population's mean.
+ */
+export function everyPurchaseDay(c: Pick<CustomerHistory, 'frequency' | 'revenue'>): Spend {
+  return { frequency: c.frequency + 1, monetary: c.revenue / (c.frequency + 1) };
+}
+
+/**
+ * Gamma-Gamma over every purchase day, started from the fit on repeat days (the two differ by the first orders
+ * alone) and given fewer iterations than a fit of its own: where every first order is alike (a sample order, a
+ * fixed fee), its optimum is a limit (p and 1/gamma without bound) that the line searches creep towards, and from
+ * the published starts that cost seconds on 20,000 customers.
+ */
+export function fitGammaGammaAllDays(customers: readonly Pick<CustomerHistory, 'frequency' | 'revenue'>[], repeatFit: GammaGammaParams): Fit<GammaGammaParams> {
+  return fitGammaGamma(customers.map(everyPurchaseDay), { starts: [repeatFit], maxIterations: 100 });
 }
 
 /** E[mean spend | history]: the customer's own mean pulled towards the population's (needs q > 1). */

@@ -2,14 +2,16 @@
 // expected purchases, expected spend, discounted CLV, a churn-risk tier (from the chance of a purchase within the
 // shop's usual gap between purchases) and the RFM scores and group.
 
-import { fitPredictor, type Predictor } from './backtest';
+import { fitPredictor } from './backtest';
 import {
   ConvergenceError,
   conditionalExpectedPurchases,
   discountedValue,
+  everyPurchaseDay,
   expectedAverageSpend,
   fitBgNbd,
   fitGammaGamma,
+  fitGammaGammaAllDays,
   probabilityAlive,
   probabilityNoPurchase,
   type BgNbdParams,
@@ -84,6 +86,8 @@ export interface CustomerValue {
 export interface ValueModel {
   bgnbd: { params: BgNbdParams; logLikelihood: number } | null;
   gammaGamma: { params: GammaGammaParams; logLikelihood: number } | null;
+  /** Gamma-Gamma over every purchase day, the first included, where the backtest chose it as the spend model. */
+  gammaGammaAllDays?: { params: GammaGammaParams; logLikelihood: number } | null;
   /** Why a model is missing, if one is. */
   errors: string[];
   /** The models the values come from and why: a backtest on the shop's own latest weeks. */
@@ -167,6 +171,7 @@ export function valueCustomers(buyers: readonly BuyerHistory[], options: ValueOp
   return {
     bgnbd: bg && { params: bg.params, logLikelihood: bg.logLikelihood },
     gammaGamma: spend.gammaGamma && { params: spend.gammaGamma.params, logLikelihood: spend.gammaGamma.logLikelihood },
+    gammaGammaAllDays: spend.gammaGammaAllDays,
     errors,
     choice: activity || choice.purchase !== 'activity' ? choice : { ...choice, purchase: 'bgnbd' },
     lifecycle,
@@ -235,21 +240,31 @@ interface PurchaseFigures {
 /**
  * Each customer's expected purchases, discounted purchases and chance of buying within the churn horizon. BG/NBD's
  * depend on (frequency, recency, T) alone, which many customers share in whole days: computed once a triple (a
- * year's CLV is twelve hypergeometric series). The activity model reads spend too: computed for each customer.
+ * year's CLV is twelve hypergeometric series). The activity model's rate reads spend too, but how its purchases
+ * accrue over time is BG/NBD's for the triple: that part once a triple, the rate for each customer.
  */
 function purchaseFigures(bg: BgNbdParams | null, activity: ActivityFigures | null, o: ValueModel['options']): (b: BuyerHistory) => PurchaseFigures | null {
   const clvOptions = { months: o.clvMonths, monthlyDiscountRate: o.monthlyDiscountRate };
+  const tripleOf = (b: BuyerHistory) => `${b.frequency} ${b.recency} ${b.T}`;
   if (activity) {
+    // Each triple's accrual to the reporting horizon, over the CLV's discounted months, and to the churn horizon.
+    const accruals = new Map<string, { expected: number; unitClv: number; churn: number }>();
     return (b) => {
-      const upTo = (t: number) => activity.expected(b, t);
+      const key = tripleOf(b);
+      let accrual = accruals.get(key);
+      if (!accrual) {
+        const upTo = (t: number) => activity.accrual(b, t);
+        accruals.set(key, (accrual = { expected: upTo(o.horizonDays), unitClv: discountedValue(upTo, 1, clvOptions), churn: upTo(o.churnHorizonDays) }));
+      }
+      const own = activity.expected(b);
       // Churn risk: the chance of a purchase within the shop's rhythm, Poisson at the activity model's own rate for the customer.
-      return { expected: upTo(o.horizonDays), unitClv: discountedValue(upTo, 1, clvOptions), buys: 1 - Math.exp(-activity.individual(b, o.churnHorizonDays)) };
+      return { expected: own * accrual.expected, unitClv: own * accrual.unitClv, buys: 1 - Math.exp(-activity.individual(b) * accrual.churn) };
     };
   }
   if (!bg) return () => null;
   const known = new Map<string, PurchaseFigures>();
   return (b) => {
-    const key = `${b.frequency} ${b.recency} ${b.T}`;
+    const key = tripleOf(b);
     let figures = known.get(key);
     if (!figures) {
       const upTo = (t: number) => conditionalExpectedPurchases(bg, t, b);
@@ -262,35 +277,46 @@ function purchaseFigures(bg: BgNbdParams | null, activity: ActivityFigures | nul
 
 type Attempt = <T>(model: string, instead: string, fit: () => T) => T | null;
 
+interface ActivityFigures {
+  /** Purchases over the model's window: as valued, and at each customer's own rate (what churn risk reads). */
+  expected(b: BuyerHistory): number;
+  individual(b: BuyerHistory): number;
+  /** The window's purchases made by t, as a multiple: t over the window within it, BG/NBD's curve for the customer beyond. */
+  accrual(b: BuyerHistory, t: number): number;
+}
+
 /**
  * The activity model on the whole history, its level anchored to BG/NBD's over its window; beyond the window its
  * purchases follow BG/NBD's curve for the customer, scaled to the activity model's rate, so a CLV over a year keeps
  * the dropout BG/NBD sees.
  */
-type ActivityFigures = Required<Pick<Predictor, 'expected' | 'individual'>>;
-
 function fitActivity(buyers: readonly BuyerHistory[], history: PurchaseHistory, choice: ModelChoice, bg: Fit<BgNbdParams>): ActivityFigures {
   const horizon = choice.backtest?.holdoutDays ?? 90;
   const fit = fitPredictor('activity', buyers, { purchases: history.purchases, end: history.end, horizon, bgnbd: () => bg });
-  const extended = (rate: (b: BuyerHistory, t: number) => number) => (b: BuyerHistory, t: number) => {
-    const own = rate(b, horizon);
-    if (t <= horizon) return (own * t) / horizon;
-    const curve = conditionalExpectedPurchases(bg.params, horizon, b);
-    return own + (curve > 1e-12 ? (own / curve) * (conditionalExpectedPurchases(bg.params, t, b) - curve) : (own * (t - horizon)) / horizon);
+  return {
+    expected: (b) => fit.expected(b, horizon),
+    individual: (b) => fit.individual!(b, horizon),
+    accrual: (b, t) => {
+      if (t <= horizon) return t / horizon;
+      const atHorizon = conditionalExpectedPurchases(bg.params, horizon, b);
+      return atHorizon > 1e-12 ? 1 + (conditionalExpectedPurchases(bg.params, t, b) - atHorizon) / atHorizon : t / horizon;
+    },
   };
-  return { expected: extended((b, t) => fit.expected(b, t)), individual: extended((b, t) => fit.individual!(b, t)) };
 }
 
+type FittedSpend = { params: GammaGammaParams; logLikelihood: number };
+
 /**
- * Expected spend per purchase: each customer's own mean purchase-day value where the backtest chose it, else
- * Gamma-Gamma's; without Gamma-Gamma, the population's mean, of repeat purchase days, else of first orders.
+ * Expected spend per purchase: each customer's own mean purchase-day value, or Gamma-Gamma's over every purchase
+ * day, where the backtest chose them, else Gamma-Gamma's; without Gamma-Gamma, the population's mean, of repeat
+ * purchase days, else of first orders.
  */
 function spendOf(
   buyers: readonly BuyerHistory[],
   choice: ModelChoice,
   errors: string[],
   attempt: Attempt,
-): ((b: BuyerHistory) => number) & { gammaGamma: { params: GammaGammaParams; logLikelihood: number } | null } {
+): ((b: BuyerHistory) => number) & { gammaGamma: FittedSpend | null; gammaGammaAllDays: FittedSpend | null } {
   const repeat = buyers.filter((b) => b.frequency > 0);
   const fallbackSpend = repeat.length ? repeat.reduce((s, b) => s + b.monetary, 0) / repeat.length : buyers.reduce((s, b) => s + b.revenue / Math.max(1, b.orders), 0) / Math.max(1, buyers.length);
   const meanSpend = `expected spend is the mean spend per purchase day, ${fallbackSpend.toFixed(2)}, for everyone`;
@@ -301,7 +327,25 @@ function spendOf(
   }
   if (buyers.length > 0 && !repeat.length) errors.push(`Gamma-Gamma not used: no customer has a repeat purchase yet; ${meanSpend}`);
   const fitted = gg;
-  // Gamma-Gamma is fitted and shown either way; the backtest may have found each customer's own mean closer.
-  const spend = choice.spend === 'own-mean' ? (b: BuyerHistory) => b.revenue / (b.frequency + 1) : (b: BuyerHistory) => (fitted ? expectedAverageSpend(fitted.params, b) : fallbackSpend);
-  return Object.assign(spend, { gammaGamma: fitted && { params: fitted.params, logLikelihood: fitted.logLikelihood } });
+  const all = choice.spend === 'gamma-gamma-all' && fitted ? allDaysOf(buyers, fitted.params, errors, attempt) : null;
+  // Gamma-Gamma is fitted and shown either way; the backtest may have found another spend model closer.
+  const spend =
+    choice.spend === 'own-mean'
+      ? (b: BuyerHistory) => b.revenue / (b.frequency + 1)
+      : all
+        ? (b: BuyerHistory) => expectedAverageSpend(all.params, everyPurchaseDay(b))
+        : (b: BuyerHistory) => (fitted ? expectedAverageSpend(fitted.params, b) : fallbackSpend);
+  const shown = (f: FittedSpend | null) => f && { params: f.params, logLikelihood: f.logLikelihood };
+  return Object.assign(spend, { gammaGamma: shown(fitted), gammaGammaAllDays: shown(all) });
+}
+
+/** Gamma-Gamma over every purchase day, the first included; null, told, where it gives no finite mean. */
+function allDaysOf(buyers: readonly BuyerHistory[], repeatFit: GammaGammaParams, errors: string[], attempt: Attempt): FittedSpend | null {
+  const instead = 'Gamma-Gamma on repeat purchase days instead';
+  const gg = attempt('Gamma-Gamma over every purchase day', instead, () => fitGammaGammaAllDays(buyers, repeatFit));
+  if (gg && gg.params.q <= 1) {
+    errors.push(`Gamma-Gamma over every purchase day not used: q = ${gg.params.q.toFixed(3)} <= 1 gives no finite mean spend; ${instead}`);
+    return null;
+  }
+  return gg;
 }

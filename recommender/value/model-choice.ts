@@ -5,7 +5,7 @@
 
 import { backtest, type ModelScore, type SpendModel } from './backtest';
 import type { Purchase } from './clv';
-import { fnv1a32 } from '../experiments/hash';
+import { customerSample } from './customer-sample';
 
 const DAY_MS = 86_400_000;
 
@@ -20,8 +20,10 @@ export interface ChoiceScore {
   purchasesSpearman: number;
   /** Predicted over actual holdout purchases. */
   purchasesRatio: number;
-  /** The share of the holdout's revenue that the top tenth by predicted spend brought (its best spend model). */
+  /** The share of the holdout's revenue that the top tenth by predicted spend brought (its best spend model)... */
   topDecileCapture: number;
+  /** ...and with each spend model. */
+  captureBySpend: Partial<Record<SpendModel, number>>;
   churnAuc: number | null;
   /** Mean predicted and actual holdout purchases by repeat purchases before it (the calibration-against-holdout chart). */
   byFrequency: ModelScore['byFrequency'];
@@ -58,6 +60,7 @@ function scoreOf(m: ModelScore): ChoiceScore {
     purchasesSpearman: m.purchases.spearman,
     purchasesRatio: m.purchases.predicted / m.purchases.actual,
     topDecileCapture: captures.length ? Math.max(...captures) : NaN,
+    captureBySpend: Object.fromEntries(Object.entries(m.spendBy).map(([name, s]) => [name, s.topDecileCapture])),
     churnAuc: m.churnAuc,
     byFrequency: m.byFrequency,
     ...(m.error ? { error: m.error } : {}),
@@ -82,7 +85,7 @@ export function chooseModels(purchases: readonly Purchase[], end: number, option
   const none = (why: string): ModelChoice => ({ ...DEFAULT, reason: `no backtest: ${why}; BG/NBD and Gamma-Gamma, the published models`, backtest: null });
   if (!(span >= 2 * holdoutDays)) return none(`${Math.max(0, span)} days of orders, fewer than twice the ${holdoutDays}-day holdout`);
   const calibrationEnd = (endDay - holdoutDays) * DAY_MS;
-  const result = backtest(sampleOf(purchases, options.maxCustomers ?? 20_000), { calibrationEnd, holdoutEnd: endDay * DAY_MS, models: ['naive', ...VALUE_MODELS] });
+  const result = backtest(customerSample(purchases, options.maxCustomers ?? 20_000), { calibrationEnd, holdoutEnd: endDay * DAY_MS, models: ['naive', ...VALUE_MODELS] });
   if (result.customers < (options.minCustomers ?? 50)) return none(`${result.customers} customers before the holdout`);
   if (result.active < (options.minActive ?? 10)) return none(`${result.active} of them bought again in the holdout`);
   const scores = result.models.map(scoreOf);
@@ -102,18 +105,6 @@ export function chooseModels(purchases: readonly Purchase[], end: number, option
       ? `${chosen.model} better than ${other.model} on ${won} of 3 ${measures}`
       : `${chosen.model}: ${other.model} better on only ${wins(scoreOf(other), scoreOf(chosen))} of 3 ${measures}`;
   return { purchase: chosen.model as ValueModelName, spend, reason: `${reason}; spend: ${spend}, the lower error on the holdout's spend`, backtest: shown };
-}
-
-/**
- * The purchases of about `max` customers: a choice between two models needs no more (the figures of 20,000 differ
- * from the whole base's in the third decimal), and a refit of 100,000 customers spends its time on the real fits.
- */
-function sampleOf(purchases: readonly Purchase[], max: number): readonly Purchase[] {
-  const customers = new Set<string>();
-  for (const p of purchases) customers.add(p.customerId);
-  if (customers.size <= max) return purchases;
-  const cut = (max / customers.size) * 2 ** 32;
-  return purchases.filter((p) => fnv1a32(p.customerId) < cut);
 }
 
 /** On how many of the three measures `a` beats `b`. */

@@ -90,8 +90,9 @@ describe('a backtest on CDNOW (calibration to 1997-09-30, 39 weeks held out)', (
       expect(m.byFrequency.map((b) => b.frequency)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
       expect(m.byFrequency.reduce((s, b) => s + b.customers, 0)).toBe(2357);
     }
-    // Spend per purchase both ways: Gamma-Gamma (fitted on CDNOW, the default) and each customer's own mean.
-    expect(Object.keys(model('bgnbd').spendBy)).toEqual(['gamma-gamma', 'own-mean']);
+    // Spend per purchase each way: Gamma-Gamma (fitted on CDNOW, the default), each customer's own mean, and
+    // Gamma-Gamma over every purchase day.
+    expect(Object.keys(model('bgnbd').spendBy)).toEqual(['gamma-gamma', 'own-mean', 'gamma-gamma-all']);
     expect(model('bgnbd').spend).toEqual(model('bgnbd').spendBy['gamma-gamma']);
     expect(model('bgnbd').spendBy['own-mean']!.actual).toBe(model('bgnbd').spend.actual);
     expect(model('pareto-nbd').churnAuc).toBeGreaterThan(0.5);

@@ -9,13 +9,16 @@ import {
   ConvergenceError,
   conditionalExpectedPurchases,
   customerLifetimeValue,
+  everyPurchaseDay,
   expectedAverageSpend,
   expectedPurchases,
   fitBgNbd,
   fitGammaGamma,
+  gammaDraws,
   gammaGammaLogLikelihood,
   probabilityAlive,
   probabilityOfPurchases,
+  random,
   summarize,
   type CustomerHistory,
 } from '../../recommender';
@@ -102,6 +105,37 @@ describe('CDNOW, from the raw transaction log', () => {
     firstTen.forEach((spend, i) => expect(spend).toBeCloseTo(publishedSpend[i], 2));
     const repeat = customers.filter((c) => c.frequency > 0).map((c) => c.monetary);
     expect(repeat.reduce((s, m) => s + m, 0) / repeat.length).toBeCloseTo(35, 0);
+  });
+
+  it('fits Gamma-Gamma over every purchase day, the first included, where a one-time buyer keeps a shrunk first order', () => {
+    const all = fitGammaGamma(customers.map(everyPurchaseDay));
+    const [once] = customers.filter((c) => c.frequency === 0);
+    expect(everyPurchaseDay(once)).toEqual({ frequency: 1, monetary: once.revenue });
+    // By hand: the first order weighs p / (p + q - 1) against the population's mean p gamma / (q - 1).
+    const { p, q, gamma } = all.params;
+    const weight = p / (p + q - 1);
+    expect(expectedAverageSpend(all.params, everyPurchaseDay(once))).toBeCloseTo(weight * once.revenue + ((1 - weight) * p * gamma) / (q - 1), 9);
+    // The published model, on repeat days alone, gives every one-time buyer the population's mean.
+    const published = fitGammaGamma(customers).params;
+    expect(expectedAverageSpend(published, once)).toBeCloseTo((published.p * published.gamma) / (published.q - 1), 9);
+  });
+
+  it('recovers the parameters of spend drawn from Gamma-Gamma, counted over every purchase day', () => {
+    const rand = random(21);
+    const draw = gammaDraws(rand);
+    const truth = { p: 4, q: 3, gamma: 20 };
+    const spends = Array.from({ length: 20_000 }, () => {
+      // Each customer's mean spend is p / nu, nu ~ Gamma(q, gamma); each day's spend ~ Gamma(p, nu).
+      const nu = draw(truth.q, truth.gamma);
+      const days = 1 + Math.floor(rand() * 5);
+      let total = 0;
+      for (let d = 0; d < days; d++) total += draw(truth.p, nu);
+      return everyPurchaseDay({ frequency: days - 1, revenue: total });
+    });
+    const fit = fitGammaGamma(spends).params;
+    expect(fit.p).toBeCloseTo(truth.p, 0);
+    expect(fit.q).toBeCloseTo(truth.q, 0);
+    expect(Math.abs(fit.gamma / truth.gamma - 1)).toBeLessThan(0.15);
   });
 
   it('values customers as lifetimes does: discounted monthly expected purchases times expected spend', () => {

@@ -24,7 +24,7 @@ describe('the model choice', () => {
     const other = choice.purchase === 'bgnbd' ? 'activity' : 'bgnbd';
     expect(wins(score(choice.purchase), score(other))).toBeGreaterThanOrEqual(2);
     expect(choice.reason).toContain(`${choice.purchase} better than ${other}`);
-    expect(['gamma-gamma', 'own-mean']).toContain(choice.spend);
+    expect(['gamma-gamma', 'own-mean', 'gamma-gamma-all']).toContain(choice.spend);
     // The naive rate is shown beside them, for the merchant to see what the models add.
     expect(score('naive').churnAuc).toBeNull();
   });

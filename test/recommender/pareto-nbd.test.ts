@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fitParetoNbd, paretoConditionalExpectedPurchases, paretoNbdLogLikelihood, paretoProbabilityAlive, random } from '../../recommender';
+import { fitParetoNbd, paretoConditionalExpectedPurchases, paretoNbdLogLikelihood, paretoProbabilityAlive, gammaDraws, random } from '../../recommender';
 
 const CDNOW = path.resolve(import.meta.dirname, '../fixtures/cdnow');
 
@@ -50,28 +50,7 @@ describe('Pareto/NBD', () => {
 
   it('recovers the parameters of simulated customers', () => {
     const rand = random(11);
-    const gamma = (shape: number, rate: number) => {
-      // Marsaglia & Tsang, with the boost for shape < 1.
-      const k = shape < 1 ? shape + 1 : shape;
-      const d = k - 1 / 3;
-      const c = 1 / Math.sqrt(9 * d);
-      for (;;) {
-        let x: number;
-        let v: number;
-        do {
-          const u1 = rand();
-          const u2 = rand();
-          x = Math.sqrt(-2 * Math.log(u1 || 1e-12)) * Math.cos(2 * Math.PI * u2);
-          v = 1 + c * x;
-        } while (v <= 0);
-        v = v * v * v;
-        const u = rand();
-        if (Math.log(u || 1e-12) < 0.5 * x * x + d - d * v + d * Math.log(v)) {
-          const g = d * v;
-          return (shape < 1 ? g * Math.pow(rand() || 1e-12, 1 / shape) : g) / rate;
-        }
-      }
-    };
+    const gamma = gammaDraws(rand);
     const truth = { r: 0.8, alpha: 6, s: 0.7, beta: 9 };
     const customers = Array.from({ length: 4000 }, () => {
       const lambda = gamma(truth.r, truth.alpha);

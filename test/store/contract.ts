@@ -430,6 +430,7 @@ export function storeContract(engine: Engine): void {
                   purchasesSpearman: 0.4,
                   purchasesRatio: 1.1,
                   topDecileCapture: 0.5,
+                  captureBySpend: { 'gamma-gamma': 0.45, 'own-mean': 0.5 },
                   churnAuc: 0.7,
                   byFrequency: [{ frequency: 0, customers: 80, predicted: 0.2, actual: 0.25 }],
                 },
