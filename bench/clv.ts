@@ -104,14 +104,19 @@ console.log(
 );
 
 // A wholesaler's 100,000 customers, where the backtest chooses the activity model: UCI Online Retail's eight
-// months (test/fixtures) 32 times over, each copy's days shifted by up to a week and its spend scaled by 0.8-1.2,
-// so that copies do not share the fits' groups.
+// months (test/fixtures) 32 times over, each customer of each copy shifted by 0-27 whole days and each copy's spend
+// scaled by 0.8-1.2, so that copies share neither the fits' groups nor the valuation's (frequency, recency, age).
 const retail = ordersFromCsv(await readCsvLines(path.resolve(import.meta.dirname, '../test/fixtures/online-retail/online_retail_2010-12-01_to_2011-07-31.csv.gz'), new PassThrough()));
 const shop: Purchase[] = [];
 for (let copy = 0; copy < 32; copy++) {
-  const shift = Math.floor(rand() * 7) * DAY_MS;
   const scale = 0.8 + 0.4 * rand();
-  for (const e of retail.events) shop.push({ customerId: `${e.userId!}-${copy}`, at: Date.parse(e.timestamp) - shift, amount: e.properties!.revenue! * scale });
+  const shifts = new Map<string, number>();
+  for (const e of retail.events) {
+    const id = `${e.userId!}-${copy}`;
+    let shift = shifts.get(id);
+    if (shift === undefined) shifts.set(id, (shift = Math.floor(rand() * 28) * DAY_MS));
+    shop.push({ customerId: id, at: Date.parse(e.timestamp) - shift, amount: e.properties!.revenue! * scale });
+  }
 }
 const shopEnd = Date.UTC(2011, 6, 31);
 const shopBuyers: BuyerHistory[] = summarize(shop, { end: shopEnd }).map((c) => ({ ...c, orders: c.frequency + 1, recencyDays: c.T - c.recency }));

@@ -7,9 +7,9 @@
 //
 // One-time buyers' expected purchases are alike (the rate at which the windows' one-time buyers bought again)
 // unless telling them apart ranks the windows' customers better. Their age and first spend separate those who
-// come back only weakly (a ROC AUC of 0.54-0.61 among them on CDNOW and UCI Online Retail), and spreading half the
-// base on so weak a signal ranks the whole base worse: the rank correlation on CDNOW's holdout was 0.456 spread,
-// 0.500 pooled. Their churn risk keeps the regression's own rate: a weak signal still tells who is likelier to
+// come back only weakly (a ROC AUC of 0.54-0.61 among them on CDNOW and UCI Online Retail over several holdouts),
+// and spreading half the base on so weak a signal ranks the whole base worse: the rank correlation on CDNOW's
+// 39-week holdout (all 23,570 customers) was 0.456 spread, 0.497 pooled. Their churn risk keeps the regression's own rate: a weak signal still tells who is likelier to
 // come back, which is all a churn tier asks (and which put every one-time buyer in one tier when pooled).
 
 import { spearman } from './accuracy';
@@ -135,9 +135,9 @@ function windowOf(purchases: readonly Purchase[], start: number, horizon: number
 
 /**
  * Trains on the windows of `horizon` days that end at `end`, `end - horizon`, ... (at most `windows`), each with
- * its customers as of its start (at most `maxCustomers` of them, 30,000 by default): several windows average out a
- * season. A history shorter than two windows trains
- * on the latest half of it instead, its labels scaled to the horizon.
+ * its customers as of its start (about `maxCustomers` of them, 30,000 by default, drawn by a hash of their id):
+ * several windows average out a season. A history shorter than two windows trains on windows of half its length
+ * instead, and the rates are scaled from them to the horizon asked.
  */
 export function fitActivityRegression(all: readonly Purchase[], options: { end: number; horizon: number; windows?: number; maxCustomers?: number }): ActivityModel {
   // Eight weights need no more than a sample of the customers (the same each refit); all of them below its size.

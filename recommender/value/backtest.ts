@@ -104,14 +104,19 @@ export function fitPredictor(model: PurchaseModel, customers: readonly CustomerH
  * Online Retail), while BG/NBD's purchase rate comes from the whole calibration. Scaled so that the two predict
  * the same total over the horizon; unscaled where BG/NBD cannot be fitted.
  */
-function activityPredictor(customers: readonly CustomerHistory[], context: FitContext): Predictor {
+function activityPredictor(customers: readonly CustomerHistory[], context: FitContext): Predictor & Required<Pick<Predictor, 'individual'>> {
   const fit = fitActivityRegression(context.purchases, context);
   let scale = 1;
+  let individualScale = 1;
   try {
     const bg = (context.bgnbd ?? lazyBgNbd(customers))();
     const total = (f: (c: CustomerHistory) => number) => customers.reduce((sum, c) => sum + f(c), 0);
+    const level = total((c) => conditionalExpectedPurchases(bg.params, context.horizon, c));
+    // Each rate anchored on its own: pooled or not, the one-time buyers' total may differ a little.
     const own = total((c) => activityExpectedPurchases(fit, c, context.horizon));
-    if (own > 0) scale = total((c) => conditionalExpectedPurchases(bg.params, context.horizon, c)) / own;
+    const apart = total((c) => activityIndividualPurchases(fit, c, context.horizon));
+    if (own > 0) scale = level / own;
+    if (apart > 0) individualScale = level / apart;
   } catch {
     // BG/NBD not fitted: the regression's own level.
   }
@@ -124,7 +129,7 @@ function activityPredictor(customers: readonly CustomerHistory[], context: FitCo
   };
   const params = { ...Object.fromEntries(fit.weights.map((w, i) => [ACTIVITY_TERMS[i], w])), scale, ...oneTimers };
   const expected = (c: CustomerHistory, t: number) => scale * activityExpectedPurchases(fit, c, t);
-  const individual = (c: CustomerHistory, t: number) => scale * activityIndividualPurchases(fit, c, t);
+  const individual = (c: CustomerHistory, t: number) => individualScale * activityIndividualPurchases(fit, c, t);
   // P(active): at least one purchase in the horizon, as the scaled Poisson rate has it, every customer told apart.
   return { model: 'activity', params, logLikelihood: null, expected, individual, pAlive: (c) => 1 - Math.exp(-individual(c, fit.horizon)) };
 }

@@ -200,6 +200,8 @@ export function bestFit<P>(model: string, objective: Parameters<typeof minimize>
       worst = result;
       continue;
     }
+    // Two starts that reach the same optimum settle it: a third would cost a whole fit to find it again.
+    if (best && Math.abs(result.value - best.value) <= 1e-10 * Math.max(1, Math.abs(best.value))) break;
     if (!best || result.value < best.value) best = result;
   }
   if (!best) {

@@ -2,7 +2,7 @@
 // expected purchases, expected spend, discounted CLV, a churn-risk tier (from the chance of a purchase within the
 // shop's usual gap between purchases) and the RFM scores and group.
 
-import { fitPredictor } from './backtest';
+import { fitPredictor, type SpendModel } from './backtest';
 import {
   ConvergenceError,
   conditionalExpectedPurchases,
@@ -173,7 +173,8 @@ export function valueCustomers(buyers: readonly BuyerHistory[], options: ValueOp
     gammaGamma: spend.gammaGamma && { params: spend.gammaGamma.params, logLikelihood: spend.gammaGamma.logLikelihood },
     gammaGammaAllDays: spend.gammaGammaAllDays,
     errors,
-    choice: activity || choice.purchase !== 'activity' ? choice : { ...choice, purchase: 'bgnbd' },
+    // What the values were made with: a model the refit could not fit is not what the backtest chose.
+    choice: { ...choice, purchase: activity || choice.purchase !== 'activity' ? choice.purchase : 'bgnbd', spend: spend.used },
     lifecycle,
     customers,
     stageChanges: history ? changesOf(days, today, lifecycle, history.changesSince) : [],
@@ -286,7 +287,8 @@ interface ActivityFigures {
 }
 
 /**
- * The activity model on the whole history, its level anchored to BG/NBD's over its window; beyond the window its
+ * The activity model on the shop's history (its weights learnt on a sample of the customers), its level anchored
+ * to BG/NBD's over its window; beyond the window its
  * purchases follow BG/NBD's curve for the customer, scaled to the activity model's rate, so a CLV over a year keeps
  * the dropout BG/NBD sees.
  */
@@ -316,7 +318,7 @@ function spendOf(
   choice: ModelChoice,
   errors: string[],
   attempt: Attempt,
-): ((b: BuyerHistory) => number) & { gammaGamma: FittedSpend | null; gammaGammaAllDays: FittedSpend | null } {
+): ((b: BuyerHistory) => number) & { used: SpendModel; gammaGamma: FittedSpend | null; gammaGammaAllDays: FittedSpend | null } {
   const repeat = buyers.filter((b) => b.frequency > 0);
   const fallbackSpend = repeat.length ? repeat.reduce((s, b) => s + b.monetary, 0) / repeat.length : buyers.reduce((s, b) => s + b.revenue / Math.max(1, b.orders), 0) / Math.max(1, buyers.length);
   const meanSpend = `expected spend is the mean spend per purchase day, ${fallbackSpend.toFixed(2)}, for everyone`;
@@ -328,15 +330,16 @@ function spendOf(
   if (buyers.length > 0 && !repeat.length) errors.push(`Gamma-Gamma not used: no customer has a repeat purchase yet; ${meanSpend}`);
   const fitted = gg;
   const all = choice.spend === 'gamma-gamma-all' && fitted ? allDaysOf(buyers, fitted.params, errors, attempt) : null;
-  // Gamma-Gamma is fitted and shown either way; the backtest may have found another spend model closer.
-  const spend =
-    choice.spend === 'own-mean'
-      ? (b: BuyerHistory) => b.revenue / (b.frequency + 1)
-      : all
-        ? (b: BuyerHistory) => expectedAverageSpend(all.params, everyPurchaseDay(b))
-        : (b: BuyerHistory) => (fitted ? expectedAverageSpend(fitted.params, b) : fallbackSpend);
+  // Gamma-Gamma is fitted and shown either way; the backtest may have found another spend model closer. Where the
+  // one over every day could not be fitted here, the published one stands in, and the choice says so.
+  const used: SpendModel = choice.spend === 'own-mean' ? 'own-mean' : all ? 'gamma-gamma-all' : 'gamma-gamma';
+  const spend = (b: BuyerHistory): number => {
+    if (used === 'own-mean') return b.revenue / (b.frequency + 1);
+    if (all) return expectedAverageSpend(all.params, everyPurchaseDay(b));
+    return fitted ? expectedAverageSpend(fitted.params, b) : fallbackSpend;
+  };
   const shown = (f: FittedSpend | null) => f && { params: f.params, logLikelihood: f.logLikelihood };
-  return Object.assign(spend, { gammaGamma: shown(fitted), gammaGammaAllDays: shown(all) });
+  return Object.assign(spend, { used, gammaGamma: shown(fitted), gammaGammaAllDays: shown(all) });
 }
 
 /** Gamma-Gamma over every purchase day, the first included; null, told, where it gives no finite mean. */

@@ -22,8 +22,8 @@ export interface ChoiceScore {
   purchasesRatio: number;
   /** The share of the holdout's revenue that the top tenth by predicted spend brought (its best spend model)... */
   topDecileCapture: number;
-  /** ...and with each spend model. */
-  captureBySpend: Partial<Record<SpendModel, number>>;
+  /** ...and with each spend model (absent in values saved before it was kept). */
+  captureBySpend?: Partial<Record<SpendModel, number>>;
   churnAuc: number | null;
   /** Mean predicted and actual holdout purchases by repeat purchases before it (the calibration-against-holdout chart). */
   byFrequency: ModelScore['byFrequency'];

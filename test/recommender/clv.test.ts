@@ -14,6 +14,7 @@ import {
   expectedPurchases,
   fitBgNbd,
   fitGammaGamma,
+  fitGammaGammaAllDays,
   gammaDraws,
   gammaGammaLogLikelihood,
   probabilityAlive,
@@ -115,6 +116,10 @@ describe('CDNOW, from the raw transaction log', () => {
     const { p, q, gamma } = all.params;
     const weight = p / (p + q - 1);
     expect(expectedAverageSpend(all.params, everyPurchaseDay(once))).toBeCloseTo(weight * once.revenue + ((1 - weight) * p * gamma) / (q - 1), 9);
+    // Started from the fit on repeat days, with fewer iterations, it reaches the same optimum as from the usual starts.
+    const started = fitGammaGammaAllDays(customers, fitGammaGamma(customers).params);
+    expect(started.logLikelihood).toBeCloseTo(all.logLikelihood, 6);
+    expect(started.params.p).toBeCloseTo(p, 3);
     // The published model, on repeat days alone, gives every one-time buyer the population's mean.
     const published = fitGammaGamma(customers).params;
     expect(expectedAverageSpend(published, once)).toBeCloseTo((published.p * published.gamma) / (published.q - 1), 9);
