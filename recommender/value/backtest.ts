@@ -111,7 +111,14 @@ function activityPredictor(customers: readonly CustomerHistory[], context: FitCo
   try {
     const bg = (context.bgnbd ?? lazyBgNbd(customers))();
     const total = (f: (c: CustomerHistory) => number) => customers.reduce((sum, c) => sum + f(c), 0);
-    const level = total((c) => conditionalExpectedPurchases(bg.params, context.horizon, c));
+    // BG/NBD's expectation reads (frequency, recency, age) alone: once a triple, which many customers share.
+    const byTriple = new Map<string, number>();
+    const level = total((c) => {
+      const key = `${c.frequency} ${c.recency} ${c.T}`;
+      let value = byTriple.get(key);
+      if (value === undefined) byTriple.set(key, (value = conditionalExpectedPurchases(bg.params, context.horizon, c)));
+      return value;
+    });
     // Each rate anchored on its own: pooled or not, the one-time buyers' total may differ a little.
     const own = total((c) => activityExpectedPurchases(fit, c, context.horizon));
     const apart = total((c) => activityIndividualPurchases(fit, c, context.horizon));
