@@ -13,6 +13,7 @@ import {
   fitGammaGamma,
   fitGammaGammaAllDays,
   probabilityNoPurchase,
+  rfmKey,
   summarize,
   type BgNbdParams,
   type CustomerHistory,
@@ -114,7 +115,7 @@ function activityPredictor(customers: readonly CustomerHistory[], context: FitCo
     // BG/NBD's expectation reads (frequency, recency, age) alone: once a triple, which many customers share.
     const byTriple = new Map<string, number>();
     const level = total((c) => {
-      const key = `${c.frequency} ${c.recency} ${c.T}`;
+      const key = rfmKey(c);
       let value = byTriple.get(key);
       if (value === undefined) byTriple.set(key, (value = conditionalExpectedPurchases(bg.params, context.horizon, c)));
       return value;

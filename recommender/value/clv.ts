@@ -97,6 +97,9 @@ export interface Fit<P> {
 
 export type Rfm = Pick<CustomerHistory, 'frequency' | 'recency' | 'T'>;
 
+/** What BG/NBD's predictions read of a customer, as a key: many customers share it in whole days. */
+export const rfmKey = (c: Rfm) => `${c.frequency} ${c.recency} ${c.T}`;
+
 /** Customers with the same (frequency, recency, T) share one term of the likelihood. */
 export function grouped(customers: readonly Rfm[]) {
   const groups = new Map<string, { x: number; tx: number; T: number; n: number }>();

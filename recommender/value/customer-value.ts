@@ -14,6 +14,7 @@ import {
   fitGammaGammaAllDays,
   probabilityAlive,
   probabilityNoPurchase,
+  rfmKey,
   type BgNbdParams,
   type CustomerHistory,
   type Fit,
@@ -246,12 +247,11 @@ interface PurchaseFigures {
  */
 function purchaseFigures(bg: BgNbdParams | null, activity: ActivityFigures | null, o: ValueModel['options']): (b: BuyerHistory) => PurchaseFigures | null {
   const clvOptions = { months: o.clvMonths, monthlyDiscountRate: o.monthlyDiscountRate };
-  const tripleOf = (b: BuyerHistory) => `${b.frequency} ${b.recency} ${b.T}`;
   if (activity) {
     // Each triple's accrual to the reporting horizon, over the CLV's discounted months, and to the churn horizon.
     const accruals = new Map<string, { expected: number; unitClv: number; churn: number }>();
     return (b) => {
-      const key = tripleOf(b);
+      const key = rfmKey(b);
       let accrual = accruals.get(key);
       if (!accrual) {
         const upTo = (t: number) => activity.accrual(b, t);
@@ -265,7 +265,7 @@ function purchaseFigures(bg: BgNbdParams | null, activity: ActivityFigures | nul
   if (!bg) return () => null;
   const known = new Map<string, PurchaseFigures>();
   return (b) => {
-    const key = tripleOf(b);
+    const key = rfmKey(b);
     let figures = known.get(key);
     if (!figures) {
       const upTo = (t: number) => conditionalExpectedPurchases(bg, t, b);
